@@ -1,0 +1,1 @@
+"""Compiled kernels: state layouts (state), the decision (decide), and the ledger (ledger)."""

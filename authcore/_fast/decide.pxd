@@ -1,0 +1,57 @@
+# cython: language_level=3
+from libc.stdint cimport int32_t, int64_t, uint64_t
+
+from authcore._fast.state cimport AccountRow, ProfileRow
+
+# Bit i of a failure mask is check i, in precedence order. authcore/reasons.py maps each bit
+# to its proto Reason; tests/test_reasons.py holds the two orders together.
+cdef enum:
+    B_ACCOUNT_CLOSED = 0
+    B_ACCOUNT_FROZEN = 1
+    B_ACCOUNT_FROZEN_OVERDUE = 2
+    B_CHANNEL_NOT_ALLOWED = 3
+    B_CURRENCY_NOT_SUPPORTED = 4
+    B_INSUFFICIENT_CREDIT = 5
+    B_TRANSACTION_LIMIT = 6
+    B_DAILY_AMOUNT = 7
+    B_DAILY_COUNT = 8
+    B_MONTHLY_AMOUNT = 9
+    B_MONTHLY_COUNT = 10
+    B_CHANNEL_TRANSACTION_LIMIT = 11
+    B_CHANNEL_DAILY_AMOUNT = 12
+    B_CHANNEL_DAILY_COUNT = 13
+    B_CHANNEL_MONTHLY_AMOUNT = 14
+    B_CHANNEL_MONTHLY_COUNT = 15
+    B_SCAN_STATIC_QR_DAILY = 16
+    B_SCAN_DYNAMIC_QR_DAILY = 17
+    B_SCAN_QR_VERIFICATION = 18
+    B_QUICK_PAY_VERIFICATION = 19
+    N_CHECKS = 20
+    # Bits below this one decline; the others challenge.
+    FIRST_CHALLENGE_BIT = 18
+    # Decision values (proto Decision).
+    D_APPROVED = 1
+    D_DECLINED = 2
+    D_CHALLENGE = 3
+
+cdef struct Request:
+    int64_t amount
+    int64_t now_s
+    int32_t channel      # 0..2
+    int32_t currency     # ISO 4217 numeric
+    int32_t qr           # QrCodeType
+    int32_t factors      # verification factor bits
+
+cdef struct Outcome:
+    uint64_t failed
+    int64_t max_approvable
+    int64_t available
+    int32_t decision
+    int32_t day_index
+    int32_t month_index
+    int32_t flags
+
+cdef void decide(const AccountRow* a, const ProfileRow* p, const Request* r, Outcome* o) noexcept nogil
+cdef void apply_approval(AccountRow* a, const Request* r, const Outcome* o) noexcept nogil
+cdef void release_windows(AccountRow* a, int32_t channel, int64_t amount, int32_t count,
+                          int32_t flags, int32_t day_index, int32_t month_index) noexcept nogil

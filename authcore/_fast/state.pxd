@@ -1,0 +1,77 @@
+# cython: language_level=3
+"""Row layouts of the in-memory state: one AccountRow per account, one ProfileRow per limit
+profile. Both live in numpy structured arrays whose dtypes are built from these structs (see
+state.pyx), so the Python and C views cannot disagree."""
+
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t
+
+cdef enum:
+    N_CHANNELS = 3
+    # Channel indices (proto Channel value - 1).
+    CH_WALLET = 0
+    CH_SCAN = 1
+    CH_QUICK = 2
+    # QrCodeType values.
+    QR_NONE = 0
+    QR_STATIC = 1
+    QR_DYNAMIC = 2
+    # Verification factor bits: 1 << (VerificationFactor value - 1).
+    F_PASSWORD = 1
+    F_BIOMETRIC = 2
+    F_SMS_OTP = 4
+    F_CERTIFICATE = 8
+    # AccountStatus values.
+    ST_ACTIVE = 1
+    ST_FROZEN = 2
+    ST_CLOSED = 3
+    # Hold flags: which channel-rule windows a hold counted in.
+    HF_STATIC_QR = 1
+    HF_QUICK_UNVERIFIED = 2
+
+# Everything the decision needs about one account. Amounts are minor units; day and month
+# windows are reset lazily: a counter belongs to day_index / month_index and reads as zero on
+# any other day.
+cdef packed struct AccountRow:
+    int64_t limit
+    int64_t posted
+    int64_t held
+    int64_t overdue
+    int64_t day_amount
+    int64_t month_amount
+    int64_t channel_day_amount[3]
+    int64_t channel_month_amount[3]
+    int64_t static_qr_day_amount
+    int64_t quick_unverified_day_amount
+    int32_t day_count
+    int32_t month_count
+    int32_t channel_day_count[3]
+    int32_t channel_month_count[3]
+    int32_t day_index
+    int32_t month_index
+    int32_t profile
+    int32_t utc_offset_s
+    int16_t currency
+    int8_t status
+    int8_t tier
+    int32_t reserved
+
+# A resolved limit profile (tier defaults with account overrides applied). "No limit" is
+# INT64_MAX; channel_allowed is 0 or 1.
+cdef packed struct ProfileRow:
+    int64_t per_transaction
+    int64_t daily_amount
+    int64_t daily_count
+    int64_t monthly_amount
+    int64_t monthly_count
+    int64_t channel_allowed[3]
+    int64_t channel_per_transaction[3]
+    int64_t channel_daily_amount[3]
+    int64_t channel_daily_count[3]
+    int64_t channel_monthly_amount[3]
+    int64_t channel_monthly_count[3]
+    int64_t static_qr_daily
+    int64_t dynamic_qr_level_c_daily
+    int64_t dynamic_qr_level_b_daily
+    int64_t dynamic_qr_level_a_daily
+    int64_t quick_unverified_per_transaction
+    int64_t quick_unverified_daily

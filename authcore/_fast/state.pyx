@@ -1,0 +1,79 @@
+# cython: language_level=3
+"""numpy dtypes that mirror the C structs of state.pxd byte for byte."""
+
+import numpy as np
+
+from authcore._fast.state cimport AccountRow, ProfileRow
+
+
+cdef Py_ssize_t _off(void* field, void* base) noexcept:
+    return <char*>field - <char*>base
+
+
+def _account_dtype():
+    cdef AccountRow r
+    cdef void* b = &r
+    fields = [
+        ("limit", "<i8", _off(&r.limit, b)),
+        ("posted", "<i8", _off(&r.posted, b)),
+        ("held", "<i8", _off(&r.held, b)),
+        ("overdue", "<i8", _off(&r.overdue, b)),
+        ("day_amount", "<i8", _off(&r.day_amount, b)),
+        ("month_amount", "<i8", _off(&r.month_amount, b)),
+        ("channel_day_amount", ("<i8", (3,)), _off(&r.channel_day_amount[0], b)),
+        ("channel_month_amount", ("<i8", (3,)), _off(&r.channel_month_amount[0], b)),
+        ("static_qr_day_amount", "<i8", _off(&r.static_qr_day_amount, b)),
+        ("quick_unverified_day_amount", "<i8", _off(&r.quick_unverified_day_amount, b)),
+        ("day_count", "<i4", _off(&r.day_count, b)),
+        ("month_count", "<i4", _off(&r.month_count, b)),
+        ("channel_day_count", ("<i4", (3,)), _off(&r.channel_day_count[0], b)),
+        ("channel_month_count", ("<i4", (3,)), _off(&r.channel_month_count[0], b)),
+        ("day_index", "<i4", _off(&r.day_index, b)),
+        ("month_index", "<i4", _off(&r.month_index, b)),
+        ("profile", "<i4", _off(&r.profile, b)),
+        ("utc_offset_s", "<i4", _off(&r.utc_offset_s, b)),
+        ("currency", "<i2", _off(&r.currency, b)),
+        ("status", "<i1", _off(&r.status, b)),
+        ("tier", "<i1", _off(&r.tier, b)),
+        ("reserved", "<i4", _off(&r.reserved, b)),
+    ]
+    return np.dtype({
+        "names": [f[0] for f in fields],
+        "formats": [f[1] for f in fields],
+        "offsets": [f[2] for f in fields],
+        "itemsize": sizeof(AccountRow),
+    })
+
+
+def _profile_dtype():
+    cdef ProfileRow r
+    cdef void* b = &r
+    fields = [
+        ("per_transaction", "<i8", _off(&r.per_transaction, b)),
+        ("daily_amount", "<i8", _off(&r.daily_amount, b)),
+        ("daily_count", "<i8", _off(&r.daily_count, b)),
+        ("monthly_amount", "<i8", _off(&r.monthly_amount, b)),
+        ("monthly_count", "<i8", _off(&r.monthly_count, b)),
+        ("channel_allowed", ("<i8", (3,)), _off(&r.channel_allowed[0], b)),
+        ("channel_per_transaction", ("<i8", (3,)), _off(&r.channel_per_transaction[0], b)),
+        ("channel_daily_amount", ("<i8", (3,)), _off(&r.channel_daily_amount[0], b)),
+        ("channel_daily_count", ("<i8", (3,)), _off(&r.channel_daily_count[0], b)),
+        ("channel_monthly_amount", ("<i8", (3,)), _off(&r.channel_monthly_amount[0], b)),
+        ("channel_monthly_count", ("<i8", (3,)), _off(&r.channel_monthly_count[0], b)),
+        ("static_qr_daily", "<i8", _off(&r.static_qr_daily, b)),
+        ("dynamic_qr_level_c_daily", "<i8", _off(&r.dynamic_qr_level_c_daily, b)),
+        ("dynamic_qr_level_b_daily", "<i8", _off(&r.dynamic_qr_level_b_daily, b)),
+        ("dynamic_qr_level_a_daily", "<i8", _off(&r.dynamic_qr_level_a_daily, b)),
+        ("quick_unverified_per_transaction", "<i8", _off(&r.quick_unverified_per_transaction, b)),
+        ("quick_unverified_daily", "<i8", _off(&r.quick_unverified_daily, b)),
+    ]
+    return np.dtype({
+        "names": [f[0] for f in fields],
+        "formats": [f[1] for f in fields],
+        "offsets": [f[2] for f in fields],
+        "itemsize": sizeof(ProfileRow),
+    })
+
+
+ACCOUNT_DTYPE = _account_dtype()
+PROFILE_DTYPE = _profile_dtype()

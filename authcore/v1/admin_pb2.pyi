@@ -1,0 +1,63 @@
+from authcore.v1 import account_pb2 as _account_pb2
+from authcore.v1 import common_pb2 as _common_pb2
+from authcore.v1 import policy_pb2 as _policy_pb2
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class UpsertAccountRequest(_message.Message):
+    __slots__ = ("request_id", "account_id", "credit_limit_minor", "status", "tier", "limit_overrides", "overdue_minor", "currency", "time_zone")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_LIMIT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_OVERRIDES_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    account_id: str
+    credit_limit_minor: int
+    status: _common_pb2.AccountStatus
+    tier: _common_pb2.Tier
+    limit_overrides: _common_pb2.LimitProfile
+    overdue_minor: int
+    currency: str
+    time_zone: str
+    def __init__(self, request_id: _Optional[str] = ..., account_id: _Optional[str] = ..., credit_limit_minor: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.AccountStatus, str]] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., limit_overrides: _Optional[_Union[_common_pb2.LimitProfile, _Mapping]] = ..., overdue_minor: _Optional[int] = ..., currency: _Optional[str] = ..., time_zone: _Optional[str] = ...) -> None: ...
+
+class UpsertAccountResponse(_message.Message):
+    __slots__ = ("account", "created")
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    account: _account_pb2.Account
+    created: bool
+    def __init__(self, account: _Optional[_Union[_account_pb2.Account, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class GetPolicyRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetPolicyResponse(_message.Message):
+    __slots__ = ("policy",)
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    policy: _policy_pb2.Policy
+    def __init__(self, policy: _Optional[_Union[_policy_pb2.Policy, _Mapping]] = ...) -> None: ...
+
+class SetPolicyRequest(_message.Message):
+    __slots__ = ("request_id", "policy")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    policy: _policy_pb2.Policy
+    def __init__(self, request_id: _Optional[str] = ..., policy: _Optional[_Union[_policy_pb2.Policy, _Mapping]] = ...) -> None: ...
+
+class SetPolicyResponse(_message.Message):
+    __slots__ = ("policy",)
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    policy: _policy_pb2.Policy
+    def __init__(self, policy: _Optional[_Union[_policy_pb2.Policy, _Mapping]] = ...) -> None: ...
