@@ -83,8 +83,9 @@ cdef class Book:
         cdef Outcome o
         self.fill(&r, channel, amount, currency, qr, factors, now_s)
         decide(a, &self.prof[a.profile], &r, &o)
-        if o.decision == D_APPROVED and book:
-            apply_approval(a, &r, &o)
+        if o.decision == D_APPROVED:
+            if book:
+                apply_approval(a, &r, &o)
             o.available -= amount
         return (o.decision, o.failed, o.max_approvable, o.available, o.day_index, o.month_index, o.flags)
 

@@ -1,0 +1,109 @@
+"""Domain errors, and their one mapping onto gRPC status codes with google.rpc details."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+
+DOMAIN = "authcore.v1"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldViolation:
+    field: str
+    description: str
+
+
+class AuthcoreError(Exception):
+    """Base of the errors a request can end in; each knows its gRPC status."""
+
+    code = code_pb2.INTERNAL
+    reason = "INTERNAL"
+
+    def __init__(self, message: str, metadata: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.metadata = metadata or {}
+
+    def details(self) -> list:
+        return [error_details_pb2.ErrorInfo(reason=self.reason, domain=DOMAIN, metadata=self.metadata)]
+
+    def to_status(self) -> status_pb2.Status:
+        status = status_pb2.Status(code=self.code, message=self.message)
+        for detail in self.details():
+            packed = any_pb2.Any()
+            packed.Pack(detail)
+            status.details.append(packed)
+        return status
+
+
+class InvalidArgument(AuthcoreError):
+    code = code_pb2.INVALID_ARGUMENT
+    reason = "INVALID_ARGUMENT"
+
+    def __init__(self, violations: list[FieldViolation]):
+        summary = "; ".join(f"{v.field}: {v.description}" for v in violations[:5])
+        super().__init__(f"invalid request: {summary}")
+        self.violations = violations
+
+    def details(self) -> list:
+        bad = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                for v in self.violations
+            ]
+        )
+        return [bad, *super().details()]
+
+
+class NotFound(AuthcoreError):
+    code = code_pb2.NOT_FOUND
+
+    def __init__(self, resource_type: str, name: str):
+        super().__init__(f"{resource_type} {name!r} not found", {"resource_type": resource_type})
+        self.reason = f"{resource_type.upper()}_NOT_FOUND"
+        self.resource_type = resource_type
+        self.name = name
+
+    def details(self) -> list:
+        info = error_details_pb2.ResourceInfo(resource_type=self.resource_type, resource_name=self.name)
+        return [info, *super().details()]
+
+
+class FailedPrecondition(AuthcoreError):
+    """The request is valid but the state forbids it (an expired hold, a refund above capture)."""
+
+    code = code_pb2.FAILED_PRECONDITION
+
+    def __init__(self, reason: str, message: str, metadata: dict[str, str] | None = None):
+        super().__init__(message, metadata)
+        self.reason = reason
+
+
+class RequestIdReused(AuthcoreError):
+    """The request_id was used before for a different request."""
+
+    code = code_pb2.ALREADY_EXISTS
+    reason = "REQUEST_ID_REUSED"
+
+
+class ResourceExhausted(AuthcoreError):
+    code = code_pb2.RESOURCE_EXHAUSTED
+    reason = "CAPACITY_EXHAUSTED"
+
+
+class Unavailable(AuthcoreError):
+    """The journal could not be written; nothing was changed."""
+
+    code = code_pb2.UNAVAILABLE
+    reason = "JOURNAL_UNAVAILABLE"
+
+
+GRPC_CODES = {c.value[0]: c for c in grpc.StatusCode}
+
+
+def grpc_code(error: AuthcoreError) -> grpc.StatusCode:
+    return GRPC_CODES[error.code]

@@ -1,0 +1,206 @@
+"""In-memory state: the account and limit-profile tables the kernels read, the index from
+account ids to rows, and the holds. Every change goes through one method here, both when a
+request is served and when the journal is replayed, so that a restart rebuilds the same state."""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+
+import numpy as np
+
+from authcore import policy as policy_mod
+from authcore._fast.ledger import Book
+from authcore._fast.state import ACCOUNT_DTYPE, PROFILE_DTYPE
+from authcore.errors import ResourceExhausted
+from authcore.v1 import common_pb2, policy_pb2
+
+HELD, CAPTURED, VOIDED, EXPIRED = "held", "captured", "voided", "expired"
+
+
+@dataclasses.dataclass(slots=True)
+class Hold:
+    """An approved authorization and what became of it."""
+
+    authorization_id: str
+    slot: int
+    channel: int          # index 0..2
+    amount: int
+    flags: int
+    day_index: int
+    month_index: int
+    created_s: int
+    expires_s: int
+    merchant_id: str
+    state: str = HELD
+    captured: int = 0
+    refunded: int = 0
+
+
+class Ledger:
+    """Accounts, limit profiles and holds of one node."""
+
+    def __init__(self, policy: policy_pb2.Policy, max_accounts: int, max_profiles: int = 100_000):
+        self.max_accounts = max_accounts
+        self.max_profiles = max_profiles
+        self.book = Book()
+        self.accounts = np.zeros(1024, dtype=ACCOUNT_DTYPE)
+        self.profiles = np.zeros(64, dtype=PROFILE_DTYPE)
+        self.n_accounts = 0
+        self.slot_of: dict[str, int] = {}
+        self.account_ids: list[str] = []
+        self.zones: list[str] = []
+        self.overrides: dict[int, common_pb2.LimitProfile] = {}
+        # Profile i is resolved from profile_specs[i] = (tier, serialized overrides); the tiers
+        # themselves are profiles 0..2 with no overrides.
+        self.profile_specs: list[tuple[int, bytes]] = []
+        self.profile_index: dict[tuple[int, bytes], int] = {}
+        self.resolved: list[common_pb2.LimitProfile] = []
+        self.holds: dict[str, Hold] = {}
+        self.open_holds: dict[int, dict[str, Hold]] = {}
+        self.expiry_heap: list[tuple[int, str]] = []
+        self.policy = policy
+        for tier in policy_mod.TIERS:
+            self._profile_for(tier, None)
+        self.set_policy(policy)
+
+    # -- profiles -------------------------------------------------------------------------
+
+    def _profile_for(self, tier: int, overrides: common_pb2.LimitProfile | None) -> int:
+        key = (tier, overrides.SerializeToString(deterministic=True) if overrides is not None else b"")
+        index = self.profile_index.get(key)
+        if index is not None:
+            return index
+        if len(self.profile_specs) >= self.max_profiles:
+            raise ResourceExhausted(f"at most {self.max_profiles} distinct limit profiles")
+        index = len(self.profile_specs)
+        if index >= self.profiles.shape[0]:
+            self.profiles = np.resize(self.profiles, self.profiles.shape[0] * 2)
+        self.profile_specs.append(key)
+        self.profile_index[key] = index
+        self.resolved.append(common_pb2.LimitProfile())
+        self._resolve(index)
+        self.book.bind(self.accounts, self.profiles)
+        return index
+
+    def _resolve(self, index: int) -> None:
+        tier, blob = self.profile_specs[index]
+        overrides = common_pb2.LimitProfile.FromString(blob) if blob else None
+        merged = policy_mod.resolve(policy_mod.tier_limits(self.policy, tier), overrides)
+        self.resolved[index] = merged
+        self.profiles[index] = policy_mod.profile_row(merged)
+
+    def set_policy(self, policy: policy_pb2.Policy) -> None:
+        """Make a validated policy active: every profile is resolved again under it."""
+        self.policy = policy
+        for index in range(len(self.profile_specs)):
+            self._resolve(index)
+        self.book.bind(self.accounts, self.profiles)
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def upsert(self, account_id: str, *, limit: int, status: int, tier: int,
+               overrides: common_pb2.LimitProfile | None, overdue: int, currency: int,
+               zone: str, utc_offset_s: int) -> tuple[int, bool]:
+        """Create or change an account; returns (slot, created)."""
+        slot = self.slot_of.get(account_id)
+        created = slot is None
+        if created:
+            if self.n_accounts >= self.max_accounts:
+                raise ResourceExhausted(f"at most {self.max_accounts} accounts")
+            slot = self.n_accounts
+            if slot >= self.accounts.shape[0]:
+                self.accounts = np.resize(self.accounts, self.accounts.shape[0] * 2)
+                self.accounts[slot:] = np.zeros((), dtype=ACCOUNT_DTYPE)
+            self.n_accounts += 1
+            self.slot_of[account_id] = slot
+            self.account_ids.append(account_id)
+            self.zones.append(zone)
+            row = self.accounts[slot]
+            row["currency"] = currency
+            row["utc_offset_s"] = utc_offset_s
+            row["day_index"] = -(2**31)
+            row["month_index"] = -(2**31)
+        profile = self._profile_for(tier, overrides)
+        if overrides is not None:
+            self.overrides[slot] = overrides
+        else:
+            self.overrides.pop(slot, None)
+        row = self.accounts[slot]
+        row["limit"] = limit
+        row["status"] = status
+        row["tier"] = tier
+        row["overdue"] = overdue
+        row["profile"] = profile
+        self.book.bind(self.accounts, self.profiles)
+        return slot, created
+
+    def remove_last(self, account_id: str) -> None:
+        """Undo the creation of the newest account (its journal record could not be written)."""
+        slot = self.slot_of.pop(account_id)
+        assert slot == self.n_accounts - 1, "only the newest account can be removed"
+        self.account_ids.pop()
+        self.zones.pop()
+        self.overrides.pop(slot, None)
+        self.accounts[slot] = np.zeros((), dtype=ACCOUNT_DTYPE)
+        self.n_accounts -= 1
+
+    def row(self, slot: int) -> np.void:
+        return self.accounts[slot]
+
+    def profile_of(self, slot: int) -> common_pb2.LimitProfile:
+        return self.resolved[int(self.accounts[slot]["profile"])]
+
+    def available(self, slot: int) -> int:
+        row = self.accounts[slot]
+        return int(row["limit"]) - int(row["posted"]) - int(row["held"])
+
+    # -- holds ----------------------------------------------------------------------------
+
+    def book_hold(self, hold: Hold, now_s: int) -> None:
+        """Place a hold decided earlier: count it in the kernel state, then register it."""
+        hold.day_index, hold.month_index = self.book.book_hold(
+            hold.slot, hold.channel, hold.amount, hold.flags, now_s)
+        self.register_hold(hold)
+
+    def register_hold(self, hold: Hold) -> None:
+        """Register a hold whose amounts the kernel has already counted."""
+        self.holds[hold.authorization_id] = hold
+        self.open_holds.setdefault(hold.slot, {})[hold.authorization_id] = hold
+        heapq.heappush(self.expiry_heap, (hold.expires_s, hold.authorization_id))
+
+    def _close(self, hold: Hold, state: str) -> None:
+        hold.state = state
+        account_holds = self.open_holds.get(hold.slot)
+        if account_holds is not None:
+            account_holds.pop(hold.authorization_id, None)
+            if not account_holds:
+                del self.open_holds[hold.slot]
+
+    def capture(self, hold: Hold, amount: int) -> None:
+        self.book.capture_hold(hold.slot, hold.channel, hold.amount, amount, hold.flags,
+                               hold.day_index, hold.month_index)
+        hold.captured = amount
+        self._close(hold, CAPTURED)
+
+    def release(self, hold: Hold, state: str) -> None:
+        """Void or expire a hold."""
+        self.book.void_hold(hold.slot, hold.channel, hold.amount, hold.flags, hold.day_index, hold.month_index)
+        self._close(hold, state)
+
+    def refund(self, hold: Hold, amount: int) -> None:
+        self.book.refund(hold.slot, amount)
+        hold.refunded += amount
+
+    def repay(self, slot: int, amount: int) -> int:
+        return self.book.repay(slot, amount)
+
+    def due_holds(self, now_s: int, limit: int) -> list[Hold]:
+        """Up to limit open holds whose time is up, oldest first."""
+        due: list[Hold] = []
+        while self.expiry_heap and self.expiry_heap[0][0] <= now_s and len(due) < limit:
+            _, authorization_id = heapq.heappop(self.expiry_heap)
+            hold = self.holds.get(authorization_id)
+            if hold is not None and hold.state == HELD:
+                due.append(hold)
+        return due

@@ -1,0 +1,181 @@
+"""Request validation: a flat list of checks per request, each adding a field violation.
+A request with any violation is refused with INVALID_ARGUMENT and changes nothing."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+
+from authcore.errors import FieldViolation, InvalidArgument
+from authcore.money import MAX_AMOUNT_MINOR, currency_numeric, is_country
+from authcore.policy import CHANNELS, TIERS, validate_policy, validate_profile
+from authcore.v1 import common_pb2 as c
+
+MAX_REQUEST_ID_LEN = 128
+MAX_ID_LEN = 64
+MAX_DEVICE_ID_LEN = 128
+MAX_IP_LEN = 45
+MAX_FACTORS = 8
+MAX_ZONE_LEN = 64
+MAX_BATCH = 1000
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]*")
+MCC_PATTERN = re.compile(r"[0-9]{4}")
+FACTORS = frozenset(v for v in c.VerificationFactor.values() if v)
+STATUSES = frozenset(v for v in c.AccountStatus.values() if v)
+
+
+def _identifier(out: list[FieldViolation], field: str, value: str, max_len: int, required: bool = True) -> None:
+    if not value:
+        if required:
+            out.append(FieldViolation(field, "is required"))
+    elif len(value) > max_len:
+        out.append(FieldViolation(field, f"at most {max_len} characters"))
+    elif not ID_PATTERN.fullmatch(value):
+        out.append(FieldViolation(field, "letters, digits and _ . : - only, starting with a letter or digit"))
+
+
+def _amount(out: list[FieldViolation], field: str, value: int) -> None:
+    if value <= 0:
+        out.append(FieldViolation(field, "must be greater than zero"))
+    elif value > MAX_AMOUNT_MINOR:
+        out.append(FieldViolation(field, f"at most {MAX_AMOUNT_MINOR}"))
+
+
+def _currency(out: list[FieldViolation], field: str, value: str) -> None:
+    if not value:
+        out.append(FieldViolation(field, "is required (ISO 4217, e.g. CNY)"))
+    elif currency_numeric(value[:8]) is None:
+        out.append(FieldViolation(field, f"unknown ISO 4217 currency {value[:8]!r}"))
+
+
+def _raise(out: list[FieldViolation]) -> None:
+    if out:
+        raise InvalidArgument(out)
+
+
+def authorize_violations(req, prefix: str = "") -> list[FieldViolation]:
+    out: list[FieldViolation] = []
+    _identifier(out, prefix + "request_id", req.request_id, MAX_REQUEST_ID_LEN)
+    _identifier(out, prefix + "account_id", req.account_id, MAX_ID_LEN)
+    if req.channel not in CHANNELS:
+        out.append(FieldViolation(prefix + "channel", "must be CHANNEL_WALLET, CHANNEL_SCAN_TO_PAY or CHANNEL_QUICK_PAY"))
+    _amount(out, prefix + "amount_minor", req.amount_minor)
+    _currency(out, prefix + "currency", req.currency)
+    m = req.merchant
+    _identifier(out, prefix + "merchant.merchant_id", m.merchant_id, MAX_ID_LEN)
+    if not MCC_PATTERN.fullmatch(m.mcc):
+        out.append(FieldViolation(prefix + "merchant.mcc", "four digits (ISO 18245)"))
+    if m.country and not is_country(m.country[:4]):
+        out.append(FieldViolation(prefix + "merchant.country", "ISO 3166-1 alpha-2 code"))
+    if req.channel == c.CHANNEL_SCAN_TO_PAY:
+        if req.qr_code_type not in (c.QR_CODE_TYPE_STATIC, c.QR_CODE_TYPE_DYNAMIC):
+            out.append(FieldViolation(prefix + "qr_code_type", "required for scan-to-pay: static or dynamic"))
+    elif req.qr_code_type != c.QR_CODE_TYPE_UNSPECIFIED:
+        out.append(FieldViolation(prefix + "qr_code_type", "only for CHANNEL_SCAN_TO_PAY"))
+    factors = req.verification.factors
+    if len(factors) > MAX_FACTORS:
+        out.append(FieldViolation(prefix + "verification.factors", f"at most {MAX_FACTORS} entries"))
+    elif any(f not in FACTORS for f in factors):
+        out.append(FieldViolation(prefix + "verification.factors", "unknown verification factor"))
+    d = req.device
+    if len(d.device_id) > MAX_DEVICE_ID_LEN:
+        out.append(FieldViolation(prefix + "device.device_id", f"at most {MAX_DEVICE_ID_LEN} characters"))
+    if d.ip:
+        try:
+            if len(d.ip) > MAX_IP_LEN:
+                raise ValueError
+            ipaddress.ip_address(d.ip)
+        except ValueError:
+            out.append(FieldViolation(prefix + "device.ip", "an IPv4 or IPv6 address"))
+    if not (math.isfinite(d.latitude) and -90 <= d.latitude <= 90):
+        out.append(FieldViolation(prefix + "device.latitude", "between -90 and 90"))
+    if not (math.isfinite(d.longitude) and -180 <= d.longitude <= 180):
+        out.append(FieldViolation(prefix + "device.longitude", "between -180 and 180"))
+    if req.HasField("occurred_at") and not (0 <= req.occurred_at.seconds <= 253402300799
+                                            and 0 <= req.occurred_at.nanos < 10**9):
+        out.append(FieldViolation(prefix + "occurred_at", "a valid timestamp"))
+    return out
+
+
+def validate_authorize(req) -> None:
+    _raise(authorize_violations(req))
+
+
+def validate_batch(req) -> None:
+    if not req.requests:
+        _raise([FieldViolation("requests", "at least one request")])
+    if len(req.requests) > MAX_BATCH:
+        _raise([FieldViolation("requests", f"at most {MAX_BATCH} requests")])
+
+
+def validate_capture(req) -> None:
+    out: list[FieldViolation] = []
+    _identifier(out, "request_id", req.request_id, MAX_REQUEST_ID_LEN)
+    _identifier(out, "authorization_id", req.authorization_id, MAX_ID_LEN)
+    if req.HasField("amount_minor"):
+        _amount(out, "amount_minor", req.amount_minor)
+    _currency(out, "currency", req.currency)
+    _raise(out)
+
+
+def validate_void(req) -> None:
+    out: list[FieldViolation] = []
+    _identifier(out, "request_id", req.request_id, MAX_REQUEST_ID_LEN)
+    _identifier(out, "authorization_id", req.authorization_id, MAX_ID_LEN)
+    _raise(out)
+
+
+def validate_refund(req) -> None:
+    out: list[FieldViolation] = []
+    _identifier(out, "request_id", req.request_id, MAX_REQUEST_ID_LEN)
+    _identifier(out, "authorization_id", req.authorization_id, MAX_ID_LEN)
+    _amount(out, "amount_minor", req.amount_minor)
+    _currency(out, "currency", req.currency)
+    _raise(out)
+
+
+def validate_repay(req) -> None:
+    out: list[FieldViolation] = []
+    _identifier(out, "request_id", req.request_id, MAX_REQUEST_ID_LEN)
+    _identifier(out, "account_id", req.account_id, MAX_ID_LEN)
+    _amount(out, "amount_minor", req.amount_minor)
+    _currency(out, "currency", req.currency)
+    _raise(out)
+
+
+def validate_get_account(req) -> None:
+    out: list[FieldViolation] = []
+    _identifier(out, "account_id", req.account_id, MAX_ID_LEN)
+    _raise(out)
+
+
+def validate_upsert(req) -> None:
+    out: list[FieldViolation] = []
+    _identifier(out, "request_id", req.request_id, MAX_REQUEST_ID_LEN)
+    _identifier(out, "account_id", req.account_id, MAX_ID_LEN)
+    if not 0 <= req.credit_limit_minor <= MAX_AMOUNT_MINOR:
+        out.append(FieldViolation("credit_limit_minor", f"between 0 and {MAX_AMOUNT_MINOR}"))
+    if req.status and req.status not in STATUSES:
+        out.append(FieldViolation("status", "unknown account status"))
+    if req.tier and req.tier not in TIERS:
+        out.append(FieldViolation("tier", "unknown tier"))
+    if req.HasField("limit_overrides"):
+        out.extend(validate_profile(req.limit_overrides, "limit_overrides"))
+    if req.HasField("overdue_minor") and not 0 <= req.overdue_minor <= MAX_AMOUNT_MINOR:
+        out.append(FieldViolation("overdue_minor", f"between 0 and {MAX_AMOUNT_MINOR}"))
+    if req.currency:
+        _currency(out, "currency", req.currency)
+    if len(req.time_zone) > MAX_ZONE_LEN:
+        out.append(FieldViolation("time_zone", f"at most {MAX_ZONE_LEN} characters"))
+    _raise(out)
+
+
+def validate_set_policy(req) -> None:
+    out: list[FieldViolation] = []
+    _identifier(out, "request_id", req.request_id, MAX_REQUEST_ID_LEN)
+    if not req.HasField("policy"):
+        out.append(FieldViolation("policy", "is required"))
+    else:
+        out.extend(validate_policy(req.policy))
+    _raise(out)
