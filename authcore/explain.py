@@ -164,6 +164,7 @@ def detail(reason: int, s: Situation, windows: dict | None = None) -> c.ReasonDe
         "channel_zh": zh, "channel_en": en, "currency": s.currency, "account_currency": s.account_currency,
         "zone": s.zone, "overdue": money(row["overdue"]), "available": money(max(0, available)),
         "shortfall": money(max(0, s.amount - available)), "limit": "", "remaining": "", "next_cap": "",
+        "level_b": "",
     }
     window = None
     if windows is None:
@@ -173,7 +174,10 @@ def detail(reason: int, s: Situation, windows: dict | None = None) -> c.ReasonDe
     elif reason == R.REASON_SCAN_QR_VERIFICATION_REQUIRED:
         c_, b_, a_ = windows["levels"]
         window = a_ if (s.factors & 8 and bin(s.factors).count("1") >= 2) else b_ if bin(s.factors).count("1") >= 2 else c_
-        values["next_cap"] = money(max(a_.remaining, b_.remaining))
+        # The smallest step-up that lets this amount through: two factors (level B), else a
+        # digital certificate and another factor (level A).
+        values["next_cap"] = money(b_.remaining if s.amount <= b_.remaining else a_.remaining)
+        values["level_b"] = money(b_.limit)
     elif reason == R.REASON_QUICK_PAY_VERIFICATION_REQUIRED:
         per_txn, daily = windows["quick"]
         window = per_txn if s.amount > per_txn.limit else daily

@@ -89,8 +89,9 @@ CATALOGUE: dict[int, ReasonInfo] = {
               "{remaining} left today by scan-to-pay; resets at 00:00 ({zone})"),
         _info(R.REASON_SCAN_QR_VERIFICATION_REQUIRED, "1A", FIX, "需要进一步验证身份",
               "Additional verification required",
-              "请使用指纹、支付密码或短信验证码再验证一次，验证后今日扫码最多可支付{next_cap}",
-              "Verify with fingerprint, payment password or SMS code to pay up to {next_cap} today by scan-to-pay"),
+              "请再用一种方式验证（指纹、支付密码或短信验证码；超过{level_b}需数字证书），验证后今日扫码最多可支付{next_cap}",
+              "Verify with a second factor (fingerprint, payment password or SMS code; above {level_b}, a digital "
+              "certificate) to pay up to {next_cap} today by scan-to-pay"),
         _info(R.REASON_QUICK_PAY_VERIFICATION_REQUIRED, "1A", FIX, "超出免密支付额度，请验证",
               "Above the no-PIN limit: verification required",
               "请输入支付密码或验证指纹；免密单笔最多{limit}",

@@ -1,0 +1,5 @@
+import sys
+
+from authcore.cli import main
+
+sys.exit(main())

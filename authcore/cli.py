@@ -1,0 +1,114 @@
+"""The authcore command: `authcore serve` and `authcore demo`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import tempfile
+import threading
+
+from authcore import config as config_mod
+from authcore.engine import Engine
+from authcore.errors import AuthcoreError
+from authcore.idempotency import IdempotencyIndex
+from authcore.policy import load_policy
+from authcore.server import create_server
+from authcore.store import Journal
+from authcore.v1 import admin_pb2
+
+log = logging.getLogger("authcore")
+
+
+def build_service(cfg: config_mod.Config):
+    """Open the journal, rebuild the state from it, and build the server."""
+    journal = Journal(cfg.data_dir, cfg.durability)
+    engine = Engine(journal, max_accounts=cfg.max_accounts,
+                    idempotency=IdempotencyIndex(retention_s=cfg.idempotency_retention_s))
+    if cfg.policy_file:
+        wanted = load_policy(cfg.policy_file)
+        if wanted != engine.ledger.policy:
+            engine.set_policy(admin_pb2.SetPolicyRequest(request_id=f"policy-file-{wanted.version}", policy=wanted))
+    service = create_server(engine, f"{cfg.host}:{cfg.port}", max_workers=cfg.workers,
+                            expiry_interval_s=cfg.expiry_interval_s)
+    return service, engine
+
+
+def cmd_serve(ns: argparse.Namespace) -> int:
+    cfg = config_mod.load(ns.config)
+    for key in ("host", "port", "data_dir", "durability"):
+        if getattr(ns, key) is not None:
+            setattr(cfg, key, getattr(ns, key))
+    cfg.validate()
+    try:
+        service, engine = build_service(cfg)
+    except (AuthcoreError, RuntimeError, ValueError) as exc:
+        print(f"authcore: cannot start: {exc}", file=sys.stderr)
+        return 2
+    service.start()
+    target = f"{cfg.host}:{service.port}"
+    print(f"authcore serving on {target} (data dir {cfg.data_dir}, durability {cfg.durability}, "
+          f"{engine.ledger.n_accounts} accounts and {engine.replayed_records} journal records loaded, "
+          f"policy {engine.ledger.policy.version})", flush=True)
+    if cfg.host not in ("127.0.0.1", "localhost", "::1"):
+        print("WARNING: plaintext gRPC on a non-loopback address; use it for local development only",
+              file=sys.stderr, flush=True)
+    if ns.demo:
+        from authcore.demo import run_demo
+
+        run_demo(target, lang=ns.lang)
+    if ns.exit_after_demo:
+        service.stop()
+        return 0
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    print("press Ctrl-C to stop", flush=True)
+    stopped.wait()
+    print("stopping: draining in-flight calls", flush=True)
+    service.stop()
+    return 0
+
+
+def cmd_demo(ns: argparse.Namespace) -> int:
+    from authcore.demo import run_demo
+
+    if ns.target:
+        run_demo(ns.target, lang=ns.lang)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="authcore-demo-") as data_dir:
+        cfg = config_mod.Config(port=0, data_dir=data_dir)
+        service, _ = build_service(cfg)
+        service.start()
+        try:
+            run_demo(f"127.0.0.1:{service.port}", lang=ns.lang)
+        finally:
+            service.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    parser = argparse.ArgumentParser(prog="authcore", description="Authorization core for credit-line payments.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the gRPC server on the embedded store")
+    serve.add_argument("--config", help="TOML configuration file")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 50051; 0 picks a free one)")
+    serve.add_argument("--data-dir", dest="data_dir", help="where the journal lives (default ./authcore-data)")
+    serve.add_argument("--durability", choices=["normal", "fsync"], help="journal durability mode")
+    serve.add_argument("--demo", action="store_true", help="after starting, run the scripted demo against it")
+    serve.add_argument("--exit-after-demo", action="store_true", help="stop after the demo (with --demo)")
+    serve.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the demo's messages")
+    serve.set_defaults(func=cmd_serve)
+    demo = sub.add_parser("demo", help="run the scripted demo (against --target, or an in-process server)")
+    demo.add_argument("--target", help="host:port of a running server")
+    demo.add_argument("--lang", choices=["en", "zh"], default="en")
+    demo.set_defaults(func=cmd_demo)
+    ns = parser.parse_args(argv)
+    return ns.func(ns)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

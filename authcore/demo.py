@@ -1,0 +1,144 @@
+"""A scripted day of payments from all three channels, sent through a real gRPC server and
+printed as a table: decision, reason, what the customer is told, and the credit left."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from typing import TextIO
+
+import grpc
+
+from authcore.money import format_minor
+from authcore.v1 import (
+    account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2 as authz,
+    authorization_pb2_grpc, common_pb2 as c,
+)
+
+F = c.VerificationFactor
+CHANNEL_LABEL = {c.CHANNEL_WALLET: "wallet", c.CHANNEL_SCAN_TO_PAY: "scan-to-pay", c.CHANNEL_QUICK_PAY: "quick-pay"}
+QR_LABEL = {c.QR_CODE_TYPE_STATIC: " static", c.QR_CODE_TYPE_DYNAMIC: " dynamic"}
+DECISION_LABEL = {c.DECISION_APPROVED: "APPROVED", c.DECISION_DECLINED: "DECLINED", c.DECISION_CHALLENGE: "CHALLENGE"}
+
+
+class Demo:
+    def __init__(self, channel: grpc.Channel, out: TextIO, lang: str):
+        self.authz = authorization_pb2_grpc.AuthorizationServiceStub(channel)
+        self.accounts = account_pb2_grpc.AccountServiceStub(channel)
+        self.admin = admin_pb2_grpc.AdminServiceStub(channel)
+        self.out = out
+        self.lang = lang
+        self.run_id = secrets.token_hex(3)
+        self.seq = 0
+        self.rows: list[tuple] = []
+
+    def rid(self) -> str:
+        self.seq += 1
+        return f"demo-{self.run_id}-{self.seq}"
+
+    def account(self, name: str, limit_minor: int, tier: int, status: int = c.ACCOUNT_STATUS_ACTIVE) -> str:
+        account_id = f"demo-{name}-{self.run_id}"
+        self.admin.UpsertAccount(admin_pb2.UpsertAccountRequest(
+            request_id=self.rid(), account_id=account_id, credit_limit_minor=limit_minor, tier=tier, status=status))
+        return account_id
+
+    def pay(self, who: str, account_id: str, channel: int, amount_minor: int, *, qr: int = 0,
+            factors: tuple = (), currency: str = "CNY", request_id: str | None = None) -> authz.AuthorizeResponse:
+        request = authz.AuthorizeRequest(
+            request_id=request_id or self.rid(), account_id=account_id, channel=channel, amount_minor=amount_minor,
+            currency=currency, qr_code_type=qr, verification=authz.Verification(factors=factors),
+            merchant=authz.Merchant(merchant_id="demo-shop-001", mcc="5411", country="CN"),
+            device=authz.Device(device_id="demo-phone", ip="10.0.0.8", latitude=31.23, longitude=121.47))
+        response = self.authz.Authorize(request, timeout=5)
+        verified = "+" + "+".join(F.Name(f).removeprefix("VERIFICATION_FACTOR_").lower() for f in factors) if factors else ""
+        first = response.reasons[0]
+        if response.decision == c.DECISION_APPROVED:
+            told = ""
+        else:
+            told = (first.message_zh + "；" + first.hint_zh) if self.lang == "zh" else (first.message_en + ". " + first.hint_en)
+        self.rows.append((len(self.rows) + 1, who, CHANNEL_LABEL[channel] + QR_LABEL.get(qr, "") + verified,
+                          (currency + " " if currency != "CNY" else "") + format_minor(amount_minor).lstrip("¥"),
+                          DECISION_LABEL[response.decision], c.Reason.Name(response.reason).removeprefix("REASON_"),
+                          format_minor(response.available_credit_minor), told))
+        return response
+
+    def print_table(self) -> None:
+        headers = ("#", "customer", "channel", "amount", "decision", "reason", "available", "what the customer is told")
+        widths = [max(len(str(r[i])) for r in [headers, *self.rows]) for i in range(len(headers) - 1)]
+        line = "  ".join(f"{{:{w}}}" for w in widths) + "  {}"
+        print(line.format(*headers), file=self.out)
+        print("  ".join("-" * w for w in widths) + "  " + "-" * 26, file=self.out)
+        for row in self.rows:
+            print(line.format(*[str(v) for v in row]), file=self.out)
+
+    def run(self) -> None:
+        W, S, Q = c.CHANNEL_WALLET, c.CHANNEL_SCAN_TO_PAY, c.CHANNEL_QUICK_PAY
+        alice = self.account("alice", 2_000_000, c.TIER_STANDARD)
+        bob = self.account("bob", 200_000, c.TIER_NEW)
+        carol = self.account("carol", 500_000, c.TIER_STANDARD)
+        dave = self.account("dave", 500_000, c.TIER_STANDARD, c.ACCOUNT_STATUS_CLOSED)
+
+        # Carol bought something last month and her repayment is now overdue.
+        earlier = self.authz.Authorize(authz.AuthorizeRequest(
+            request_id=self.rid(), account_id=carol, channel=W, amount_minor=80_000, currency="CNY",
+            merchant=authz.Merchant(merchant_id="demo-shop-001", mcc="5411")))
+        self.authz.Capture(authz.CaptureRequest(request_id=self.rid(), authorization_id=earlier.authorization_id,
+                                                currency="CNY"))
+        self.admin.UpsertAccount(admin_pb2.UpsertAccountRequest(
+            request_id=self.rid(), account_id=carol, credit_limit_minor=500_000, overdue_minor=30_000))
+
+        first_id = self.rid()
+        groceries = self.pay("alice", alice, W, 19_900, request_id=first_id)
+        snack = self.pay("alice", alice, S, 30_000, qr=c.QR_CODE_TYPE_STATIC)
+        self.pay("alice", alice, S, 25_000, qr=c.QR_CODE_TYPE_STATIC)
+        self.pay("alice", alice, S, 80_000, qr=c.QR_CODE_TYPE_DYNAMIC)
+        self.pay("alice", alice, S, 80_000, qr=c.QR_CODE_TYPE_DYNAMIC,
+                 factors=(F.VERIFICATION_FACTOR_PASSWORD, F.VERIFICATION_FACTOR_BIOMETRIC))
+        self.pay("alice", alice, Q, 120_000)
+        self.pay("alice", alice, Q, 120_000, factors=(F.VERIFICATION_FACTOR_PASSWORD,))
+        self.pay("alice", alice, W, 6_000_000)
+        self.pay("alice", alice, W, 1_000, currency="USD")
+        self.pay("bob", bob, W, 250_000)
+        self.pay("bob", bob, Q, 80_000)
+        self.pay("carol", carol, W, 5_000)
+        self.accounts.Repay(account_pb2.RepayRequest(request_id=self.rid(), account_id=carol, amount_minor=30_000,
+                                                     currency="CNY"))
+        self.pay("carol", carol, W, 5_000)
+        self.pay("dave", dave, W, 5_000)
+        print(file=self.out)
+        self.print_table()
+        print(file=self.out)
+
+        replay = self.pay("alice", alice, W, 19_900, request_id=first_id)
+        self.rows.pop()
+        same = replay.authorization_id == groceries.authorization_id
+        print(f"retry of request {first_id} with the same request_id: same authorization "
+              f"{replay.authorization_id} ({'no second hold' if same else 'MISMATCH'})", file=self.out)
+        captured = self.authz.Capture(authz.CaptureRequest(
+            request_id=self.rid(), authorization_id=groceries.authorization_id, amount_minor=15_000, currency="CNY"))
+        print(f"capture {format_minor(captured.captured_minor)} of the {format_minor(19_900)} hold: "
+              f"{format_minor(captured.released_minor)} released", file=self.out)
+        refunded = self.authz.Refund(authz.RefundRequest(
+            request_id=self.rid(), authorization_id=groceries.authorization_id, amount_minor=5_000, currency="CNY"))
+        print(f"refund {format_minor(refunded.refunded_minor)}: available credit "
+              f"{format_minor(refunded.available_credit_minor)}", file=self.out)
+        voided = self.authz.Void(authz.VoidRequest(request_id=self.rid(), authorization_id=snack.authorization_id))
+        print(f"void the static-QR hold: {format_minor(voided.released_minor)} released", file=self.out)
+        view = self.accounts.GetAccount(account_pb2.GetAccountRequest(account_id=alice)).account
+        print(f"\nGetAccount {alice}: limit {format_minor(view.credit_limit_minor)}, available "
+              f"{format_minor(view.available_credit_minor)}, posted {format_minor(view.posted_balance_minor)}, "
+              f"held {format_minor(view.held_minor)} in {len(view.holds)} holds", file=self.out)
+        for window in view.windows:
+            if window.period == c.LIMIT_PERIOD_DAY and window.unit == c.LIMIT_UNIT_MINOR:
+                scope = c.LimitScope.Name(window.scope).removeprefix("LIMIT_SCOPE_").lower()
+                if window.channel:
+                    scope += f" ({CHANNEL_LABEL[window.channel]})"
+                print(f"  today {scope:<32} {format_minor(window.remaining):>12} left of "
+                      f"{format_minor(window.limit)}", file=self.out)
+
+
+def run_demo(target: str, out: TextIO = sys.stdout, lang: str = "en") -> None:
+    """Run the scripted demo against a server at target (host:port)."""
+    with grpc.insecure_channel(target) as channel:
+        grpc.channel_ready_future(channel).result(timeout=10)
+        Demo(channel, out, lang).run()
