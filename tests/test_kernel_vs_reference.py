@@ -1,0 +1,227 @@
+"""The compiled decision against the plain-Python executable spec (authcore/reference.py):
+the same random requests, lifecycle moves and clock jumps on both sides, and the same
+decision, reasons, headroom and state after every single one."""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from authcore import policy as policy_mod
+from authcore import reference as ref
+from authcore.engine import factor_bits, fixed_utc_offset_s
+from authcore.ledger import Hold, Ledger
+from authcore.money import currency_numeric
+from authcore.reasons import reasons_of_mask
+from authcore.v1 import common_pb2 as c
+
+from conftest import START_S
+
+ZONES = ("Asia/Shanghai", "UTC", "Asia/Kolkata", "America/Bogota", "Asia/Kathmandu")
+CHANNELS = policy_mod.CHANNELS
+FACTORS = (1, 2, 3, 4)
+EPOCH = datetime.date(1970, 1, 1)
+
+
+def random_profile(rng: random.Random) -> c.LimitProfile:
+    """A limit profile with each limit present or not, small enough that limits are hit often."""
+    p = c.LimitProfile()
+    maybe = lambda: rng.random() < 0.6  # noqa: E731
+    if maybe():
+        p.per_transaction_minor = rng.randint(0, 300_000)
+    if maybe():
+        p.daily_amount_minor = rng.randint(0, 600_000)
+    if maybe():
+        p.daily_count = rng.randint(0, 12)
+    if maybe():
+        p.monthly_amount_minor = rng.randint(0, 2_000_000)
+    if maybe():
+        p.monthly_count = rng.randint(0, 60)
+    for channel in CHANNELS:
+        if rng.random() < 0.5:
+            limits = p.channels.add(channel=channel)
+            if rng.random() < 0.1:
+                limits.allowed = False
+            if maybe():
+                limits.per_transaction_minor = rng.randint(0, 200_000)
+            if maybe():
+                limits.daily_amount_minor = rng.randint(0, 400_000)
+            if maybe():
+                limits.daily_count = rng.randint(0, 8)
+            if maybe():
+                limits.monthly_amount_minor = rng.randint(0, 1_500_000)
+            if maybe():
+                limits.monthly_count = rng.randint(0, 40)
+    if maybe():
+        p.scan_static_qr_daily_minor = rng.randint(0, 50_000)
+    if maybe():
+        p.scan_dynamic_qr_level_c_daily_minor = rng.randint(0, 100_000)
+    if maybe():
+        p.scan_dynamic_qr_level_b_daily_minor = rng.randint(0, 500_000)
+    if maybe():
+        p.scan_dynamic_qr_level_a_daily_minor = rng.randint(0, 2_000_000)
+    if maybe():
+        p.quick_pay_no_verification_per_transaction_minor = rng.randint(0, 100_000)
+    if maybe():
+        p.quick_pay_no_verification_daily_minor = rng.randint(0, 300_000)
+    return p
+
+
+class Twin:
+    """The same accounts held by the compiled ledger and by the reference."""
+
+    def __init__(self, rng: random.Random, n_accounts: int):
+        self.rng = rng
+        self.ledger = Ledger(policy_mod.default_policy(), max_accounts=n_accounts)
+        self.ref_accounts: list[ref.Account] = []
+        self.holds: list[tuple[Hold, ref.Hold, int]] = []   # kernel hold, reference hold, account
+        self.captured: list[tuple[Hold, int, int]] = []      # kernel hold, account, refundable
+        self.now_s = START_S
+        for i in range(n_accounts):
+            zone = rng.choice(ZONES)
+            tier = rng.choice(policy_mod.TIERS)
+            overrides = random_profile(rng) if rng.random() < 0.8 else None
+            status = rng.choices([c.ACCOUNT_STATUS_ACTIVE, c.ACCOUNT_STATUS_FROZEN, c.ACCOUNT_STATUS_CLOSED],
+                                 [0.9, 0.05, 0.05])[0]
+            limit = rng.choice([0, 50_000, 300_000, 1_000_000, 5_000_000])
+            currency = "CNY" if rng.random() < 0.95 else "HKD"
+            self.ledger.upsert(f"a{i}", limit=limit, status=status, tier=tier, overrides=overrides, overdue=0,
+                               currency=currency_numeric(currency), zone=zone, utc_offset_s=fixed_utc_offset_s(zone))
+            merged = policy_mod.resolve(policy_mod.tier_limits(self.ledger.policy, tier), overrides)
+            self.ref_accounts.append(ref.Account(limit=limit, profile=merged, status=status, currency=currency,
+                                                 zone=zone))
+
+    def now(self) -> datetime.datetime:
+        return datetime.datetime.fromtimestamp(self.now_s, datetime.UTC)
+
+    def authorize(self, i: int, channel: int, amount: int, currency: str, qr: int, factors: set[int]) -> None:
+        out = self.ledger.book.authorize(i, CHANNELS.index(channel), amount, currency_numeric(currency), qr,
+                                         factor_bits(factors), self.now_s, True)
+        decision, failed, max_approvable, available, day, month, flags = out
+        expected = ref.authorize(self.ref_accounts[i], channel, amount, currency, qr, factors, self.now())
+        context = (i, channel, amount, currency, qr, sorted(factors), self.now_s)
+        assert decision == expected.decision, context
+        assert reasons_of_mask(failed) == expected.reasons, context
+        assert max_approvable == expected.max_approvable, context
+        assert available == expected.available, context
+        if decision == c.DECISION_APPROVED:
+            hold = Hold("h", i, CHANNELS.index(channel), amount, flags, day, month, self.now_s, 0, "m")
+            self.holds.append((hold, expected.hold, i))
+
+    def move(self) -> None:
+        """Void, capture (full or partial), refund, repay or set an overdue amount, on both sides."""
+        rng = self.rng
+        kind = rng.random()
+        if kind < 0.5 and self.holds:
+            hold, ref_hold, i = self.holds.pop(rng.randrange(len(self.holds)))
+            if rng.random() < 0.5:
+                self.ledger.book.void_hold(i, hold.channel, hold.amount, hold.flags, hold.day_index, hold.month_index)
+                ref.void(self.ref_accounts[i], ref_hold)
+            else:
+                captured = rng.randint(1, hold.amount)
+                self.ledger.book.capture_hold(i, hold.channel, hold.amount, captured, hold.flags, hold.day_index,
+                                              hold.month_index)
+                ref.capture(self.ref_accounts[i], ref_hold, captured)
+                self.captured.append((hold, i, captured))
+        elif kind < 0.7 and self.captured:
+            hold, i, refundable = self.captured.pop(rng.randrange(len(self.captured)))
+            amount = rng.randint(1, refundable)
+            self.ledger.book.refund(i, amount)
+            ref.refund(self.ref_accounts[i], amount)
+        elif kind < 0.9:
+            i = rng.randrange(len(self.ref_accounts))
+            posted = self.ref_accounts[i].posted
+            if posted > 0:
+                amount = rng.randint(1, posted)
+                self.ledger.book.repay(i, amount)
+                ref.repay(self.ref_accounts[i], amount)
+        else:
+            i = rng.randrange(len(self.ref_accounts))
+            account = self.ref_accounts[i]
+            overdue = rng.randint(0, max(account.posted, 0))
+            account.overdue = overdue
+            self.ledger.accounts[i]["overdue"] = overdue
+
+    def check_state(self) -> None:
+        for i, account in enumerate(self.ref_accounts):
+            row = self.ledger.accounts[i]
+            assert (row["limit"], row["posted"], row["held"], row["overdue"]) == (
+                account.limit, account.posted, account.held, account.overdue), i
+            if account.day is not None:
+                assert row["day_index"] == (account.day - EPOCH).days, i
+                u = account.day_usage
+                assert (row["day_amount"], row["day_count"], row["static_qr_day_amount"],
+                        row["quick_unverified_day_amount"]) == (u.amount, u.count, u.static_qr_amount,
+                                                                u.quick_unverified_amount), i
+                for k, channel in enumerate(CHANNELS):
+                    assert row["channel_day_amount"][k] == u.channel_amount.get(channel, 0), i
+                    assert row["channel_day_count"][k] == u.channel_count.get(channel, 0), i
+            if account.month is not None:
+                year, month = account.month
+                assert row["month_index"] == year * 12 + month - 1, i
+                u = account.month_usage
+                assert (row["month_amount"], row["month_count"]) == (u.amount, u.count), i
+                for k, channel in enumerate(CHANNELS):
+                    assert row["channel_month_amount"][k] == u.channel_amount.get(channel, 0), i
+                    assert row["channel_month_count"][k] == u.channel_count.get(channel, 0), i
+
+    def random_request(self) -> tuple:
+        rng = self.rng
+        i = rng.randrange(len(self.ref_accounts))
+        channel = rng.choice(CHANNELS)
+        qr = rng.choice([c.QR_CODE_TYPE_STATIC, c.QR_CODE_TYPE_DYNAMIC]) if channel == c.CHANNEL_SCAN_TO_PAY else 0
+        amount = rng.choice([rng.randint(1, 5_000), rng.randint(1, 60_000), rng.randint(1, 600_000),
+                             rng.choice([1, 50_000, 50_001, 100_000, 100_001, 500_000, 500_001])])
+        factors = {f for f in FACTORS if rng.random() < 0.35}
+        currency = "CNY" if rng.random() < 0.97 else rng.choice(["USD", "HKD"])
+        return i, channel, amount, currency, qr, factors
+
+
+def run(seed: int, steps: int, n_accounts: int = 40) -> Twin:
+    rng = random.Random(seed)
+    twin = Twin(rng, n_accounts)
+    for step in range(steps):
+        r = rng.random()
+        if r < 0.8:
+            twin.authorize(*twin.random_request())
+        elif r < 0.97:
+            twin.move()
+        else:
+            # Jumps of minutes to days, so that day and month windows roll over in every zone.
+            twin.now_s += rng.choice([60, 3600, 5 * 3600, 86400, 86400 * 7, 86400 * 20])
+        if step % 500 == 0:
+            twin.check_state()
+    twin.check_state()
+    return twin
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_seeded_random_requests_agree(seed):
+    """10 seeds x 12,500 steps: about 100,000 decisions compared one by one."""
+    twin = run(seed, 12_500)
+    assert twin.holds or twin.captured  # the run approved something
+
+
+request = st.tuples(
+    st.integers(0, 7),
+    st.sampled_from(CHANNELS),
+    st.one_of(st.integers(1, 1_000), st.integers(1, 600_000), st.sampled_from([50_000, 50_001, 100_000, 100_001])),
+    st.sampled_from(["CNY", "CNY", "CNY", "USD"]),
+    st.sampled_from([c.QR_CODE_TYPE_STATIC, c.QR_CODE_TYPE_DYNAMIC]),
+    st.sets(st.sampled_from(FACTORS)),
+    st.sampled_from([0, 0, 0, 3600, 86400, 86400 * 31]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32), requests=st.lists(request, min_size=1, max_size=60))
+def test_hypothesis_requests_agree(seed, requests):
+    twin = Twin(random.Random(seed), 8)
+    for i, channel, amount, currency, qr, factors, jump in requests:
+        twin.now_s += jump
+        twin.authorize(i, channel, amount, currency, qr if channel == c.CHANNEL_SCAN_TO_PAY else 0, factors)
+    twin.check_state()
