@@ -91,9 +91,15 @@ def service(engine):
     service.stop(grace_s=1)
 
 
+def connect(port: int, counter: int = 0) -> Client:
+    """A client of the server on port; request ids continue from counter."""
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    return Client(channel, authorization_pb2_grpc.AuthorizationServiceStub(channel),
+                  account_pb2_grpc.AccountServiceStub(channel), admin_pb2_grpc.AdminServiceStub(channel), counter)
+
+
 @pytest.fixture
 def client(service):
-    channel = grpc.insecure_channel(f"127.0.0.1:{service.port}")
-    yield Client(channel, authorization_pb2_grpc.AuthorizationServiceStub(channel),
-                 account_pb2_grpc.AccountServiceStub(channel), admin_pb2_grpc.AdminServiceStub(channel))
-    channel.close()
+    client = connect(service.port)
+    yield client
+    client.channel.close()
