@@ -36,11 +36,15 @@ def build_service(cfg: config_mod.Config):
 
 
 def cmd_serve(ns: argparse.Namespace) -> int:
-    cfg = config_mod.load(ns.config)
-    for key in ("host", "port", "data_dir", "durability"):
-        if getattr(ns, key) is not None:
-            setattr(cfg, key, getattr(ns, key))
-    cfg.validate()
+    try:
+        cfg = config_mod.load(ns.config)
+        for key in ("host", "port", "data_dir", "durability"):
+            if getattr(ns, key) is not None:
+                setattr(cfg, key, getattr(ns, key))
+        cfg.validate()
+    except (OSError, ValueError) as exc:
+        print(f"authcore: bad configuration: {exc}", file=sys.stderr)
+        return 2
     try:
         service, engine = build_service(cfg)
     except (AuthcoreError, RuntimeError, ValueError) as exc:

@@ -202,3 +202,8 @@ cdef void release_windows(AccountRow* a, int32_t channel, int64_t amount, int32_
         a.month_count -= count
         a.channel_month_amount[channel] -= amount
         a.channel_month_count[channel] -= count
+
+
+# For tests that hold this order and authcore/reasons.py together.
+CHECK_COUNT = N_CHECKS
+CHALLENGE_FROM_BIT = FIRST_CHALLENGE_BIT

@@ -1,0 +1,4 @@
+import numpy as np
+
+ACCOUNT_DTYPE: np.dtype
+PROFILE_DTYPE: np.dtype

@@ -1,0 +1,57 @@
+"""The compiled state layout, the kernel's bit order and the reason catalogue agree with the
+contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from authcore._fast import decide
+from authcore._fast.ledger import Book
+from authcore._fast.state import ACCOUNT_DTYPE, PROFILE_DTYPE
+from authcore.reasons import BIT_ORDER, CATALOGUE, CHALLENGE_REASONS
+from authcore.v1 import common_pb2 as c
+
+
+def test_account_row_fits_the_budget():
+    assert ACCOUNT_DTYPE.itemsize == 168
+    assert ACCOUNT_DTYPE.itemsize % 8 == 0, "rows stay 8-byte aligned in the array"
+    assert ACCOUNT_DTYPE.fields["limit"][1] == 0
+
+
+def test_bit_order_is_precedence_order():
+    assert len(BIT_ORDER) == decide.CHECK_COUNT
+    assert list(BIT_ORDER) == sorted(BIT_ORDER), "bit i+1 never outranks bit i"
+    assert set(BIT_ORDER[decide.CHALLENGE_FROM_BIT:]) == CHALLENGE_REASONS
+
+
+def test_every_reason_has_codes_messages_and_hints():
+    for value in c.Reason.values():
+        if value == c.REASON_UNSPECIFIED:
+            continue
+        info = CATALOGUE[value]
+        assert info.iso8583 and info.message_zh and info.message_en
+        if value != c.REASON_APPROVED:
+            assert value in BIT_ORDER
+            assert info.hint_zh and info.hint_en
+            assert info.retry in (c.RETRY_CATEGORY_NEVER, c.RETRY_CATEGORY_LATER, c.RETRY_CATEGORY_FIX_AND_RETRY)
+    assert {CATALOGUE[r].iso8583 for r in CHALLENGE_REASONS} == {"1A"}
+
+
+def test_book_refuses_wrong_tables_and_slots():
+    book = Book()
+    with pytest.raises(TypeError):
+        book.bind(np.zeros(4, dtype=np.int64), np.zeros(1, dtype=PROFILE_DTYPE))
+    with pytest.raises(ValueError):
+        book.bind(np.zeros((2, 2), dtype=ACCOUNT_DTYPE), np.zeros(1, dtype=PROFILE_DTYPE))
+    accounts = np.zeros(2, dtype=ACCOUNT_DTYPE)
+    book.bind(accounts, np.zeros(1, dtype=PROFILE_DTYPE))
+    with pytest.raises(IndexError):
+        book.authorize(2, 0, 100, 156, 0, 0, 0)
+    with pytest.raises(ValueError):
+        book.authorize(0, 3, 100, 156, 0, 0, 0)
+    with pytest.raises(ValueError):
+        book.authorize(0, 0, 0, 156, 0, 0, 0)
+    accounts[1]["profile"] = 5
+    with pytest.raises(IndexError):
+        book.authorize(1, 0, 100, 156, 0, 0, 0)
