@@ -128,3 +128,19 @@ CHALLENGE_REASONS = frozenset({R.REASON_SCAN_QR_VERIFICATION_REQUIRED, R.REASON_
 def reasons_of_mask(mask: int) -> list[int]:
     """The reasons whose bits are set, in precedence order."""
     return [reason for bit, reason in enumerate(BIT_ORDER) if mask >> bit & 1]
+
+
+def markdown_table() -> str:
+    """The reasons table of the README, generated from this catalogue."""
+    retry = {NEVER: "1 never", LATER: "2 later", FIX: "3 fix / verify", c.RETRY_CATEGORY_UNSPECIFIED: "-"}
+    lines = ["| precedence | reason | ISO 8583 | retry | message (en) | message (zh-CN) | hint (en) |",
+             "|---|---|---|---|---|---|---|"]
+    for reason in (R.REASON_APPROVED, *BIT_ORDER):
+        info = CATALOGUE[reason]
+        lines.append(f"| {reason} | `{R.Name(reason)}` | {info.iso8583} | {retry[info.retry]} | {info.message_en} | "
+                     f"{info.message_zh} | {info.hint_en or '-'} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

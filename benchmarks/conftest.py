@@ -1,0 +1,39 @@
+"""Collects the medians of the benchmarks of one run so that ratios are measured in the same run."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+
+MEDIANS_S: dict[str, float] = {}
+REPORT = pathlib.Path(__file__).resolve().parent.parent / ".benchmarks" / "ratios.json"
+
+
+@pytest.fixture
+def record():
+    """record(name, benchmark, per_call=1): keep the median seconds per decision of a benchmark."""
+
+    def _record(name: str, benchmark, per_call: int = 1) -> None:
+        if benchmark.stats is not None:
+            MEDIANS_S[name] = benchmark.stats.stats.median / per_call
+
+    return _record
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not MEDIANS_S:
+        return
+    terminalreporter.section("authcore: medians per decision and ratios measured in this run")
+    for name, median in sorted(MEDIANS_S.items()):
+        terminalreporter.write_line(f"{name:<40} {median * 1e6:10.3f} us")
+    ratios = {}
+    for fast, slow in (("kernel_decide", "reference_decide"), ("kernel_decide_and_book", "reference_decide_and_book"),
+                       ("kernel_batch_per_decision", "reference_decide_and_book")):
+        if fast in MEDIANS_S and slow in MEDIANS_S:
+            ratios[f"{slow} / {fast}"] = MEDIANS_S[slow] / MEDIANS_S[fast]
+            terminalreporter.write_line(f"{slow} / {fast}: {ratios[f'{slow} / {fast}']:.1f}x")
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text(json.dumps({"median_us": {k: v * 1e6 for k, v in MEDIANS_S.items()}, "ratios": ratios},
+                                 indent=2))
