@@ -26,7 +26,7 @@ test: $(VENV)/.installed
 
 ## buf lint (STANDARD) of proto/, through the npm package @bufbuild/buf.
 lint:
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	npx buf lint
 
 ## Kernel benchmarks beside the plain-Python reference; ratios in .benchmarks/ratios.json.

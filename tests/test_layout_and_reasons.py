@@ -55,3 +55,12 @@ def test_book_refuses_wrong_tables_and_slots():
     accounts[1]["profile"] = 5
     with pytest.raises(IndexError):
         book.authorize(1, 0, 100, 156, 0, 0, 0)
+
+
+def test_readme_reasons_table_is_current():
+    import pathlib
+
+    from authcore.reasons import markdown_table
+
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert markdown_table() in readme, "README reasons table is stale: python -m authcore.reasons"
