@@ -45,6 +45,7 @@ APPROVED_DETAIL = explain.detail(c.REASON_APPROVED, None)  # type: ignore[arg-ty
 DEFAULT_ZONE = "Asia/Shanghai"
 DEFAULT_CURRENCY = "CNY"
 EXPIRY_BATCH = 1000
+MAX_LISTED_HOLDS = 200
 
 
 def fixed_utc_offset_s(zone_name: str) -> int:
@@ -474,7 +475,9 @@ class Engine:
             blocking.append(c.REASON_ACCOUNT_FROZEN_OVERDUE)
         view.blocking_reasons.extend(explain.detail(r, situation) for r in blocking)
         view.windows.extend(explain.account_windows(row, prof, explain.Clock.of(now_s, int(row["utc_offset_s"]))))
-        for hold in sorted(ledger.open_holds.get(slot, {}).values(), key=lambda h: h.created_s):
+        open_holds = ledger.open_holds.get(slot, {})
+        view.open_hold_count = len(open_holds)
+        for hold in heapq.nsmallest(MAX_LISTED_HOLDS, open_holds.values(), key=lambda h: h.created_s):
             view.holds.add(authorization_id=hold.authorization_id, channel=CHANNELS[hold.channel],
                            amount_minor=hold.amount, merchant_id=hold.merchant_id,
                            created_at=_ts(hold.created_s), expires_at=_ts(hold.expires_s))

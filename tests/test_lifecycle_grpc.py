@@ -53,7 +53,7 @@ def test_authorize_places_hold(client):
     assert response.available_credit_minor == 70_000
     a = view(client)
     assert money(a) == (70_000, 0, 30_000, 0)
-    assert [h.authorization_id for h in a.holds] == [response.authorization_id]
+    assert [h.authorization_id for h in a.holds] == [response.authorization_id] and a.open_hold_count == 1
     assert a.holds[0].amount_minor == 30_000 and a.holds[0].expires_at.seconds == response.hold_expires_at.seconds
 
 

@@ -74,7 +74,9 @@ class AuthorizationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AuthorizeBatch(self, request, context):
-        """Decides many payments in order, as if sent one after another; for bulk callers.
+        """Decides many payments in order, as if sent one after another; for bulk callers. Decision,
+        reason and max_approvable_minor are those of the request's turn; the limit windows quoted in
+        a decline's reason details are as of the end of the batch.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
