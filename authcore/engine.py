@@ -181,26 +181,36 @@ class Engine:
             raise FailedPrecondition("CURRENCY_MISMATCH", f"the account is in {expected}, not {currency}",
                                      {"account_currency": expected})
 
+    def _mutate(self, method: str, request, response_cls, decide) -> tuple:
+        """The life of a mutating request: replay or conflict on its request_id; otherwise
+        decide(now_s) -> (response, effect or None) without touching state, journal, apply.
+        Returns (response, replayed)."""
+        digest = fingerprint(method, request)
+        with self.lock:
+            prior = self._prior(request.request_id, method, digest)
+            if prior is not None:
+                return response_cls.FromString(prior), True
+            now_s = self._now()
+            response, effect = decide(now_s)
+            self._commit([(method, request.request_id, digest, effect, response.SerializeToString())], now_s)
+            if effect:
+                self._apply(effect, now_s)
+            return response, False
+
     # -- authorize ------------------------------------------------------------------------
 
     def authorize(self, req: authz.AuthorizeRequest) -> tuple[authz.AuthorizeResponse, bool]:
         """Decide one payment. Returns (response, replayed)."""
         validation.validate_authorize(req)
-        digest = fingerprint("Authorize", req)
-        with self.lock:
-            prior = self._prior(req.request_id, "Authorize", digest)
-            if prior is not None:
-                return authz.AuthorizeResponse.FromString(prior), True
+
+        def decide(now_s: int):
             slot = self._slot(req.account_id)
-            now_s = self._now()
             outcome = self.ledger.book.authorize(
                 slot, CHANNELS.index(req.channel), req.amount_minor, currency_numeric(req.currency),
                 req.qr_code_type, factor_bits(req.verification.factors), now_s, False)
-            response, effect = self._answer(slot, req, outcome, now_s)
-            self._commit([("Authorize", req.request_id, digest, effect, response.SerializeToString())], now_s)
-            if effect:
-                self._apply(effect, now_s)
-            return response, False
+            return self._answer(slot, req, outcome, now_s)
+
+        return self._mutate("Authorize", req, authz.AuthorizeResponse, decide)
 
     def _answer(self, slot: int, req, outcome: tuple, now_s: int) -> tuple[authz.AuthorizeResponse, dict | None]:
         decision, failed, max_approvable, available, day, month, flags = outcome
@@ -325,12 +335,8 @@ class Engine:
 
     def capture(self, req: authz.CaptureRequest) -> tuple[authz.CaptureResponse, bool]:
         validation.validate_capture(req)
-        digest = fingerprint("Capture", req)
-        with self.lock:
-            prior = self._prior(req.request_id, "Capture", digest)
-            if prior is not None:
-                return authz.CaptureResponse.FromString(prior), True
-            now_s = self._now()
+
+        def decide(now_s: int):
             hold = self._open_hold(req.authorization_id, now_s)
             self._check_currency(hold.slot, req.currency)
             amount = req.amount_minor if req.HasField("amount_minor") else hold.amount
@@ -342,35 +348,25 @@ class Engine:
             response = authz.CaptureResponse(
                 authorization_id=hold.authorization_id, captured_minor=amount, released_minor=hold.amount - amount,
                 available_credit_minor=self.ledger.available(hold.slot) + hold.amount - amount)
-            effect = {"t": "capture", "id": hold.authorization_id, "amt": amount}
-            self._commit([("Capture", req.request_id, digest, effect, response.SerializeToString())], now_s)
-            self._apply(effect, now_s)
-            return response, False
+            return response, {"t": "capture", "id": hold.authorization_id, "amt": amount}
+
+        return self._mutate("Capture", req, authz.CaptureResponse, decide)
 
     def void(self, req: authz.VoidRequest) -> tuple[authz.VoidResponse, bool]:
         validation.validate_void(req)
-        digest = fingerprint("Void", req)
-        with self.lock:
-            prior = self._prior(req.request_id, "Void", digest)
-            if prior is not None:
-                return authz.VoidResponse.FromString(prior), True
-            now_s = self._now()
+
+        def decide(now_s: int):
             hold = self._open_hold(req.authorization_id, now_s)
             response = authz.VoidResponse(authorization_id=hold.authorization_id, released_minor=hold.amount,
                                           available_credit_minor=self.ledger.available(hold.slot) + hold.amount)
-            effect = {"t": "void", "id": hold.authorization_id}
-            self._commit([("Void", req.request_id, digest, effect, response.SerializeToString())], now_s)
-            self._apply(effect, now_s)
-            return response, False
+            return response, {"t": "void", "id": hold.authorization_id}
+
+        return self._mutate("Void", req, authz.VoidResponse, decide)
 
     def refund(self, req: authz.RefundRequest) -> tuple[authz.RefundResponse, bool]:
         validation.validate_refund(req)
-        digest = fingerprint("Refund", req)
-        with self.lock:
-            prior = self._prior(req.request_id, "Refund", digest)
-            if prior is not None:
-                return authz.RefundResponse.FromString(prior), True
-            now_s = self._now()
+
+        def decide(now_s: int):
             hold = self._hold(req.authorization_id)
             if hold.state != CAPTURED:
                 raise FailedPrecondition("AUTHORIZATION_NOT_CAPTURED",
@@ -380,16 +376,15 @@ class Engine:
             self._check_currency(hold.slot, req.currency)
             refundable = hold.captured - hold.refunded
             if req.amount_minor > refundable:
-                raise FailedPrecondition("REFUND_EXCEEDS_CAPTURED",
-                                         f"at most {refundable} can still be refunded", {"refundable_minor": str(refundable)})
+                raise FailedPrecondition("REFUND_EXCEEDS_CAPTURED", f"at most {refundable} can still be refunded",
+                                         {"refundable_minor": str(refundable)})
             response = authz.RefundResponse(
                 authorization_id=hold.authorization_id, refund_id="rf_" + secrets.token_hex(10),
                 refunded_minor=req.amount_minor, refunded_total_minor=hold.refunded + req.amount_minor,
                 available_credit_minor=self.ledger.available(hold.slot) + req.amount_minor)
-            effect = {"t": "refund", "id": hold.authorization_id, "amt": req.amount_minor}
-            self._commit([("Refund", req.request_id, digest, effect, response.SerializeToString())], now_s)
-            self._apply(effect, now_s)
-            return response, False
+            return response, {"t": "refund", "id": hold.authorization_id, "amt": req.amount_minor}
+
+        return self._mutate("Refund", req, authz.RefundResponse, decide)
 
     def _expire(self, holds: list[Hold], now_s: int) -> None:
         effects = [{"t": "expire", "id": h.authorization_id} for h in holds]
@@ -416,11 +411,8 @@ class Engine:
 
     def repay(self, req: account_pb2.RepayRequest) -> tuple[account_pb2.RepayResponse, bool]:
         validation.validate_repay(req)
-        digest = fingerprint("Repay", req)
-        with self.lock:
-            prior = self._prior(req.request_id, "Repay", digest)
-            if prior is not None:
-                return account_pb2.RepayResponse.FromString(prior), True
+
+        def decide(now_s: int):
             slot = self._slot(req.account_id)
             self._check_currency(slot, req.currency)
             row = self.ledger.row(slot)
@@ -429,17 +421,15 @@ class Engine:
                 raise FailedPrecondition("REPAYMENT_EXCEEDS_BALANCE",
                                          f"the posted balance is {max(posted, 0)}; repay at most that",
                                          {"posted_balance_minor": str(max(posted, 0))})
-            now_s = self._now()
             overdue_left = overdue - min(overdue, req.amount_minor)
             response = account_pb2.RepayResponse(
                 repayment_id="rp_" + secrets.token_hex(10), repaid_minor=req.amount_minor,
                 posted_balance_minor=posted - req.amount_minor, overdue_minor=overdue_left,
                 available_credit_minor=self.ledger.available(slot) + req.amount_minor,
                 status=self._status(int(row["status"]), overdue_left))
-            effect = {"t": "repay", "acct": req.account_id, "amt": req.amount_minor}
-            self._commit([("Repay", req.request_id, digest, effect, response.SerializeToString())], now_s)
-            self._apply(effect, now_s)
-            return response, False
+            return response, {"t": "repay", "acct": req.account_id, "amt": req.amount_minor}
+
+        return self._mutate("Repay", req, account_pb2.RepayResponse, decide)
 
     @staticmethod
     def _status(status: int, overdue: int) -> int:
@@ -575,22 +565,16 @@ class Engine:
 
     def set_policy(self, req: admin_pb2.SetPolicyRequest) -> tuple[admin_pb2.SetPolicyResponse, bool]:
         validation.validate_set_policy(req)
-        digest = fingerprint("SetPolicy", req)
-        with self.lock:
-            prior = self._prior(req.request_id, "SetPolicy", digest)
-            if prior is not None:
-                return admin_pb2.SetPolicyResponse.FromString(prior), True
+
+        def decide(now_s: int):
             current = self.ledger.policy
             if req.policy.version == current.version and req.policy != current:
                 raise FailedPrecondition("POLICY_VERSION_EXISTS",
                                          f"policy version {current.version!r} is active with other contents; "
                                          "give the new policy a new version")
-            now_s = self._now()
-            effect = {"t": "policy", "policy": _b64(req.policy)}
-            response = admin_pb2.SetPolicyResponse(policy=req.policy)
-            self._commit([("SetPolicy", req.request_id, digest, effect, response.SerializeToString())], now_s)
-            self._apply(effect, now_s)
-            return response, False
+            return admin_pb2.SetPolicyResponse(policy=req.policy), {"t": "policy", "policy": _b64(req.policy)}
+
+        return self._mutate("SetPolicy", req, admin_pb2.SetPolicyResponse, decide)
 
     def close(self) -> None:
         with self.lock:

@@ -17,7 +17,6 @@ from authcore import policy as policy_mod
 from authcore import reference as ref
 from authcore.engine import Engine, fixed_utc_offset_s
 from authcore.ledger import Ledger
-from authcore.money import currency_numeric
 from authcore.store import Journal
 from authcore.v1 import admin_pb2, authorization_pb2 as authz, common_pb2 as c
 
