@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import heapq
+import ipaddress
+import math
 import json
 import secrets
 import sqlite3
@@ -25,7 +28,7 @@ from typing import Callable
 import numpy as np
 from google.protobuf import timestamp_pb2
 
-from authcore import explain
+from authcore import explain, features
 from authcore.errors import (
     AuthcoreError, FailedPrecondition, FieldViolation, InvalidArgument, NotFound, RequestIdReused,
     ResourceExhausted, Unavailable,
@@ -33,8 +36,9 @@ from authcore.errors import (
 from authcore.idempotency import Entry, IdempotencyIndex, fingerprint
 from authcore.ledger import CAPTURED, EXPIRED, HELD, VOIDED, Hold, Ledger
 from authcore.money import currency_alpha, currency_numeric
-from authcore.policy import CHANNELS, default_policy
-from authcore.reasons import reasons_of_mask
+from authcore.models import ModelError, load_model
+from authcore.policy import CHANNELS, country_code, default_policy
+from authcore.reasons import RULE_NAMES, reasons_of_mask
 from authcore.store import Journal
 from authcore import validation
 from authcore.v1 import (
@@ -46,6 +50,7 @@ DEFAULT_ZONE = "Asia/Shanghai"
 DEFAULT_CURRENCY = "CNY"
 EXPIRY_BATCH = 1000
 MAX_LISTED_HOLDS = 200
+TOP_FEATURES = 5
 
 
 def fixed_utc_offset_s(zone_name: str) -> int:
@@ -75,6 +80,30 @@ def _ts(seconds: int) -> timestamp_pb2.Timestamp:
     return timestamp_pb2.Timestamp(seconds=seconds)
 
 
+def hash64(data: bytes) -> int:
+    """A stable, non-zero 64-bit digest (0 means "none" to the kernel)."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little") or 1
+
+
+def risk_inputs(req) -> tuple[int, int, float, float, int, int]:
+    """(device, IP network, latitude, longitude, MCC, country) of a validated request, as the
+    kernel reads them. A location of exactly (0, 0) counts as unknown."""
+    device = hash64(req.device.device_id.encode()) if req.device.device_id else 0
+    ipnet = 0
+    if req.device.ip:
+        address = ipaddress.ip_address(req.device.ip)
+        prefix = 24 if address.version == 4 else 48
+        ipnet = hash64(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address.packed)
+    lat, lon = req.device.latitude, req.device.longitude
+    if lat == 0.0 and lon == 0.0:
+        lat = lon = math.nan
+    return device, ipnet, lat, lon, int(req.merchant.mcc), country_code(req.merchant.country)
+
+
+def _finite_or_none(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
 def factor_bits(factors) -> int:
     bits = 0
     for f in factors:
@@ -87,12 +116,15 @@ class Engine:
 
     def __init__(self, journal: Journal, policy: policy_pb2.Policy | None = None, *,
                  clock: Callable[[], float] = time.time, max_accounts: int = 1_000_000,
-                 idempotency: IdempotencyIndex | None = None):
+                 idempotency: IdempotencyIndex | None = None, default_model: bool = True):
         self.lock = threading.RLock()
         self.journal = journal
         self.clock = clock
         self.idempotency = idempotency or IdempotencyIndex()
         self.ledger = Ledger(policy or default_policy(), max_accounts)
+        self.model_info = admin_pb2.RiskModelInfo()
+        if default_model:
+            self._use_model(default_model_bytes(), DEFAULT_MODEL_VERSION)
         self.replayed_records = self._replay()
 
     # -- journal --------------------------------------------------------------------------
@@ -136,7 +168,9 @@ class Engine:
             if booked:
                 ledger.register_hold(hold)
             else:
-                ledger.book_hold(hold, at_s)
+                lat, lon = effect.get("lat"), effect.get("lon")
+                ledger.book_hold(hold, at_s, effect.get("dev", 0), effect.get("ip", 0),
+                                 math.nan if lat is None else lat, math.nan if lon is None else lon)
         elif kind == "capture":
             ledger.capture(ledger.holds[effect["id"]], effect["amt"])
         elif kind == "void":
@@ -151,9 +185,11 @@ class Engine:
             overrides = _unb64(c.LimitProfile, effect["overrides"]) if effect["overrides"] else None
             ledger.upsert(effect["acct"], limit=effect["limit"], status=effect["status"], tier=effect["tier"],
                           overrides=overrides, overdue=effect["overdue"], currency=effect["currency"],
-                          zone=effect["zone"], utc_offset_s=effect["offset"])
+                          zone=effect["zone"], utc_offset_s=effect["offset"], now_s=at_s)
         elif kind == "policy":
             ledger.set_policy(_unb64(policy_pb2.Policy, effect["policy"]))
+        elif kind == "model":
+            self._use_model(base64.b64decode(effect["model"]), effect["version"])
         else:
             raise RuntimeError(f"journal holds an unknown effect {kind!r}; refusing to serve wrong balances")
 
@@ -205,18 +241,27 @@ class Engine:
 
         def decide(now_s: int):
             slot = self._slot(req.account_id)
+            risk = risk_inputs(req)
             outcome = self.ledger.book.authorize(
                 slot, CHANNELS.index(req.channel), req.amount_minor, currency_numeric(req.currency),
-                req.qr_code_type, factor_bits(req.verification.factors), now_s, False)
-            return self._answer(slot, req, outcome, now_s)
+                req.qr_code_type, factor_bits(req.verification.factors), now_s, *risk, False)
+            response, effect = self._answer(slot, req, outcome, now_s, risk)
+            self._explain_risk(response.risk, self.ledger.book.features, self.ledger.book.contributions)
+            return response, effect
 
         return self._mutate("Authorize", req, authz.AuthorizeResponse, decide)
 
-    def _answer(self, slot: int, req, outcome: tuple, now_s: int) -> tuple[authz.AuthorizeResponse, dict | None]:
-        decision, failed, max_approvable, available, day, month, flags = outcome
+    def _answer(self, slot: int, req, outcome: tuple, now_s: int,
+                risk: tuple) -> tuple[authz.AuthorizeResponse, dict | None]:
+        decision, failed, max_approvable, available, day, month, flags, score = outcome
         response = authz.AuthorizeResponse(decision=decision, available_credit_minor=available,
                                            policy_version=self.ledger.policy.version,
                                            max_approvable_minor=max_approvable)
+        assessment = response.risk
+        assessment.score = score
+        assessment.model_version = self.model_info.version
+        assessment.feature_schema = features.SCHEMA_VERSION
+        assessment.rules_fired.extend(RULE_NAMES[r] for r in reasons_of_mask(failed) if r in RULE_NAMES)
         if decision == c.DECISION_APPROVED:
             authorization_id = "au_" + secrets.token_hex(10)
             expires_s = now_s + self.ledger.policy.hold_ttl_seconds
@@ -226,7 +271,8 @@ class Engine:
             response.hold_expires_at.seconds = expires_s
             effect = {"t": "hold", "id": authorization_id, "acct": req.account_id, "ch": CHANNELS.index(req.channel),
                       "amt": req.amount_minor, "flags": flags, "exp": expires_s, "m": req.merchant.merchant_id,
-                      "day": day, "month": month}
+                      "day": day, "month": month, "dev": risk[0], "ip": risk[1], "lat": _finite_or_none(risk[2]),
+                      "lon": _finite_or_none(risk[3])}
             return response, effect
         reasons = reasons_of_mask(failed)
         response.reason = reasons[0]
@@ -240,6 +286,16 @@ class Engine:
         response.reasons.extend(explain.detail(r, situation, windows) for r in reasons)
         return response, None
 
+    @staticmethod
+    def _explain_risk(assessment, x, contributions) -> None:
+        """The features that moved the score most, largest first."""
+        order = np.argsort(-np.abs(contributions))[:TOP_FEATURES]
+        for i in order:
+            if contributions[i] == 0:
+                break
+            assessment.top_features.add(feature=features.NAMES[i], value=float(x[i]),
+                                        contribution=float(contributions[i]))
+
     def authorize_batch(self, req: authz.AuthorizeBatchRequest) -> authz.AuthorizeBatchResponse:
         """Decide requests in order, as if each were sent after the previous one was answered.
         Each result is the response or the error the unary call would have given."""
@@ -249,8 +305,10 @@ class Engine:
         results: list = [None] * n
         digests: list = [None] * n
         duplicates: dict[int, int] = {}
-        matrix = np.zeros((n, 6), dtype=np.int64)
+        matrix = np.zeros((n, 10), dtype=np.int64)
         matrix[:, 0] = -1
+        locations = np.full((n, 2), np.nan)
+        risks: list = [None] * n
         with self.lock:
             now_s = self._now()
             first_of: dict[str, int] = {}
@@ -276,11 +334,14 @@ class Engine:
                     results[i] = error.to_status()
                     continue
                 first_of[r.request_id] = i
+                risks[i] = risk = risk_inputs(r)
                 matrix[i] = (slot, CHANNELS.index(r.channel), r.amount_minor, currency_numeric(r.currency),
-                             r.qr_code_type, factor_bits(r.verification.factors))
+                             r.qr_code_type, factor_bits(r.verification.factors),
+                             np.uint64(risk[0]).view(np.int64), np.uint64(risk[1]).view(np.int64), risk[4], risk[5])
+                locations[i] = risk[2:4]
                 pending.append(i)
             if pending:
-                self._decide_batch(requests, matrix, pending, digests, results, now_s)
+                self._decide_batch(requests, matrix, locations, risks, pending, digests, results, now_s)
             for i, j in duplicates.items():
                 results[i] = results[j]
         out = authz.AuthorizeBatchResponse()
@@ -291,15 +352,16 @@ class Engine:
                 out.results.add().error.CopyFrom(result)
         return out
 
-    def _decide_batch(self, requests, matrix, pending, digests, results, now_s) -> None:
+    def _decide_batch(self, requests, matrix, locations, risks, pending, digests, results, now_s) -> None:
         slots = np.unique(matrix[pending, 0])
-        saved = self.ledger.accounts[slots].copy()
+        saved = self.ledger.accounts[slots].copy(), self.ledger.behaviour[slots].copy()
         decided = np.zeros((len(requests), 7), dtype=np.int64)
-        self.ledger.book.authorize_batch(matrix, now_s, decided)
+        scores = np.full(len(requests), np.nan)
+        self.ledger.book.authorize_batch(matrix, locations, now_s, decided, scores)
         records, effects = [], []
         for i in pending:
-            outcome = tuple(int(v) for v in decided[i])
-            response, effect = self._answer(int(matrix[i, 0]), requests[i], outcome, now_s)
+            outcome = (*(int(v) for v in decided[i]), float(scores[i]))
+            response, effect = self._answer(int(matrix[i, 0]), requests[i], outcome, now_s, risks[i])
             results[i] = response
             records.append(("Authorize", requests[i].request_id, digests[i], effect, response.SerializeToString()))
             if effect:
@@ -308,7 +370,7 @@ class Engine:
             self._commit(records, now_s)
         except Unavailable:
             # The kernel booked the approvals already; put the rows back as they were.
-            self.ledger.accounts[slots] = saved
+            self.ledger.accounts[slots], self.ledger.behaviour[slots] = saved
             raise
         for effect in effects:
             self._apply(effect, now_s, booked=True)
@@ -489,6 +551,7 @@ class Engine:
             effect = self._account_effect(req)
             slot = self.ledger.slot_of.get(req.account_id)
             before = None if slot is None else self._account_effect_of(slot)
+            behaviour = None if slot is None else self.ledger.behaviour[slot].copy()
             # An upsert answers with the account as it now is, so it is applied first and
             # undone if the journal cannot take it.
             self._apply(effect, now_s)
@@ -501,6 +564,7 @@ class Engine:
                     self.ledger.remove_last(req.account_id)
                 else:
                     self._apply(before, now_s)
+                    self.ledger.behaviour[slot] = behaviour
                 raise
             return response, False
 
@@ -576,9 +640,50 @@ class Engine:
 
         return self._mutate("SetPolicy", req, admin_pb2.SetPolicyResponse, decide)
 
+    # -- risk model -----------------------------------------------------------------------
+
+    def _use_model(self, content: bytes, version: str) -> None:
+        scorer = load_model(content, schema=features.NAMES, version=version)
+        self.ledger.set_scorer(scorer)
+        kind = "trees" if hasattr(scorer, "n_trees") else "linear"
+        self.model_info = admin_pb2.RiskModelInfo(version=scorer.version, feature_schema=features.SCHEMA_VERSION,
+                                                  kind=kind, trees=getattr(scorer, "n_trees", 0),
+                                                  features=features.NAMES)
+
+    def set_risk_model(self, req: admin_pb2.SetRiskModelRequest) -> tuple[admin_pb2.SetRiskModelResponse, bool]:
+        validation.validate_set_risk_model(req)
+
+        def decide(now_s: int):
+            version = req.version or None
+            try:
+                scorer = load_model(req.model, schema=features.NAMES, version=version)
+            except ModelError as exc:
+                raise InvalidArgument([FieldViolation("model", str(exc))]) from None
+            kind = "trees" if hasattr(scorer, "n_trees") else "linear"
+            info = admin_pb2.RiskModelInfo(version=scorer.version, feature_schema=features.SCHEMA_VERSION, kind=kind,
+                                           trees=getattr(scorer, "n_trees", 0), features=features.NAMES)
+            effect = {"t": "model", "model": base64.b64encode(req.model).decode(), "version": scorer.version}
+            return admin_pb2.SetRiskModelResponse(model=info), effect
+
+        return self._mutate("SetRiskModel", req, admin_pb2.SetRiskModelResponse, decide)
+
+    def get_risk_model(self) -> admin_pb2.GetRiskModelResponse:
+        with self.lock:
+            return admin_pb2.GetRiskModelResponse(model=self.model_info)
+
     def close(self) -> None:
         with self.lock:
             self.journal.close()
+
+
+DEFAULT_MODEL_VERSION = "default-2026.1"
+
+
+def default_model_bytes() -> bytes:
+    """The transaction model shipped with the package (scripts/train_default_model.py)."""
+    import importlib.resources
+
+    return importlib.resources.files("authcore").joinpath("data/default_model.txt").read_bytes()
 
 
 def _reused_in_batch(request_id: str) -> RequestIdReused:

@@ -11,7 +11,7 @@ import numpy as np
 
 from authcore import policy as policy_mod
 from authcore._fast.ledger import Book
-from authcore._fast.state import ACCOUNT_DTYPE, PROFILE_DTYPE
+from authcore._fast.state import ACCOUNT_DTYPE, BEHAVIOUR_DTYPE, PROFILE_DTYPE
 from authcore.errors import ResourceExhausted
 from authcore.v1 import common_pb2, policy_pb2
 
@@ -45,6 +45,7 @@ class Ledger:
         self.max_profiles = max_profiles
         self.book = Book()
         self.accounts = np.zeros(1024, dtype=ACCOUNT_DTYPE)
+        self.behaviour = np.zeros(1024, dtype=BEHAVIOUR_DTYPE)
         self.profiles = np.zeros(64, dtype=PROFILE_DTYPE)
         self.n_accounts = 0
         self.slot_of: dict[str, int] = {}
@@ -64,6 +65,9 @@ class Ledger:
             self._profile_for(tier, None)
         self.set_policy(policy)
 
+    def _bind(self) -> None:
+        self.book.bind(self.accounts, self.profiles, self.behaviour)
+
     # -- profiles -------------------------------------------------------------------------
 
     def _profile_for(self, tier: int, overrides: common_pb2.LimitProfile | None) -> int:
@@ -80,7 +84,7 @@ class Ledger:
         self.profile_index[key] = index
         self.resolved.append(common_pb2.LimitProfile())
         self._resolve(index)
-        self.book.bind(self.accounts, self.profiles)
+        self._bind()
         return index
 
     def _resolve(self, index: int) -> None:
@@ -95,13 +99,18 @@ class Ledger:
         self.policy = policy
         for index in range(len(self.profile_specs)):
             self._resolve(index)
-        self.book.bind(self.accounts, self.profiles)
+        self._bind()
+        self.book.set_risk(*policy_mod.risk_tables(policy.risk))
+
+    def set_scorer(self, scorer) -> None:
+        """The transaction model every decision after this is scored with (None: rules only)."""
+        self.book.set_scorer(scorer)
 
     # -- accounts -------------------------------------------------------------------------
 
     def upsert(self, account_id: str, *, limit: int, status: int, tier: int,
                overrides: common_pb2.LimitProfile | None, overdue: int, currency: int,
-               zone: str, utc_offset_s: int) -> tuple[int, bool]:
+               zone: str, utc_offset_s: int, now_s: int = 0) -> tuple[int, bool]:
         """Create or change an account; returns (slot, created)."""
         slot = self.slot_of.get(account_id)
         created = slot is None
@@ -112,6 +121,8 @@ class Ledger:
             if slot >= self.accounts.shape[0]:
                 self.accounts = np.resize(self.accounts, self.accounts.shape[0] * 2)
                 self.accounts[slot:] = np.zeros((), dtype=ACCOUNT_DTYPE)
+                self.behaviour = np.resize(self.behaviour, self.accounts.shape[0])
+                self.behaviour[slot:] = np.zeros((), dtype=BEHAVIOUR_DTYPE)
             self.n_accounts += 1
             self.slot_of[account_id] = slot
             self.account_ids.append(account_id)
@@ -121,18 +132,23 @@ class Ledger:
             row["utc_offset_s"] = utc_offset_s
             row["day_index"] = -(2**31)
             row["month_index"] = -(2**31)
+            behaviour = self.behaviour[slot]
+            behaviour["created_s"] = now_s
+            behaviour["last_lat"] = behaviour["last_lon"] = np.nan
         profile = self._profile_for(tier, overrides)
         if overrides is not None:
             self.overrides[slot] = overrides
         else:
             self.overrides.pop(slot, None)
         row = self.accounts[slot]
+        if overdue > 0 and row["overdue"] == 0:
+            self.behaviour[slot]["overdue_events"] += 1
         row["limit"] = limit
         row["status"] = status
         row["tier"] = tier
         row["overdue"] = overdue
         row["profile"] = profile
-        self.book.bind(self.accounts, self.profiles)
+        self._bind()
         return slot, created
 
     def remove_last(self, account_id: str) -> None:
@@ -143,6 +159,7 @@ class Ledger:
         self.zones.pop()
         self.overrides.pop(slot, None)
         self.accounts[slot] = np.zeros((), dtype=ACCOUNT_DTYPE)
+        self.behaviour[slot] = np.zeros((), dtype=BEHAVIOUR_DTYPE)
         self.n_accounts -= 1
 
     def row(self, slot: int) -> np.void:
@@ -157,10 +174,12 @@ class Ledger:
 
     # -- holds ----------------------------------------------------------------------------
 
-    def book_hold(self, hold: Hold, now_s: int) -> None:
-        """Place a hold decided earlier: count it in the kernel state, then register it."""
+    def book_hold(self, hold: Hold, now_s: int, device: int = 0, ipnet: int = 0, lat: float = np.nan,
+                  lon: float = np.nan) -> None:
+        """Place a hold decided earlier: count it in the kernel state and the account's
+        behaviour, then register it."""
         hold.day_index, hold.month_index = self.book.book_hold(
-            hold.slot, hold.channel, hold.amount, hold.flags, now_s)
+            hold.slot, hold.channel, hold.amount, hold.flags, now_s, device, ipnet, lat, lon)
         self.register_hold(hold)
 
     def register_hold(self, hold: Hold) -> None:

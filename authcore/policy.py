@@ -4,14 +4,16 @@ overrides into the profile rows the kernel reads."""
 from __future__ import annotations
 
 import importlib.resources
+import math
 import pathlib
+import re
 
 import numpy as np
 from google.protobuf import json_format
 
 from authcore._fast.state import PROFILE_DTYPE
 from authcore.errors import FieldViolation
-from authcore.money import MAX_AMOUNT_MINOR, MAX_COUNT
+from authcore.money import MAX_AMOUNT_MINOR, MAX_COUNT, is_country
 from authcore.v1 import common_pb2, policy_pb2
 
 NO_LIMIT = np.iinfo(np.int64).max
@@ -108,7 +110,67 @@ def validate_policy(policy: policy_pb2.Policy) -> list[FieldViolation]:
         if tier not in tiers:
             name = common_pb2.Tier.Name(tier)
             violations.append(FieldViolation("policy.tiers", f"{name} is missing"))
+    violations.extend(validate_risk(policy.risk))
     return violations
+
+
+MAX_LISTED = 1000
+MCC_PATTERN = re.compile(r"[0-9]{4}")
+
+
+def country_code(alpha2: str) -> int:
+    """The kernel's number for an ISO 3166-1 alpha-2 code: 1 + 26 * first + second (0: unknown)."""
+    if len(alpha2) != 2 or not ("A" <= alpha2[0] <= "Z" and "A" <= alpha2[1] <= "Z"):
+        return 0
+    return 1 + (ord(alpha2[0]) - 65) * 26 + (ord(alpha2[1]) - 65)
+
+
+def validate_risk(risk: policy_pb2.RiskPolicy, path: str = "policy.risk") -> list[FieldViolation]:
+    """Violations of the risk policy. Zero disables a threshold or a rule."""
+    out: list[FieldViolation] = []
+    for name in ("challenge_score", "decline_score"):
+        value = getattr(risk, name)
+        if not (math.isfinite(value) and 0 <= value <= 1):
+            out.append(FieldViolation(f"{path}.{name}", "between 0 and 1 (0 disables)"))
+    if risk.challenge_score and risk.decline_score and risk.challenge_score > risk.decline_score:
+        out.append(FieldViolation(f"{path}.challenge_score", "at most decline_score"))
+    for name in ("max_payments_per_minute", "max_payments_per_hour"):
+        if not 0 <= getattr(risk, name) <= MAX_COUNT:
+            out.append(FieldViolation(f"{path}.{name}", f"between 0 and {MAX_COUNT}"))
+    for name in ("max_travel_speed_kmh", "min_travel_distance_km"):
+        value = getattr(risk, name)
+        if not (math.isfinite(value) and 0 <= value <= 1e6):
+            out.append(FieldViolation(f"{path}.{name}", "between 0 and 1,000,000"))
+    if not 0 <= risk.new_device_challenge_minor <= MAX_AMOUNT_MINOR:
+        out.append(FieldViolation(f"{path}.new_device_challenge_minor", f"between 0 and {MAX_AMOUNT_MINOR}"))
+    if len(risk.blocked_mccs) > MAX_LISTED or any(not MCC_PATTERN.fullmatch(m) for m in risk.blocked_mccs):
+        out.append(FieldViolation(f"{path}.blocked_mccs", f"at most {MAX_LISTED} four-digit codes"))
+    if len(risk.blocked_countries) > MAX_LISTED or any(not is_country(c) for c in risk.blocked_countries):
+        out.append(FieldViolation(f"{path}.blocked_countries", "ISO 3166-1 alpha-2 codes"))
+    if len(risk.mcc_risk) > 10_000 or any(
+            not MCC_PATTERN.fullmatch(k) or not (math.isfinite(v) and 0 <= v <= 1) for k, v in risk.mcc_risk.items()):
+        out.append(FieldViolation(f"{path}.mcc_risk", "four-digit codes with weights between 0 and 1"))
+    if risk.home_country and not is_country(risk.home_country):
+        out.append(FieldViolation(f"{path}.home_country", "an ISO 3166-1 alpha-2 code"))
+    return out
+
+
+def risk_tables(risk: policy_pb2.RiskPolicy) -> tuple:
+    """The arguments of Book.set_risk for a validated risk policy."""
+    mcc_risk = np.zeros(10_000)
+    for mcc, weight in risk.mcc_risk.items():
+        mcc_risk[int(mcc)] = weight
+    mcc_blocked = np.zeros(10_000, dtype=np.uint8)
+    for mcc in risk.blocked_mccs:
+        mcc_blocked[int(mcc)] = 1
+    country_blocked = np.zeros(677, dtype=np.uint8)
+    for country in risk.blocked_countries:
+        country_blocked[country_code(country)] = 1
+    off = math.inf
+    return (mcc_risk, mcc_blocked, country_blocked, risk.challenge_score or off, risk.decline_score or off,
+            risk.max_travel_speed_kmh or off, risk.min_travel_distance_km if risk.max_travel_speed_kmh else off,
+            risk.new_device_challenge_minor or int(NO_LIMIT), risk.max_payments_per_minute,
+            risk.max_payments_per_hour, country_code(risk.home_country or "CN"))
 
 
 def tier_limits(policy: policy_pb2.Policy, tier: int) -> common_pb2.LimitProfile:

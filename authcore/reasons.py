@@ -87,6 +87,21 @@ CATALOGUE: dict[int, ReasonInfo] = {
               "Above the daily scan-to-pay limit",
               "今日扫码还可支付{remaining}，额度于{zone}时间00:00重置",
               "{remaining} left today by scan-to-pay; resets at 00:00 ({zone})"),
+        _info(R.REASON_MERCHANT_CATEGORY_BLOCKED, "57", NEVER, "该类商户暂不支持白条支付",
+              "Credit payments are not accepted at this type of merchant",
+              "请使用其他支付方式", "Use another payment method"),
+        _info(R.REASON_MERCHANT_COUNTRY_BLOCKED, "57", NEVER, "暂不支持向该国家或地区的商户付款",
+              "Payments to merchants in this country or region are not permitted",
+              "请使用其他支付方式", "Use another payment method"),
+        _info(R.REASON_VELOCITY_LIMIT_EXCEEDED, "65", LATER, "支付过于频繁", "Too many payments in a short time",
+              "请稍等几分钟再试", "Wait a few minutes and try again"),
+        # Fraud findings are explained to the customer without saying what gave them away.
+        _info(R.REASON_IMPOSSIBLE_TRAVEL, "59", LATER, "为保障资金安全，本次支付未通过",
+              "For your security this payment was not approved",
+              "如为本人操作，请联系客服核实后再试", "If this was you, contact customer service to confirm, then retry"),
+        _info(R.REASON_SUSPECTED_FRAUD, "59", LATER, "为保障资金安全，本次支付未通过",
+              "For your security this payment was not approved",
+              "如为本人操作，请联系客服核实后再试", "If this was you, contact customer service to confirm, then retry"),
         _info(R.REASON_SCAN_QR_VERIFICATION_REQUIRED, "1A", FIX, "需要进一步验证身份",
               "Additional verification required",
               "请再用一种方式验证（指纹、支付密码或短信验证码；超过{level_b}需数字证书），验证后今日扫码最多可支付{next_cap}",
@@ -96,6 +111,12 @@ CATALOGUE: dict[int, ReasonInfo] = {
               "Above the no-PIN limit: verification required",
               "请输入支付密码或验证指纹；免密单笔最多{limit}",
               "Enter your PIN or verify with fingerprint; without it at most {limit} per payment"),
+        _info(R.REASON_NEW_DEVICE_VERIFICATION_REQUIRED, "1A", FIX, "在新设备上支付需要验证身份",
+              "Verification required on a new device",
+              "请用短信验证码加支付密码或指纹验证后重试", "Verify with an SMS code plus your payment password or "
+              "fingerprint, then retry"),
+        _info(R.REASON_RISK_VERIFICATION_REQUIRED, "1A", FIX, "需要进一步验证身份", "Additional verification required",
+              "请用两种方式验证（如指纹和短信验证码）后重试", "Verify with two factors (e.g. fingerprint and SMS code), then retry"),
     )
 }
 
@@ -119,10 +140,30 @@ BIT_ORDER: tuple[int, ...] = (
     R.REASON_CHANNEL_MONTHLY_COUNT_LIMIT_EXCEEDED,
     R.REASON_SCAN_STATIC_QR_DAILY_LIMIT_EXCEEDED,
     R.REASON_SCAN_DYNAMIC_QR_DAILY_LIMIT_EXCEEDED,
+    R.REASON_MERCHANT_CATEGORY_BLOCKED,
+    R.REASON_MERCHANT_COUNTRY_BLOCKED,
+    R.REASON_VELOCITY_LIMIT_EXCEEDED,
+    R.REASON_IMPOSSIBLE_TRAVEL,
+    R.REASON_SUSPECTED_FRAUD,
     R.REASON_SCAN_QR_VERIFICATION_REQUIRED,
     R.REASON_QUICK_PAY_VERIFICATION_REQUIRED,
+    R.REASON_NEW_DEVICE_VERIFICATION_REQUIRED,
+    R.REASON_RISK_VERIFICATION_REQUIRED,
 )
-CHALLENGE_REASONS = frozenset({R.REASON_SCAN_QR_VERIFICATION_REQUIRED, R.REASON_QUICK_PAY_VERIFICATION_REQUIRED})
+CHALLENGE_REASONS = frozenset({
+    R.REASON_SCAN_QR_VERIFICATION_REQUIRED, R.REASON_QUICK_PAY_VERIFICATION_REQUIRED,
+    R.REASON_NEW_DEVICE_VERIFICATION_REQUIRED, R.REASON_RISK_VERIFICATION_REQUIRED,
+})
+# The risk rule each risk reason stands for, as named in RiskAssessment.rules_fired.
+RULE_NAMES = {
+    R.REASON_MERCHANT_CATEGORY_BLOCKED: "blocked_mcc",
+    R.REASON_MERCHANT_COUNTRY_BLOCKED: "blocked_country",
+    R.REASON_VELOCITY_LIMIT_EXCEEDED: "velocity",
+    R.REASON_IMPOSSIBLE_TRAVEL: "impossible_travel",
+    R.REASON_SUSPECTED_FRAUD: "model_decline",
+    R.REASON_NEW_DEVICE_VERIFICATION_REQUIRED: "new_device_large_amount",
+    R.REASON_RISK_VERIFICATION_REQUIRED: "model_challenge",
+}
 
 
 def reasons_of_mask(mask: int) -> list[int]:

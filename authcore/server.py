@@ -106,6 +106,14 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     def SetPolicy(self, request, context):
         return self.engine.set_policy(request)
 
+    @rpc
+    def SetRiskModel(self, request, context):
+        return self.engine.set_risk_model(request)
+
+    @rpc
+    def GetRiskModel(self, request, context):
+        return self.engine.get_risk_model()
+
 
 class Service:
     """A running server with its health servicer and hold-expiry sweeper."""

@@ -171,6 +171,21 @@ def validate_upsert(req) -> None:
     _raise(out)
 
 
+MAX_MODEL_BYTES = 4 * 1024 * 1024 - 64 * 1024
+
+
+def validate_set_risk_model(req) -> None:
+    out: list[FieldViolation] = []
+    _identifier(out, "request_id", req.request_id, MAX_REQUEST_ID_LEN)
+    if not req.model:
+        out.append(FieldViolation("model", "is required"))
+    elif len(req.model) > MAX_MODEL_BYTES:
+        out.append(FieldViolation("model", f"at most {MAX_MODEL_BYTES} bytes"))
+    if len(req.version) > 64 or not req.version.isprintable():
+        out.append(FieldViolation("version", "at most 64 printable characters"))
+    _raise(out)
+
+
 def validate_set_policy(req) -> None:
     out: list[FieldViolation] = []
     _identifier(out, "request_id", req.request_id, MAX_REQUEST_ID_LEN)

@@ -46,7 +46,8 @@ def data_dir(tmp_path):
 
 @pytest.fixture
 def engine(data_dir, clock):
-    engine = Engine(Journal(data_dir), clock=clock)
+    """A rules-only engine (no risk model), so that limit tests see limits alone."""
+    engine = Engine(Journal(data_dir), clock=clock, default_model=False)
     yield engine
     engine.close()
 

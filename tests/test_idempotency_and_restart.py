@@ -114,7 +114,7 @@ def test_restart_rebuilds_state_exactly(client, service, data_dir, clock):
     rows = service.engine.ledger.accounts[: service.engine.ledger.n_accounts].copy()
     service.stop(grace_s=1)
 
-    engine = Engine(Journal(data_dir), clock=clock)
+    engine = Engine(Journal(data_dir), clock=clock, default_model=False)
     restarted = create_server(engine, "127.0.0.1:0", expiry_interval_s=3600).start()
     try:
         assert (engine.ledger.accounts[: engine.ledger.n_accounts] == rows).all()

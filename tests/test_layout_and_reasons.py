@@ -8,7 +8,7 @@ import pytest
 
 from authcore._fast import decide
 from authcore._fast.ledger import Book
-from authcore._fast.state import ACCOUNT_DTYPE, PROFILE_DTYPE
+from authcore._fast.state import ACCOUNT_DTYPE, BEHAVIOUR_DTYPE, PROFILE_DTYPE
 from authcore.reasons import BIT_ORDER, CATALOGUE, CHALLENGE_REASONS
 from authcore.v1 import common_pb2 as c
 
@@ -40,12 +40,19 @@ def test_every_reason_has_codes_messages_and_hints():
 
 def test_book_refuses_wrong_tables_and_slots():
     book = Book()
+    behaviour = np.zeros(2, dtype=BEHAVIOUR_DTYPE)
     with pytest.raises(TypeError):
-        book.bind(np.zeros(4, dtype=np.int64), np.zeros(1, dtype=PROFILE_DTYPE))
+        book.bind(np.zeros(4, dtype=np.int64), np.zeros(1, dtype=PROFILE_DTYPE), behaviour)
     with pytest.raises(ValueError):
-        book.bind(np.zeros((2, 2), dtype=ACCOUNT_DTYPE), np.zeros(1, dtype=PROFILE_DTYPE))
+        book.bind(np.zeros((2, 2), dtype=ACCOUNT_DTYPE), np.zeros(1, dtype=PROFILE_DTYPE), behaviour)
+    with pytest.raises(ValueError):
+        book.bind(np.zeros(3, dtype=ACCOUNT_DTYPE), np.zeros(1, dtype=PROFILE_DTYPE), behaviour)
     accounts = np.zeros(2, dtype=ACCOUNT_DTYPE)
-    book.bind(accounts, np.zeros(1, dtype=PROFILE_DTYPE))
+    book.bind(accounts, np.zeros(1, dtype=PROFILE_DTYPE), behaviour)
+    with pytest.raises(ValueError):
+        book.authorize(0, 0, 100, 156, 0, 0, 0, mcc=10_000)
+    with pytest.raises(ValueError):
+        book.authorize(0, 0, 100, 156, 0, 0, 0, country=677)
     with pytest.raises(IndexError):
         book.authorize(2, 0, 100, 156, 0, 0, 0)
     with pytest.raises(ValueError):

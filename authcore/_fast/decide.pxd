@@ -24,11 +24,18 @@ cdef enum:
     B_CHANNEL_MONTHLY_COUNT = 15
     B_SCAN_STATIC_QR_DAILY = 16
     B_SCAN_DYNAMIC_QR_DAILY = 17
-    B_SCAN_QR_VERIFICATION = 18
-    B_QUICK_PAY_VERIFICATION = 19
-    N_CHECKS = 20
+    B_MCC_BLOCKED = 18
+    B_COUNTRY_BLOCKED = 19
+    B_VELOCITY = 20
+    B_IMPOSSIBLE_TRAVEL = 21
+    B_SUSPECTED_FRAUD = 22
+    B_SCAN_QR_VERIFICATION = 23
+    B_QUICK_PAY_VERIFICATION = 24
+    B_NEW_DEVICE_VERIFICATION = 25
+    B_RISK_VERIFICATION = 26
+    N_CHECKS = 27
     # Bits below this one decline; the others challenge.
-    FIRST_CHALLENGE_BIT = 18
+    FIRST_CHALLENGE_BIT = 23
     # Decision values (proto Decision).
     D_APPROVED = 1
     D_DECLINED = 2
@@ -44,6 +51,7 @@ cdef struct Request:
 
 cdef struct Outcome:
     uint64_t failed
+    double score          # model probability; NaN without a model
     int64_t max_approvable
     int64_t available
     int32_t decision
@@ -52,6 +60,7 @@ cdef struct Outcome:
     int32_t flags
 
 cdef void decide(const AccountRow* a, const ProfileRow* p, const Request* r, Outcome* o) noexcept nogil
+cdef void finish(Outcome* o) noexcept nogil
 cdef void apply_approval(AccountRow* a, const Request* r, const Outcome* o) noexcept nogil
 cdef void release_windows(AccountRow* a, int32_t channel, int64_t amount, int32_t count,
                           int32_t flags, int32_t day_index, int32_t month_index) noexcept nogil

@@ -4,6 +4,7 @@ profile and the channel rules, in precedence order, with no Python objects and n
 
 The plain-Python executable spec of the same decision is authcore/reference.py."""
 
+from libc.math cimport NAN
 from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint64_t
 
 from authcore._fast.calendar cimport local_day, month_of_day
@@ -135,18 +136,32 @@ cdef void decide(const AccountRow* a, const ProfileRow* p, const Request* r, Out
         headroom = min64(headroom, cap)
         flags |= HF_QUICK_UNVERIFIED
 
-    if failed & (bit(FIRST_CHALLENGE_BIT) - 1):
-        o.decision = D_DECLINED
-    elif failed:
-        o.decision = D_CHALLENGE
-    else:
-        o.decision = D_APPROVED
     o.failed = failed
     o.max_approvable = 0 if blocked else max64(0, headroom)
     o.available = available
     o.day_index = day
     o.month_index = month
     o.flags = flags
+    o.score = NAN
+    finish(o)
+
+
+# Risk findings after which no smaller amount would pass either.
+cdef uint64_t BLOCKING_RISK = (bit(B_MCC_BLOCKED) | bit(B_COUNTRY_BLOCKED) | bit(B_VELOCITY)
+                               | bit(B_IMPOSSIBLE_TRAVEL) | bit(B_SUSPECTED_FRAUD))
+
+
+cdef void finish(Outcome* o) noexcept nogil:
+    """The decision from the failure mask: any decline bit declines; otherwise any challenge
+    bit challenges (verifying would let the payment through)."""
+    if o.failed & (bit(FIRST_CHALLENGE_BIT) - 1):
+        o.decision = D_DECLINED
+    elif o.failed:
+        o.decision = D_CHALLENGE
+    else:
+        o.decision = D_APPROVED
+    if o.failed & BLOCKING_RISK:
+        o.max_approvable = 0
 
 
 cdef void apply_approval(AccountRow* a, const Request* r, const Outcome* o) noexcept nogil:

@@ -3,19 +3,39 @@
 money on them as one call each. Callers hold the engine's lock (or the GIL alone suffices: no
 method releases it), so a decision and its booking are atomic."""
 
-from libc.stdint cimport int32_t, int64_t, uintptr_t
+import numpy as np
+
+from libc.math cimport INFINITY, NAN, isnan
+from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint8_t, uint64_t, uintptr_t
+from libc.string cimport memset
 
 from authcore._fast.calendar cimport local_day, month_of_day
 from authcore._fast.decide cimport (
-    D_APPROVED, Outcome, Request, apply_approval, decide, release_windows,
+    D_APPROVED, Outcome, Request, apply_approval, decide, finish, release_windows,
 )
-from authcore._fast.state cimport N_CHANNELS, AccountRow, ProfileRow
+from authcore._fast.models cimport Scorer
+from authcore._fast.risk cimport (
+    N_COUNTRY, N_FEATURES, N_MCC, RiskInput, RiskParams, assemble, remember, rule_bits, score_bits,
+)
+from authcore._fast.state cimport N_CHANNELS, AccountRow, BehaviourRow, ProfileRow
 
-from authcore._fast.state import ACCOUNT_DTYPE, PROFILE_DTYPE
+from authcore._fast.state import ACCOUNT_DTYPE, BEHAVIOUR_DTYPE, PROFILE_DTYPE
 
 # Columns of the batch input and output matrices.
-IN_SLOT, IN_CHANNEL, IN_AMOUNT, IN_CURRENCY, IN_QR, IN_FACTORS = range(6)
+cdef enum:
+    C_SLOT, C_CHANNEL, C_AMOUNT, C_CURRENCY, C_QR, C_FACTORS, C_DEVICE, C_IPNET, C_MCC, C_COUNTRY
+    C_LAT = 0
+    C_LON = 1
+    C_DECISION = 0
+    C_FAILED, C_MAX_APPROVABLE, C_AVAILABLE, C_DAY, C_MONTH, C_FLAGS
+
+(IN_SLOT, IN_CHANNEL, IN_AMOUNT, IN_CURRENCY, IN_QR, IN_FACTORS, IN_DEVICE, IN_IPNET, IN_MCC,
+ IN_COUNTRY) = range(10)
+IN_LAT, IN_LON = range(2)
 OUT_DECISION, OUT_FAILED, OUT_MAX_APPROVABLE, OUT_AVAILABLE, OUT_DAY, OUT_MONTH, OUT_FLAGS = range(7)
+FEATURE_COUNT = N_FEATURES
+MCC_COUNT = N_MCC
+COUNTRY_COUNT = N_COUNTRY
 
 
 def day_and_month(int64_t now_s, int32_t utc_offset_s):
@@ -29,27 +49,82 @@ cdef class Book:
 
     cdef readonly object accounts
     cdef readonly object profiles
+    cdef readonly object behaviour
     cdef AccountRow* acc
     cdef ProfileRow* prof
+    cdef BehaviourRow* beh
     cdef Py_ssize_t n_acc
     cdef Py_ssize_t n_prof
+    # Risk: policy tables and thresholds, the model, and the last decision's features.
+    cdef object _risk_tables
+    cdef const double* mcc_risk
+    cdef const uint8_t* mcc_blocked
+    cdef const uint8_t* country_blocked
+    cdef RiskParams params
+    cdef readonly Scorer scorer
+    cdef readonly object features
+    cdef readonly object contributions
+    cdef double* x
+    cdef double* contrib
 
-    def bind(self, accounts, profiles):
-        """Bind (or rebind after growth) the tables; they must be C-contiguous and 1-D."""
-        if accounts.dtype != ACCOUNT_DTYPE or profiles.dtype != PROFILE_DTYPE:
-            raise TypeError("tables must have ACCOUNT_DTYPE and PROFILE_DTYPE")
-        if accounts.ndim != 1 or profiles.ndim != 1:
-            raise ValueError("tables must be one-dimensional")
-        if not (accounts.flags.c_contiguous and profiles.flags.c_contiguous):
+    def __cinit__(self):
+        self.features = np.full(N_FEATURES, np.nan)
+        self.contributions = np.zeros(N_FEATURES)
+        self.x = <double*><uintptr_t>self.features.ctypes.data
+        self.contrib = <double*><uintptr_t>self.contributions.ctypes.data
+        self.set_risk(np.zeros(N_MCC), np.zeros(N_MCC, dtype=np.uint8), np.zeros(N_COUNTRY, dtype=np.uint8),
+                      INFINITY, INFINITY, INFINITY, INFINITY, INT64_MAX, 0, 0, 0)
+        self.scorer = None
+
+    def bind(self, accounts, profiles, behaviour):
+        """Bind (or rebind after growth) the tables; they must be C-contiguous and 1-D, and the
+        behaviour table as long as the account table."""
+        if accounts.dtype != ACCOUNT_DTYPE or profiles.dtype != PROFILE_DTYPE or behaviour.dtype != BEHAVIOUR_DTYPE:
+            raise TypeError("tables must have ACCOUNT_DTYPE, PROFILE_DTYPE and BEHAVIOUR_DTYPE")
+        if accounts.ndim != 1 or profiles.ndim != 1 or behaviour.shape != accounts.shape:
+            raise ValueError("tables must be one-dimensional, behaviour as long as accounts")
+        if not (accounts.flags.c_contiguous and profiles.flags.c_contiguous and behaviour.flags.c_contiguous):
             raise ValueError("tables must be C-contiguous")
-        if not (accounts.flags.writeable and profiles.flags.writeable):
+        if not (accounts.flags.writeable and profiles.flags.writeable and behaviour.flags.writeable):
             raise ValueError("tables must be writeable")
         self.accounts = accounts
         self.profiles = profiles
+        self.behaviour = behaviour
         self.acc = <AccountRow*><uintptr_t>accounts.ctypes.data
         self.prof = <ProfileRow*><uintptr_t>profiles.ctypes.data
+        self.beh = <BehaviourRow*><uintptr_t>behaviour.ctypes.data
         self.n_acc = accounts.shape[0]
         self.n_prof = profiles.shape[0]
+
+    def set_risk(self, mcc_risk, mcc_blocked, country_blocked, double challenge_score, double decline_score,
+                 double max_speed_kmh, double min_distance_km, int64_t new_device_challenge_minor,
+                 int32_t max_per_minute, int32_t max_per_hour, int32_t home_country):
+        """The risk policy: per-MCC risk weights and blocks, blocked countries, thresholds."""
+        tables = dict(mcc_risk=np.ascontiguousarray(mcc_risk, dtype=np.float64),
+                      mcc_blocked=np.ascontiguousarray(mcc_blocked, dtype=np.uint8),
+                      country_blocked=np.ascontiguousarray(country_blocked, dtype=np.uint8))
+        if tables["mcc_risk"].shape != (N_MCC,) or tables["mcc_blocked"].shape != (N_MCC,):
+            raise ValueError(f"MCC tables must have {N_MCC} entries")
+        if tables["country_blocked"].shape != (N_COUNTRY,):
+            raise ValueError(f"the country table must have {N_COUNTRY} entries")
+        self._risk_tables = tables
+        self.mcc_risk = <const double*><uintptr_t>tables["mcc_risk"].ctypes.data
+        self.mcc_blocked = <const uint8_t*><uintptr_t>tables["mcc_blocked"].ctypes.data
+        self.country_blocked = <const uint8_t*><uintptr_t>tables["country_blocked"].ctypes.data
+        self.params.challenge_score = challenge_score
+        self.params.decline_score = decline_score
+        self.params.max_speed_kmh = max_speed_kmh
+        self.params.min_distance_km = min_distance_km
+        self.params.new_device_challenge_minor = new_device_challenge_minor
+        self.params.max_per_minute = max_per_minute
+        self.params.max_per_hour = max_per_hour
+        self.params.home_country = home_country
+
+    def set_scorer(self, Scorer scorer):
+        """The transaction model (None: rules only)."""
+        if scorer is not None and scorer.n_features != N_FEATURES:
+            raise ValueError(f"the model reads {scorer.n_features} features; the schema has {N_FEATURES}")
+        self.scorer = scorer
 
     cdef AccountRow* row(self, Py_ssize_t slot) except NULL:
         if slot < 0 or slot >= self.n_acc:
@@ -73,74 +148,127 @@ cdef class Book:
         r.factors = factors
         return 0
 
-    def authorize(self, Py_ssize_t slot, int32_t channel, int64_t amount, int32_t currency,
-                  int32_t qr, int32_t factors, int64_t now_s, bint book=True):
-        """Decide one payment and, if approved and book is true, place its hold.
+    cdef int risk_input(self, RiskInput* ri, uint64_t device, uint64_t ipnet, double lat, double lon,
+                        int32_t mcc, int32_t country) except -1:
+        if mcc < -1 or mcc >= N_MCC:
+            raise ValueError("mcc out of range")
+        if country < 0 or country >= N_COUNTRY:
+            raise ValueError("country out of range")
+        ri.device = device
+        ri.ipnet = ipnet
+        ri.lat = lat
+        ri.lon = lon
+        ri.mcc = mcc
+        ri.country = country
+        return 0
 
-        Returns (decision, failed_mask, max_approvable, available_after, day, month, flags)."""
-        cdef AccountRow* a = self.row(slot)
+    cdef void evaluate(self, Py_ssize_t slot, const Request* r, const RiskInput* ri, Outcome* o) noexcept nogil:
+        """Limits, features, rules and model: the whole decision of one payment."""
+        cdef AccountRow* a = &self.acc[slot]
+        cdef double m
+        decide(a, &self.prof[a.profile], r, o)
+        assemble(a, &self.beh[slot], r, ri, self.mcc_risk, self.params.home_country, self.x)
+        o.failed |= rule_bits(self.x, r, ri, &self.params, self.mcc_blocked, self.country_blocked)
+        memset(self.contrib, 0, N_FEATURES * sizeof(double))
+        if self.scorer is not None:
+            m = self.scorer.margin(self.x, self.contrib)
+            o.score = self.scorer.probability(m)
+            o.failed |= score_bits(o.score, r.factors, &self.params)
+        finish(o)
+
+    cdef void book_approved(self, Py_ssize_t slot, const Request* r, const RiskInput* ri, Outcome* o) noexcept nogil:
+        apply_approval(&self.acc[slot], r, o)
+        remember(&self.beh[slot], r, ri)
+
+    def authorize(self, Py_ssize_t slot, int32_t channel, int64_t amount, int32_t currency,
+                  int32_t qr, int32_t factors, int64_t now_s, uint64_t device=0, uint64_t ipnet=0,
+                  double lat=NAN, double lon=NAN, int32_t mcc=-1, int32_t country=0, bint book=True):
+        """Decide one payment and, if approved and book is true, place its hold. The features
+        and contributions of the decision are left in .features and .contributions.
+
+        Returns (decision, failed_mask, max_approvable, available_after, day, month, flags, score)."""
+        self.row(slot)
         cdef Request r
+        cdef RiskInput ri
         cdef Outcome o
         self.fill(&r, channel, amount, currency, qr, factors, now_s)
-        decide(a, &self.prof[a.profile], &r, &o)
+        self.risk_input(&ri, device, ipnet, lat, lon, mcc, country)
+        self.evaluate(slot, &r, &ri, &o)
         if o.decision == D_APPROVED:
             if book:
-                apply_approval(a, &r, &o)
+                self.book_approved(slot, &r, &ri, &o)
             o.available -= amount
-        return (o.decision, o.failed, o.max_approvable, o.available, o.day_index, o.month_index, o.flags)
+        return (o.decision, o.failed, o.max_approvable, o.available, o.day_index, o.month_index, o.flags,
+                o.score)
 
-    def authorize_batch(self, const int64_t[:, ::1] requests, int64_t now_s, int64_t[:, ::1] out):
+    def authorize_batch(self, const int64_t[:, ::1] requests, const double[:, ::1] locations, int64_t now_s,
+                        int64_t[:, ::1] out, double[::1] scores):
         """Decide requests in order, booking each approval before the next decision.
 
-        requests has the IN_* columns; a row whose slot is negative is skipped (decision 0).
-        out receives the OUT_* columns."""
+        requests has the IN_* columns (device and IP hashes as their int64 bit patterns),
+        locations the IN_LAT and IN_LON columns; a row whose slot is negative is skipped
+        (decision 0). out receives the OUT_* columns and scores the model's probabilities."""
         cdef Py_ssize_t n = requests.shape[0], i
         cdef Request r
+        cdef RiskInput ri
         cdef Outcome o
-        cdef AccountRow* a
-        if requests.shape[1] != 6 or out.shape[1] != 7 or out.shape[0] < n:
-            raise ValueError("requests must be (n, 6) and out (>= n, 7)")
+        if (requests.shape[1] != 10 or locations.shape[1] != 2 or locations.shape[0] < n or out.shape[1] != 7
+                or out.shape[0] < n or scores.shape[0] < n):
+            raise ValueError("requests must be (n, 10), locations (n, 2), out (n, 7) and scores (n,)")
         # Validate every row first so that a bad row cannot leave the batch half booked.
         for i in range(n):
-            if requests[i, IN_SLOT] < 0:
+            if requests[i, C_SLOT] < 0:
                 continue
-            self.row(requests[i, IN_SLOT])
-            self.fill(&r, <int32_t>requests[i, IN_CHANNEL], requests[i, IN_AMOUNT],
-                      <int32_t>requests[i, IN_CURRENCY], <int32_t>requests[i, IN_QR],
-                      <int32_t>requests[i, IN_FACTORS], now_s)
+            self.row(requests[i, C_SLOT])
+            self.fill(&r, <int32_t>requests[i, C_CHANNEL], requests[i, C_AMOUNT],
+                      <int32_t>requests[i, C_CURRENCY], <int32_t>requests[i, C_QR],
+                      <int32_t>requests[i, C_FACTORS], now_s)
+            self.risk_input(&ri, <uint64_t>requests[i, C_DEVICE], <uint64_t>requests[i, C_IPNET],
+                            locations[i, C_LAT], locations[i, C_LON], <int32_t>requests[i, C_MCC],
+                            <int32_t>requests[i, C_COUNTRY])
         for i in range(n):
-            if requests[i, IN_SLOT] < 0:
-                out[i, OUT_DECISION] = 0
+            if requests[i, C_SLOT] < 0:
+                out[i, C_DECISION] = 0
                 continue
-            a = &self.acc[requests[i, IN_SLOT]]
-            r.amount = requests[i, IN_AMOUNT]
+            r.amount = requests[i, C_AMOUNT]
             r.now_s = now_s
-            r.channel = <int32_t>requests[i, IN_CHANNEL]
-            r.currency = <int32_t>requests[i, IN_CURRENCY]
-            r.qr = <int32_t>requests[i, IN_QR]
-            r.factors = <int32_t>requests[i, IN_FACTORS]
-            decide(a, &self.prof[a.profile], &r, &o)
+            r.channel = <int32_t>requests[i, C_CHANNEL]
+            r.currency = <int32_t>requests[i, C_CURRENCY]
+            r.qr = <int32_t>requests[i, C_QR]
+            r.factors = <int32_t>requests[i, C_FACTORS]
+            ri.device = <uint64_t>requests[i, C_DEVICE]
+            ri.ipnet = <uint64_t>requests[i, C_IPNET]
+            ri.lat = locations[i, C_LAT]
+            ri.lon = locations[i, C_LON]
+            ri.mcc = <int32_t>requests[i, C_MCC]
+            ri.country = <int32_t>requests[i, C_COUNTRY]
+            self.evaluate(requests[i, C_SLOT], &r, &ri, &o)
             if o.decision == D_APPROVED:
-                apply_approval(a, &r, &o)
+                self.book_approved(requests[i, C_SLOT], &r, &ri, &o)
                 o.available -= r.amount
-            out[i, OUT_DECISION] = o.decision
-            out[i, OUT_FAILED] = <int64_t>o.failed
-            out[i, OUT_MAX_APPROVABLE] = o.max_approvable
-            out[i, OUT_AVAILABLE] = o.available
-            out[i, OUT_DAY] = o.day_index
-            out[i, OUT_MONTH] = o.month_index
-            out[i, OUT_FLAGS] = o.flags
+            out[i, C_DECISION] = o.decision
+            out[i, C_FAILED] = <int64_t>o.failed
+            out[i, C_MAX_APPROVABLE] = o.max_approvable
+            out[i, C_AVAILABLE] = o.available
+            out[i, C_DAY] = o.day_index
+            out[i, C_MONTH] = o.month_index
+            out[i, C_FLAGS] = o.flags
+            scores[i] = o.score
 
-    def book_hold(self, Py_ssize_t slot, int32_t channel, int64_t amount, int32_t flags, int64_t now_s):
-        """Place a hold decided earlier (journal replay). Returns (day, month) it counted in."""
+    def book_hold(self, Py_ssize_t slot, int32_t channel, int64_t amount, int32_t flags, int64_t now_s,
+                  uint64_t device=0, uint64_t ipnet=0, double lat=NAN, double lon=NAN):
+        """Place a hold decided earlier (after its journal write, or on replay): the windows it
+        counts in and the behaviour it updates. Returns the (day, month) it counted in."""
         cdef AccountRow* a = self.row(slot)
         cdef Request r
+        cdef RiskInput ri
         cdef Outcome o
         self.fill(&r, channel, amount, 0, 0, 0, now_s)
+        self.risk_input(&ri, device, ipnet, lat, lon, -1, 0)
         o.day_index = local_day(now_s, a.utc_offset_s)
         o.month_index = month_of_day(o.day_index)
         o.flags = flags
-        apply_approval(a, &r, &o)
+        self.book_approved(slot, &r, &ri, &o)
         return o.day_index, o.month_index
 
     def void_hold(self, Py_ssize_t slot, int32_t channel, int64_t amount, int32_t flags,

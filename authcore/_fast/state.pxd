@@ -3,7 +3,7 @@
 profile. Both live in numpy structured arrays whose dtypes are built from these structs (see
 state.pyx), so the Python and C views cannot disagree."""
 
-from libc.stdint cimport int8_t, int16_t, int32_t, int64_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint64_t
 
 cdef enum:
     N_CHANNELS = 3
@@ -75,3 +75,36 @@ cdef packed struct ProfileRow:
     int64_t dynamic_qr_level_a_daily
     int64_t quick_unverified_per_transaction
     int64_t quick_unverified_daily
+
+cdef enum:
+    # Sliding windows of the behaviour state.
+    W_1M = 0
+    W_1H = 1
+    W_24H = 2
+    N_WINDOWS = 3
+    N_KNOWN = 4
+
+# What the risk features need to know about an account's past approved payments. Windows are
+# sliding-window counters: the current and previous fixed bucket, the previous one weighted by
+# how much of it still lies inside the window.
+cdef packed struct BehaviourRow:
+    double mean_amount            # running mean of approved amounts (yuan)
+    double m2_amount              # Welford sum of squared deviations
+    double last_lat               # NaN when unknown
+    double last_lon
+    int64_t last_payment_s        # 0: none yet
+    int64_t created_s
+    uint64_t devices[4]           # known device hashes, 0 = empty slot
+    uint64_t ipnets[4]            # known IP networks (/24, /48)
+    uint64_t last_device
+    uint64_t last_ipnet
+    int64_t window_bucket[3]
+    double window_amount[6]       # [window * 2 + 0] current bucket, + 1 previous
+    int32_t window_count[6]
+    int64_t change_bucket         # 24 h buckets of device and IP changes
+    int32_t device_changes[2]
+    int32_t ipnet_changes[2]
+    int32_t n_payments
+    int32_t overdue_events
+    int32_t device_slot
+    int32_t ipnet_slot

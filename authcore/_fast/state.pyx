@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from authcore._fast.state cimport AccountRow, ProfileRow
+from authcore._fast.state cimport AccountRow, BehaviourRow, ProfileRow
 
 
 cdef Py_ssize_t _off(void* field, void* base) noexcept:
@@ -75,5 +75,39 @@ def _profile_dtype():
     })
 
 
+def _behaviour_dtype():
+    cdef BehaviourRow r
+    cdef void* b = &r
+    fields = [
+        ("mean_amount", "<f8", _off(&r.mean_amount, b)),
+        ("m2_amount", "<f8", _off(&r.m2_amount, b)),
+        ("last_lat", "<f8", _off(&r.last_lat, b)),
+        ("last_lon", "<f8", _off(&r.last_lon, b)),
+        ("last_payment_s", "<i8", _off(&r.last_payment_s, b)),
+        ("created_s", "<i8", _off(&r.created_s, b)),
+        ("devices", ("<u8", (4,)), _off(&r.devices[0], b)),
+        ("ipnets", ("<u8", (4,)), _off(&r.ipnets[0], b)),
+        ("last_device", "<u8", _off(&r.last_device, b)),
+        ("last_ipnet", "<u8", _off(&r.last_ipnet, b)),
+        ("window_bucket", ("<i8", (3,)), _off(&r.window_bucket[0], b)),
+        ("window_amount", ("<f8", (6,)), _off(&r.window_amount[0], b)),
+        ("window_count", ("<i4", (6,)), _off(&r.window_count[0], b)),
+        ("change_bucket", "<i8", _off(&r.change_bucket, b)),
+        ("device_changes", ("<i4", (2,)), _off(&r.device_changes[0], b)),
+        ("ipnet_changes", ("<i4", (2,)), _off(&r.ipnet_changes[0], b)),
+        ("n_payments", "<i4", _off(&r.n_payments, b)),
+        ("overdue_events", "<i4", _off(&r.overdue_events, b)),
+        ("device_slot", "<i4", _off(&r.device_slot, b)),
+        ("ipnet_slot", "<i4", _off(&r.ipnet_slot, b)),
+    ]
+    return np.dtype({
+        "names": [f[0] for f in fields],
+        "formats": [f[1] for f in fields],
+        "offsets": [f[2] for f in fields],
+        "itemsize": sizeof(BehaviourRow),
+    })
+
+
 ACCOUNT_DTYPE = _account_dtype()
+BEHAVIOUR_DTYPE = _behaviour_dtype()
 PROFILE_DTYPE = _profile_dtype()

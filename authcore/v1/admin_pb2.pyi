@@ -1,12 +1,53 @@
 from authcore.v1 import account_pb2 as _account_pb2
 from authcore.v1 import common_pb2 as _common_pb2
 from authcore.v1 import policy_pb2 as _policy_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class SetRiskModelRequest(_message.Message):
+    __slots__ = ("request_id", "model", "version")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    model: bytes
+    version: str
+    def __init__(self, request_id: _Optional[str] = ..., model: _Optional[bytes] = ..., version: _Optional[str] = ...) -> None: ...
+
+class SetRiskModelResponse(_message.Message):
+    __slots__ = ("model",)
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    model: RiskModelInfo
+    def __init__(self, model: _Optional[_Union[RiskModelInfo, _Mapping]] = ...) -> None: ...
+
+class GetRiskModelRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetRiskModelResponse(_message.Message):
+    __slots__ = ("model",)
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    model: RiskModelInfo
+    def __init__(self, model: _Optional[_Union[RiskModelInfo, _Mapping]] = ...) -> None: ...
+
+class RiskModelInfo(_message.Message):
+    __slots__ = ("version", "feature_schema", "kind", "trees", "features")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    FEATURE_SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TREES_FIELD_NUMBER: _ClassVar[int]
+    FEATURES_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    feature_schema: str
+    kind: str
+    trees: int
+    features: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, version: _Optional[str] = ..., feature_schema: _Optional[str] = ..., kind: _Optional[str] = ..., trees: _Optional[int] = ..., features: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class UpsertAccountRequest(_message.Message):
     __slots__ = ("request_id", "account_id", "credit_limit_minor", "status", "tier", "limit_overrides", "overdue_minor", "currency", "time_zone")

@@ -50,6 +50,16 @@ class AdminServiceStub:
                 request_serializer=authcore_dot_v1_dot_admin__pb2.SetPolicyRequest.SerializeToString,
                 response_deserializer=authcore_dot_v1_dot_admin__pb2.SetPolicyResponse.FromString,
                 _registered_method=True)
+        self.SetRiskModel = channel.unary_unary(
+                '/authcore.v1.AdminService/SetRiskModel',
+                request_serializer=authcore_dot_v1_dot_admin__pb2.SetRiskModelRequest.SerializeToString,
+                response_deserializer=authcore_dot_v1_dot_admin__pb2.SetRiskModelResponse.FromString,
+                _registered_method=True)
+        self.GetRiskModel = channel.unary_unary(
+                '/authcore.v1.AdminService/GetRiskModel',
+                request_serializer=authcore_dot_v1_dot_admin__pb2.GetRiskModelRequest.SerializeToString,
+                response_deserializer=authcore_dot_v1_dot_admin__pb2.GetRiskModelResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -76,6 +86,20 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetRiskModel(self, request, context):
+        """Loads a transaction model (LightGBM text or JSON, XGBoost JSON, authcore-linear-v1 JSON) and
+        makes it score every decision after it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRiskModel(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -93,6 +117,16 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.SetPolicy,
                     request_deserializer=authcore_dot_v1_dot_admin__pb2.SetPolicyRequest.FromString,
                     response_serializer=authcore_dot_v1_dot_admin__pb2.SetPolicyResponse.SerializeToString,
+            ),
+            'SetRiskModel': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetRiskModel,
+                    request_deserializer=authcore_dot_v1_dot_admin__pb2.SetRiskModelRequest.FromString,
+                    response_serializer=authcore_dot_v1_dot_admin__pb2.SetRiskModelResponse.SerializeToString,
+            ),
+            'GetRiskModel': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRiskModel,
+                    request_deserializer=authcore_dot_v1_dot_admin__pb2.GetRiskModelRequest.FromString,
+                    response_serializer=authcore_dot_v1_dot_admin__pb2.GetRiskModelResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -177,6 +211,60 @@ class AdminService:
             '/authcore.v1.AdminService/SetPolicy',
             authcore_dot_v1_dot_admin__pb2.SetPolicyRequest.SerializeToString,
             authcore_dot_v1_dot_admin__pb2.SetPolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetRiskModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authcore.v1.AdminService/SetRiskModel',
+            authcore_dot_v1_dot_admin__pb2.SetRiskModelRequest.SerializeToString,
+            authcore_dot_v1_dot_admin__pb2.SetRiskModelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRiskModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authcore.v1.AdminService/GetRiskModel',
+            authcore_dot_v1_dot_admin__pb2.GetRiskModelRequest.SerializeToString,
+            authcore_dot_v1_dot_admin__pb2.GetRiskModelResponse.FromString,
             options,
             channel_credentials,
             insecure,

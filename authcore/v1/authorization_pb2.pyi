@@ -64,7 +64,7 @@ class AuthorizeRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., account_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., amount_minor: _Optional[int] = ..., currency: _Optional[str] = ..., merchant: _Optional[_Union[Merchant, _Mapping]] = ..., qr_code_type: _Optional[_Union[_common_pb2.QrCodeType, str]] = ..., verification: _Optional[_Union[Verification, _Mapping]] = ..., device: _Optional[_Union[Device, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class AuthorizeResponse(_message.Message):
-    __slots__ = ("decision", "authorization_id", "reason", "reasons", "available_credit_minor", "policy_version", "max_approvable_minor", "hold_expires_at")
+    __slots__ = ("decision", "authorization_id", "reason", "reasons", "available_credit_minor", "policy_version", "max_approvable_minor", "hold_expires_at", "risk")
     DECISION_FIELD_NUMBER: _ClassVar[int]
     AUTHORIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
@@ -73,6 +73,7 @@ class AuthorizeResponse(_message.Message):
     POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
     MAX_APPROVABLE_MINOR_FIELD_NUMBER: _ClassVar[int]
     HOLD_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    RISK_FIELD_NUMBER: _ClassVar[int]
     decision: _common_pb2.Decision
     authorization_id: str
     reason: _common_pb2.Reason
@@ -81,7 +82,32 @@ class AuthorizeResponse(_message.Message):
     policy_version: str
     max_approvable_minor: int
     hold_expires_at: _timestamp_pb2.Timestamp
-    def __init__(self, decision: _Optional[_Union[_common_pb2.Decision, str]] = ..., authorization_id: _Optional[str] = ..., reason: _Optional[_Union[_common_pb2.Reason, str]] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.ReasonDetail, _Mapping]]] = ..., available_credit_minor: _Optional[int] = ..., policy_version: _Optional[str] = ..., max_approvable_minor: _Optional[int] = ..., hold_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    risk: RiskAssessment
+    def __init__(self, decision: _Optional[_Union[_common_pb2.Decision, str]] = ..., authorization_id: _Optional[str] = ..., reason: _Optional[_Union[_common_pb2.Reason, str]] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.ReasonDetail, _Mapping]]] = ..., available_credit_minor: _Optional[int] = ..., policy_version: _Optional[str] = ..., max_approvable_minor: _Optional[int] = ..., hold_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., risk: _Optional[_Union[RiskAssessment, _Mapping]] = ...) -> None: ...
+
+class RiskAssessment(_message.Message):
+    __slots__ = ("score", "model_version", "feature_schema", "rules_fired", "top_features")
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    FEATURE_SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIRED_FIELD_NUMBER: _ClassVar[int]
+    TOP_FEATURES_FIELD_NUMBER: _ClassVar[int]
+    score: float
+    model_version: str
+    feature_schema: str
+    rules_fired: _containers.RepeatedScalarFieldContainer[str]
+    top_features: _containers.RepeatedCompositeFieldContainer[FeatureContribution]
+    def __init__(self, score: _Optional[float] = ..., model_version: _Optional[str] = ..., feature_schema: _Optional[str] = ..., rules_fired: _Optional[_Iterable[str]] = ..., top_features: _Optional[_Iterable[_Union[FeatureContribution, _Mapping]]] = ...) -> None: ...
+
+class FeatureContribution(_message.Message):
+    __slots__ = ("feature", "value", "contribution")
+    FEATURE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTION_FIELD_NUMBER: _ClassVar[int]
+    feature: str
+    value: float
+    contribution: float
+    def __init__(self, feature: _Optional[str] = ..., value: _Optional[float] = ..., contribution: _Optional[float] = ...) -> None: ...
 
 class AuthorizeBatchRequest(_message.Message):
     __slots__ = ("requests",)

@@ -8,14 +8,49 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Policy(_message.Message):
-    __slots__ = ("version", "hold_ttl_seconds", "tiers")
+    __slots__ = ("version", "hold_ttl_seconds", "tiers", "risk")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     HOLD_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
     TIERS_FIELD_NUMBER: _ClassVar[int]
+    RISK_FIELD_NUMBER: _ClassVar[int]
     version: str
     hold_ttl_seconds: int
     tiers: _containers.RepeatedCompositeFieldContainer[TierPolicy]
-    def __init__(self, version: _Optional[str] = ..., hold_ttl_seconds: _Optional[int] = ..., tiers: _Optional[_Iterable[_Union[TierPolicy, _Mapping]]] = ...) -> None: ...
+    risk: RiskPolicy
+    def __init__(self, version: _Optional[str] = ..., hold_ttl_seconds: _Optional[int] = ..., tiers: _Optional[_Iterable[_Union[TierPolicy, _Mapping]]] = ..., risk: _Optional[_Union[RiskPolicy, _Mapping]] = ...) -> None: ...
+
+class RiskPolicy(_message.Message):
+    __slots__ = ("challenge_score", "decline_score", "max_payments_per_minute", "max_payments_per_hour", "max_travel_speed_kmh", "min_travel_distance_km", "new_device_challenge_minor", "blocked_mccs", "blocked_countries", "mcc_risk", "home_country")
+    class MccRiskEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    CHALLENGE_SCORE_FIELD_NUMBER: _ClassVar[int]
+    DECLINE_SCORE_FIELD_NUMBER: _ClassVar[int]
+    MAX_PAYMENTS_PER_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    MAX_PAYMENTS_PER_HOUR_FIELD_NUMBER: _ClassVar[int]
+    MAX_TRAVEL_SPEED_KMH_FIELD_NUMBER: _ClassVar[int]
+    MIN_TRAVEL_DISTANCE_KM_FIELD_NUMBER: _ClassVar[int]
+    NEW_DEVICE_CHALLENGE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    BLOCKED_MCCS_FIELD_NUMBER: _ClassVar[int]
+    BLOCKED_COUNTRIES_FIELD_NUMBER: _ClassVar[int]
+    MCC_RISK_FIELD_NUMBER: _ClassVar[int]
+    HOME_COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    challenge_score: float
+    decline_score: float
+    max_payments_per_minute: int
+    max_payments_per_hour: int
+    max_travel_speed_kmh: float
+    min_travel_distance_km: float
+    new_device_challenge_minor: int
+    blocked_mccs: _containers.RepeatedScalarFieldContainer[str]
+    blocked_countries: _containers.RepeatedScalarFieldContainer[str]
+    mcc_risk: _containers.ScalarMap[str, float]
+    home_country: str
+    def __init__(self, challenge_score: _Optional[float] = ..., decline_score: _Optional[float] = ..., max_payments_per_minute: _Optional[int] = ..., max_payments_per_hour: _Optional[int] = ..., max_travel_speed_kmh: _Optional[float] = ..., min_travel_distance_km: _Optional[float] = ..., new_device_challenge_minor: _Optional[int] = ..., blocked_mccs: _Optional[_Iterable[str]] = ..., blocked_countries: _Optional[_Iterable[str]] = ..., mcc_risk: _Optional[_Mapping[str, float]] = ..., home_country: _Optional[str] = ...) -> None: ...
 
 class TierPolicy(_message.Message):
     __slots__ = ("tier", "limits")
