@@ -207,27 +207,45 @@ class Simulator:
 START_S = 1_793_462_400
 
 
-def drive(engine, clock, sim: Simulator, start_s: int = START_S, repay: bool = True):
-    """Run a simulation through an in-process engine whose clock the caller controls. Accounts
-    are created at their creation times; approved payments are captured at once and, for normal
-    customers, repaid (so that credit lines stay in use as in life). Yields (payment, response,
-    features of the decision)."""
+def drive(service, clock, sim: Simulator, start_s: int = START_S, repay: bool = True):
+    """Run a simulation through an engine (in-process) or a Stubs object (over gRPC) while the
+    caller's clock follows simulated time. Accounts are created at their creation times; approved
+    payments are captured at once and, for normal customers, repaid (so that credit lines stay in
+    use as in life). Yields (payment, response, features of the decision or None over gRPC)."""
     from authcore.v1 import account_pb2, admin_pb2
 
+    def call(method, request):
+        result = method(request)
+        return result[0] if isinstance(result, tuple) else result
+
+    ledger = getattr(service, "ledger", None)
     for cust in sorted(sim.customers, key=lambda x: x.created_s):
         clock.now_s = start_s + cust.created_s
-        engine.upsert_account(admin_pb2.UpsertAccountRequest(
+        call(service.upsert_account, admin_pb2.UpsertAccountRequest(
             request_id=f"{cust.account_id}-open", account_id=cust.account_id, credit_limit_minor=cust.limit_minor,
             tier=c.TIER_STANDARD))
     for i, payment in enumerate(sim.payments):
         clock.now_s = start_s + payment.at_s
-        response, _ = engine.authorize(payment.request(f"{sim.prefix}-pay-{i}"))
-        features = engine.ledger.book.features.copy()
+        response = call(service.authorize, payment.request(f"{sim.prefix}-pay-{i}"))
+        features = ledger.book.features.copy() if ledger is not None else None
         if response.decision == c.DECISION_APPROVED:
-            engine.capture(authz.CaptureRequest(request_id=f"{sim.prefix}-cap-{i}",
-                                                authorization_id=response.authorization_id, currency="CNY"))
+            call(service.capture, authz.CaptureRequest(request_id=f"{sim.prefix}-cap-{i}",
+                                                       authorization_id=response.authorization_id, currency="CNY"))
             if repay and not payment.fraud:
-                engine.repay(account_pb2.RepayRequest(request_id=f"{sim.prefix}-rep-{i}",
-                                                      account_id=payment.account_id,
-                                                      amount_minor=payment.amount_minor, currency="CNY"))
+                call(service.repay, account_pb2.RepayRequest(request_id=f"{sim.prefix}-rep-{i}",
+                                                             account_id=payment.account_id,
+                                                             amount_minor=payment.amount_minor, currency="CNY"))
         yield payment, response, features
+
+
+def catch_rates(results, after_s: int = 0) -> dict[str, dict[str, float]]:
+    """Per pattern: payments, and the share declined or challenged. Normal payments are counted
+    from after_s (the end of the warm-up), when fraud can occur."""
+    counts: dict[str, list[int]] = {}
+    for payment, response, _ in results:
+        if payment.pattern == NORMAL and payment.at_s < after_s:
+            continue
+        seen = counts.setdefault(payment.pattern, [0, 0])
+        seen[0] += 1
+        seen[1] += response.decision != c.DECISION_APPROVED
+    return {pattern: {"payments": n, "stopped": round(stopped / n, 4)} for pattern, (n, stopped) in counts.items()}
