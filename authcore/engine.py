@@ -37,12 +37,13 @@ from authcore.idempotency import Entry, IdempotencyIndex, fingerprint
 from authcore.ledger import CAPTURED, EXPIRED, HELD, VOIDED, Hold, Ledger
 from authcore.money import currency_alpha, currency_numeric
 from authcore.models import ModelError, load_model
+from authcore.scorecard import CompiledScorecard, ScorecardError
 from authcore.policy import CHANNELS, country_code, default_policy
 from authcore.reasons import RULE_NAMES, reasons_of_mask
 from authcore.store import Journal
 from authcore import validation
 from authcore.v1 import (
-    account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, policy_pb2,
+    account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2, policy_pb2,
 )
 
 APPROVED_DETAIL = explain.detail(c.REASON_APPROVED, None)  # type: ignore[arg-type]
@@ -123,6 +124,7 @@ class Engine:
         self.idempotency = idempotency or IdempotencyIndex()
         self.ledger = Ledger(policy or default_policy(), max_accounts)
         self.model_info = admin_pb2.RiskModelInfo()
+        self.scorecard: CompiledScorecard | None = None
         if default_model:
             self._use_model(default_model_bytes(), DEFAULT_MODEL_VERSION)
         self.replayed_records = self._replay()
@@ -190,6 +192,8 @@ class Engine:
             ledger.set_policy(_unb64(policy_pb2.Policy, effect["policy"]))
         elif kind == "model":
             self._use_model(base64.b64decode(effect["model"]), effect["version"])
+        elif kind == "scorecard":
+            self.scorecard = CompiledScorecard(_unb64(credit_pb2.Scorecard, effect["card"]))
         else:
             raise RuntimeError(f"journal holds an unknown effect {kind!r}; refusing to serve wrong balances")
 
@@ -670,6 +674,33 @@ class Engine:
     def get_risk_model(self) -> admin_pb2.GetRiskModelResponse:
         with self.lock:
             return admin_pb2.GetRiskModelResponse(model=self.model_info)
+
+    # -- credit -----------------------------------------------------------------------------
+
+    def set_scorecard(self, req: admin_pb2.SetScorecardRequest) -> tuple[admin_pb2.SetScorecardResponse, bool]:
+        validation.validate_set_scorecard(req)
+
+        def decide(now_s: int):
+            return (admin_pb2.SetScorecardResponse(scorecard=req.scorecard),
+                    {"t": "scorecard", "card": _b64(req.scorecard)})
+
+        return self._mutate("SetScorecard", req, admin_pb2.SetScorecardResponse, decide)
+
+    def get_scorecard(self) -> admin_pb2.GetScorecardResponse:
+        with self.lock:
+            card = self.scorecard.card if self.scorecard is not None else None
+            return admin_pb2.GetScorecardResponse(scorecard=card)
+
+    def assess_credit(self, req: credit_pb2.AssessCreditRequest) -> credit_pb2.AssessCreditResponse:
+        values = validation.validate_assess_credit(req)
+        with self.lock:
+            card = self.scorecard
+        if card is None:
+            raise FailedPrecondition("NO_SCORECARD", "no credit scorecard is loaded; load one with SetScorecard")
+        try:
+            return card.assess(req.applicant_id, values)
+        except ScorecardError as exc:
+            raise InvalidArgument([FieldViolation("attributes", str(exc))]) from None
 
     def close(self) -> None:
         with self.lock:

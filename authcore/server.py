@@ -16,7 +16,8 @@ from grpc_status import rpc_status
 from authcore.engine import Engine
 from authcore.errors import AuthcoreError
 from authcore.v1 import (
-    account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2, authorization_pb2_grpc,
+    account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2, authorization_pb2_grpc, credit_pb2,
+    credit_pb2_grpc,
 )
 
 log = logging.getLogger("authcore.server")
@@ -26,6 +27,7 @@ SERVICE_NAMES = (
     authorization_pb2.DESCRIPTOR.services_by_name["AuthorizationService"].full_name,
     account_pb2.DESCRIPTOR.services_by_name["AccountService"].full_name,
     admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
+    credit_pb2.DESCRIPTOR.services_by_name["CreditService"].full_name,
 )
 
 
@@ -114,6 +116,23 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     def GetRiskModel(self, request, context):
         return self.engine.get_risk_model()
 
+    @rpc
+    def SetScorecard(self, request, context):
+        return self.engine.set_scorecard(request)
+
+    @rpc
+    def GetScorecard(self, request, context):
+        return self.engine.get_scorecard()
+
+
+class CreditServicer(credit_pb2_grpc.CreditServiceServicer):
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @rpc
+    def AssessCredit(self, request, context):
+        return self.engine.assess_credit(request)
+
 
 class Service:
     """A running server with its health servicer and hold-expiry sweeper."""
@@ -162,6 +181,7 @@ def create_server(engine: Engine, address: str = "127.0.0.1:0", *, max_workers: 
     authorization_pb2_grpc.add_AuthorizationServiceServicer_to_server(AuthorizationServicer(engine), server)
     account_pb2_grpc.add_AccountServiceServicer_to_server(AccountServicer(engine), server)
     admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(engine), server)
+    credit_pb2_grpc.add_CreditServiceServicer_to_server(CreditServicer(engine), server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", *SERVICE_NAMES):

@@ -186,6 +186,43 @@ def validate_set_risk_model(req) -> None:
     _raise(out)
 
 
+MAX_ATTRIBUTES = 200
+
+
+def validate_set_scorecard(req) -> None:
+    from authcore.scorecard import validate
+
+    out: list[FieldViolation] = []
+    _identifier(out, "request_id", req.request_id, MAX_REQUEST_ID_LEN)
+    if not req.HasField("scorecard"):
+        out.append(FieldViolation("scorecard", "is required"))
+    else:
+        out.extend(validate(req.scorecard))
+    _raise(out)
+
+
+def validate_assess_credit(req) -> dict[str, object]:
+    """The applicant's attributes by name (None for a missing value)."""
+    out: list[FieldViolation] = []
+    _identifier(out, "applicant_id", req.applicant_id, MAX_ID_LEN)
+    if len(req.attributes) > MAX_ATTRIBUTES:
+        out.append(FieldViolation("attributes", f"at most {MAX_ATTRIBUTES}"))
+    values: dict[str, object] = {}
+    for i, attribute in enumerate(req.attributes[:MAX_ATTRIBUTES]):
+        if not attribute.name or len(attribute.name) > 128:
+            out.append(FieldViolation(f"attributes[{i}].name", "1 to 128 characters"))
+        elif attribute.name in values:
+            out.append(FieldViolation(f"attributes[{i}].name", "each attribute at most once"))
+        kind = attribute.WhichOneof("value")
+        if kind == "number" and not math.isfinite(attribute.number):
+            out.append(FieldViolation(f"attributes[{i}].number", "must be finite (leave it unset if missing)"))
+        if kind == "category" and len(attribute.category) > 256:
+            out.append(FieldViolation(f"attributes[{i}].category", "at most 256 characters"))
+        values[attribute.name] = getattr(attribute, kind) if kind else None
+    _raise(out)
+    return values
+
+
 def validate_set_policy(req) -> None:
     out: list[FieldViolation] = []
     _identifier(out, "request_id", req.request_id, MAX_REQUEST_ID_LEN)

@@ -1,5 +1,6 @@
 from authcore.v1 import account_pb2 as _account_pb2
 from authcore.v1 import common_pb2 as _common_pb2
+from authcore.v1 import credit_pb2 as _credit_pb2
 from authcore.v1 import policy_pb2 as _policy_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -8,6 +9,30 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class SetScorecardRequest(_message.Message):
+    __slots__ = ("request_id", "scorecard")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SCORECARD_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    scorecard: _credit_pb2.Scorecard
+    def __init__(self, request_id: _Optional[str] = ..., scorecard: _Optional[_Union[_credit_pb2.Scorecard, _Mapping]] = ...) -> None: ...
+
+class SetScorecardResponse(_message.Message):
+    __slots__ = ("scorecard",)
+    SCORECARD_FIELD_NUMBER: _ClassVar[int]
+    scorecard: _credit_pb2.Scorecard
+    def __init__(self, scorecard: _Optional[_Union[_credit_pb2.Scorecard, _Mapping]] = ...) -> None: ...
+
+class GetScorecardRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetScorecardResponse(_message.Message):
+    __slots__ = ("scorecard",)
+    SCORECARD_FIELD_NUMBER: _ClassVar[int]
+    scorecard: _credit_pb2.Scorecard
+    def __init__(self, scorecard: _Optional[_Union[_credit_pb2.Scorecard, _Mapping]] = ...) -> None: ...
 
 class SetRiskModelRequest(_message.Message):
     __slots__ = ("request_id", "model", "version")

