@@ -12,6 +12,7 @@ schema's order.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import math
@@ -19,9 +20,9 @@ import re
 
 import numpy as np
 
-from authcore._fast.models import LinearModel, Scorer, TreeEnsemble, logistic_margin_f32
+from authcore._fast.models import NODE_DTYPE, LinearModel, Scorer, TreeEnsemble, logistic_margin_f32
 
-NF_DEFAULT_LEFT, NF_MISSING_ZERO, NF_MISSING_NAN, NF_STRICT_LESS = 1, 2, 4, 8
+NF_DEFAULT_LEFT, NF_MISSING_ZERO, NF_MISSING_NAN, NF_STRICT_LESS, NF_NAN_LEFT, NF_LEAF = 1, 2, 4, 8, 16, 32
 LINK_SIGMOID, LINK_SIGMOID_F32 = 1, 2
 MAX_MODEL_BYTES = 8 * 1024 * 1024
 MAX_NODES = 2_000_000
@@ -72,20 +73,55 @@ class _Builder:
 
     def build(self, base_margin: float, link: int, scale: float, n_features: int, float32: bool,
               version: str) -> TreeEnsemble:
-        feature = np.asarray(self.feature, dtype=np.int32)
-        left, right = np.asarray(self.left, dtype=np.int32), np.asarray(self.right, dtype=np.int32)
-        weight = np.asarray(self.weight, dtype=np.float64)
-        mean = np.asarray(self.value, dtype=np.float64)
+        feature, left, right = self.feature, self.left, self.right
+        weight = list(self.weight)
+        mean = list(self.value)
         # Children follow parents, so one backward pass computes every internal mean.
         for i in range(len(feature) - 1, -1, -1):
             if feature[i] >= 0:
                 wl, wr = weight[left[i]], weight[right[i]]
                 total = wl + wr
-                mean[i] = (wl * mean[left[i]] + wr * mean[right[i]]) / total if total > 0 else (
-                    (mean[left[i]] + mean[right[i]]) / 2)
+                mean[i] = ((wl * mean[left[i]] + wr * mean[right[i]]) / total if total > 0
+                           else (mean[left[i]] + mean[right[i]]) / 2)
                 weight[i] = total
-        return TreeEnsemble(feature, self.threshold, left, right, self.flags, self.value, mean, self.roots,
-                            base_margin, link, scale, n_features, float32, version)
+        # Lay each tree out breadth first with siblings adjacent: the evaluator finds the right
+        # child at left + 1 and reads one 16-byte node per level.
+        nodes, means, roots, depths = [], [], [], []
+        for root in self.roots:
+            new_index = {root: len(nodes)}
+            level = {root: 0}
+            nodes.append(None)
+            means.append(0.0)
+            roots.append(new_index[root])
+            depths.append(0)
+            queue = collections.deque([root])
+            while queue:
+                old = queue.popleft()
+                i = new_index[old]
+                means[i] = mean[old]
+                if feature[old] < 0:
+                    # A leaf is its own child; its value is its mean.
+                    nodes[i] = (math.inf, i, 0, NF_LEAF | NF_NAN_LEFT, 1)
+                    depths[-1] = max(depths[-1], level[old])
+                    continue
+                level[left[old]] = level[right[old]] = level[old] + 1
+                new_index[left[old]], new_index[right[old]] = len(nodes), len(nodes) + 1
+                nodes.extend((None, None))
+                means.extend((0.0, 0.0))
+                nan_left = _nan_goes_left(self.flags[old], self.threshold[old])
+                nodes[i] = (self.threshold[old], new_index[left[old]], feature[old],
+                            self.flags[old] | (NF_NAN_LEFT if nan_left else 0), int(nan_left))
+                queue.extend((left[old], right[old]))
+        array = np.array(nodes, dtype=NODE_DTYPE)
+        return TreeEnsemble(array, means, roots, depths, base_margin, link, scale, n_features, float32, version)
+
+
+def _nan_goes_left(flags: int, threshold: float) -> bool:
+    """Where the library sends a NaN at a node: XGBoost and LightGBM missing_type NaN by the
+    default direction; LightGBM missing_type None treats NaN as 0.0 and compares."""
+    if flags & (NF_STRICT_LESS | NF_MISSING_NAN):
+        return bool(flags & NF_DEFAULT_LEFT)
+    return 0.0 <= threshold
 
 
 def _sigmoid_scale(objective: str) -> float:

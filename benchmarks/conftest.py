@@ -30,7 +30,8 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{name:<40} {median * 1e6:10.3f} us")
     ratios = {}
     for fast, slow in (("kernel_decide", "reference_decide"), ("kernel_decide_and_book", "reference_decide_and_book"),
-                       ("kernel_batch_per_decision", "reference_decide_and_book")):
+                       ("kernel_batch_per_decision", "reference_decide_and_book"),
+                       ("compiled_ensemble_one_row", "lightgbm_predict_one_row")):
         if fast in MEDIANS_S and slow in MEDIANS_S:
             ratios[f"{slow} / {fast}"] = MEDIANS_S[slow] / MEDIANS_S[fast]
             terminalreporter.write_line(f"{slow} / {fast}: {ratios[f'{slow} / {fast}']:.1f}x")

@@ -42,7 +42,9 @@ def requests(n: int, seed: int = 7) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def ledger():
-    ledger = Ledger(policy_mod.default_policy(), max_accounts=N_ACCOUNTS)
+    policy = policy_mod.default_policy()
+    policy.risk.Clear()  # the limits alone, as the reference decides them
+    ledger = Ledger(policy, max_accounts=N_ACCOUNTS)
     for i in range(N_ACCOUNTS):
         ledger.upsert(f"a{i}", limit=10**13, status=c.ACCOUNT_STATUS_ACTIVE, tier=c.TIER_PREMIUM,
                       overrides=OVERRIDES, overdue=0, currency=156, zone="Asia/Shanghai",
@@ -67,7 +69,7 @@ def test_kernel_decide(benchmark, ledger, record):
 
     def run():
         i, ch, amount, currency, qr, factors = nxt()
-        return book.authorize(i, ch, amount, currency, qr, factors, NOW_S, False)
+        return book.authorize(i, ch, amount, currency, qr, factors, NOW_S, book=False)
 
     benchmark(run)
     record("kernel_decide", benchmark)
@@ -91,7 +93,7 @@ def test_kernel_decide_and_book(benchmark, ledger, record):
 
     def run():
         i, ch, amount, currency, qr, factors = nxt()
-        return book.authorize(i, ch, amount, currency, qr, factors, NOW_S, True)
+        return book.authorize(i, ch, amount, currency, qr, factors, NOW_S, book=True)
 
     assert run()[0] == c.DECISION_APPROVED
     benchmark(run)
@@ -113,9 +115,12 @@ def test_reference_decide_and_book(benchmark, ref_accounts, record):
 
 def test_kernel_batch(benchmark, ledger, record):
     rows = requests(1000)
-    matrix = np.array([(i, CHANNELS.index(ch), amount, 156, qr, 9) for i, ch, amount, qr, _ in rows], dtype=np.int64)
+    matrix = np.array([(i, CHANNELS.index(ch), amount, 156, qr, 9, 0, 0, -1, 0) for i, ch, amount, qr, _ in rows],
+                      dtype=np.int64)
+    locations = np.full((len(rows), 2), np.nan)
     out = np.zeros((len(rows), 7), dtype=np.int64)
-    benchmark(ledger.book.authorize_batch, matrix, NOW_S, out)
+    scores = np.zeros(len(rows))
+    benchmark(ledger.book.authorize_batch, matrix, locations, NOW_S, out, scores)
     assert (out[:, 0] == c.DECISION_APPROVED).all()
     record("kernel_batch_per_decision", benchmark, per_call=len(rows))
 
@@ -123,7 +128,7 @@ def test_kernel_batch(benchmark, ledger, record):
 def test_engine_authorize_in_process(benchmark, record):
     """The whole Python path without gRPC: validation, kernel, response, journal commit."""
     with tempfile.TemporaryDirectory() as data_dir:
-        engine = Engine(Journal(data_dir))
+        engine = Engine(Journal(data_dir), default_model=False)
         engine.upsert_account(admin_pb2.UpsertAccountRequest(
             request_id="u", account_id="acct", credit_limit_minor=10**13, tier=c.TIER_PREMIUM,
             limit_overrides=OVERRIDES))

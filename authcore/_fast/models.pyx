@@ -7,7 +7,7 @@ libraries' own predictions."""
 import numpy as np
 
 from libc.math cimport exp, expf, fabs, isnan, logf
-from libc.stdint cimport int32_t, uint8_t, uintptr_t
+from libc.stdint cimport int16_t, int32_t, uint8_t, uintptr_t
 
 
 def logistic_margin_f32(float base_score):
@@ -40,6 +40,12 @@ cdef class Scorer:
             o[i] = m if raw else self.probability(m)
         return out
 
+    def score(self, const double[::1] x):
+        """The probability of one row."""
+        if x.shape[0] != self.n_features:
+            raise ValueError(f"a row must have {self.n_features} features")
+        return self.probability(self.margin(&x[0], NULL))
+
     def explain(self, const double[::1] x):
         """(margin, contributions per feature) of one row."""
         if x.shape[0] != self.n_features:
@@ -50,47 +56,47 @@ cdef class Scorer:
         return m, contrib
 
 
-cdef class TreeEnsemble(Scorer):
-    """Trees as flat arrays; children are absolute node indices; a leaf has feature -1."""
+cdef enum:
+    LANES = 16
 
-    def __init__(self, feature, threshold, left, right, flags, value, mean, roots, double base_margin,
-                 int link, double sigmoid_scale, int32_t n_features, bint float32, str version):
-        arrays = dict(
-            feature=np.ascontiguousarray(feature, dtype=np.int32),
-            threshold=np.ascontiguousarray(threshold, dtype=np.float64),
-            left=np.ascontiguousarray(left, dtype=np.int32),
-            right=np.ascontiguousarray(right, dtype=np.int32),
-            flags=np.ascontiguousarray(flags, dtype=np.uint8),
-            value=np.ascontiguousarray(value, dtype=np.float64),
-            mean=np.ascontiguousarray(mean, dtype=np.float64),
-            roots=np.ascontiguousarray(roots, dtype=np.int32),
-        )
-        n = arrays["feature"].shape[0]
-        if any(a.shape[0] != n for k, a in arrays.items() if k != "roots"):
-            raise ValueError("node arrays differ in length")
-        f, l, r = arrays["feature"], arrays["left"], arrays["right"]
-        internal = f >= 0
-        if (f[internal] >= n_features).any():
+
+NODE_DTYPE = np.dtype({"names": ["threshold", "left", "feature", "flags", "nan_flip"],
+                       "formats": ["<f8", "<i4", "<i2", "u1", "u1"], "offsets": [0, 8, 12, 14, 15], "itemsize": 16})
+
+
+cdef class TreeEnsemble(Scorer):
+    """Trees as one array of 16-byte nodes, siblings adjacent, roots listed in `roots`."""
+
+    def __init__(self, nodes, mean, roots, depths, double base_margin, int link, double sigmoid_scale,
+                 int32_t n_features, bint float32, str version):
+        if sizeof(Node) != NODE_DTYPE.itemsize:
+            raise RuntimeError("node layout mismatch")
+        nodes = np.ascontiguousarray(nodes, dtype=NODE_DTYPE)
+        arrays = dict(nodes=nodes, mean=np.ascontiguousarray(mean, dtype=np.float64),
+                      roots=np.ascontiguousarray(roots, dtype=np.int32),
+                      depths=np.ascontiguousarray(depths, dtype=np.int32))
+        n = nodes.shape[0]
+        if arrays["mean"].shape[0] != n:
+            raise ValueError("mean must have one entry per node")
+        leaf = (nodes["flags"] & NF_LEAF) != 0
+        idx = np.arange(n)
+        left = nodes["left"]
+        if ((nodes["feature"] < 0) | (nodes["feature"] >= n_features)).any():
             raise ValueError("a split uses a feature outside the schema")
-        if ((l[internal] < 0) | (l[internal] >= n) | (r[internal] < 0) | (r[internal] >= n)).any():
-            raise ValueError("a child index is out of range")
-        # Children come after their parent, so evaluation always terminates.
-        idx = np.nonzero(internal)[0]
-        if ((l[internal] <= idx) | (r[internal] <= idx)).any():
-            raise ValueError("children must follow their parent")
-        roots_ = arrays["roots"]
-        if ((roots_ < 0) | (roots_ >= n)).any():
-            raise ValueError("a tree root is out of range")
+        # Children follow their parent inside the array and leaves point at themselves, so a walk
+        # of any number of steps stays in its tree.
+        if ((~leaf & ((left <= idx) | (left + 1 >= n))) | (leaf & (left != idx))).any():
+            raise ValueError("children must follow their parent inside the node array")
+        roots_, depths_ = arrays["roots"], arrays["depths"]
+        if ((roots_ < 0) | (roots_ >= n)).any() or depths_.shape != roots_.shape or (depths_ < 0).any():
+            raise ValueError("a tree root or depth is out of range")
         self._arrays = arrays
-        self.feature = <const int32_t*>_addr(arrays["feature"])
-        self.threshold = <const double*>_addr(arrays["threshold"])
-        self.left = <const int32_t*>_addr(arrays["left"])
-        self.right = <const int32_t*>_addr(arrays["right"])
-        self.flags = <const uint8_t*>_addr(arrays["flags"])
-        self.value = <const double*>_addr(arrays["value"])
+        self.nodes = <const Node*>_addr(nodes)
         self.mean = <const double*>_addr(arrays["mean"])
-        self.roots = <const int32_t*>_addr(arrays["roots"])
+        self.roots = <const int32_t*>_addr(roots_)
+        self.depths = <const int32_t*>_addr(depths_)
         self.n_trees = roots_.shape[0]
+        self.plain = not (nodes["flags"] & NF_MISSING_ZERO).any()
         self.base_margin = base_margin
         self.link = link
         self.sigmoid_scale = sigmoid_scale
@@ -104,42 +110,79 @@ cdef class TreeEnsemble(Scorer):
 
     @property
     def n_nodes(self):
-        return self._arrays["feature"].shape[0]
+        return self._arrays["nodes"].shape[0]
+
+    cdef inline int32_t step(self, int32_t node, const double* x, double* contrib) noexcept nogil:
+        """The child of an internal node that a row goes to."""
+        cdef const Node* nd = &self.nodes[node]
+        cdef uint8_t fl = nd.flags
+        cdef double v = x[nd.feature]
+        cdef int32_t right, nxt
+        if fl & NF_MISSING_ZERO:
+            # LightGBM missing_type Zero: zero and NaN take the default side.
+            if isnan(v) or fabs(v) <= 1e-35:
+                right = 0 if fl & NF_DEFAULT_LEFT else 1
+            else:
+                right = not (v <= nd.threshold)
+        else:
+            # Branch-free: a NaN fails the comparison (goes right) unless NF_NAN_LEFT says the
+            # library sends it left. XGBoost compares in float32, strictly.
+            if self.float32:
+                right = not (<float>v < <float>nd.threshold)
+            else:
+                right = not (v <= nd.threshold)
+            right = (right ^ ((v != v) & nd.nan_flip)) & (((fl >> 5) & 1) ^ 1)
+        nxt = nd.left + right
+        if contrib != NULL:
+            contrib[nd.feature] += self.mean[nxt] - self.mean[node]
+        return nxt
 
     cdef double margin(self, const double* x, double* contrib) noexcept nogil:
-        cdef int32_t t, node, nxt, f
-        cdef double v, total = self.base_margin
-        cdef float v32, total32 = <float>self.base_margin
-        cdef uint8_t fl
-        for t in range(self.n_trees):
-            node = self.roots[t]
-            while self.feature[node] >= 0:
-                f = self.feature[node]
-                fl = self.flags[node]
-                v = x[f]
-                if fl & NF_STRICT_LESS:
-                    # XGBoost: features and thresholds are float32.
-                    if isnan(v):
-                        nxt = self.left[node] if fl & NF_DEFAULT_LEFT else self.right[node]
-                    else:
-                        v32 = <float>v
-                        nxt = self.left[node] if v32 < <float>self.threshold[node] else self.right[node]
-                else:
-                    # LightGBM NumericalDecision.
-                    if isnan(v) and not (fl & NF_MISSING_NAN):
-                        v = 0.0
-                    if ((fl & NF_MISSING_ZERO) and fabs(v) <= 1e-35) or ((fl & NF_MISSING_NAN) and isnan(v)):
-                        nxt = self.left[node] if fl & NF_DEFAULT_LEFT else self.right[node]
-                    else:
-                        nxt = self.left[node] if v <= self.threshold[node] else self.right[node]
-                if contrib != NULL:
-                    contrib[f] += self.mean[nxt] - self.mean[node]
-                node = nxt
-            if self.float32:
-                total32 = total32 + <float>self.value[node]
+        # Trees are walked LANES at a time, one level of each per round: the walks are
+        # independent chains of loads, so interleaving them hides the memory latency that a
+        # single walk waits on. Leaves are their own children, so every round steps every lane
+        # without a test. Leaves are summed in tree order, as the libraries sum them.
+        cdef int32_t cur[LANES]
+        cdef int32_t t0, j, k, d, depth, right
+        cdef const Node* nodes = self.nodes
+        cdef const Node* nd
+        cdef const double* mean = self.mean
+        cdef bint f32 = self.float32, plain = self.plain
+        cdef double total = self.base_margin, v
+        cdef float total32 = <float>self.base_margin
+        t0 = 0
+        while t0 < self.n_trees:
+            k = LANES if t0 + LANES <= self.n_trees else self.n_trees - t0
+            depth = 0
+            for j in range(k):
+                cur[j] = self.roots[t0 + j]
+                if self.depths[t0 + j] > depth:
+                    depth = self.depths[t0 + j]
+            if plain and contrib == NULL and k == LANES:
+                # The common case, specialised: a full block, no zero-as-missing node, no
+                # explanation; the fixed trip count lets the compiler unroll the lanes.
+                for d in range(depth):
+                    for j in range(LANES):
+                        nd = &nodes[cur[j]]
+                        v = x[nd.feature]
+                        if f32:
+                            # Leaves must stay put even for x = +inf, which fails x < +inf.
+                            right = ((not (<float>v < <float>nd.threshold)) ^ ((v != v) & nd.nan_flip)) & (
+                                ((nd.flags >> 5) & 1) ^ 1)
+                        else:
+                            right = (not (v <= nd.threshold)) ^ ((v != v) & nd.nan_flip)
+                        cur[j] = nd.left + right
             else:
-                total += self.value[node]
-        return <double>total32 if self.float32 else total
+                for d in range(depth):
+                    for j in range(k):
+                        cur[j] = self.step(cur[j], x, contrib)
+            for j in range(k):
+                if f32:
+                    total32 = total32 + <float>mean[cur[j]]
+                else:
+                    total += mean[cur[j]]
+            t0 += LANES
+        return <double>total32 if f32 else total
 
     cdef double probability(self, double margin) noexcept nogil:
         cdef float m32, denom
@@ -154,8 +197,7 @@ cdef class TreeEnsemble(Scorer):
 
     def root_means(self):
         """Sum of the trees' root means: the expected margin that contributions start from."""
-        means = self._arrays["mean"]
-        return float(self.base_margin + means[self._arrays["roots"]].sum())
+        return float(self.base_margin + self._arrays["mean"][self._arrays["roots"]].sum())
 
 
 cdef class LinearModel(Scorer):
