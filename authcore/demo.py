@@ -3,6 +3,7 @@ printed as a table: decision, reason, what the customer is told, and the credit 
 
 from __future__ import annotations
 
+import math
 import secrets
 import sys
 from typing import TextIO
@@ -18,6 +19,9 @@ from authcore.v1 import (
 F = c.VerificationFactor
 CHANNEL_LABEL = {c.CHANNEL_WALLET: "wallet", c.CHANNEL_SCAN_TO_PAY: "scan-to-pay", c.CHANNEL_QUICK_PAY: "quick-pay"}
 QR_LABEL = {c.QR_CODE_TYPE_STATIC: " static", c.QR_CODE_TYPE_DYNAMIC: " dynamic"}
+HOME_PHONE = authz.Device(device_id="demo-phone", ip="10.0.0.8", latitude=31.23, longitude=121.47)
+NEW_PHONE = authz.Device(device_id="demo-new-phone", ip="10.0.0.8", latitude=31.23, longitude=121.47)
+BEIJING_PHONE = authz.Device(device_id="demo-phone", ip="10.9.0.8", latitude=39.90, longitude=116.40)
 DECISION_LABEL = {c.DECISION_APPROVED: "APPROVED", c.DECISION_DECLINED: "DECLINED", c.DECISION_CHALLENGE: "CHALLENGE"}
 
 
@@ -43,12 +47,12 @@ class Demo:
         return account_id
 
     def pay(self, who: str, account_id: str, channel: int, amount_minor: int, *, qr: int = 0,
-            factors: tuple = (), currency: str = "CNY", request_id: str | None = None) -> authz.AuthorizeResponse:
+            factors: tuple = (), currency: str = "CNY", request_id: str | None = None, mcc: str = "5411",
+            device: authz.Device = HOME_PHONE, note: str = "") -> authz.AuthorizeResponse:
         request = authz.AuthorizeRequest(
             request_id=request_id or self.rid(), account_id=account_id, channel=channel, amount_minor=amount_minor,
             currency=currency, qr_code_type=qr, verification=authz.Verification(factors=factors),
-            merchant=authz.Merchant(merchant_id="demo-shop-001", mcc="5411", country="CN"),
-            device=authz.Device(device_id="demo-phone", ip="10.0.0.8", latitude=31.23, longitude=121.47))
+            merchant=authz.Merchant(merchant_id="demo-shop-001", mcc=mcc, country="CN"), device=device)
         response = self.authz.Authorize(request, timeout=5)
         verified = "+" + "+".join(F.Name(f).removeprefix("VERIFICATION_FACTOR_").lower() for f in factors) if factors else ""
         first = response.reasons[0]
@@ -56,14 +60,16 @@ class Demo:
             told = ""
         else:
             told = (first.message_zh + "；" + first.hint_zh) if self.lang == "zh" else (first.message_en + ". " + first.hint_en)
-        self.rows.append((len(self.rows) + 1, who, CHANNEL_LABEL[channel] + QR_LABEL.get(qr, "") + verified,
+        self.rows.append((len(self.rows) + 1, who, CHANNEL_LABEL[channel] + QR_LABEL.get(qr, "") + verified + note,
                           (currency + " " if currency != "CNY" else "") + format_minor(amount_minor).lstrip("¥"),
                           DECISION_LABEL[response.decision], c.Reason.Name(response.reason).removeprefix("REASON_"),
+                          "-" if math.isnan(response.risk.score) else f"{response.risk.score:.1%}",
                           format_minor(response.available_credit_minor), told))
         return response
 
     def print_table(self) -> None:
-        headers = ("#", "customer", "channel", "amount", "decision", "reason", "available", "what the customer is told")
+        headers = ("#", "customer", "channel", "amount", "decision", "reason", "risk", "available",
+                   "what the customer is told")
         widths = [max(len(str(r[i])) for r in [headers, *self.rows]) for i in range(len(headers) - 1)]
         line = "  ".join(f"{{:{w}}}" for w in widths) + "  {}"
         print(line.format(*headers), file=self.out)
@@ -98,6 +104,10 @@ class Demo:
         self.pay("alice", alice, Q, 120_000, factors=(F.VERIFICATION_FACTOR_PASSWORD,))
         self.pay("alice", alice, W, 6_000_000)
         self.pay("alice", alice, W, 1_000, currency="USD")
+        self.pay("alice", alice, W, 8_000, mcc="7995", note=" (casino)")
+        self.pay("alice", alice, W, 250_000, factors=(F.VERIFICATION_FACTOR_PASSWORD,), device=NEW_PHONE,
+                 note=" (new phone)")
+        self.pay("alice", alice, W, 10_000, device=BEIJING_PHONE, note=" (in Beijing)")
         self.pay("bob", bob, W, 250_000)
         self.pay("bob", bob, Q, 80_000)
         self.pay("carol", carol, W, 5_000)

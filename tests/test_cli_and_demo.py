@@ -15,8 +15,22 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+import pytest
+
 from authcore.demo import run_demo
+from authcore.engine import Engine
+from authcore.server import create_server
+from authcore.store import Journal
 from authcore.v1 import account_pb2, account_pb2_grpc
+
+
+@pytest.fixture
+def service(data_dir, clock):
+    """The server as `authcore serve` runs it: default policy and default risk model."""
+    engine = Engine(Journal(data_dir), clock=clock)
+    service = create_server(engine, "127.0.0.1:0", expiry_interval_s=3600).start()
+    yield service
+    service.stop(grace_s=1)
 
 
 def test_demo_prints_every_kind_of_answer(service):
@@ -26,9 +40,10 @@ def test_demo_prints_every_kind_of_answer(service):
     for expected in ("APPROVED", "DECLINED", "CHALLENGE", "SCAN_STATIC_QR_DAILY_LIMIT_EXCEEDED",
                      "SCAN_QR_VERIFICATION_REQUIRED", "QUICK_PAY_VERIFICATION_REQUIRED", "INSUFFICIENT_CREDIT",
                      "ACCOUNT_FROZEN_OVERDUE", "ACCOUNT_CLOSED", "CURRENCY_NOT_SUPPORTED", "no second hold",
-                     "Repay the overdue ¥300.00"):
+                     "Repay the overdue ¥300.00", "MERCHANT_CATEGORY_BLOCKED", "SUSPECTED_FRAUD",
+                     "IMPOSSIBLE_TRAVEL"):
         assert expected in text, expected
-    assert len(re.findall(r"^\d+ ", text, flags=re.M)) == 14
+    assert len(re.findall(r"^\d+ ", text, flags=re.M)) == 17
 
 
 def test_demo_in_chinese(service):
