@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SOURCES := pyproject.toml setup.py $(wildcard authcore/_fast/*.pyx authcore/_fast/*.pxd)
 
-.PHONY: serve demo test lint bench protos clean
+.PHONY: serve demo test lint bench protos model model-check clean
 
 $(VENV)/.installed: $(SOURCES)
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ lint:
 ## Kernel benchmarks beside the plain-Python reference; ratios in .benchmarks/ratios.json.
 bench: $(VENV)/.installed
 	$(PY) -m pytest benchmarks --benchmark-enable
+
+## Train the default risk model on the simulator and evaluate it on a held-out simulation.
+model: $(VENV)/.installed
+	$(PY) scripts/train_default_model.py
+
+## Evaluate the shipped default model only.
+model-check: $(VENV)/.installed
+	$(PY) scripts/train_default_model.py --check
 
 ## Regenerate authcore/v1 from proto/ (tests fail when they drift).
 protos: $(VENV)/.installed

@@ -38,3 +38,14 @@ FEATURES: tuple[tuple[str, str], ...] = (
 NAMES: list[str] = [name for name, _ in FEATURES]
 N_FEATURES = len(FEATURES)
 INDEX = {name: i for i, name in enumerate(NAMES)}
+
+
+def markdown_table() -> str:
+    """The feature table of the README, generated from this schema."""
+    lines = [f"Schema `{SCHEMA_VERSION}`:", "", "| # | feature | meaning |", "|---|---|---|"]
+    lines += [f"| {i} | `{name}` | {meaning} |" for i, (name, meaning) in enumerate(FEATURES)]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

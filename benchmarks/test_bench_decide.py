@@ -126,15 +126,20 @@ def test_kernel_batch(benchmark, ledger, record):
 
 
 def test_engine_authorize_in_process(benchmark, record):
-    """The whole Python path without gRPC: validation, kernel, response, journal commit."""
+    """The whole Python path without gRPC: validation, limits, features, default model, response,
+    journal commit."""
     with tempfile.TemporaryDirectory() as data_dir:
-        engine = Engine(Journal(data_dir), default_model=False)
+        policy = policy_mod.default_policy()
+        policy.risk.max_payments_per_minute = policy.risk.max_payments_per_hour = 0  # one account, many payments
+        engine = Engine(Journal(data_dir), policy=policy)
         engine.upsert_account(admin_pb2.UpsertAccountRequest(
             request_id="u", account_id="acct", credit_limit_minor=10**13, tier=c.TIER_PREMIUM,
             limit_overrides=OVERRIDES))
         counter = itertools.count()
+        # Two factors, so that the model's challenge of rapid repeats is answered.
         base = authz.AuthorizeRequest(account_id="acct", channel=c.CHANNEL_WALLET, amount_minor=100, currency="CNY",
-                                      merchant=authz.Merchant(merchant_id="m", mcc="5411"))
+                                      merchant=authz.Merchant(merchant_id="m", mcc="5411"),
+                                      verification=authz.Verification(factors=[1, 2]))
 
         def run():
             request = authz.AuthorizeRequest()
@@ -142,6 +147,7 @@ def test_engine_authorize_in_process(benchmark, record):
             request.request_id = f"r{next(counter)}"
             return engine.authorize(request)
 
+        assert run()[0].decision == c.DECISION_APPROVED
         benchmark(run)
         record("engine_authorize_with_journal", benchmark)
         engine.close()

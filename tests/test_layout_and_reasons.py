@@ -71,3 +71,12 @@ def test_readme_reasons_table_is_current():
 
     readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert markdown_table() in readme, "README reasons table is stale: python -m authcore.reasons"
+
+
+def test_readme_feature_table_is_current():
+    import pathlib
+
+    from authcore.features import markdown_table
+
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert markdown_table() in readme, "README feature table is stale: python -m authcore.features"
