@@ -135,31 +135,23 @@ cdef uint64_t score_bits(double score, int32_t factors, const RiskParams* p) noe
     return 0
 
 
-cdef inline void add_two_bucket(int64_t bucket_now, int64_t* bucket, double* current, double* previous,
-                                double value) noexcept nogil:
-    if bucket_now == bucket[0] + 1:
-        previous[0] = current[0]
-        current[0] = value
-        bucket[0] = bucket_now
-    elif bucket_now > bucket[0] + 1:
-        previous[0] = 0.0
-        current[0] = value
-        bucket[0] = bucket_now
-    else:
-        current[0] += value
+ctypedef fused tally:
+    double
+    int32_t
 
 
-cdef inline void add_count(int64_t bucket_now, int64_t* bucket, int32_t* counts, int32_t value) noexcept nogil:
+cdef inline void add_to_buckets(int64_t bucket_now, int64_t* bucket, tally* pair, tally value) noexcept nogil:
+    """Add to a sliding-window counter: pair[0] is the current bucket, pair[1] the previous."""
     if bucket_now == bucket[0] + 1:
-        counts[1] = counts[0]
-        counts[0] = value
+        pair[1] = pair[0]
+        pair[0] = value
         bucket[0] = bucket_now
     elif bucket_now > bucket[0] + 1:
-        counts[1] = 0
-        counts[0] = value
+        pair[1] = 0
+        pair[0] = value
         bucket[0] = bucket_now
     else:
-        counts[0] += value
+        pair[0] += value
 
 
 cdef inline void enrol(uint64_t value, uint64_t* known, int32_t* slot) noexcept nogil:
@@ -184,19 +176,19 @@ cdef void remember(BehaviourRow* b, const Request* r, const RiskInput* ri) noexc
     for w in range(N_WINDOWS):
         bucket_now = floor_div(now, WINDOW_S[w])
         bucket = b.window_bucket[w]
-        add_two_bucket(bucket_now, &bucket, &b.window_amount[2 * w], &b.window_amount[2 * w + 1], amount)
+        add_to_buckets(bucket_now, &bucket, &b.window_amount[2 * w], amount)
         bucket = b.window_bucket[w]
-        add_count(bucket_now, &bucket, &b.window_count[2 * w], 1)
+        add_to_buckets(bucket_now, &bucket, &b.window_count[2 * w], <int32_t>1)
         b.window_bucket[w] = bucket
     b.last_payment_s = now
     b.last_lat = ri.lat
     b.last_lon = ri.lon
     bucket_now = floor_div(now, 86400)
     bucket = b.change_bucket
-    add_count(bucket_now, &bucket, b.device_changes, 1 if (ri.device != 0 and b.last_device != 0
+    add_to_buckets(bucket_now, &bucket, b.device_changes, <int32_t>1 if (ri.device != 0 and b.last_device != 0
                                                            and ri.device != b.last_device) else 0)
     bucket = b.change_bucket
-    add_count(bucket_now, &bucket, b.ipnet_changes, 1 if (ri.ipnet != 0 and b.last_ipnet != 0
+    add_to_buckets(bucket_now, &bucket, b.ipnet_changes, <int32_t>1 if (ri.ipnet != 0 and b.last_ipnet != 0
                                                           and ri.ipnet != b.last_ipnet) else 0)
     b.change_bucket = bucket
     if ri.device != 0:
