@@ -110,6 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--target", help="host:port of a running server")
     demo.add_argument("--lang", choices=["en", "zh"], default="en")
     demo.set_defaults(func=cmd_demo)
+    crash = sub.add_parser("crashtest", help="kill -9 the server under load, restart, check the invariants",
+                           add_help=False)
+    crash.set_defaults(func=None)
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["crashtest"]:
+        from authcore.crashtest import main as crashtest
+
+        return crashtest(argv[1:])
     ns = parser.parse_args(argv)
     return ns.func(ns)
 
