@@ -47,7 +47,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         return 2
     try:
         service, engine = build_service(cfg)
-    except (AuthcoreError, RuntimeError, ValueError) as exc:
+    except (AuthcoreError, RuntimeError, ValueError, OSError) as exc:
         print(f"authcore: cannot start: {exc}", file=sys.stderr)
         return 2
     service.start()

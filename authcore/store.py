@@ -4,6 +4,12 @@ Every mutating request appends one record in its own transaction before its answ
 the effect on the state (or none, for a decline), and the response that a replay of its
 request_id must return. On start the records are applied again in order to rebuild the state.
 
+Each record carries a digest chained over every record before it (BLAKE2b of the previous
+digest and the record's fields), so a record changed, lost or reordered anywhere in the journal
+stops the start with a message naming the first bad record, instead of serving wrong balances.
+A torn tail (a transaction cut off by a crash or power loss) never becomes visible: SQLite's
+write-ahead log checksums its frames and rolls an incomplete transaction back on open.
+
 Durability modes:
   "normal" - synchronous=NORMAL: a committed record survives a crash or kill -9 of the
              process; the last records may be lost if the machine loses power.
@@ -13,12 +19,28 @@ Durability modes:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import pathlib
 import sqlite3
 from collections.abc import Iterator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DURABILITY_MODES = {"normal": "NORMAL", "fsync": "FULL"}
+
+
+class JournalCorrupt(RuntimeError):
+    """The journal cannot be trusted; the server must not start on it."""
+
+
+def _digest(previous: bytes, at_s: int, method: str, request_id, fingerprint, effect, response) -> bytes:
+    h = hashlib.blake2b(previous, digest_size=16)
+    for part in (str(at_s), method, request_id or "", effect or ""):
+        h.update(part.encode())
+        h.update(b"\0")
+    h.update(fingerprint or b"")
+    h.update(b"\0")
+    h.update(response or b"")
+    return h.digest()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -42,7 +64,10 @@ class Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # One connection, used under the engine's lock.
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.DatabaseError as exc:
+            raise JournalCorrupt(f"{self.path}: not a readable journal ({exc}); the server will not start on it") from exc
         self.db.execute(f"PRAGMA synchronous={DURABILITY_MODES[durability]}")
         self.durability = durability
         self.db.executescript(
@@ -55,7 +80,8 @@ class Journal:
                 request_id TEXT,
                 fingerprint BLOB,
                 effect TEXT,
-                response BLOB
+                response BLOB,
+                digest BLOB NOT NULL
             );
             """
         )
@@ -63,30 +89,53 @@ class Journal:
         if row is None:
             self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         elif int(row[0]) != SCHEMA_VERSION:
-            raise RuntimeError(f"{self.path}: schema version {row[0]}, this build reads {SCHEMA_VERSION}")
+            raise JournalCorrupt(f"{self.path}: schema version {row[0]}, this build reads {SCHEMA_VERSION}")
+        last = self.db.execute("SELECT digest FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        self.last_digest = last[0] if last else b""
 
     def append(self, records: list[tuple]) -> None:
         """Append (at_s, method, request_id, fingerprint, effect, response) tuples atomically."""
+        digest = self.last_digest
+        rows = []
+        for record in records:
+            digest = _digest(digest, *record)
+            rows.append((*record, digest))
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.executemany(
-                "INSERT INTO journal (at_s, method, request_id, fingerprint, effect, response) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                records,
+                "INSERT INTO journal (at_s, method, request_id, fingerprint, effect, response, digest) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
             )
             self.db.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             raise
+        self.last_digest = digest
 
     def records(self) -> Iterator[Record]:
-        """Every record in order."""
-        cursor = self.db.execute(
-            "SELECT seq, at_s, method, request_id, fingerprint, effect, response FROM journal ORDER BY seq"
-        )
-        for row in cursor:
-            yield Record(*row)
+        """Every record in order, each checked against the digest chain."""
+        digest = b""
+        expected_seq = None
+        try:
+            cursor = self.db.execute(
+                "SELECT seq, at_s, method, request_id, fingerprint, effect, response, digest FROM journal ORDER BY seq"
+            )
+            for row in cursor:
+                seq, stored = row[0], row[7]
+                if expected_seq is not None and seq != expected_seq:
+                    raise JournalCorrupt(f"{self.path}: records {expected_seq} to {seq - 1} are missing")
+                digest = _digest(digest, *row[1:7])
+                if digest != stored:
+                    raise JournalCorrupt(f"{self.path}: journal record {seq} does not match its digest; the "
+                                         "journal was changed or damaged from there on. Restore it from a "
+                                         "replica or backup; the server will not start on it.")
+                expected_seq = seq + 1
+                yield Record(*row[:7])
+        except sqlite3.DatabaseError as exc:
+            raise JournalCorrupt(f"{self.path}: the journal database is damaged ({exc}); restore it from a "
+                                 "replica or backup; the server will not start on it.") from exc
 
     def close(self) -> None:
         self.db.close()

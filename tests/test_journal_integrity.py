@@ -1,0 +1,61 @@
+"""A damaged journal stops the start with a clear message instead of serving wrong balances."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from authcore.engine import Engine
+from authcore.store import Journal, JournalCorrupt
+from authcore.v1 import admin_pb2, common_pb2 as c
+
+
+def fill(data_dir, clock, n=20):
+    engine = Engine(Journal(data_dir), clock=clock, default_model=False)
+    engine.upsert_account(admin_pb2.UpsertAccountRequest(request_id="u", account_id="a", credit_limit_minor=10**7,
+                                                         tier=c.TIER_STANDARD))
+    from authcore.v1 import authorization_pb2 as authz
+    for i in range(n):
+        engine.authorize(authz.AuthorizeRequest(request_id=f"r{i}", account_id="a", channel=c.CHANNEL_WALLET,
+                                                amount_minor=100 + i, currency="CNY",
+                                                merchant=authz.Merchant(merchant_id="m", mcc="5411")))
+    engine.close()
+
+
+@pytest.mark.parametrize("damage", [
+    "UPDATE journal SET effect = replace(effect, '\"amt\": 105', '\"amt\": 99999') WHERE seq = 7",
+    "DELETE FROM journal WHERE seq = 9",
+    "UPDATE journal SET at_s = at_s + 1 WHERE seq = 12",
+])
+def test_changed_or_missing_records_stop_the_start(data_dir, clock, damage):
+    fill(data_dir, clock)
+    db = sqlite3.connect(data_dir / "authcore.db")
+    db.execute(damage)
+    db.commit()
+    db.close()
+    with pytest.raises(JournalCorrupt, match="journal record|missing"):
+        Engine(Journal(data_dir), clock=clock, default_model=False)
+
+
+def test_a_clean_journal_restarts(data_dir, clock):
+    fill(data_dir, clock)
+    engine = Engine(Journal(data_dir), clock=clock, default_model=False)
+    assert engine.replayed_records == 21
+    engine.close()
+
+
+def test_serve_refuses_a_damaged_file(data_dir, clock):
+    fill(data_dir, clock)
+    path = data_dir / "authcore.db"
+    raw = bytearray(path.read_bytes())
+    raw[200:4000] = b"\xff" * 3800   # the first pages: the schema itself is gone
+    path.write_bytes(bytes(raw))
+    for leftover in data_dir.glob("authcore.db-*"):
+        leftover.unlink()
+    result = subprocess.run([sys.executable, "-m", "authcore", "serve", "--port", "0", "--data-dir", str(data_dir)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "will not start" in result.stderr or "not a readable journal" in result.stderr, result.stderr
