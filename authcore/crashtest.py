@@ -87,8 +87,11 @@ class Server:
         self.admin = admin_pb2_grpc.AdminServiceStub(self.channel)
 
     def kill(self) -> None:
+        """SIGKILL the server; the channel stays open for callers still in flight to fail on."""
         self.process.send_signal(signal.SIGKILL)
         self.process.wait()
+
+    def close(self) -> None:
         self.channel.close()
 
     def method(self, name: str):
@@ -272,6 +275,7 @@ class Harness:
             stop.set()
             for w in workers:
                 w.join(timeout=30)
+            server.close()
             server = Server(self.data_dir, self.durability)
             self._replay(server, since)
             self._balances(server)
@@ -285,6 +289,7 @@ class Harness:
                 break
         self._resolved_once(server)
         server.kill()
+        server.close()
         return self.report
 
 
