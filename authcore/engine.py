@@ -12,6 +12,8 @@ UNAVAILABLE; retrying with the same request_id is safe.
 from __future__ import annotations
 
 import base64
+import contextlib
+import dataclasses
 import datetime
 import hashlib
 import heapq
@@ -30,17 +32,18 @@ from google.protobuf import timestamp_pb2
 
 from authcore import explain, features
 from authcore.errors import (
-    AuthcoreError, FailedPrecondition, FieldViolation, InvalidArgument, NotFound, RequestIdReused,
+    AuthcoreError, FailedPrecondition, FieldViolation, InvalidArgument, NotFound, RequestIdReused, RequestInFlight,
     ResourceExhausted, Unavailable,
 )
 from authcore.idempotency import Entry, IdempotencyIndex, fingerprint
 from authcore.ledger import CAPTURED, EXPIRED, HELD, VOIDED, Hold, Ledger
+from authcore.locks import RWLock, Stripes
 from authcore.money import currency_alpha, currency_numeric
 from authcore.models import ModelError, load_model
 from authcore.scorecard import CompiledScorecard, ScorecardError
 from authcore.policy import CHANNELS, country_code, default_policy
 from authcore.reasons import RULE_NAMES, reasons_of_mask
-from authcore.store import Journal
+from authcore.store import GroupCommitter, Journal
 from authcore import validation
 from authcore.v1 import (
     account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2, policy_pb2,
@@ -105,6 +108,15 @@ def _finite_or_none(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
+@dataclasses.dataclass(slots=True)
+class _InFlight:
+    """A request_id being served right now."""
+
+    method: str
+    digest: bytes
+    done: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+
 def factor_bits(factors) -> int:
     bits = 0
     for f in factors:
@@ -118,8 +130,15 @@ class Engine:
     def __init__(self, journal: Journal, policy: policy_pb2.Policy | None = None, *,
                  clock: Callable[[], float] = time.time, max_accounts: int = 1_000_000,
                  idempotency: IdempotencyIndex | None = None, default_model: bool = True):
-        self.lock = threading.RLock()
+        # Requests on different accounts run side by side: each holds the shared side of `state`
+        # and its account's stripe; whole-state changes hold `state` exclusively.
+        self.state = RWLock()
+        self.stripes = Stripes()
+        self.idempotency_lock = threading.Lock()
+        self.in_flight: dict[str, _InFlight] = {}
         self.journal = journal
+        self.committer = GroupCommitter(journal)
+        self._buffers = threading.local()
         self.clock = clock
         self.idempotency = idempotency or IdempotencyIndex()
         self.ledger = Ledger(policy or default_policy(), max_accounts)
@@ -150,15 +169,16 @@ class Engine:
         """Journal (method, request_id, fingerprint, effect, response) records, then remember
         their responses for replays."""
         try:
-            self.journal.append([
+            self.committer.commit([
                 (now_s, method, request_id, digest, json.dumps(effect) if effect else None, response)
                 for method, request_id, digest, effect, response in records
             ])
         except sqlite3.Error as exc:
             raise Unavailable(f"the journal could not be written: {exc}") from exc
-        for method, request_id, digest, _, response in records:
-            if request_id:
-                self.idempotency.put(request_id, Entry(now_s, method, digest, response))
+        with self.idempotency_lock:
+            for method, request_id, digest, _, response in records:
+                if request_id:
+                    self.idempotency.put(request_id, Entry(now_s, method, digest, response))
 
     def _apply(self, effect: dict, at_s: int, booked: bool = False) -> None:
         """Apply one journaled effect to memory (live, after the journal write, or on replay)."""
@@ -197,8 +217,43 @@ class Engine:
         else:
             raise RuntimeError(f"journal holds an unknown effect {kind!r}; refusing to serve wrong balances")
 
-    def _prior(self, request_id: str, method: str, digest: bytes) -> bytes | None:
-        return self.idempotency.lookup(request_id, method, digest)
+    def _claim(self, request_id: str, method: str, digest: bytes, wait: bool = True) -> bytes | None:
+        """The stored response of a replay; otherwise None, and the request_id is this caller's
+        until _release. A second caller with the same request_id waits for the first (or, with
+        wait false, is refused) and then gets its stored answer."""
+        while True:
+            with self.idempotency_lock:
+                prior = self.idempotency.lookup(request_id, method, digest)
+                if prior is not None:
+                    return prior
+                flight = self.in_flight.get(request_id)
+                if flight is None:
+                    self.in_flight[request_id] = _InFlight(method, digest)
+                    return None
+                if flight.method != method or flight.digest != digest:
+                    raise RequestIdReused(f"request_id {request_id!r} is in use by a different {flight.method} request",
+                                          {"request_id": request_id, "original_method": flight.method})
+            if not wait:
+                raise RequestInFlight(f"request_id {request_id!r} is being served; retry it", {"request_id": request_id})
+            flight.done.wait()
+
+    def _release(self, request_id: str) -> None:
+        with self.idempotency_lock:
+            flight = self.in_flight.pop(request_id, None)
+        if flight is not None:
+            flight.done.set()
+
+    @contextlib.contextmanager
+    def _scope(self, slot_of):
+        """The locks of a request: its account's stripe (slot_of() names the account, under the
+        shared state lock), or the whole state exclusively when slot_of is None."""
+        if slot_of is None:
+            with self.state.exclusive():
+                yield
+            return
+        with self.state.shared():
+            with self.stripes.of(slot_of()):
+                yield
 
     def _slot(self, account_id: str) -> int:
         slot = self.ledger.slot_of.get(account_id)
@@ -221,21 +276,24 @@ class Engine:
             raise FailedPrecondition("CURRENCY_MISMATCH", f"the account is in {expected}, not {currency}",
                                      {"account_currency": expected})
 
-    def _mutate(self, method: str, request, response_cls, decide) -> tuple:
-        """The life of a mutating request: replay or conflict on its request_id; otherwise
-        decide(now_s) -> (response, effect or None) without touching state, journal, apply.
-        Returns (response, replayed)."""
+    def _mutate(self, method: str, request, response_cls, decide, slot_of=None) -> tuple:
+        """The life of a mutating request: replay or conflict on its request_id; otherwise, under
+        the locks of its scope (see _scope), decide(now_s) -> (response, effect or None) without
+        touching state, journal, apply. Returns (response, replayed)."""
         digest = fingerprint(method, request)
-        with self.lock:
-            prior = self._prior(request.request_id, method, digest)
-            if prior is not None:
-                return response_cls.FromString(prior), True
-            now_s = self._now()
-            response, effect = decide(now_s)
-            self._commit([(method, request.request_id, digest, effect, response.SerializeToString())], now_s)
-            if effect:
-                self._apply(effect, now_s)
-            return response, False
+        prior = self._claim(request.request_id, method, digest)
+        if prior is not None:
+            return response_cls.FromString(prior), True
+        try:
+            with self._scope(slot_of):
+                now_s = self._now()
+                response, effect = decide(now_s)
+                self._commit([(method, request.request_id, digest, effect, response.SerializeToString())], now_s)
+                if effect:
+                    self._apply(effect, now_s)
+                return response, False
+        finally:
+            self._release(request.request_id)
 
     # -- authorize ------------------------------------------------------------------------
 
@@ -246,14 +304,22 @@ class Engine:
         def decide(now_s: int):
             slot = self._slot(req.account_id)
             risk = risk_inputs(req)
+            x, contributions = self._feature_buffers()
             outcome = self.ledger.book.authorize(
                 slot, CHANNELS.index(req.channel), req.amount_minor, currency_numeric(req.currency),
-                req.qr_code_type, factor_bits(req.verification.factors), now_s, *risk, False)
+                req.qr_code_type, factor_bits(req.verification.factors), now_s, *risk, False, x, contributions)
             response, effect = self._answer(slot, req, outcome, now_s, risk)
-            self._explain_risk(response.risk, self.ledger.book.features, self.ledger.book.contributions)
+            self._explain_risk(response.risk, x, contributions)
             return response, effect
 
-        return self._mutate("Authorize", req, authz.AuthorizeResponse, decide)
+        return self._mutate("Authorize", req, authz.AuthorizeResponse, decide, lambda: self._slot(req.account_id))
+
+    def _feature_buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's arrays for a decision's features and contributions."""
+        buffers = getattr(self._buffers, "arrays", None)
+        if buffers is None:
+            buffers = self._buffers.arrays = (np.zeros(features.N_FEATURES), np.zeros(features.N_FEATURES))
+        return buffers
 
     def _answer(self, slot: int, req, outcome: tuple, now_s: int,
                 risk: tuple) -> tuple[authz.AuthorizeResponse, dict | None]:
@@ -313,8 +379,9 @@ class Engine:
         matrix[:, 0] = -1
         locations = np.full((n, 2), np.nan)
         risks: list = [None] * n
-        with self.lock:
-            now_s = self._now()
+        claimed: list[str] = []
+        with contextlib.ExitStack() as cleanup, self.state.shared():
+            cleanup.callback(lambda: [self._release(rid) for rid in claimed])
             first_of: dict[str, int] = {}
             pending: list[int] = []
             for i, r in enumerate(requests):
@@ -323,16 +390,19 @@ class Engine:
                     if violations:
                         raise InvalidArgument(violations)
                     digests[i] = fingerprint("Authorize", r)
-                    prior = self._prior(r.request_id, "Authorize", digests[i])
-                    if prior is not None:
-                        results[i] = authz.AuthorizeResponse.FromString(prior)
-                        continue
                     j = first_of.get(r.request_id)
                     if j is not None:
                         if digests[j] != digests[i]:
                             raise _reused_in_batch(r.request_id)
                         duplicates[i] = j
                         continue
+                    # Not waiting for a request_id in flight elsewhere: two batches waiting on
+                    # each other's ids would never finish.
+                    prior = self._claim(r.request_id, "Authorize", digests[i], wait=False)
+                    if prior is not None:
+                        results[i] = authz.AuthorizeResponse.FromString(prior)
+                        continue
+                    claimed.append(r.request_id)
                     slot = self._slot(r.account_id)
                 except AuthcoreError as error:
                     results[i] = error.to_status()
@@ -345,7 +415,8 @@ class Engine:
                 locations[i] = risk[2:4]
                 pending.append(i)
             if pending:
-                self._decide_batch(requests, matrix, locations, risks, pending, digests, results, now_s)
+                with self.stripes.many(int(slot) for slot in matrix[pending, 0]):
+                    self._decide_batch(requests, matrix, locations, risks, pending, digests, results, self._now())
             for i, j in duplicates.items():
                 results[i] = results[j]
         out = authz.AuthorizeBatchResponse()
@@ -416,7 +487,8 @@ class Engine:
                 available_credit_minor=self.ledger.available(hold.slot) + hold.amount - amount)
             return response, {"t": "capture", "id": hold.authorization_id, "amt": amount}
 
-        return self._mutate("Capture", req, authz.CaptureResponse, decide)
+        return self._mutate("Capture", req, authz.CaptureResponse, decide,
+                            lambda: self._hold(req.authorization_id).slot)
 
     def void(self, req: authz.VoidRequest) -> tuple[authz.VoidResponse, bool]:
         validation.validate_void(req)
@@ -427,7 +499,7 @@ class Engine:
                                           available_credit_minor=self.ledger.available(hold.slot) + hold.amount)
             return response, {"t": "void", "id": hold.authorization_id}
 
-        return self._mutate("Void", req, authz.VoidResponse, decide)
+        return self._mutate("Void", req, authz.VoidResponse, decide, lambda: self._hold(req.authorization_id).slot)
 
     def refund(self, req: authz.RefundRequest) -> tuple[authz.RefundResponse, bool]:
         validation.validate_refund(req)
@@ -450,7 +522,8 @@ class Engine:
                 available_credit_minor=self.ledger.available(hold.slot) + req.amount_minor)
             return response, {"t": "refund", "id": hold.authorization_id, "amt": req.amount_minor}
 
-        return self._mutate("Refund", req, authz.RefundResponse, decide)
+        return self._mutate("Refund", req, authz.RefundResponse, decide,
+                            lambda: self._hold(req.authorization_id).slot)
 
     def _expire(self, holds: list[Hold], now_s: int) -> None:
         effects = [{"t": "expire", "id": h.authorization_id} for h in holds]
@@ -460,18 +533,23 @@ class Engine:
 
     def expire_due(self) -> int:
         """Release holds whose time is up (run periodically). Returns how many."""
-        with self.lock:
-            now_s = self._now()
+        now_s = self._now()
+        with self.ledger.heap_lock:
             due = self.ledger.due_holds(now_s, EXPIRY_BATCH)
-            if due:
-                try:
-                    self._expire(due, now_s)
-                except Unavailable:
-                    for hold in due:  # the next sweep tries them again
-                        heapq.heappush(self.ledger.expiry_heap, (hold.expires_s, hold.authorization_id))
-                    raise
+        expired = 0
+        for hold in due:
+            try:
+                with self.state.shared(), self.stripes.of(hold.slot):
+                    if hold.state == HELD:
+                        self._expire([hold], now_s)
+                        expired += 1
+            except Unavailable:
+                with self.ledger.heap_lock:  # the next sweep tries it again
+                    heapq.heappush(self.ledger.expiry_heap, (hold.expires_s, hold.authorization_id))
+                raise
+        with self.idempotency_lock:
             self.idempotency.prune(now_s)
-            return len(due)
+        return expired
 
     # -- accounts -------------------------------------------------------------------------
 
@@ -495,7 +573,7 @@ class Engine:
                 status=self._status(int(row["status"]), overdue_left))
             return response, {"t": "repay", "acct": req.account_id, "amt": req.amount_minor}
 
-        return self._mutate("Repay", req, account_pb2.RepayResponse, decide)
+        return self._mutate("Repay", req, account_pb2.RepayResponse, decide, lambda: self._slot(req.account_id))
 
     @staticmethod
     def _status(status: int, overdue: int) -> int:
@@ -504,10 +582,11 @@ class Engine:
 
     def get_account(self, req: account_pb2.GetAccountRequest) -> account_pb2.GetAccountResponse:
         validation.validate_get_account(req)
-        with self.lock:
+        with self.state.shared():
             slot = self._slot(req.account_id)
-            return account_pb2.GetAccountResponse(account=self._account_view(slot, self._now()),
-                                                  policy_version=self.ledger.policy.version)
+            with self.stripes.of(slot):
+                return account_pb2.GetAccountResponse(account=self._account_view(slot, self._now()),
+                                                      policy_version=self.ledger.policy.version)
 
     def _account_view(self, slot: int, now_s: int) -> account_pb2.Account:
         ledger = self.ledger
@@ -547,10 +626,13 @@ class Engine:
     def upsert_account(self, req: admin_pb2.UpsertAccountRequest) -> tuple[admin_pb2.UpsertAccountResponse, bool]:
         validation.validate_upsert(req)
         digest = fingerprint("UpsertAccount", req)
-        with self.lock:
-            prior = self._prior(req.request_id, "UpsertAccount", digest)
-            if prior is not None:
-                return admin_pb2.UpsertAccountResponse.FromString(prior), True
+        prior = self._claim(req.request_id, "UpsertAccount", digest)
+        if prior is not None:
+            return admin_pb2.UpsertAccountResponse.FromString(prior), True
+        # Exclusive: creating an account or a limit profile may grow (and so move) the tables
+        # that every other request's kernel call reads.
+        with contextlib.ExitStack() as cleanup, self.state.exclusive():
+            cleanup.callback(self._release, req.request_id)
             now_s = self._now()
             effect = self._account_effect(req)
             slot = self.ledger.slot_of.get(req.account_id)
@@ -628,7 +710,7 @@ class Engine:
         return effect
 
     def get_policy(self) -> admin_pb2.GetPolicyResponse:
-        with self.lock:
+        with self.state.shared():
             return admin_pb2.GetPolicyResponse(policy=self.ledger.policy)
 
     def set_policy(self, req: admin_pb2.SetPolicyRequest) -> tuple[admin_pb2.SetPolicyResponse, bool]:
@@ -672,7 +754,7 @@ class Engine:
         return self._mutate("SetRiskModel", req, admin_pb2.SetRiskModelResponse, decide)
 
     def get_risk_model(self) -> admin_pb2.GetRiskModelResponse:
-        with self.lock:
+        with self.state.shared():
             return admin_pb2.GetRiskModelResponse(model=self.model_info)
 
     # -- credit -----------------------------------------------------------------------------
@@ -687,13 +769,13 @@ class Engine:
         return self._mutate("SetScorecard", req, admin_pb2.SetScorecardResponse, decide)
 
     def get_scorecard(self) -> admin_pb2.GetScorecardResponse:
-        with self.lock:
+        with self.state.shared():
             card = self.scorecard.card if self.scorecard is not None else None
             return admin_pb2.GetScorecardResponse(scorecard=card)
 
     def assess_credit(self, req: credit_pb2.AssessCreditRequest) -> credit_pb2.AssessCreditResponse:
         values = validation.validate_assess_credit(req)
-        with self.lock:
+        with self.state.shared():
             card = self.scorecard
         if card is None:
             raise FailedPrecondition("NO_SCORECARD", "no credit scorecard is loaded; load one with SetScorecard")
@@ -703,7 +785,7 @@ class Engine:
             raise InvalidArgument([FieldViolation("attributes", str(exc))]) from None
 
     def close(self) -> None:
-        with self.lock:
+        with self.state.exclusive():
             self.journal.close()
 
 

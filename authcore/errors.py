@@ -90,6 +90,13 @@ class RequestIdReused(AuthcoreError):
     reason = "REQUEST_ID_REUSED"
 
 
+class RequestInFlight(AuthcoreError):
+    """The request_id is being served by another call right now (inside a batch, which does not wait)."""
+
+    code = code_pb2.ABORTED
+    reason = "REQUEST_IN_FLIGHT"
+
+
 class ResourceExhausted(AuthcoreError):
     code = code_pb2.RESOURCE_EXHAUSTED
     reason = "CAPACITY_EXHAUSTED"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import threading
 
 import numpy as np
 
@@ -60,6 +61,7 @@ class Ledger:
         self.holds: dict[str, Hold] = {}
         self.open_holds: dict[int, dict[str, Hold]] = {}
         self.expiry_heap: list[tuple[int, str]] = []
+        self.heap_lock = threading.Lock()
         self.policy = policy
         for tier in policy_mod.TIERS:
             self._profile_for(tier, None)
@@ -186,7 +188,8 @@ class Ledger:
         """Register a hold whose amounts the kernel has already counted."""
         self.holds[hold.authorization_id] = hold
         self.open_holds.setdefault(hold.slot, {})[hold.authorization_id] = hold
-        heapq.heappush(self.expiry_heap, (hold.expires_s, hold.authorization_id))
+        with self.heap_lock:
+            heapq.heappush(self.expiry_heap, (hold.expires_s, hold.authorization_id))
 
     def _close(self, hold: Hold, state: str) -> None:
         hold.state = state

@@ -22,6 +22,7 @@ import dataclasses
 import hashlib
 import pathlib
 import sqlite3
+import threading
 from collections.abc import Iterator
 
 SCHEMA_VERSION = 2
@@ -139,3 +140,59 @@ class Journal:
 
     def close(self) -> None:
         self.db.close()
+
+
+class GroupCommitter:
+    """Commits the records of concurrent requests together: one transaction (and, in fsync mode,
+    one fsync) for everything that queued while the previous commit ran. The first caller to
+    find no commit running leads: it takes the queue and commits it; the others wait for it.
+    Alone, a caller commits its own records at once."""
+
+    def __init__(self, journal: Journal, max_records: int = 4096):
+        self.journal = journal
+        self.max_records = max_records
+        self._cond = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._busy = False
+        self.commits = 0
+        self.records = 0
+
+    def commit(self, records: list[tuple]) -> None:
+        """Return once the records are durable; raise what the journal raised otherwise."""
+        mine = _Pending(records)
+        with self._cond:
+            self._queue.append(mine)
+        while True:
+            with self._cond:
+                while not mine.done and self._busy:
+                    self._cond.wait()
+                if mine.done:
+                    break
+                # Lead: take what is queued (ours may be behind a full batch: then lead again).
+                self._busy = True
+                batch, count = [], 0
+                while self._queue and (not batch or count + len(self._queue[0].records) <= self.max_records):
+                    item = self._queue.pop(0)
+                    batch.append(item)
+                    count += len(item.records)
+            error = None
+            try:
+                self.journal.append([r for item in batch for r in item.records])
+            except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
+                error = exc
+            with self._cond:
+                for item in batch:
+                    item.done, item.error = True, error
+                self._busy = False
+                self.commits += 1
+                self.records += count
+                self._cond.notify_all()
+        if mine.error is not None:
+            raise mine.error
+
+
+@dataclasses.dataclass(slots=True)
+class _Pending:
+    records: list
+    done: bool = False
+    error: BaseException | None = None

@@ -7,7 +7,7 @@ import numpy as np
 
 from libc.math cimport INFINITY, NAN, isnan
 from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint8_t, uint64_t, uintptr_t
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 from authcore._fast.calendar cimport local_day, month_of_day
 from authcore._fast.decide cimport (
@@ -182,9 +182,12 @@ cdef class Book:
 
     def authorize(self, Py_ssize_t slot, int32_t channel, int64_t amount, int32_t currency,
                   int32_t qr, int32_t factors, int64_t now_s, uint64_t device=0, uint64_t ipnet=0,
-                  double lat=NAN, double lon=NAN, int32_t mcc=-1, int32_t country=0, bint book=True):
+                  double lat=NAN, double lon=NAN, int32_t mcc=-1, int32_t country=0, bint book=True,
+                  double[::1] features_out=None, double[::1] contributions_out=None):
         """Decide one payment and, if approved and book is true, place its hold. The features
-        and contributions of the decision are left in .features and .contributions.
+        and contributions of the decision are left in .features and .contributions, and copied
+        into features_out and contributions_out when given (callers on several threads pass
+        their own, since the next decision overwrites .features).
 
         Returns (decision, failed_mask, max_approvable, available_after, day, month, flags, score)."""
         self.row(slot)
@@ -193,7 +196,14 @@ cdef class Book:
         cdef Outcome o
         self.fill(&r, channel, amount, currency, qr, factors, now_s)
         self.risk_input(&ri, device, ipnet, lat, lon, mcc, country)
+        if (features_out is not None and features_out.shape[0] != N_FEATURES) or (
+                contributions_out is not None and contributions_out.shape[0] != N_FEATURES):
+            raise ValueError(f"output buffers must have {N_FEATURES} elements")
         self.evaluate(slot, &r, &ri, &o)
+        if features_out is not None:
+            memcpy(&features_out[0], self.x, N_FEATURES * sizeof(double))
+        if contributions_out is not None:
+            memcpy(&contributions_out[0], self.contrib, N_FEATURES * sizeof(double))
         if o.decision == D_APPROVED:
             if book:
                 self.book_approved(slot, &r, &ri, &o)
