@@ -31,7 +31,10 @@ def pytest_terminal_summary(terminalreporter):
     ratios = {}
     for fast, slow in (("kernel_decide", "reference_decide"), ("kernel_decide_and_book", "reference_decide_and_book"),
                        ("kernel_batch_per_decision", "reference_decide_and_book"),
-                       ("compiled_ensemble_one_row", "lightgbm_predict_one_row")):
+                       ("compiled_ensemble_one_row", "lightgbm_predict_one_row"),
+                       ("durability_normal_one_caller", "durability_fsync_one_caller"),
+                       ("durability_normal_16_callers_per_decision", "durability_fsync_16_callers_per_decision"),
+                       ("durability_fsync_16_callers_per_decision", "durability_fsync_one_caller")):
         if fast in MEDIANS_S and slow in MEDIANS_S:
             ratios[f"{slow} / {fast}"] = MEDIANS_S[slow] / MEDIANS_S[fast]
             terminalreporter.write_line(f"{slow} / {fast}: {ratios[f'{slow} / {fast}']:.1f}x")
