@@ -31,7 +31,7 @@ def build_service(cfg: config_mod.Config):
         if wanted != engine.ledger.policy:
             engine.set_policy(admin_pb2.SetPolicyRequest(request_id=f"policy-file-{wanted.version}", policy=wanted))
     service = create_server(engine, f"{cfg.host}:{cfg.port}", max_workers=cfg.workers,
-                            expiry_interval_s=cfg.expiry_interval_s)
+                            expiry_interval_s=cfg.expiry_interval_s, snapshot_every_records=cfg.snapshot_every_records)
     return service, engine
 
 

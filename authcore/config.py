@@ -21,6 +21,8 @@ class Config:
     policy_file: str | None = None
     expiry_interval_s: float = 1.0
     idempotency_retention_s: int = 48 * 3600
+    # A snapshot is written (and the journal before it dropped) every this many records.
+    snapshot_every_records: int = 100_000
 
     def validate(self) -> None:
         if self.durability not in DURABILITY_MODES:
@@ -29,13 +31,15 @@ class Config:
             raise ValueError("port must be between 0 and 65535")
         if not 1 <= self.workers <= 1024:
             raise ValueError("workers must be between 1 and 1024")
+        if self.snapshot_every_records < 1_000:
+            raise ValueError("snapshot_every_records must be at least 1,000")
         if self.idempotency_retention_s < 24 * 3600:
             raise ValueError("idempotency_retention_s must be at least 24 hours")
 
 
 SECTIONS = {
     "server": ("host", "port", "workers"),
-    "store": ("data_dir", "durability"),
+    "store": ("data_dir", "durability", "snapshot_every_records"),
     "engine": ("max_accounts", "policy_file", "expiry_interval_s", "idempotency_retention_s"),
 }
 

@@ -69,9 +69,14 @@ class Server:
     """`authcore serve` in a subprocess on a free port."""
 
     def __init__(self, data_dir: str, durability: str):
+        # Frequent snapshots and sweeps, so that kills also land during snapshots.
+        os.makedirs(data_dir, exist_ok=True)
+        config = os.path.join(data_dir, "crashtest.toml")
+        with open(config, "w") as f:
+            f.write("[store]\nsnapshot_every_records = 1000\n[engine]\nexpiry_interval_s = 0.2\n")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "authcore", "serve", "--port", "0", "--data-dir", data_dir,
-             "--durability", durability],
+             "--durability", durability, "--config", config],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         line = self.process.stdout.readline()

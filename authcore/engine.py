@@ -20,6 +20,7 @@ import heapq
 import ipaddress
 import math
 import json
+import pickle
 import secrets
 import sqlite3
 import threading
@@ -43,7 +44,7 @@ from authcore.models import ModelError, load_model
 from authcore.scorecard import CompiledScorecard, ScorecardError
 from authcore.policy import CHANNELS, country_code, default_policy
 from authcore.reasons import RULE_NAMES, reasons_of_mask
-from authcore.store import GroupCommitter, Journal
+from authcore.store import GroupCommitter, Journal, JournalCorrupt
 from authcore import validation
 from authcore.v1 import (
     account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2, policy_pb2,
@@ -53,6 +54,8 @@ APPROVED_DETAIL = explain.detail(c.REASON_APPROVED, None)  # type: ignore[arg-ty
 DEFAULT_ZONE = "Asia/Shanghai"
 DEFAULT_CURRENCY = "CNY"
 EXPIRY_BATCH = 1000
+# The snapshot is pickled plain data (numpy rows, bytes, tuples) in the journal's own database.
+SNAPSHOT_FORMAT = 1
 MAX_LISTED_HOLDS = 200
 TOP_FEATURES = 5
 
@@ -143,16 +146,24 @@ class Engine:
         self.idempotency = idempotency or IdempotencyIndex()
         self.ledger = Ledger(policy or default_policy(), max_accounts)
         self.model_info = admin_pb2.RiskModelInfo()
+        self.model_source: tuple[bytes, str] | None = None
         self.scorecard: CompiledScorecard | None = None
         if default_model:
             self._use_model(default_model_bytes(), DEFAULT_MODEL_VERSION)
-        self.replayed_records = self._replay()
+        self.max_accounts = max_accounts
+        self.snapshot_seq = 0
+        snapshot = journal.snapshot()
+        digest = b""
+        if snapshot is not None:
+            self.snapshot_seq, digest, blob = snapshot
+            self._restore(pickle.loads(blob))
+        self.replayed_records = self._replay(self.snapshot_seq, digest)
 
     # -- journal --------------------------------------------------------------------------
 
-    def _replay(self) -> int:
+    def _replay(self, after_seq: int = 0, digest: bytes = b"") -> int:
         count = 0
-        for record in self.journal.records():
+        for record in self.journal.records(after_seq, digest):
             if record.effect:
                 self._apply(json.loads(record.effect), record.at_s)
             if record.request_id:
@@ -161,6 +172,82 @@ class Engine:
             count += 1
         self.idempotency.prune(self._now())
         return count
+
+    # -- snapshots --------------------------------------------------------------------------
+
+    def _state(self) -> dict:
+        """Everything the journal has built, as plain data (numpy rows, bytes, tuples)."""
+        ledger = self.ledger
+        n = ledger.n_accounts
+        horizon = self._now() - self.idempotency.retention_s
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "policy": ledger.policy.SerializeToString(deterministic=True),
+            "profile_specs": list(ledger.profile_specs),
+            "accounts": ledger.accounts[:n].copy(),
+            "behaviour": ledger.behaviour[:n].copy(),
+            "account_ids": list(ledger.account_ids),
+            "zones": list(ledger.zones),
+            "overrides": {slot: p.SerializeToString(deterministic=True) for slot, p in ledger.overrides.items()},
+            "holds": [dataclasses.astuple(h) for h in ledger.holds.values()],
+            "model": self.model_source,
+            "scorecard": self.scorecard.card.SerializeToString(deterministic=True) if self.scorecard else None,
+            # Only what the retention window still needs: this bounds the idempotency data on disk.
+            "idempotency": [(rid, dataclasses.astuple(entry)) for rid, entry in self.idempotency.items()
+                            if entry.at_s >= horizon],
+        }
+
+    def _restore(self, state: dict) -> None:
+        if state.get("format") != SNAPSHOT_FORMAT:
+            raise JournalCorrupt(f"snapshot format {state.get('format')!r}; this build reads {SNAPSHOT_FORMAT}")
+        ledger = Ledger(policy_pb2.Policy.FromString(state["policy"]), self.max_accounts)
+        for tier, blob in state["profile_specs"][len(ledger.profile_specs):]:
+            ledger._profile_for(tier, c.LimitProfile.FromString(blob) if blob else None)
+        if ledger.profile_specs != state["profile_specs"]:
+            raise JournalCorrupt("the snapshot's limit profiles do not rebuild in order")
+        n = len(state["account_ids"])
+        capacity = max(1024, 1 << max(n - 1, 0).bit_length())
+        ledger.accounts = np.zeros(capacity, dtype=ledger.accounts.dtype)
+        ledger.behaviour = np.zeros(capacity, dtype=ledger.behaviour.dtype)
+        ledger.accounts[:n] = state["accounts"]
+        ledger.behaviour[:n] = state["behaviour"]
+        ledger.n_accounts = n
+        ledger.account_ids = list(state["account_ids"])
+        ledger.zones = list(state["zones"])
+        ledger.slot_of = {account_id: slot for slot, account_id in enumerate(ledger.account_ids)}
+        ledger.overrides = {slot: c.LimitProfile.FromString(blob) for slot, blob in state["overrides"].items()}
+        ledger._bind()
+        for fields in state["holds"]:
+            hold = Hold(*fields)
+            if hold.state == HELD:
+                ledger.register_hold(hold)
+            else:
+                ledger.holds[hold.authorization_id] = hold
+        self.ledger = ledger
+        if state["model"] is not None:
+            self._use_model(*state["model"])
+        else:
+            self.ledger.set_scorer(None)
+            self.model_info, self.model_source = admin_pb2.RiskModelInfo(), None
+        if state["scorecard"] is not None:
+            self.scorecard = CompiledScorecard(credit_pb2.Scorecard.FromString(state["scorecard"]))
+        for request_id, fields in state["idempotency"]:
+            self.idempotency.put(request_id, Entry(*fields))
+
+    def snapshot(self) -> int:
+        """Write a snapshot of the whole state and drop the journal records it includes, so that
+        the journal (and the request_ids it remembers) stays bounded. Returns its seq."""
+        with self.state.exclusive():
+            blob = pickle.dumps(self._state(), protocol=pickle.HIGHEST_PROTOCOL)
+            self.snapshot_seq = self.journal.write_snapshot(self._now(), blob)
+            return self.snapshot_seq
+
+    def maybe_snapshot(self, every_records: int) -> bool:
+        """Snapshot once every_records records have accumulated since the last one."""
+        if self.journal.last_seq - self.snapshot_seq < every_records:
+            return False
+        self.snapshot()
+        return True
 
     def _now(self) -> int:
         return int(self.clock())
@@ -730,6 +817,7 @@ class Engine:
 
     def _use_model(self, content: bytes, version: str) -> None:
         scorer = load_model(content, schema=features.NAMES, version=version)
+        self.model_source = (bytes(content), version)
         self.ledger.set_scorer(scorer)
         kind = "trees" if hasattr(scorer, "n_trees") else "linear"
         self.model_info = admin_pb2.RiskModelInfo(version=scorer.version, feature_schema=features.SCHEMA_VERSION,

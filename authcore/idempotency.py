@@ -38,6 +38,10 @@ class IdempotencyIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def items(self):
+        """(request_id, entry), oldest first."""
+        return list(self._entries.items())
+
     def lookup(self, request_id: str, method: str, digest: bytes) -> bytes | None:
         """The stored response of a replay, None for a new request_id; raises when the id was
         used for a different request."""

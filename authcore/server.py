@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
 import threading
 from concurrent import futures
 
@@ -138,12 +139,13 @@ class Service:
     """A running server with its health servicer and hold-expiry sweeper."""
 
     def __init__(self, server: grpc.Server, port: int, engine: Engine, health_servicer: health.HealthServicer,
-                 expiry_interval_s: float):
+                 expiry_interval_s: float, snapshot_every_records: int):
         self.server = server
         self.port = port
         self.engine = engine
         self.health = health_servicer
         self._stop = threading.Event()
+        self.snapshot_every_records = snapshot_every_records
         self._sweeper = threading.Thread(target=self._sweep, args=(expiry_interval_s,), name="hold-expiry",
                                          daemon=True)
 
@@ -157,8 +159,11 @@ class Service:
             try:
                 while self.engine.expire_due():
                     pass
+                self.engine.maybe_snapshot(self.snapshot_every_records)
             except AuthcoreError:
                 log.exception("hold expiry failed; retrying on the next sweep")
+            except sqlite3.Error:
+                log.exception("snapshot failed; retrying on the next sweep")
 
     def stop(self, grace_s: float = 5.0) -> None:
         """Report NOT_SERVING, let in-flight calls finish, then close the journal."""
@@ -170,7 +175,7 @@ class Service:
 
 
 def create_server(engine: Engine, address: str = "127.0.0.1:0", *, max_workers: int = 16,
-                  expiry_interval_s: float = 1.0) -> Service:
+                  expiry_interval_s: float = 1.0, snapshot_every_records: int = 100_000) -> Service:
     """Build (not start) a server on address; bind port 0 to get a free port (Service.port)."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="authcore-rpc"),
@@ -191,4 +196,4 @@ def create_server(engine: Engine, address: str = "127.0.0.1:0", *, max_workers: 
     port = server.add_insecure_port(address)
     if port == 0:
         raise RuntimeError(f"could not bind {address}")
-    return Service(server, port, engine, health_servicer, expiry_interval_s)
+    return Service(server, port, engine, health_servicer, expiry_interval_s, snapshot_every_records)

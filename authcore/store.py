@@ -25,7 +25,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DURABILITY_MODES = {"normal": "NORMAL", "fsync": "FULL"}
 
 
@@ -75,7 +75,7 @@ class Journal:
             """
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS journal (
-                seq INTEGER PRIMARY KEY,
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
                 at_s INTEGER NOT NULL,
                 method TEXT NOT NULL,
                 request_id TEXT,
@@ -84,6 +84,12 @@ class Journal:
                 response BLOB,
                 digest BLOB NOT NULL
             );
+            CREATE TABLE IF NOT EXISTS snapshot (
+                seq INTEGER PRIMARY KEY,
+                at_s INTEGER NOT NULL,
+                digest BLOB NOT NULL,
+                state BLOB NOT NULL
+            );
             """
         )
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -91,8 +97,14 @@ class Journal:
             self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         elif int(row[0]) != SCHEMA_VERSION:
             raise JournalCorrupt(f"{self.path}: schema version {row[0]}, this build reads {SCHEMA_VERSION}")
-        last = self.db.execute("SELECT digest FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
-        self.last_digest = last[0] if last else b""
+        last = self.db.execute("SELECT seq, digest FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        snap = self.db.execute("SELECT seq, digest FROM snapshot ORDER BY seq DESC LIMIT 1").fetchone()
+        if last is not None:
+            self.last_seq, self.last_digest = last
+        elif snap is not None:
+            self.last_seq, self.last_digest = snap
+        else:
+            self.last_seq, self.last_digest = 0, b""
 
     def append(self, records: list[tuple]) -> None:
         """Append (at_s, method, request_id, fingerprint, effect, response) tuples atomically."""
@@ -114,14 +126,37 @@ class Journal:
                 self.db.execute("ROLLBACK")
             raise
         self.last_digest = digest
+        self.last_seq += len(rows)
 
-    def records(self) -> Iterator[Record]:
-        """Every record in order, each checked against the digest chain."""
-        digest = b""
-        expected_seq = None
+    def snapshot(self) -> tuple[int, bytes, bytes] | None:
+        """The latest snapshot: (seq of the last record it includes, that record's digest, state)."""
+        row = self.db.execute("SELECT seq, digest, state FROM snapshot ORDER BY seq DESC LIMIT 1").fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def write_snapshot(self, at_s: int, state: bytes) -> int:
+        """Store the state as of the last appended record and drop every record it includes:
+        the journal then holds only what came after. Returns the snapshot's seq."""
+        seq, digest = self.last_seq, self.last_digest
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)", (seq, at_s, digest, state))
+            self.db.execute("DELETE FROM snapshot WHERE seq < ?", (seq,))
+            self.db.execute("DELETE FROM journal WHERE seq <= ?", (seq,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        return seq
+
+    def records(self, after_seq: int = 0, digest: bytes = b"") -> Iterator[Record]:
+        """Every record after after_seq in order, each checked against the digest chain that
+        starts from `digest` (the digest of record after_seq)."""
+        expected_seq = after_seq + 1 if after_seq else None
         try:
             cursor = self.db.execute(
-                "SELECT seq, at_s, method, request_id, fingerprint, effect, response, digest FROM journal ORDER BY seq"
+                "SELECT seq, at_s, method, request_id, fingerprint, effect, response, digest FROM journal "
+                "WHERE seq > ? ORDER BY seq", (after_seq,)
             )
             for row in cursor:
                 seq, stored = row[0], row[7]

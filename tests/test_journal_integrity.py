@@ -59,3 +59,24 @@ def test_serve_refuses_a_damaged_file(data_dir, clock):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "will not start" in result.stderr or "not a readable journal" in result.stderr, result.stderr
+
+
+def test_the_chain_continues_across_a_snapshot(data_dir, clock):
+    fill(data_dir, clock, n=5)
+    engine = Engine(Journal(data_dir), clock=clock, default_model=False)
+    engine.snapshot()
+    engine.close()
+    fill_more = Engine(Journal(data_dir), clock=clock, default_model=False)
+    from authcore.v1 import authorization_pb2 as authz
+    for i in range(5):
+        fill_more.authorize(authz.AuthorizeRequest(request_id=f"s{i}", account_id="a", channel=c.CHANNEL_WALLET,
+                                                   amount_minor=300 + i, currency="CNY",
+                                                   merchant=authz.Merchant(merchant_id="m", mcc="5411")))
+    fill_more.close()
+    db = sqlite3.connect(data_dir / "authcore.db")
+    first_after = db.execute("SELECT min(seq) FROM journal").fetchone()[0]
+    db.execute("UPDATE journal SET at_s = at_s + 1 WHERE seq = ?", (first_after,))
+    db.commit()
+    db.close()
+    with pytest.raises(JournalCorrupt, match=f"journal record {first_after}"):
+        Engine(Journal(data_dir), clock=clock, default_model=False)
