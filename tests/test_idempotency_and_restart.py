@@ -11,11 +11,12 @@ from authcore.policy import default_policy
 from authcore.server import create_server
 from authcore.store import Journal
 from authcore.v1 import (
-    account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c,
+    account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2,
 )
 
 from conftest import connect
 from helpers import call_error, error_reason
+from test_risk_grpc import linear_model
 from test_lifecycle_grpc import capture, refund, repay, view, void
 
 OK = c.DECISION_APPROVED
@@ -43,7 +44,8 @@ def test_declines_replay_too(client):
     assert first.decision == c.DECISION_DECLINED
 
 
-@pytest.mark.parametrize("rpc", ["Authorize", "Capture", "Void", "Refund", "Repay", "UpsertAccount", "SetPolicy"])
+@pytest.mark.parametrize("rpc", ["Authorize", "Capture", "Void", "Refund", "Repay", "UpsertAccount", "SetPolicy",
+                                 "SetRiskModel", "SetScorecard"])
 def test_every_mutating_rpc_replays_and_refuses_conflicts(client, rpc):
     client.upsert("acct", 100_000, tier=c.TIER_STANDARD)
     held = client.pay("acct", 40_000)
@@ -67,6 +69,12 @@ def test_every_mutating_rpc_replays_and_refuses_conflicts(client, rpc):
             request_id=rid, account_id="acct", credit_limit_minor=100_000 + n)),
         "SetPolicy": (client.admin.SetPolicy, lambda rid, n: admin_pb2.SetPolicyRequest(
             request_id=rid, policy=policy if n == 1_000 else other)),
+        "SetRiskModel": (client.admin.SetRiskModel, lambda rid, n: admin_pb2.SetRiskModelRequest(
+            request_id=rid, model=linear_model(-3.0, {"amount": n / 1e6}), version=f"m{n}")),
+        "SetScorecard": (client.admin.SetScorecard, lambda rid, n: admin_pb2.SetScorecardRequest(
+            request_id=rid, scorecard=credit_pb2.Scorecard(
+                version=f"s{n}", variables=[credit_pb2.ScorecardVariable(name="age", bins=[credit_pb2.ScorecardBin(
+                    label="any", missing=True, points=n)])]))),
     }
     method, make = calls[rpc]
     first, _ = method.with_call(make("same-id", 1_000))
