@@ -819,10 +819,7 @@ class Engine:
         scorer = load_model(content, schema=features.NAMES, version=version)
         self.model_source = (bytes(content), version)
         self.ledger.set_scorer(scorer)
-        kind = "trees" if hasattr(scorer, "n_trees") else "linear"
-        self.model_info = admin_pb2.RiskModelInfo(version=scorer.version, feature_schema=features.SCHEMA_VERSION,
-                                                  kind=kind, trees=getattr(scorer, "n_trees", 0),
-                                                  features=features.NAMES)
+        self.model_info = _model_info(scorer)
 
     def set_risk_model(self, req: admin_pb2.SetRiskModelRequest) -> tuple[admin_pb2.SetRiskModelResponse, bool]:
         validation.validate_set_risk_model(req)
@@ -833,11 +830,8 @@ class Engine:
                 scorer = load_model(req.model, schema=features.NAMES, version=version)
             except ModelError as exc:
                 raise InvalidArgument([FieldViolation("model", str(exc))]) from None
-            kind = "trees" if hasattr(scorer, "n_trees") else "linear"
-            info = admin_pb2.RiskModelInfo(version=scorer.version, feature_schema=features.SCHEMA_VERSION, kind=kind,
-                                           trees=getattr(scorer, "n_trees", 0), features=features.NAMES)
             effect = {"t": "model", "model": base64.b64encode(req.model).decode(), "version": scorer.version}
-            return admin_pb2.SetRiskModelResponse(model=info), effect
+            return admin_pb2.SetRiskModelResponse(model=_model_info(scorer)), effect
 
         return self._mutate("SetRiskModel", req, admin_pb2.SetRiskModelResponse, decide)
 
@@ -878,6 +872,12 @@ class Engine:
 
 
 DEFAULT_MODEL_VERSION = "default-2026.1"
+
+
+def _model_info(scorer) -> admin_pb2.RiskModelInfo:
+    return admin_pb2.RiskModelInfo(version=scorer.version, feature_schema=features.SCHEMA_VERSION,
+                                   kind="trees" if hasattr(scorer, "n_trees") else "linear",
+                                   trees=getattr(scorer, "n_trees", 0), features=features.NAMES)
 
 
 def default_model_bytes() -> bytes:

@@ -173,7 +173,7 @@ def _lightgbm_text(text: str, schema, version: str) -> TreeEnsemble:
             b.node(fmap[split_feature[i]], threshold[i], flags, 0.0, 0.0)
         for j in range(n_leaves):
             b.node(-1, 0.0, 0, leaf_value[j], leaf_weight[j])
-        child = lambda c: base + c if c >= 0 else base + n_internal + ~c  # noqa: E731
+        child = lambda c, base=base, n_internal=n_internal: base + c if c >= 0 else base + n_internal + ~c  # noqa: E731
         for i in range(n_internal):
             b.left[base + i], b.right[base + i] = child(left[i]), child(right[i])
         b.roots.append(base)

