@@ -13,7 +13,7 @@ import grpc
 from authcore.money import format_minor
 from authcore.v1 import (
     account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2 as authz,
-    authorization_pb2_grpc, common_pb2 as c,
+    authorization_pb2_grpc, common_pb2 as c, installment_pb2 as inst, installment_pb2_grpc,
 )
 
 F = c.VerificationFactor
@@ -30,6 +30,7 @@ class Demo:
         self.authz = authorization_pb2_grpc.AuthorizationServiceStub(channel)
         self.accounts = account_pb2_grpc.AccountServiceStub(channel)
         self.admin = admin_pb2_grpc.AdminServiceStub(channel)
+        self.installments = installment_pb2_grpc.InstallmentServiceStub(channel)
         self.out = out
         self.lang = lang
         self.run_id = secrets.token_hex(3)
@@ -40,10 +41,14 @@ class Demo:
         self.seq += 1
         return f"demo-{self.run_id}-{self.seq}"
 
-    def account(self, name: str, limit_minor: int, tier: int, status: int = c.ACCOUNT_STATUS_ACTIVE) -> str:
+    def account(self, name: str, limit_minor: int, tier: int, status: int = c.ACCOUNT_STATUS_ACTIVE,
+                credit_score: float | None = None) -> str:
         account_id = f"demo-{name}-{self.run_id}"
-        self.admin.UpsertAccount(admin_pb2.UpsertAccountRequest(
-            request_id=self.rid(), account_id=account_id, credit_limit_minor=limit_minor, tier=tier, status=status))
+        request = admin_pb2.UpsertAccountRequest(request_id=self.rid(), account_id=account_id,
+                                                 credit_limit_minor=limit_minor, tier=tier, status=status)
+        if credit_score is not None:
+            request.credit_score = credit_score
+        self.admin.UpsertAccount(request)
         return account_id
 
     def pay(self, who: str, account_id: str, channel: int, amount_minor: int, *, qr: int = 0,
@@ -79,7 +84,7 @@ class Demo:
 
     def run(self) -> None:
         W, S, Q = c.CHANNEL_WALLET, c.CHANNEL_SCAN_TO_PAY, c.CHANNEL_QUICK_PAY
-        alice = self.account("alice", 2_000_000, c.TIER_STANDARD)
+        alice = self.account("alice", 2_000_000, c.TIER_STANDARD, credit_score=640)
         bob = self.account("bob", 200_000, c.TIER_NEW)
         carol = self.account("carol", 500_000, c.TIER_STANDARD)
         dave = self.account("dave", 500_000, c.TIER_STANDARD, c.ACCOUNT_STATUS_CLOSED)
@@ -134,6 +139,7 @@ class Demo:
               f"{format_minor(refunded.available_credit_minor)}", file=self.out)
         voided = self.authz.Void(authz.VoidRequest(request_id=self.rid(), authorization_id=snack.authorization_id))
         print(f"void the static-QR hold: {format_minor(voided.released_minor)} released", file=self.out)
+        self.installment_story(self.account("erin", 3_000_000, c.TIER_STANDARD, credit_score=640), bob)
         view = self.accounts.GetAccount(account_pb2.GetAccountRequest(account_id=alice)).account
         print(f"\nGetAccount {alice}: limit {format_minor(view.credit_limit_minor)}, available "
               f"{format_minor(view.available_credit_minor)}, posted {format_minor(view.posted_balance_minor)}, "
@@ -145,6 +151,45 @@ class Demo:
                     scope += f" ({CHANNEL_LABEL[window.channel]})"
                 print(f"  today {scope:<32} {format_minor(window.remaining):>12} left of "
                       f"{format_minor(window.limit)}", file=self.out)
+
+
+    def installment_story(self, erin: str, bob: str) -> None:
+        """A quote, an auto-installment purchase, and an enable refused with its reason."""
+        out = self.out
+        quotes = self.installments.QuoteInstallments(inst.QuoteInstallmentsRequest(
+            account_id=erin, amount_minor=360_000, currency="CNY", channel=c.CHANNEL_WALLET, mcc="5732"))
+        print("\ninstallment quote for erin, ¥3,600.00 of electronics:", file=out)
+        for q in quotes.quotes:
+            if q.eligible:
+                print(f"  {q.term_months:>2} months: {format_minor(q.periods[0].payment_minor)} first, then "
+                      f"{format_minor(q.periods[-1].payment_minor)} a month; interest {format_minor(q.interest_minor)}, "
+                      f"annualized rate {q.apr_bps / 100:.2f}% (IRR)", file=out)
+            else:
+                print(f"  {q.term_months:>2} months: not available: {q.ineligible[0].message_en}. "
+                      f"{q.ineligible[0].hint_en}", file=out)
+        self.installments.SetAutoInstallment(inst.SetAutoInstallmentRequest(
+            request_id=self.rid(), account_id=erin,
+            setting=inst.AutoInstallment(enabled=True, term_months=6, threshold_minor=100_000)))
+        tv = self.authz.Authorize(authz.AuthorizeRequest(
+            request_id=self.rid(), account_id=erin, channel=c.CHANNEL_WALLET, amount_minor=360_000, currency="CNY",
+            merchant=authz.Merchant(merchant_id="demo-tv-shop", mcc="5732", country="CN"), device=HOME_PHONE,
+            verification=authz.Verification(factors=(F.VERIFICATION_FACTOR_PASSWORD,
+                                                     F.VERIFICATION_FACTOR_BIOMETRIC))))
+        plan = tv.installment
+        if tv.decision == c.DECISION_APPROVED and plan.eligible:
+            print(f"auto-installment on (6 months from ¥1,000.00): a ¥3,600.00 TV is APPROVED and split into "
+                  f"{plan.term_months} payments of {format_minor(plan.periods[-1].payment_minor)}, interest "
+                  f"{format_minor(plan.interest_minor)}, annualized {plan.apr_bps / 100:.2f}%", file=out)
+        else:
+            print(f"auto-installment on: the TV is {DECISION_LABEL[tv.decision]} "
+                  f"({c.Reason.Name(tv.reason)}): {tv.reasons[0].message_en}", file=out)
+        try:
+            self.installments.SetAutoInstallment(inst.SetAutoInstallmentRequest(
+                request_id=self.rid(), account_id=bob,
+                setting=inst.AutoInstallment(enabled=True, term_months=12, threshold_minor=100_000)))
+        except grpc.RpcError as error:
+            print(f"bob turns auto-installment on for 12 months: refused ({error.code().name}): {error.details()}",
+                  file=out)
 
 
 def run_demo(target: str, out: TextIO = sys.stdout, lang: str = "en") -> None:

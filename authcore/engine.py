@@ -31,10 +31,10 @@ from typing import Callable
 import numpy as np
 from google.protobuf import timestamp_pb2
 
-from authcore import explain, features
+from authcore import explain, features, installments
 from authcore.errors import (
-    AuthcoreError, FailedPrecondition, FieldViolation, InvalidArgument, NotFound, RequestIdReused, RequestInFlight,
-    ResourceExhausted, Unavailable,
+    AuthcoreError, FailedPrecondition, FieldViolation, InstallmentRefused, InvalidArgument, NotFound,
+    RequestIdReused, RequestInFlight, ResourceExhausted, Unavailable,
 )
 from authcore.idempotency import Entry, IdempotencyIndex, fingerprint
 from authcore.ledger import CAPTURED, EXPIRED, HELD, VOIDED, Hold, Ledger
@@ -47,11 +47,13 @@ from authcore.reasons import RULE_NAMES, reasons_of_mask
 from authcore.store import GroupCommitter, Journal, JournalCorrupt
 from authcore import validation
 from authcore.v1 import (
-    account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2, policy_pb2,
+    account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2, installment_pb2 as inst,
+    policy_pb2,
 )
 
 APPROVED_DETAIL = explain.detail(c.REASON_APPROVED, None)  # type: ignore[arg-type]
 DEFAULT_ZONE = "Asia/Shanghai"
+EPOCH_DATE = datetime.date(1970, 1, 1)
 DEFAULT_CURRENCY = "CNY"
 EXPIRY_BATCH = 1000
 # The snapshot is pickled plain data (numpy rows, bytes, tuples) in the journal's own database.
@@ -190,6 +192,8 @@ class Engine:
             "zones": list(ledger.zones),
             "overrides": {slot: p.SerializeToString(deterministic=True) for slot, p in ledger.overrides.items()},
             "holds": [dataclasses.astuple(h) for h in ledger.holds.values()],
+            "credit_scores": dict(ledger.credit_scores),
+            "auto_installment": dict(ledger.auto_installment),
             "model": self.model_source,
             "scorecard": self.scorecard.card.SerializeToString(deterministic=True) if self.scorecard else None,
             # Only what the retention window still needs: this bounds the idempotency data on disk.
@@ -223,6 +227,10 @@ class Engine:
                 ledger.register_hold(hold)
             else:
                 ledger.holds[hold.authorization_id] = hold
+                if hold.state == CAPTURED and hold.term:
+                    ledger.plans.setdefault(hold.slot, {})[hold.authorization_id] = hold
+        ledger.credit_scores = dict(state["credit_scores"])
+        ledger.auto_installment = dict(state["auto_installment"])
         self.ledger = ledger
         if state["model"] is not None:
             self._use_model(*state["model"])
@@ -273,7 +281,8 @@ class Engine:
         ledger = self.ledger
         if kind == "hold":
             hold = Hold(effect["id"], ledger.slot_of[effect["acct"]], effect["ch"], effect["amt"], effect["flags"],
-                        effect.get("day", 0), effect.get("month", 0), at_s, effect["exp"], effect["m"])
+                        effect.get("day", 0), effect.get("month", 0), at_s, effect["exp"], effect["m"],
+                        term=effect.get("term", 0), rate_bps=effect.get("rate", 0))
             if booked:
                 ledger.register_hold(hold)
             else:
@@ -281,7 +290,7 @@ class Engine:
                 ledger.book_hold(hold, at_s, effect.get("dev", 0), effect.get("ip", 0),
                                  math.nan if lat is None else lat, math.nan if lon is None else lon)
         elif kind == "capture":
-            ledger.capture(ledger.holds[effect["id"]], effect["amt"])
+            ledger.capture(ledger.holds[effect["id"]], effect["amt"], at_s)
         elif kind == "void":
             ledger.release(ledger.holds[effect["id"]], VOIDED)
         elif kind == "expire":
@@ -295,6 +304,11 @@ class Engine:
             ledger.upsert(effect["acct"], limit=effect["limit"], status=effect["status"], tier=effect["tier"],
                           overrides=overrides, overdue=effect["overdue"], currency=effect["currency"],
                           zone=effect["zone"], utc_offset_s=effect["offset"], now_s=at_s)
+            slot = ledger.slot_of[effect["acct"]]
+            if effect.get("score") is not None:
+                ledger.credit_scores[slot] = effect["score"]
+        elif kind == "auto":
+            ledger.auto_installment[ledger.slot_of[effect["acct"]]] = (effect["on"], effect["term"], effect["threshold"])
         elif kind == "policy":
             ledger.set_policy(_unb64(policy_pb2.Policy, effect["policy"]))
         elif kind == "model":
@@ -397,9 +411,49 @@ class Engine:
                 req.qr_code_type, factor_bits(req.verification.factors), now_s, *risk, False, x, contributions)
             response, effect = self._answer(slot, req, outcome, now_s, risk)
             self._explain_risk(response.risk, x, contributions)
+            if effect is not None:
+                effect = self._split(slot, req, response, effect)
             return response, effect
 
         return self._mutate("Authorize", req, authz.AuthorizeResponse, decide, lambda: self._slot(req.account_id))
+
+    def _applicant(self, slot: int, channel: int = 0, mcc: str = "") -> installments.Applicant:
+        row = self.ledger.row(slot)
+        return installments.Applicant(int(row["status"]), int(row["overdue"]), int(row["tier"]),
+                                      self.ledger.credit_scores.get(slot), self.ledger.available(slot), channel, mcc)
+
+    def _split(self, slot: int, req, response: authz.AuthorizeResponse, effect: dict) -> dict | None:
+        """An approved purchase with an installment term asked for, or caught by auto-installment:
+        the plan rides on the hold. A term asked for but not available declines the purchase;
+        auto-installment that cannot apply leaves it paid in full, saying why."""
+        term = req.installment_term_months
+        auto = self.ledger.auto_installment.get(slot)
+        if not term and not (auto and auto[0] and req.amount_minor >= auto[2]):
+            return effect
+        term = term or auto[1]
+        policy = self.ledger.policy.installments
+        plan = installments.plan_for(policy, term)
+        if plan is None:
+            quote = installments.term_not_offered(term)
+        else:
+            # The limits already passed on the full amount: the credit check is not repeated.
+            quote = installments.quote(policy, plan, req.amount_minor, self._applicant(slot, req.channel,
+                                                                                      req.merchant.mcc),
+                                       check_credit=False)
+        response.installment.CopyFrom(quote)
+        if quote.eligible:
+            effect["term"], effect["rate"] = term, plan.monthly_rate_bps
+            return effect
+        if not req.installment_term_months:
+            return effect
+        response.decision = c.DECISION_DECLINED
+        response.reason = c.REASON_INSTALLMENT_NOT_AVAILABLE
+        response.ClearField("authorization_id")
+        response.ClearField("hold_expires_at")
+        response.available_credit_minor += req.amount_minor
+        del response.reasons[:]
+        response.reasons.append(explain.detail(c.REASON_INSTALLMENT_NOT_AVAILABLE, None))
+        return None
 
     def _feature_buffers(self) -> tuple[np.ndarray, np.ndarray]:
         """This thread's arrays for a decision's features and contributions."""
@@ -706,6 +760,20 @@ class Engine:
         overrides = ledger.overrides.get(slot)
         if overrides is not None:
             view.limit_overrides.CopyFrom(overrides)
+        if slot in ledger.credit_scores:
+            view.credit_score = ledger.credit_scores[slot]
+        enabled, term, threshold = ledger.auto_installment.get(slot, (False, 0, 0))
+        view.auto_installment.CopyFrom(inst.AutoInstallment(enabled=enabled, term_months=term,
+                                                            threshold_minor=threshold))
+        offset = int(row["utc_offset_s"])
+        for hold in sorted(ledger.plans.get(slot, {}).values(), key=lambda h: h.captured_s):
+            principal = hold.captured - hold.refunded
+            if principal > 0:
+                captured_on = EPOCH_DATE + datetime.timedelta(days=(hold.captured_s + offset) // 86400)
+                schedule = installments.schedule(principal, hold.term, hold.rate_bps,
+                                                 installments.add_months(captured_on, 1))
+                schedule.authorization_id = hold.authorization_id
+                view.installments.append(schedule)
         return view
 
     # -- admin ----------------------------------------------------------------------------
@@ -747,7 +815,8 @@ class Engine:
         return {"t": "account", "acct": self.ledger.account_ids[slot], "limit": int(row["limit"]),
                 "status": int(row["status"]), "tier": int(row["tier"]),
                 "overrides": _b64(overrides) if overrides is not None else None, "overdue": int(row["overdue"]),
-                "currency": int(row["currency"]), "zone": self.ledger.zones[slot], "offset": int(row["utc_offset_s"])}
+                "currency": int(row["currency"]), "zone": self.ledger.zones[slot], "offset": int(row["utc_offset_s"]),
+                "score": self.ledger.credit_scores.get(slot)}
 
     def _account_effect(self, req: admin_pb2.UpsertAccountRequest) -> dict:
         """The account settings after the upsert, checked against the current state."""
@@ -768,7 +837,7 @@ class Engine:
             effect = {"t": "account", "acct": req.account_id, "limit": req.credit_limit_minor,
                       "status": req.status or c.ACCOUNT_STATUS_ACTIVE, "tier": req.tier or c.TIER_NEW,
                       "overrides": _b64(overrides) if overrides is not None else None, "overdue": overdue,
-                      "currency": currency_numeric(currency), "zone": zone, "offset": offset}
+                      "currency": currency_numeric(currency), "zone": zone, "offset": offset, "score": None}
         else:
             effect = self._account_effect_of(slot)
             violations = []
@@ -790,6 +859,8 @@ class Engine:
                                              f"overdue {req.overdue_minor} is above the posted balance {posted}",
                                              {"posted_balance_minor": str(posted)})
                 effect["overdue"] = req.overdue_minor
+        if req.HasField("credit_score"):
+            effect["score"] = req.credit_score
         tier = effect["tier"]
         key = (tier, overrides.SerializeToString(deterministic=True) if overrides is not None else b"")
         if key not in ledger.profile_index and len(ledger.profile_specs) >= ledger.max_profiles:
@@ -838,6 +909,48 @@ class Engine:
     def get_risk_model(self) -> admin_pb2.GetRiskModelResponse:
         with self.state.shared():
             return admin_pb2.GetRiskModelResponse(model=self.model_info)
+
+    # -- installments -----------------------------------------------------------------------
+
+    def quote_installments(self, req: inst.QuoteInstallmentsRequest) -> inst.QuoteInstallmentsResponse:
+        validation.validate_quote(req)
+        with self.state.shared():
+            slot = self._slot(req.account_id)
+            with self.stripes.of(slot):
+                self._check_currency(slot, req.currency)
+                policy = self.ledger.policy.installments
+                who = self._applicant(slot, req.channel, req.mcc)
+                return inst.QuoteInstallmentsResponse(
+                    quotes=[installments.quote(policy, plan, req.amount_minor, who)
+                            for plan in sorted(policy.plans, key=lambda p: p.term_months)],
+                    policy_version=self.ledger.policy.version)
+
+    def set_auto_installment(self, req: inst.SetAutoInstallmentRequest) -> tuple[inst.SetAutoInstallmentResponse, bool]:
+        validation.validate_set_auto(req)
+
+        def decide(now_s: int):
+            slot = self._slot(req.account_id)
+            setting = req.setting
+            if setting.enabled:
+                refusals = installments.enable_refusals(self.ledger.policy.installments, setting, self._applicant(slot))
+                if refusals:
+                    raise InstallmentRefused(refusals)
+            else:
+                setting = inst.AutoInstallment(enabled=False)
+            effect = {"t": "auto", "acct": req.account_id, "on": setting.enabled, "term": setting.term_months,
+                      "threshold": setting.threshold_minor}
+            return inst.SetAutoInstallmentResponse(setting=setting), effect
+
+        return self._mutate("SetAutoInstallment", req, inst.SetAutoInstallmentResponse, decide,
+                            lambda: self._slot(req.account_id))
+
+    def get_auto_installment(self, req: inst.GetAutoInstallmentRequest) -> inst.GetAutoInstallmentResponse:
+        validation.validate_get_account(req)
+        with self.state.shared():
+            slot = self._slot(req.account_id)
+            enabled, term, threshold = self.ledger.auto_installment.get(slot, (False, 0, 0))
+            return inst.GetAutoInstallmentResponse(setting=inst.AutoInstallment(
+                enabled=enabled, term_months=term, threshold_minor=threshold))
 
     # -- credit -----------------------------------------------------------------------------
 

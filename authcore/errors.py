@@ -83,6 +83,31 @@ class FailedPrecondition(AuthcoreError):
         self.reason = reason
 
 
+class InstallmentRefused(FailedPrecondition):
+    """Auto-installment cannot be turned on: every reason, with its message and fix."""
+
+    def __init__(self, refusals: list):
+        first = refusals[0]
+        from authcore.v1 import installment_pb2
+
+        name = installment_pb2.InstallmentIneligibility.Name(first.reason).removeprefix("INSTALLMENT_INELIGIBILITY_")
+        super().__init__(name, f"auto-installment cannot be turned on: {first.message_en}. {first.hint_en}",
+                         {"fix": first.hint_en})
+        self.refusals = refusals
+
+    def details(self) -> list:
+        from authcore.v1 import installment_pb2
+
+        violations = error_details_pb2.PreconditionFailure(violations=[
+            error_details_pb2.PreconditionFailure.Violation(
+                type=installment_pb2.InstallmentIneligibility.Name(r.reason), subject="auto_installment",
+                description=f"{r.message_en}. {r.hint_en}") for r in self.refusals])
+        first = self.refusals[0]
+        return [*super().details(), violations,
+                error_details_pb2.LocalizedMessage(locale="en", message=f"{first.message_en}. {first.hint_en}"),
+                error_details_pb2.LocalizedMessage(locale="zh-CN", message=f"{first.message_zh}；{first.hint_zh}")]
+
+
 class RequestIdReused(AuthcoreError):
     """The request_id was used before for a different request."""
 

@@ -149,12 +149,15 @@ def _fill(template: str, values: dict) -> str:
     return template.format_map(values) if template else ""
 
 
-def detail(reason: int, s: Situation, windows: dict | None = None) -> c.ReasonDetail:
+def detail(reason: int, s: Situation | None, windows: dict | None = None) -> c.ReasonDetail:
     """One reason with its codes, messages, hint and (for a limit) the window it hit."""
     info = CATALOGUE[reason]
     out = c.ReasonDetail(reason=reason, iso8583_code=info.iso8583, retry_category=info.retry,
                          message_zh=info.message_zh, message_en=info.message_en)
     if reason == R.REASON_APPROVED:
+        return out
+    if s is None:  # a reason whose texts quote nothing of the account
+        out.hint_zh, out.hint_en = info.hint_zh, info.hint_en
         return out
     money = lambda v: format_minor(int(v), s.account_currency)  # noqa: E731
     row, prof = s.row, s.prof

@@ -36,6 +36,10 @@ class Hold:
     state: str = HELD
     captured: int = 0
     refunded: int = 0
+    # An installment plan riding on the hold (term 0: none), booked when it is captured.
+    term: int = 0
+    rate_bps: int = 0
+    captured_s: int = 0
 
 
 class Ledger:
@@ -53,6 +57,11 @@ class Ledger:
         self.account_ids: list[str] = []
         self.zones: list[str] = []
         self.overrides: dict[int, common_pb2.LimitProfile] = {}
+        self.credit_scores: dict[int, float] = {}
+        # slot -> (enabled, term, threshold)
+        self.auto_installment: dict[int, tuple[bool, int, int]] = {}
+        # slot -> {authorization id: captured hold with an installment plan}
+        self.plans: dict[int, dict[str, Hold]] = {}
         # Profile i is resolved from profile_specs[i] = (tier, serialized overrides); the tiers
         # themselves are profiles 0..2 with no overrides.
         self.profile_specs: list[tuple[int, bytes]] = []
@@ -199,11 +208,14 @@ class Ledger:
             if not account_holds:
                 del self.open_holds[hold.slot]
 
-    def capture(self, hold: Hold, amount: int) -> None:
+    def capture(self, hold: Hold, amount: int, now_s: int = 0) -> None:
         self.book.capture_hold(hold.slot, hold.channel, hold.amount, amount, hold.flags,
                                hold.day_index, hold.month_index)
         hold.captured = amount
+        hold.captured_s = now_s
         self._close(hold, CAPTURED)
+        if hold.term:
+            self.plans.setdefault(hold.slot, {})[hold.authorization_id] = hold
 
     def release(self, hold: Hold, state: str) -> None:
         """Void or expire a hold."""

@@ -111,7 +111,36 @@ def validate_policy(policy: policy_pb2.Policy) -> list[FieldViolation]:
             name = common_pb2.Tier.Name(tier)
             violations.append(FieldViolation("policy.tiers", f"{name} is missing"))
     violations.extend(validate_risk(policy.risk))
+    violations.extend(validate_installments(policy.installments))
     return violations
+
+
+def validate_installments(policy: policy_pb2.InstallmentPolicy, path: str = "policy.installments") -> list[FieldViolation]:
+    out: list[FieldViolation] = []
+    terms = [p.term_months for p in policy.plans]
+    if len(policy.plans) > 12:
+        out.append(FieldViolation(f"{path}.plans", "at most 12 plans"))
+    for i, plan in enumerate(policy.plans[:12]):
+        ppath = f"{path}.plans[{i}]"
+        if not 1 <= plan.term_months <= 60 or terms.count(plan.term_months) > 1:
+            out.append(FieldViolation(f"{ppath}.term_months", "1 to 60, each term once"))
+        if not 0 <= plan.monthly_rate_bps <= 1_000:
+            out.append(FieldViolation(f"{ppath}.monthly_rate_bps", "between 0 and 1,000 (10 % a month)"))
+        if not 0 <= plan.min_amount_minor <= MAX_AMOUNT_MINOR:
+            out.append(FieldViolation(f"{ppath}.min_amount_minor", f"between 0 and {MAX_AMOUNT_MINOR}"))
+        if not 0 <= plan.max_period_payment_minor <= MAX_AMOUNT_MINOR:
+            out.append(FieldViolation(f"{ppath}.max_period_payment_minor", f"between 0 and {MAX_AMOUNT_MINOR}"))
+        if any(t not in TIERS for t in plan.tiers):
+            out.append(FieldViolation(f"{ppath}.tiers", "known tiers"))
+        if not (math.isfinite(plan.min_credit_score) and plan.min_credit_score >= 0):
+            out.append(FieldViolation(f"{ppath}.min_credit_score", "a finite score, 0 for none"))
+    if len(policy.excluded_mccs) > MAX_LISTED or any(not MCC_PATTERN.fullmatch(m) for m in policy.excluded_mccs):
+        out.append(FieldViolation(f"{path}.excluded_mccs", f"at most {MAX_LISTED} four-digit codes"))
+    if any(ch not in CHANNELS for ch in policy.channels):
+        out.append(FieldViolation(f"{path}.channels", "known channels"))
+    if not 0 <= policy.auto_min_threshold_minor <= MAX_AMOUNT_MINOR:
+        out.append(FieldViolation(f"{path}.auto_min_threshold_minor", f"between 0 and {MAX_AMOUNT_MINOR}"))
+    return out
 
 
 MAX_LISTED = 1000

@@ -102,6 +102,9 @@ CATALOGUE: dict[int, ReasonInfo] = {
         _info(R.REASON_SUSPECTED_FRAUD, "59", LATER, "为保障资金安全，本次支付未通过",
               "For your security this payment was not approved",
               "如为本人操作，请联系客服核实后再试", "If this was you, contact customer service to confirm, then retry"),
+        _info(R.REASON_INSTALLMENT_NOT_AVAILABLE, "57", FIX, "该笔消费不支持所选分期", "The installment plan asked for "
+              "is not available for this purchase", "请全额支付或选择其他分期期数（原因见分期详情）",
+              "Pay in full or choose another term (the installment details say why)"),
         _info(R.REASON_SCAN_QR_VERIFICATION_REQUIRED, "1A", FIX, "需要进一步验证身份",
               "Additional verification required",
               "请再用一种方式验证（指纹、支付密码或短信验证码；超过{level_b}需数字证书），验证后今日扫码最多可支付{next_cap}",
@@ -176,7 +179,7 @@ def markdown_table() -> str:
     retry = {NEVER: "1 never", LATER: "2 later", FIX: "3 fix / verify", c.RETRY_CATEGORY_UNSPECIFIED: "-"}
     lines = ["| precedence | reason | ISO 8583 | retry | message (en) | message (zh-CN) | hint (en) |",
              "|---|---|---|---|---|---|---|"]
-    for reason in (R.REASON_APPROVED, *BIT_ORDER):
+    for reason in sorted(CATALOGUE):
         info = CATALOGUE[reason]
         lines.append(f"| {reason} | `{R.Name(reason)}` | {info.iso8583} | {retry[info.retry]} | {info.message_en} | "
                      f"{info.message_zh} | {info.hint_en or '-'} |")

@@ -18,7 +18,7 @@ from authcore.engine import Engine
 from authcore.errors import AuthcoreError
 from authcore.v1 import (
     account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2, authorization_pb2_grpc, credit_pb2,
-    credit_pb2_grpc,
+    credit_pb2_grpc, installment_pb2, installment_pb2_grpc,
 )
 
 log = logging.getLogger("authcore.server")
@@ -29,6 +29,7 @@ SERVICE_NAMES = (
     account_pb2.DESCRIPTOR.services_by_name["AccountService"].full_name,
     admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
     credit_pb2.DESCRIPTOR.services_by_name["CreditService"].full_name,
+    installment_pb2.DESCRIPTOR.services_by_name["InstallmentService"].full_name,
 )
 
 
@@ -126,6 +127,23 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         return self.engine.get_scorecard()
 
 
+class InstallmentServicer(installment_pb2_grpc.InstallmentServiceServicer):
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @rpc
+    def QuoteInstallments(self, request, context):
+        return self.engine.quote_installments(request)
+
+    @rpc
+    def SetAutoInstallment(self, request, context):
+        return self.engine.set_auto_installment(request)
+
+    @rpc
+    def GetAutoInstallment(self, request, context):
+        return self.engine.get_auto_installment(request)
+
+
 class CreditServicer(credit_pb2_grpc.CreditServiceServicer):
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -187,6 +205,7 @@ def create_server(engine: Engine, address: str = "127.0.0.1:0", *, max_workers: 
     account_pb2_grpc.add_AccountServiceServicer_to_server(AccountServicer(engine), server)
     admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(engine), server)
     credit_pb2_grpc.add_CreditServiceServicer_to_server(CreditServicer(engine), server)
+    installment_pb2_grpc.add_InstallmentServiceServicer_to_server(InstallmentServicer(engine), server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", *SERVICE_NAMES):

@@ -92,6 +92,8 @@ def authorize_violations(req, prefix: str = "") -> list[FieldViolation]:
         out.append(FieldViolation(prefix + "device.latitude", "between -90 and 90"))
     if not (math.isfinite(d.longitude) and -180 <= d.longitude <= 180):
         out.append(FieldViolation(prefix + "device.longitude", "between -180 and 180"))
+    if not 0 <= req.installment_term_months <= 60:
+        out.append(FieldViolation(prefix + "installment_term_months", "between 0 and 60"))
     if req.HasField("occurred_at") and not (0 <= req.occurred_at.seconds <= 253402300799
                                             and 0 <= req.occurred_at.nanos < 10**9):
         out.append(FieldViolation(prefix + "occurred_at", "a valid timestamp"))
@@ -166,6 +168,8 @@ def validate_upsert(req) -> None:
         out.append(FieldViolation("overdue_minor", f"between 0 and {MAX_AMOUNT_MINOR}"))
     if req.currency:
         _currency(out, "currency", req.currency)
+    if req.HasField("credit_score") and not math.isfinite(req.credit_score):
+        out.append(FieldViolation("credit_score", "must be finite"))
     if len(req.time_zone) > MAX_ZONE_LEN:
         out.append(FieldViolation("time_zone", f"at most {MAX_ZONE_LEN} characters"))
     _raise(out)
@@ -221,6 +225,31 @@ def validate_assess_credit(req) -> dict[str, object]:
         values[attribute.name] = getattr(attribute, kind) if kind else None
     _raise(out)
     return values
+
+
+def validate_quote(req) -> None:
+    out: list[FieldViolation] = []
+    _identifier(out, "account_id", req.account_id, MAX_ID_LEN)
+    _amount(out, "amount_minor", req.amount_minor)
+    _currency(out, "currency", req.currency)
+    if req.channel and req.channel not in CHANNELS:
+        out.append(FieldViolation("channel", "a known channel, or unset"))
+    if req.mcc and not MCC_PATTERN.fullmatch(req.mcc):
+        out.append(FieldViolation("mcc", "four digits, or unset"))
+    _raise(out)
+
+
+def validate_set_auto(req) -> None:
+    out: list[FieldViolation] = []
+    _identifier(out, "request_id", req.request_id, MAX_REQUEST_ID_LEN)
+    _identifier(out, "account_id", req.account_id, MAX_ID_LEN)
+    if not req.HasField("setting"):
+        out.append(FieldViolation("setting", "is required"))
+    elif req.setting.enabled:
+        if not 1 <= req.setting.term_months <= 60:
+            out.append(FieldViolation("setting.term_months", "between 1 and 60"))
+        _amount(out, "setting.threshold_minor", req.setting.threshold_minor)
+    _raise(out)
 
 
 def validate_set_policy(req) -> None:

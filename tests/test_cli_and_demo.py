@@ -41,6 +41,7 @@ def test_demo_prints_every_kind_of_answer(service):
                      "SCAN_QR_VERIFICATION_REQUIRED", "QUICK_PAY_VERIFICATION_REQUIRED", "INSUFFICIENT_CREDIT",
                      "ACCOUNT_FROZEN_OVERDUE", "ACCOUNT_CLOSED", "CURRENCY_NOT_SUPPORTED", "no second hold",
                      "Repay the overdue ¥300.00", "MERCHANT_CATEGORY_BLOCKED", "SUSPECTED_FRAUD",
+                     "annualized rate", "auto-installment on", "bob turns auto-installment on for 12 months: refused",
                      "IMPOSSIBLE_TRAVEL"):
         assert expected in text, expected
     assert len(re.findall(r"^\d+ ", text, flags=re.M)) == 17
@@ -72,7 +73,7 @@ def test_serve_starts_answers_health_and_reflection_and_reloads(tmp_path):
         line = process.stdout.readline()
         match = re.search(r"serving on ([\d.]+:\d+) .* (\d+) accounts and (\d+) journal records loaded", line)
         assert match, line
-        assert int(match.group(2)) == 4 and int(match.group(3)) > 20
+        assert int(match.group(2)) == 5 and int(match.group(3)) > 20
         with grpc.insecure_channel(match.group(1)) as channel:
             health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
             assert health.status == health_pb2.HealthCheckResponse.SERVING

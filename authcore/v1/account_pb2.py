@@ -23,28 +23,29 @@ _sym_db = _symbol_database.Default()
 
 
 from authcore.v1 import common_pb2 as authcore_dot_v1_dot_common__pb2
+from authcore.v1 import installment_pb2 as authcore_dot_v1_dot_installment__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61uthcore/v1/account.proto\x12\x0b\x61uthcore.v1\x1a\x18\x61uthcore/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe3\x03\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12*\n\x06status\x18\x02 \x01(\x0e\x32\x1a.authcore.v1.AccountStatus\x12\x1f\n\x04tier\x18\x03 \x01(\x0e\x32\x11.authcore.v1.Tier\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12\x11\n\ttime_zone\x18\x05 \x01(\t\x12\x1a\n\x12\x63redit_limit_minor\x18\x06 \x01(\x03\x12\x1e\n\x16\x61vailable_credit_minor\x18\x07 \x01(\x03\x12\x1c\n\x14posted_balance_minor\x18\x08 \x01(\x03\x12\x12\n\nheld_minor\x18\t \x01(\x03\x12\x15\n\roverdue_minor\x18\n \x01(\x03\x12\x33\n\x10\x62locking_reasons\x18\x0b \x03(\x0b\x32\x19.authcore.v1.ReasonDetail\x12)\n\x07windows\x18\x0c \x03(\x0b\x32\x18.authcore.v1.LimitWindow\x12 \n\x05holds\x18\r \x03(\x0b\x32\x11.authcore.v1.Hold\x12\x32\n\x0flimit_overrides\x18\x0e \x01(\x0b\x32\x19.authcore.v1.LimitProfile\x12\x17\n\x0fopen_hold_count\x18\x0f \x01(\x05\"\xd2\x01\n\x04Hold\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\x12%\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x14.authcore.v1.Channel\x12\x14\n\x0c\x61mount_minor\x18\x03 \x01(\x03\x12\x13\n\x0bmerchant_id\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\'\n\x11GetAccountRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\"S\n\x12GetAccountResponse\x12%\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x14.authcore.v1.Account\x12\x16\n\x0epolicy_version\x18\x02 \x01(\t\"^\n\x0cRepayRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x14\n\x0c\x61mount_minor\x18\x03 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\"\xbc\x01\n\rRepayResponse\x12\x14\n\x0crepayment_id\x18\x01 \x01(\t\x12\x14\n\x0crepaid_minor\x18\x02 \x01(\x03\x12\x1c\n\x14posted_balance_minor\x18\x03 \x01(\x03\x12\x15\n\roverdue_minor\x18\x04 \x01(\x03\x12\x1e\n\x16\x61vailable_credit_minor\x18\x05 \x01(\x03\x12*\n\x06status\x18\x06 \x01(\x0e\x32\x1a.authcore.v1.AccountStatus2\x9f\x01\n\x0e\x41\x63\x63ountService\x12M\n\nGetAccount\x12\x1e.authcore.v1.GetAccountRequest\x1a\x1f.authcore.v1.GetAccountResponse\x12>\n\x05Repay\x12\x19.authcore.v1.RepayRequest\x1a\x1a.authcore.v1.RepayResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61uthcore/v1/account.proto\x12\x0b\x61uthcore.v1\x1a\x18\x61uthcore/v1/common.proto\x1a\x1d\x61uthcore/v1/installment.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x04\n\x07\x41\x63\x63ount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12*\n\x06status\x18\x02 \x01(\x0e\x32\x1a.authcore.v1.AccountStatus\x12\x1f\n\x04tier\x18\x03 \x01(\x0e\x32\x11.authcore.v1.Tier\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12\x11\n\ttime_zone\x18\x05 \x01(\t\x12\x1a\n\x12\x63redit_limit_minor\x18\x06 \x01(\x03\x12\x1e\n\x16\x61vailable_credit_minor\x18\x07 \x01(\x03\x12\x1c\n\x14posted_balance_minor\x18\x08 \x01(\x03\x12\x12\n\nheld_minor\x18\t \x01(\x03\x12\x15\n\roverdue_minor\x18\n \x01(\x03\x12\x33\n\x10\x62locking_reasons\x18\x0b \x03(\x0b\x32\x19.authcore.v1.ReasonDetail\x12)\n\x07windows\x18\x0c \x03(\x0b\x32\x18.authcore.v1.LimitWindow\x12 \n\x05holds\x18\r \x03(\x0b\x32\x11.authcore.v1.Hold\x12\x32\n\x0flimit_overrides\x18\x0e \x01(\x0b\x32\x19.authcore.v1.LimitProfile\x12\x17\n\x0fopen_hold_count\x18\x0f \x01(\x05\x12\x36\n\x0cinstallments\x18\x10 \x03(\x0b\x32 .authcore.v1.InstallmentSchedule\x12\x19\n\x0c\x63redit_score\x18\x11 \x01(\x01H\x00\x88\x01\x01\x12\x36\n\x10\x61uto_installment\x18\x12 \x01(\x0b\x32\x1c.authcore.v1.AutoInstallmentB\x0f\n\r_credit_score\"\xd2\x01\n\x04Hold\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\x12%\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x14.authcore.v1.Channel\x12\x14\n\x0c\x61mount_minor\x18\x03 \x01(\x03\x12\x13\n\x0bmerchant_id\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\'\n\x11GetAccountRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\"S\n\x12GetAccountResponse\x12%\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x14.authcore.v1.Account\x12\x16\n\x0epolicy_version\x18\x02 \x01(\t\"^\n\x0cRepayRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x14\n\x0c\x61mount_minor\x18\x03 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\"\xbc\x01\n\rRepayResponse\x12\x14\n\x0crepayment_id\x18\x01 \x01(\t\x12\x14\n\x0crepaid_minor\x18\x02 \x01(\x03\x12\x1c\n\x14posted_balance_minor\x18\x03 \x01(\x03\x12\x15\n\roverdue_minor\x18\x04 \x01(\x03\x12\x1e\n\x16\x61vailable_credit_minor\x18\x05 \x01(\x03\x12*\n\x06status\x18\x06 \x01(\x0e\x32\x1a.authcore.v1.AccountStatus2\x9f\x01\n\x0e\x41\x63\x63ountService\x12M\n\nGetAccount\x12\x1e.authcore.v1.GetAccountRequest\x1a\x1f.authcore.v1.GetAccountResponse\x12>\n\x05Repay\x12\x19.authcore.v1.RepayRequest\x1a\x1a.authcore.v1.RepayResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'authcore.v1.account_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ACCOUNT']._serialized_start=102
-  _globals['_ACCOUNT']._serialized_end=585
-  _globals['_HOLD']._serialized_start=588
-  _globals['_HOLD']._serialized_end=798
-  _globals['_GETACCOUNTREQUEST']._serialized_start=800
-  _globals['_GETACCOUNTREQUEST']._serialized_end=839
-  _globals['_GETACCOUNTRESPONSE']._serialized_start=841
-  _globals['_GETACCOUNTRESPONSE']._serialized_end=924
-  _globals['_REPAYREQUEST']._serialized_start=926
-  _globals['_REPAYREQUEST']._serialized_end=1020
-  _globals['_REPAYRESPONSE']._serialized_start=1023
-  _globals['_REPAYRESPONSE']._serialized_end=1211
-  _globals['_ACCOUNTSERVICE']._serialized_start=1214
-  _globals['_ACCOUNTSERVICE']._serialized_end=1373
+  _globals['_ACCOUNT']._serialized_start=133
+  _globals['_ACCOUNT']._serialized_end=772
+  _globals['_HOLD']._serialized_start=775
+  _globals['_HOLD']._serialized_end=985
+  _globals['_GETACCOUNTREQUEST']._serialized_start=987
+  _globals['_GETACCOUNTREQUEST']._serialized_end=1026
+  _globals['_GETACCOUNTRESPONSE']._serialized_start=1028
+  _globals['_GETACCOUNTRESPONSE']._serialized_end=1111
+  _globals['_REPAYREQUEST']._serialized_start=1113
+  _globals['_REPAYREQUEST']._serialized_end=1207
+  _globals['_REPAYRESPONSE']._serialized_start=1210
+  _globals['_REPAYRESPONSE']._serialized_end=1398
+  _globals['_ACCOUNTSERVICE']._serialized_start=1401
+  _globals['_ACCOUNTSERVICE']._serialized_end=1560
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 import datetime
 
 from authcore.v1 import common_pb2 as _common_pb2
+from authcore.v1 import installment_pb2 as _installment_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -11,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Account(_message.Message):
-    __slots__ = ("account_id", "status", "tier", "currency", "time_zone", "credit_limit_minor", "available_credit_minor", "posted_balance_minor", "held_minor", "overdue_minor", "blocking_reasons", "windows", "holds", "limit_overrides", "open_hold_count")
+    __slots__ = ("account_id", "status", "tier", "currency", "time_zone", "credit_limit_minor", "available_credit_minor", "posted_balance_minor", "held_minor", "overdue_minor", "blocking_reasons", "windows", "holds", "limit_overrides", "open_hold_count", "installments", "credit_score", "auto_installment")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TIER_FIELD_NUMBER: _ClassVar[int]
@@ -27,6 +28,9 @@ class Account(_message.Message):
     HOLDS_FIELD_NUMBER: _ClassVar[int]
     LIMIT_OVERRIDES_FIELD_NUMBER: _ClassVar[int]
     OPEN_HOLD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    INSTALLMENTS_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_SCORE_FIELD_NUMBER: _ClassVar[int]
+    AUTO_INSTALLMENT_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     status: _common_pb2.AccountStatus
     tier: _common_pb2.Tier
@@ -42,7 +46,10 @@ class Account(_message.Message):
     holds: _containers.RepeatedCompositeFieldContainer[Hold]
     limit_overrides: _common_pb2.LimitProfile
     open_hold_count: int
-    def __init__(self, account_id: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.AccountStatus, str]] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., currency: _Optional[str] = ..., time_zone: _Optional[str] = ..., credit_limit_minor: _Optional[int] = ..., available_credit_minor: _Optional[int] = ..., posted_balance_minor: _Optional[int] = ..., held_minor: _Optional[int] = ..., overdue_minor: _Optional[int] = ..., blocking_reasons: _Optional[_Iterable[_Union[_common_pb2.ReasonDetail, _Mapping]]] = ..., windows: _Optional[_Iterable[_Union[_common_pb2.LimitWindow, _Mapping]]] = ..., holds: _Optional[_Iterable[_Union[Hold, _Mapping]]] = ..., limit_overrides: _Optional[_Union[_common_pb2.LimitProfile, _Mapping]] = ..., open_hold_count: _Optional[int] = ...) -> None: ...
+    installments: _containers.RepeatedCompositeFieldContainer[_installment_pb2.InstallmentSchedule]
+    credit_score: float
+    auto_installment: _installment_pb2.AutoInstallment
+    def __init__(self, account_id: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.AccountStatus, str]] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., currency: _Optional[str] = ..., time_zone: _Optional[str] = ..., credit_limit_minor: _Optional[int] = ..., available_credit_minor: _Optional[int] = ..., posted_balance_minor: _Optional[int] = ..., held_minor: _Optional[int] = ..., overdue_minor: _Optional[int] = ..., blocking_reasons: _Optional[_Iterable[_Union[_common_pb2.ReasonDetail, _Mapping]]] = ..., windows: _Optional[_Iterable[_Union[_common_pb2.LimitWindow, _Mapping]]] = ..., holds: _Optional[_Iterable[_Union[Hold, _Mapping]]] = ..., limit_overrides: _Optional[_Union[_common_pb2.LimitProfile, _Mapping]] = ..., open_hold_count: _Optional[int] = ..., installments: _Optional[_Iterable[_Union[_installment_pb2.InstallmentSchedule, _Mapping]]] = ..., credit_score: _Optional[float] = ..., auto_installment: _Optional[_Union[_installment_pb2.AutoInstallment, _Mapping]] = ...) -> None: ...
 
 class Hold(_message.Message):
     __slots__ = ("authorization_id", "channel", "amount_minor", "merchant_id", "created_at", "expires_at")

@@ -28,7 +28,7 @@ from authcore.v1 import credit_pb2 as authcore_dot_v1_dot_credit__pb2
 from authcore.v1 import policy_pb2 as authcore_dot_v1_dot_policy__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x61uthcore/v1/admin.proto\x12\x0b\x61uthcore.v1\x1a\x19\x61uthcore/v1/account.proto\x1a\x18\x61uthcore/v1/common.proto\x1a\x18\x61uthcore/v1/credit.proto\x1a\x18\x61uthcore/v1/policy.proto\"T\n\x13SetScorecardRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12)\n\tscorecard\x18\x02 \x01(\x0b\x32\x16.authcore.v1.Scorecard\"A\n\x14SetScorecardResponse\x12)\n\tscorecard\x18\x01 \x01(\x0b\x32\x16.authcore.v1.Scorecard\"\x15\n\x13GetScorecardRequest\"A\n\x14GetScorecardResponse\x12)\n\tscorecard\x18\x01 \x01(\x0b\x32\x16.authcore.v1.Scorecard\"I\n\x13SetRiskModelRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\x0c\x12\x0f\n\x07version\x18\x03 \x01(\t\"A\n\x14SetRiskModelResponse\x12)\n\x05model\x18\x01 \x01(\x0b\x32\x1a.authcore.v1.RiskModelInfo\"\x15\n\x13GetRiskModelRequest\"A\n\x14GetRiskModelResponse\x12)\n\x05model\x18\x01 \x01(\x0b\x32\x1a.authcore.v1.RiskModelInfo\"g\n\rRiskModelInfo\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x16\n\x0e\x66\x65\x61ture_schema\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\r\n\x05trees\x18\x04 \x01(\x05\x12\x10\n\x08\x66\x65\x61tures\x18\x05 \x03(\t\"\xae\x02\n\x14UpsertAccountRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x1a\n\x12\x63redit_limit_minor\x18\x03 \x01(\x03\x12*\n\x06status\x18\x04 \x01(\x0e\x32\x1a.authcore.v1.AccountStatus\x12\x1f\n\x04tier\x18\x05 \x01(\x0e\x32\x11.authcore.v1.Tier\x12\x32\n\x0flimit_overrides\x18\x06 \x01(\x0b\x32\x19.authcore.v1.LimitProfile\x12\x1a\n\roverdue_minor\x18\x07 \x01(\x03H\x00\x88\x01\x01\x12\x10\n\x08\x63urrency\x18\x08 \x01(\t\x12\x11\n\ttime_zone\x18\t \x01(\tB\x10\n\x0e_overdue_minor\"O\n\x15UpsertAccountResponse\x12%\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x14.authcore.v1.Account\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"\x12\n\x10GetPolicyRequest\"8\n\x11GetPolicyResponse\x12#\n\x06policy\x18\x01 \x01(\x0b\x32\x13.authcore.v1.Policy\"K\n\x10SetPolicyRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12#\n\x06policy\x18\x02 \x01(\x0b\x32\x13.authcore.v1.Policy\"8\n\x11SetPolicyResponse\x12#\n\x06policy\x18\x01 \x01(\x0b\x32\x13.authcore.v1.Policy2\xd2\x04\n\x0c\x41\x64minService\x12V\n\rUpsertAccount\x12!.authcore.v1.UpsertAccountRequest\x1a\".authcore.v1.UpsertAccountResponse\x12J\n\tGetPolicy\x12\x1d.authcore.v1.GetPolicyRequest\x1a\x1e.authcore.v1.GetPolicyResponse\x12J\n\tSetPolicy\x12\x1d.authcore.v1.SetPolicyRequest\x1a\x1e.authcore.v1.SetPolicyResponse\x12S\n\x0cSetRiskModel\x12 .authcore.v1.SetRiskModelRequest\x1a!.authcore.v1.SetRiskModelResponse\x12S\n\x0cGetRiskModel\x12 .authcore.v1.GetRiskModelRequest\x1a!.authcore.v1.GetRiskModelResponse\x12S\n\x0cSetScorecard\x12 .authcore.v1.SetScorecardRequest\x1a!.authcore.v1.SetScorecardResponse\x12S\n\x0cGetScorecard\x12 .authcore.v1.GetScorecardRequest\x1a!.authcore.v1.GetScorecardResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x61uthcore/v1/admin.proto\x12\x0b\x61uthcore.v1\x1a\x19\x61uthcore/v1/account.proto\x1a\x18\x61uthcore/v1/common.proto\x1a\x18\x61uthcore/v1/credit.proto\x1a\x18\x61uthcore/v1/policy.proto\"T\n\x13SetScorecardRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12)\n\tscorecard\x18\x02 \x01(\x0b\x32\x16.authcore.v1.Scorecard\"A\n\x14SetScorecardResponse\x12)\n\tscorecard\x18\x01 \x01(\x0b\x32\x16.authcore.v1.Scorecard\"\x15\n\x13GetScorecardRequest\"A\n\x14GetScorecardResponse\x12)\n\tscorecard\x18\x01 \x01(\x0b\x32\x16.authcore.v1.Scorecard\"I\n\x13SetRiskModelRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\x0c\x12\x0f\n\x07version\x18\x03 \x01(\t\"A\n\x14SetRiskModelResponse\x12)\n\x05model\x18\x01 \x01(\x0b\x32\x1a.authcore.v1.RiskModelInfo\"\x15\n\x13GetRiskModelRequest\"A\n\x14GetRiskModelResponse\x12)\n\x05model\x18\x01 \x01(\x0b\x32\x1a.authcore.v1.RiskModelInfo\"g\n\rRiskModelInfo\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x16\n\x0e\x66\x65\x61ture_schema\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\r\n\x05trees\x18\x04 \x01(\x05\x12\x10\n\x08\x66\x65\x61tures\x18\x05 \x03(\t\"\xda\x02\n\x14UpsertAccountRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x1a\n\x12\x63redit_limit_minor\x18\x03 \x01(\x03\x12*\n\x06status\x18\x04 \x01(\x0e\x32\x1a.authcore.v1.AccountStatus\x12\x1f\n\x04tier\x18\x05 \x01(\x0e\x32\x11.authcore.v1.Tier\x12\x32\n\x0flimit_overrides\x18\x06 \x01(\x0b\x32\x19.authcore.v1.LimitProfile\x12\x1a\n\roverdue_minor\x18\x07 \x01(\x03H\x00\x88\x01\x01\x12\x10\n\x08\x63urrency\x18\x08 \x01(\t\x12\x11\n\ttime_zone\x18\t \x01(\t\x12\x19\n\x0c\x63redit_score\x18\n \x01(\x01H\x01\x88\x01\x01\x42\x10\n\x0e_overdue_minorB\x0f\n\r_credit_score\"O\n\x15UpsertAccountResponse\x12%\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x14.authcore.v1.Account\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"\x12\n\x10GetPolicyRequest\"8\n\x11GetPolicyResponse\x12#\n\x06policy\x18\x01 \x01(\x0b\x32\x13.authcore.v1.Policy\"K\n\x10SetPolicyRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12#\n\x06policy\x18\x02 \x01(\x0b\x32\x13.authcore.v1.Policy\"8\n\x11SetPolicyResponse\x12#\n\x06policy\x18\x01 \x01(\x0b\x32\x13.authcore.v1.Policy2\xd2\x04\n\x0c\x41\x64minService\x12V\n\rUpsertAccount\x12!.authcore.v1.UpsertAccountRequest\x1a\".authcore.v1.UpsertAccountResponse\x12J\n\tGetPolicy\x12\x1d.authcore.v1.GetPolicyRequest\x1a\x1e.authcore.v1.GetPolicyResponse\x12J\n\tSetPolicy\x12\x1d.authcore.v1.SetPolicyRequest\x1a\x1e.authcore.v1.SetPolicyResponse\x12S\n\x0cSetRiskModel\x12 .authcore.v1.SetRiskModelRequest\x1a!.authcore.v1.SetRiskModelResponse\x12S\n\x0cGetRiskModel\x12 .authcore.v1.GetRiskModelRequest\x1a!.authcore.v1.GetRiskModelResponse\x12S\n\x0cSetScorecard\x12 .authcore.v1.SetScorecardRequest\x1a!.authcore.v1.SetScorecardResponse\x12S\n\x0cGetScorecard\x12 .authcore.v1.GetScorecardRequest\x1a!.authcore.v1.GetScorecardResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -54,17 +54,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RISKMODELINFO']._serialized_start=620
   _globals['_RISKMODELINFO']._serialized_end=723
   _globals['_UPSERTACCOUNTREQUEST']._serialized_start=726
-  _globals['_UPSERTACCOUNTREQUEST']._serialized_end=1028
-  _globals['_UPSERTACCOUNTRESPONSE']._serialized_start=1030
-  _globals['_UPSERTACCOUNTRESPONSE']._serialized_end=1109
-  _globals['_GETPOLICYREQUEST']._serialized_start=1111
-  _globals['_GETPOLICYREQUEST']._serialized_end=1129
-  _globals['_GETPOLICYRESPONSE']._serialized_start=1131
-  _globals['_GETPOLICYRESPONSE']._serialized_end=1187
-  _globals['_SETPOLICYREQUEST']._serialized_start=1189
-  _globals['_SETPOLICYREQUEST']._serialized_end=1264
-  _globals['_SETPOLICYRESPONSE']._serialized_start=1266
-  _globals['_SETPOLICYRESPONSE']._serialized_end=1322
-  _globals['_ADMINSERVICE']._serialized_start=1325
-  _globals['_ADMINSERVICE']._serialized_end=1919
+  _globals['_UPSERTACCOUNTREQUEST']._serialized_end=1072
+  _globals['_UPSERTACCOUNTRESPONSE']._serialized_start=1074
+  _globals['_UPSERTACCOUNTRESPONSE']._serialized_end=1153
+  _globals['_GETPOLICYREQUEST']._serialized_start=1155
+  _globals['_GETPOLICYREQUEST']._serialized_end=1173
+  _globals['_GETPOLICYRESPONSE']._serialized_start=1175
+  _globals['_GETPOLICYRESPONSE']._serialized_end=1231
+  _globals['_SETPOLICYREQUEST']._serialized_start=1233
+  _globals['_SETPOLICYREQUEST']._serialized_end=1308
+  _globals['_SETPOLICYRESPONSE']._serialized_start=1310
+  _globals['_SETPOLICYRESPONSE']._serialized_end=1366
+  _globals['_ADMINSERVICE']._serialized_start=1369
+  _globals['_ADMINSERVICE']._serialized_end=1963
 # @@protoc_insertion_point(module_scope)

@@ -75,7 +75,7 @@ class RiskModelInfo(_message.Message):
     def __init__(self, version: _Optional[str] = ..., feature_schema: _Optional[str] = ..., kind: _Optional[str] = ..., trees: _Optional[int] = ..., features: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class UpsertAccountRequest(_message.Message):
-    __slots__ = ("request_id", "account_id", "credit_limit_minor", "status", "tier", "limit_overrides", "overdue_minor", "currency", "time_zone")
+    __slots__ = ("request_id", "account_id", "credit_limit_minor", "status", "tier", "limit_overrides", "overdue_minor", "currency", "time_zone", "credit_score")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     CREDIT_LIMIT_MINOR_FIELD_NUMBER: _ClassVar[int]
@@ -85,6 +85,7 @@ class UpsertAccountRequest(_message.Message):
     OVERDUE_MINOR_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_SCORE_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     account_id: str
     credit_limit_minor: int
@@ -94,7 +95,8 @@ class UpsertAccountRequest(_message.Message):
     overdue_minor: int
     currency: str
     time_zone: str
-    def __init__(self, request_id: _Optional[str] = ..., account_id: _Optional[str] = ..., credit_limit_minor: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.AccountStatus, str]] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., limit_overrides: _Optional[_Union[_common_pb2.LimitProfile, _Mapping]] = ..., overdue_minor: _Optional[int] = ..., currency: _Optional[str] = ..., time_zone: _Optional[str] = ...) -> None: ...
+    credit_score: float
+    def __init__(self, request_id: _Optional[str] = ..., account_id: _Optional[str] = ..., credit_limit_minor: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.AccountStatus, str]] = ..., tier: _Optional[_Union[_common_pb2.Tier, str]] = ..., limit_overrides: _Optional[_Union[_common_pb2.LimitProfile, _Mapping]] = ..., overdue_minor: _Optional[int] = ..., currency: _Optional[str] = ..., time_zone: _Optional[str] = ..., credit_score: _Optional[float] = ...) -> None: ...
 
 class UpsertAccountResponse(_message.Message):
     __slots__ = ("account", "created")

@@ -1,6 +1,7 @@
 import datetime
 
 from authcore.v1 import common_pb2 as _common_pb2
+from authcore.v1 import installment_pb2 as _installment_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
@@ -40,7 +41,7 @@ class Device(_message.Message):
     def __init__(self, device_id: _Optional[str] = ..., ip: _Optional[str] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ...) -> None: ...
 
 class AuthorizeRequest(_message.Message):
-    __slots__ = ("request_id", "account_id", "channel", "amount_minor", "currency", "merchant", "qr_code_type", "verification", "device", "occurred_at")
+    __slots__ = ("request_id", "account_id", "channel", "amount_minor", "currency", "merchant", "qr_code_type", "verification", "device", "occurred_at", "installment_term_months")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
@@ -51,6 +52,7 @@ class AuthorizeRequest(_message.Message):
     VERIFICATION_FIELD_NUMBER: _ClassVar[int]
     DEVICE_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    INSTALLMENT_TERM_MONTHS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     account_id: str
     channel: _common_pb2.Channel
@@ -61,10 +63,11 @@ class AuthorizeRequest(_message.Message):
     verification: Verification
     device: Device
     occurred_at: _timestamp_pb2.Timestamp
-    def __init__(self, request_id: _Optional[str] = ..., account_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., amount_minor: _Optional[int] = ..., currency: _Optional[str] = ..., merchant: _Optional[_Union[Merchant, _Mapping]] = ..., qr_code_type: _Optional[_Union[_common_pb2.QrCodeType, str]] = ..., verification: _Optional[_Union[Verification, _Mapping]] = ..., device: _Optional[_Union[Device, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    installment_term_months: int
+    def __init__(self, request_id: _Optional[str] = ..., account_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., amount_minor: _Optional[int] = ..., currency: _Optional[str] = ..., merchant: _Optional[_Union[Merchant, _Mapping]] = ..., qr_code_type: _Optional[_Union[_common_pb2.QrCodeType, str]] = ..., verification: _Optional[_Union[Verification, _Mapping]] = ..., device: _Optional[_Union[Device, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., installment_term_months: _Optional[int] = ...) -> None: ...
 
 class AuthorizeResponse(_message.Message):
-    __slots__ = ("decision", "authorization_id", "reason", "reasons", "available_credit_minor", "policy_version", "max_approvable_minor", "hold_expires_at", "risk")
+    __slots__ = ("decision", "authorization_id", "reason", "reasons", "available_credit_minor", "policy_version", "max_approvable_minor", "hold_expires_at", "risk", "installment")
     DECISION_FIELD_NUMBER: _ClassVar[int]
     AUTHORIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +77,7 @@ class AuthorizeResponse(_message.Message):
     MAX_APPROVABLE_MINOR_FIELD_NUMBER: _ClassVar[int]
     HOLD_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     RISK_FIELD_NUMBER: _ClassVar[int]
+    INSTALLMENT_FIELD_NUMBER: _ClassVar[int]
     decision: _common_pb2.Decision
     authorization_id: str
     reason: _common_pb2.Reason
@@ -83,7 +87,8 @@ class AuthorizeResponse(_message.Message):
     max_approvable_minor: int
     hold_expires_at: _timestamp_pb2.Timestamp
     risk: RiskAssessment
-    def __init__(self, decision: _Optional[_Union[_common_pb2.Decision, str]] = ..., authorization_id: _Optional[str] = ..., reason: _Optional[_Union[_common_pb2.Reason, str]] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.ReasonDetail, _Mapping]]] = ..., available_credit_minor: _Optional[int] = ..., policy_version: _Optional[str] = ..., max_approvable_minor: _Optional[int] = ..., hold_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., risk: _Optional[_Union[RiskAssessment, _Mapping]] = ...) -> None: ...
+    installment: _installment_pb2.InstallmentQuote
+    def __init__(self, decision: _Optional[_Union[_common_pb2.Decision, str]] = ..., authorization_id: _Optional[str] = ..., reason: _Optional[_Union[_common_pb2.Reason, str]] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.ReasonDetail, _Mapping]]] = ..., available_credit_minor: _Optional[int] = ..., policy_version: _Optional[str] = ..., max_approvable_minor: _Optional[int] = ..., hold_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., risk: _Optional[_Union[RiskAssessment, _Mapping]] = ..., installment: _Optional[_Union[_installment_pb2.InstallmentQuote, _Mapping]] = ...) -> None: ...
 
 class RiskAssessment(_message.Message):
     __slots__ = ("score", "model_version", "feature_schema", "rules_fired", "top_features")

@@ -8,16 +8,46 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Policy(_message.Message):
-    __slots__ = ("version", "hold_ttl_seconds", "tiers", "risk")
+    __slots__ = ("version", "hold_ttl_seconds", "tiers", "risk", "installments")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     HOLD_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
     TIERS_FIELD_NUMBER: _ClassVar[int]
     RISK_FIELD_NUMBER: _ClassVar[int]
+    INSTALLMENTS_FIELD_NUMBER: _ClassVar[int]
     version: str
     hold_ttl_seconds: int
     tiers: _containers.RepeatedCompositeFieldContainer[TierPolicy]
     risk: RiskPolicy
-    def __init__(self, version: _Optional[str] = ..., hold_ttl_seconds: _Optional[int] = ..., tiers: _Optional[_Iterable[_Union[TierPolicy, _Mapping]]] = ..., risk: _Optional[_Union[RiskPolicy, _Mapping]] = ...) -> None: ...
+    installments: InstallmentPolicy
+    def __init__(self, version: _Optional[str] = ..., hold_ttl_seconds: _Optional[int] = ..., tiers: _Optional[_Iterable[_Union[TierPolicy, _Mapping]]] = ..., risk: _Optional[_Union[RiskPolicy, _Mapping]] = ..., installments: _Optional[_Union[InstallmentPolicy, _Mapping]] = ...) -> None: ...
+
+class InstallmentPolicy(_message.Message):
+    __slots__ = ("plans", "excluded_mccs", "channels", "auto_min_threshold_minor")
+    PLANS_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDED_MCCS_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    AUTO_MIN_THRESHOLD_MINOR_FIELD_NUMBER: _ClassVar[int]
+    plans: _containers.RepeatedCompositeFieldContainer[InstallmentPlanPolicy]
+    excluded_mccs: _containers.RepeatedScalarFieldContainer[str]
+    channels: _containers.RepeatedScalarFieldContainer[_common_pb2.Channel]
+    auto_min_threshold_minor: int
+    def __init__(self, plans: _Optional[_Iterable[_Union[InstallmentPlanPolicy, _Mapping]]] = ..., excluded_mccs: _Optional[_Iterable[str]] = ..., channels: _Optional[_Iterable[_Union[_common_pb2.Channel, str]]] = ..., auto_min_threshold_minor: _Optional[int] = ...) -> None: ...
+
+class InstallmentPlanPolicy(_message.Message):
+    __slots__ = ("term_months", "monthly_rate_bps", "min_amount_minor", "tiers", "min_credit_score", "max_period_payment_minor")
+    TERM_MONTHS_FIELD_NUMBER: _ClassVar[int]
+    MONTHLY_RATE_BPS_FIELD_NUMBER: _ClassVar[int]
+    MIN_AMOUNT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    TIERS_FIELD_NUMBER: _ClassVar[int]
+    MIN_CREDIT_SCORE_FIELD_NUMBER: _ClassVar[int]
+    MAX_PERIOD_PAYMENT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    term_months: int
+    monthly_rate_bps: int
+    min_amount_minor: int
+    tiers: _containers.RepeatedScalarFieldContainer[_common_pb2.Tier]
+    min_credit_score: float
+    max_period_payment_minor: int
+    def __init__(self, term_months: _Optional[int] = ..., monthly_rate_bps: _Optional[int] = ..., min_amount_minor: _Optional[int] = ..., tiers: _Optional[_Iterable[_Union[_common_pb2.Tier, str]]] = ..., min_credit_score: _Optional[float] = ..., max_period_payment_minor: _Optional[int] = ...) -> None: ...
 
 class RiskPolicy(_message.Message):
     __slots__ = ("challenge_score", "decline_score", "max_payments_per_minute", "max_payments_per_hour", "max_travel_speed_kmh", "min_travel_distance_km", "new_device_challenge_minor", "blocked_mccs", "blocked_countries", "mcc_risk", "home_country")
