@@ -230,3 +230,25 @@ def test_explicit_terms_ride_on_the_hold(client):
     assert twelve.available_credit_minor == three.available_credit_minor, "nothing held for the refused plan"
     void(client, three.authorization_id)
     assert not view(client, "explicit").installments
+
+
+def test_plans_and_settings_survive_restart(client, plans, service, data_dir, clock):
+    from authcore.engine import Engine
+    from authcore.store import Journal
+
+    good_account(client, "keep", tier=c.TIER_STANDARD, credit_score=650.0)
+    set_auto(client, plans, "keep", term=3, threshold=50_000)
+    capture(client, client.pay("keep", 90_000, factors=(1, 2)).authorization_id)
+    before = view(client, "keep")
+    assert len(before.installments) == 1
+    service.engine.snapshot()
+    capture(client, client.pay("keep", 60_000, factors=(1, 2), installment_term_months=6).authorization_id)
+    after_snapshot = view(client, "keep")
+    service.stop(grace_s=1)
+    engine = Engine(Journal(data_dir), clock=clock, default_model=False)
+    try:
+        restored = engine.get_account(account_pb2.GetAccountRequest(account_id="keep")).account
+        assert restored == after_snapshot and len(restored.installments) == 2
+        assert restored.auto_installment == inst.AutoInstallment(enabled=True, term_months=3, threshold_minor=50_000)
+    finally:
+        engine.close()
