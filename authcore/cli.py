@@ -113,12 +113,17 @@ def main(argv: list[str] | None = None) -> int:
     crash = sub.add_parser("crashtest", help="kill -9 the server under load, restart, check the invariants",
                            add_help=False)
     crash.set_defaults(func=None)
+    sub.add_parser("bench", help="load a server with simulated traffic beside its transport floor", add_help=False)
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["crashtest"]:
         from authcore.crashtest import main as crashtest
 
         return crashtest(argv[1:])
+    if argv[:1] == ["bench"]:
+        from authcore.bench import main as bench
+
+        return bench(argv[1:])
     ns = parser.parse_args(argv)
     return ns.func(ns)
 

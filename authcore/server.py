@@ -18,7 +18,7 @@ from authcore.engine import Engine
 from authcore.errors import AuthcoreError
 from authcore.v1 import (
     account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2, authorization_pb2_grpc, credit_pb2,
-    credit_pb2_grpc, installment_pb2, installment_pb2_grpc,
+    credit_pb2_grpc, diagnostics_pb2, diagnostics_pb2_grpc, installment_pb2, installment_pb2_grpc,
 )
 
 log = logging.getLogger("authcore.server")
@@ -30,6 +30,7 @@ SERVICE_NAMES = (
     admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
     credit_pb2.DESCRIPTOR.services_by_name["CreditService"].full_name,
     installment_pb2.DESCRIPTOR.services_by_name["InstallmentService"].full_name,
+    diagnostics_pb2.DESCRIPTOR.services_by_name["DiagnosticsService"].full_name,
 )
 
 
@@ -144,6 +145,18 @@ class InstallmentServicer(installment_pb2_grpc.InstallmentServiceServicer):
         return self.engine.get_auto_installment(request)
 
 
+MAX_ECHO_BYTES = 64 * 1024
+
+
+class DiagnosticsServicer(diagnostics_pb2_grpc.DiagnosticsServiceServicer):
+    """The transport floor: no engine, no lock, no journal."""
+
+    def Echo(self, request, context):
+        if len(request.payload) > MAX_ECHO_BYTES or not 0 <= request.response_bytes <= MAX_ECHO_BYTES:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"payload and response_bytes at most {MAX_ECHO_BYTES}")
+        return diagnostics_pb2.EchoResponse(payload=bytes(request.response_bytes))
+
+
 class CreditServicer(credit_pb2_grpc.CreditServiceServicer):
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -206,6 +219,7 @@ def create_server(engine: Engine, address: str = "127.0.0.1:0", *, max_workers: 
     admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(engine), server)
     credit_pb2_grpc.add_CreditServiceServicer_to_server(CreditServicer(engine), server)
     installment_pb2_grpc.add_InstallmentServiceServicer_to_server(InstallmentServicer(engine), server)
+    diagnostics_pb2_grpc.add_DiagnosticsServiceServicer_to_server(DiagnosticsServicer(), server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", *SERVICE_NAMES):

@@ -81,7 +81,7 @@ class Simulator:
         self.warmup_days = warmup_days
         self.prefix = prefix
         self.customers = [self._customer(i) for i in range(customers)]
-        events = fraud_events or {TAKEOVER: customers // 20, CARD_TESTING: customers // 40,
+        events = fraud_events if fraud_events is not None else {TAKEOVER: customers // 20, CARD_TESTING: customers // 40,
                                   BUST_OUT: customers // 40, QR_SWAP: customers // 10}
         payments = [p for cust in self.customers for p in self._normal(cust)]
         victims = self.rng.permutation(len(self.customers))

@@ -1,0 +1,322 @@
+"""authcore bench: drive a server with simulated traffic from the three channels, and measure
+its transport floor — a no-op method with messages of the same size on the same server stack —
+in the same run, so that every figure is also a ratio to the floor.
+
+  closed loop: each caller sends its next request when the last one is answered;
+  open loop:   requests leave at a constant rate and latency is measured from the time each was
+               meant to leave, so a stall shows in the figures instead of slowing the sender
+               (no coordinated omission).
+
+Latencies are kept exactly (bounded by rate x duration) and summarised as p50 / p90 / p99 /
+p99.9 / max; errors are counted by status code. --json writes everything, --plot a PNG of the
+latency distributions (needs matplotlib)."""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures
+import dataclasses
+import json
+import multiprocessing
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import grpc
+import numpy as np
+
+from authcore.simulator import Simulator
+from authcore.v1 import (
+    admin_pb2, admin_pb2_grpc, authorization_pb2 as authz, authorization_pb2_grpc, common_pb2 as c, diagnostics_pb2,
+    diagnostics_pb2_grpc,
+)
+
+MAX_SAMPLES = 5_000_000
+MAX_IN_FLIGHT = 20_000
+PERCENTILES = (50, 90, 99, 99.9)
+
+
+@dataclasses.dataclass
+class Plan:
+    target: str
+    method: str            # "authorize" or "floor"
+    mode: str              # "closed" or "open"
+    duration_s: float
+    concurrency: int       # closed loop: callers per process
+    rate: float            # open loop: requests per second per process
+    accounts: int
+    seed: int
+    process: int
+
+
+def requests_for(accounts: int, seed: int) -> list[bytes]:
+    """Serialized AuthorizeRequests of normal simulated payments over bench accounts."""
+    sim = Simulator(seed=seed, customers=max(accounts, 1), days=2, warmup_days=1, fraud_events={}, prefix="bench")
+    out = []
+    for payment in sim.payments[:50_000]:
+        out.append(payment.request("x").SerializeToString())
+    return out
+
+
+def _send_loop(plan: Plan) -> dict:
+    """One client process: run the plan and return its samples and counts."""
+    channel = grpc.insecure_channel(plan.target, options=[("grpc.max_receive_message_length", 4 << 20)])
+    authorize = authorization_pb2_grpc.AuthorizationServiceStub(channel).Authorize
+    echo = diagnostics_pb2_grpc.DiagnosticsServiceStub(channel).Echo
+    templates = [authz.AuthorizeRequest.FromString(b) for b in requests_for(plan.accounts, plan.seed)]
+    size = int(np.median([t.ByteSize() for t in templates]))
+    floor_request = diagnostics_pb2.EchoRequest(payload=bytes(size), response_bytes=400)
+    counter = iter(range(10**12))
+    lock = threading.Lock()
+
+    def make():
+        i = next(counter)
+        if plan.method == "floor":
+            return echo, floor_request
+        request = authz.AuthorizeRequest()
+        request.CopyFrom(templates[i % len(templates)])
+        request.request_id = f"bench-{plan.seed}-{plan.process}-{i}"
+        return authorize, request
+
+    latencies = np.empty(MAX_SAMPLES, dtype=np.float64)
+    count = [0]
+    errors: collections.Counter = collections.Counter()
+
+    def record(latency_s: float, code: str | None) -> None:
+        with lock:
+            if code is not None:
+                errors[code] += 1
+            elif count[0] < MAX_SAMPLES:
+                latencies[count[0]] = latency_s
+                count[0] += 1
+
+    started = time.perf_counter()
+    deadline = started + plan.duration_s
+    if plan.mode == "closed":
+        def caller():
+            while time.perf_counter() < deadline:
+                method, request = make()
+                t0 = time.perf_counter()
+                try:
+                    method(request, timeout=10)
+                    record(time.perf_counter() - t0, None)
+                except grpc.RpcError as error:
+                    record(0.0, error.code().name)
+
+        threads = [threading.Thread(target=caller) for _ in range(plan.concurrency)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    else:
+        interval = 1.0 / plan.rate
+        in_flight = threading.Semaphore(MAX_IN_FLIGHT)
+        pending = []
+        i = 0
+        while True:
+            intended = started + i * interval
+            if intended >= deadline:
+                break
+            now = time.perf_counter()
+            if intended > now:
+                time.sleep(intended - now)
+            if not in_flight.acquire(blocking=False):
+                record(0.0, "CLIENT_OVERLOADED")
+                i += 1
+                continue
+            method, request = make()
+            future = method.future(request, timeout=10)
+
+            def done(f, intended=intended):
+                in_flight.release()
+                try:
+                    f.result()
+                    record(time.perf_counter() - intended, None)
+                except grpc.RpcError as error:
+                    record(0.0, error.code().name)
+
+            future.add_done_callback(done)
+            pending.append(future)
+            i += 1
+        for future in pending:
+            try:
+                future.result(timeout=30)
+            except (grpc.RpcError, concurrent.futures.TimeoutError):
+                pass
+    elapsed = time.perf_counter() - started
+    channel.close()
+    return {"latencies": latencies[: count[0]].copy(), "errors": dict(errors), "elapsed_s": elapsed}
+
+
+def run(plan: Plan, processes: int, progress=None) -> dict:
+    """Run a plan on `processes` client processes; merge their samples."""
+    plans = [dataclasses.replace(plan, process=p, seed=plan.seed) for p in range(processes)]
+    if processes == 1:
+        parts = [_send_loop(plans[0])]
+    else:
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(processes) as pool:
+            async_result = pool.map_async(_send_loop, plans)
+            while not async_result.ready():
+                async_result.wait(0.5)
+                if progress:
+                    progress()
+            parts = async_result.get()
+    latencies = np.concatenate([p["latencies"] for p in parts]) if parts else np.empty(0)
+    errors: collections.Counter = collections.Counter()
+    for p in parts:
+        errors.update(p["errors"])
+    elapsed = max(p["elapsed_s"] for p in parts)
+    return summarise(latencies, dict(errors), elapsed)
+
+
+def summarise(latencies_s: np.ndarray, errors: dict, elapsed_s: float) -> dict:
+    us = latencies_s * 1e6
+    out = {"ok": int(len(us)), "errors": errors, "elapsed_s": round(elapsed_s, 3),
+           "throughput_per_s": round(len(us) / elapsed_s, 1) if elapsed_s else 0.0}
+    for p in PERCENTILES:
+        out[f"p{p}_us"] = round(float(np.percentile(us, p)), 1) if len(us) else None
+    out["max_us"] = round(float(us.max()), 1) if len(us) else None
+    out["_samples_us"] = us
+    return out
+
+
+def start_server(data_dir: str) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen([sys.executable, "-m", "authcore", "serve", "--port", "0", "--data-dir", data_dir],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    line = process.stdout.readline()
+    match = re.search(r"serving on ([\d.]+:\d+)", line)
+    if not match:
+        process.kill()
+        raise SystemExit(f"the server did not start: {line!r}")
+    return process, match.group(1)
+
+
+def open_accounts(target: str, accounts: int, seed: int) -> None:
+    """The simulator's customers, created on the target (idempotent: fixed request ids)."""
+    sim = Simulator(seed=seed, customers=max(accounts, 1), days=2, warmup_days=1, fraud_events={}, prefix="bench")
+    with grpc.insecure_channel(target) as channel:
+        admin = admin_pb2_grpc.AdminServiceStub(channel)
+        for cust in sim.customers:
+            admin.UpsertAccount(admin_pb2.UpsertAccountRequest(
+                request_id=f"{cust.account_id}-open", account_id=cust.account_id, credit_limit_minor=10**10,
+                tier=c.TIER_PREMIUM), timeout=10)
+
+
+def table(results: dict[str, dict]) -> str:
+    floor = results.get("floor")
+    lines = [f"{'':<10} {'ok':>9} {'per s':>9} " + " ".join(f"{'p' + str(p):>9}" for p in PERCENTILES)
+             + f" {'max':>9}  errors"]
+    for name, r in results.items():
+        cells = [f"{name:<10}", f"{r['ok']:>9}", f"{r['throughput_per_s']:>9.0f}"]
+        for key in [f"p{p}_us" for p in PERCENTILES] + ["max_us"]:
+            cells.append(f"{(r[key] or 0):>7.0f}us")
+        lines.append(" ".join(cells) + f"  {r['errors'] or '-'}")
+        if floor is not None and name != "floor":
+            ratios = [f"{(r[f'p{p}_us'] or 0) / (floor[f'p{p}_us'] or 1):>8.2f}x" for p in PERCENTILES]
+            tput = r["throughput_per_s"] / (floor["throughput_per_s"] or 1)
+            lines.append(f"{'/ floor':<10} {'':>9} {tput:>8.2f}x " + " ".join(ratios)
+                         + f" {(r['max_us'] or 0) / (floor['max_us'] or 1):>8.2f}x")
+    return "\n".join(lines)
+
+
+def plot(results: dict[str, dict], path: str) -> str:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "matplotlib is not installed: no plot"
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name, r in results.items():
+        us = np.sort(r["_samples_us"])
+        if len(us):
+            quantiles = 1 - np.arange(1, len(us) + 1) / (len(us) + 1)
+            ax.plot(us, 1 / quantiles, label=name)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("latency (µs)")
+    ax.set_ylabel("1 / (1 - percentile)")
+    ax.set_yticks([2, 10, 100, 1000])
+    ax.set_yticklabels(["p50", "p90", "p99", "p99.9"])
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    ax.set_title("authcore bench: Authorize beside the transport floor")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    return f"plot written to {path}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="authcore bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", help="host:port of a running server (default: start one on a temporary store)")
+    parser.add_argument("--mode", choices=["closed", "open"], default="closed")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (at most 600)")
+    parser.add_argument("--concurrency", type=int, default=8, help="closed loop: callers per client process")
+    parser.add_argument("--rate", type=float, default=1000.0, help="open loop: requests per second in all")
+    parser.add_argument("--processes", type=int, default=1, help="client processes")
+    parser.add_argument("--accounts", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--plot", help="write a PNG of the latency distributions here")
+    ns = parser.parse_args(argv)
+    if not (0 < ns.duration <= 600 and 1 <= ns.processes <= 64 and 1 <= ns.concurrency <= 1024 and ns.rate > 0):
+        parser.error("duration 0-600 s, 1-64 processes, 1-1024 callers, a positive rate")
+    server = None
+    with tempfile.TemporaryDirectory(prefix="authcore-bench-") as data_dir:
+        target = ns.target
+        if target is None:
+            server, target = start_server(data_dir)
+        try:
+            print(f"opening {ns.accounts} accounts on {target} ...", file=sys.stderr)
+            open_accounts(target, ns.accounts, ns.seed)
+            results = {}
+            for method in ("floor", "authorize"):
+                plan = Plan(target, method, ns.mode, ns.duration, ns.concurrency, ns.rate / ns.processes, ns.accounts,
+                            ns.seed, 0)
+                started = time.monotonic()
+
+                def progress(method=method, started=started):
+                    done = min(1.0, (time.monotonic() - started) / ns.duration)
+                    bar = "#" * int(done * 30)
+                    print(f"\r{method:<10} [{bar:<30}] {done:4.0%}", end="", file=sys.stderr, flush=True)
+
+                ticker = threading.Event()
+
+                def tick():
+                    while not ticker.wait(0.5):
+                        progress()
+
+                thread = threading.Thread(target=tick, daemon=True)
+                thread.start()
+                results[method] = run(plan, ns.processes, progress)
+                ticker.set()
+                progress()
+                print(file=sys.stderr)
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
+    print(f"mode {ns.mode}, {ns.processes} client process(es), "
+          + (f"{ns.concurrency} callers each" if ns.mode == "closed" else f"{ns.rate:.0f} requests/s")
+          + f", {ns.duration:.0f} s per method")
+    print(table(results))
+    if ns.json:
+        clean = {k: {kk: vv for kk, vv in v.items() if not kk.startswith("_")} for k, v in results.items()}
+        with open(ns.json, "w") as f:
+            json.dump({"settings": vars(ns), "results": clean}, f, indent=2)
+    if ns.plot:
+        print(plot(results, ns.plot))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
