@@ -17,7 +17,6 @@ import dataclasses
 import datetime
 import hashlib
 import heapq
-import ipaddress
 import math
 import json
 import pickle
@@ -100,9 +99,9 @@ def risk_inputs(req) -> tuple[int, int, float, float, int, int]:
     device = hash64(req.device.device_id.encode()) if req.device.device_id else 0
     ipnet = 0
     if req.device.ip:
-        address = ipaddress.ip_address(req.device.ip)
-        prefix = 24 if address.version == 4 else 48
-        ipnet = hash64(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address.packed)
+        packed = validation.packed_ip(req.device.ip)
+        # The network: /24 of an IPv4 address, /48 of an IPv6 one.
+        ipnet = hash64(packed[:3] if len(packed) == 4 else packed[:6])
     lat, lon = req.device.latitude, req.device.longitude
     if lat == 0.0 and lon == 0.0:
         lat = lon = math.nan
@@ -472,7 +471,8 @@ class Engine:
         assessment.score = score
         assessment.model_version = self.model_info.version
         assessment.feature_schema = features.SCHEMA_VERSION
-        assessment.rules_fired.extend(RULE_NAMES[r] for r in reasons_of_mask(failed) if r in RULE_NAMES)
+        if failed:
+            assessment.rules_fired.extend(RULE_NAMES[r] for r in reasons_of_mask(failed) if r in RULE_NAMES)
         if decision == c.DECISION_APPROVED:
             authorization_id = "au_" + secrets.token_hex(10)
             expires_s = now_s + self.ledger.policy.hold_ttl_seconds

@@ -3,9 +3,9 @@ A request with any violation is refused with INVALID_ARGUMENT and changes nothin
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
+import socket
 
 from authcore.errors import FieldViolation, InvalidArgument
 from authcore.money import MAX_AMOUNT_MINOR, currency_numeric, is_country
@@ -23,6 +23,17 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]*")
 MCC_PATTERN = re.compile(r"[0-9]{4}")
 FACTORS = frozenset(v for v in c.VerificationFactor.values() if v)
 STATUSES = frozenset(v for v in c.AccountStatus.values() if v)
+
+
+def packed_ip(text: str) -> bytes | None:
+    """The address as 4 or 16 bytes, or None if it is not an IPv4 or IPv6 address (the C
+    library's parser: a few microseconds faster per request than the ipaddress module)."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            return socket.inet_pton(family, text)
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def _identifier(out: list[FieldViolation], field: str, value: str, max_len: int, required: bool = True) -> None:
@@ -81,13 +92,8 @@ def authorize_violations(req, prefix: str = "") -> list[FieldViolation]:
     d = req.device
     if len(d.device_id) > MAX_DEVICE_ID_LEN:
         out.append(FieldViolation(prefix + "device.device_id", f"at most {MAX_DEVICE_ID_LEN} characters"))
-    if d.ip:
-        try:
-            if len(d.ip) > MAX_IP_LEN:
-                raise ValueError
-            ipaddress.ip_address(d.ip)
-        except ValueError:
-            out.append(FieldViolation(prefix + "device.ip", "an IPv4 or IPv6 address"))
+    if d.ip and (len(d.ip) > MAX_IP_LEN or packed_ip(d.ip) is None):
+        out.append(FieldViolation(prefix + "device.ip", "an IPv4 or IPv6 address"))
     if not (math.isfinite(d.latitude) and -90 <= d.latitude <= 90):
         out.append(FieldViolation(prefix + "device.latitude", "between -90 and 90"))
     if not (math.isfinite(d.longitude) and -180 <= d.longitude <= 180):
