@@ -17,6 +17,7 @@ import dataclasses
 import datetime
 import hashlib
 import heapq
+import itertools
 import math
 import json
 import pickle
@@ -143,6 +144,9 @@ class Engine:
         self.journal = journal
         self.committer = GroupCommitter(journal)
         self._buffers = threading.local()
+        # Ids: a random prefix per start and a counter (secrets per id costs a system call each).
+        self._id_prefix = secrets.token_hex(5)
+        self._id_counter = itertools.count()
         self.clock = clock
         self.idempotency = idempotency or IdempotencyIndex()
         self.ledger = Ledger(policy or default_policy(), max_accounts)
@@ -255,6 +259,9 @@ class Engine:
             return False
         self.snapshot()
         return True
+
+    def _new_id(self, kind: str) -> str:
+        return f"{kind}_{self._id_prefix}{next(self._id_counter):010x}"
 
     def _now(self) -> int:
         return int(self.clock())
@@ -474,7 +481,7 @@ class Engine:
         if failed:
             assessment.rules_fired.extend(RULE_NAMES[r] for r in reasons_of_mask(failed) if r in RULE_NAMES)
         if decision == c.DECISION_APPROVED:
-            authorization_id = "au_" + secrets.token_hex(10)
+            authorization_id = self._new_id("au")
             expires_s = now_s + self.ledger.policy.hold_ttl_seconds
             response.authorization_id = authorization_id
             response.reason = c.REASON_APPROVED
@@ -658,7 +665,7 @@ class Engine:
                 raise FailedPrecondition("REFUND_EXCEEDS_CAPTURED", f"at most {refundable} can still be refunded",
                                          {"refundable_minor": str(refundable)})
             response = authz.RefundResponse(
-                authorization_id=hold.authorization_id, refund_id="rf_" + secrets.token_hex(10),
+                authorization_id=hold.authorization_id, refund_id=self._new_id("rf"),
                 refunded_minor=req.amount_minor, refunded_total_minor=hold.refunded + req.amount_minor,
                 available_credit_minor=self.ledger.available(hold.slot) + req.amount_minor)
             return response, {"t": "refund", "id": hold.authorization_id, "amt": req.amount_minor}
@@ -708,7 +715,7 @@ class Engine:
                                          {"posted_balance_minor": str(max(posted, 0))})
             overdue_left = overdue - min(overdue, req.amount_minor)
             response = account_pb2.RepayResponse(
-                repayment_id="rp_" + secrets.token_hex(10), repaid_minor=req.amount_minor,
+                repayment_id=self._new_id("rp"), repaid_minor=req.amount_minor,
                 posted_balance_minor=posted - req.amount_minor, overdue_minor=overdue_left,
                 available_credit_minor=self.ledger.available(slot) + req.amount_minor,
                 status=self._status(int(row["status"]), overdue_left))

@@ -32,6 +32,8 @@ def pytest_terminal_summary(terminalreporter):
     for fast, slow in (("kernel_decide", "reference_decide"), ("kernel_decide_and_book", "reference_decide_and_book"),
                        ("kernel_batch_per_decision", "reference_decide_and_book"),
                        ("compiled_ensemble_one_row", "lightgbm_predict_one_row"),
+                       ("compiled_ensemble_batch_per_row", "lightgbm_predict_batch_per_row"),
+                       ("kernel_decision_features_and_rules", "reference_features_and_rules"),
                        ("durability_normal_one_caller", "durability_fsync_one_caller"),
                        ("durability_normal_16_callers_per_decision", "durability_fsync_16_callers_per_decision"),
                        ("durability_fsync_16_callers_per_decision", "durability_fsync_one_caller")):

@@ -80,3 +80,50 @@ def test_compiled_ensemble_is_10x_faster_than_lightgbm():
         pytest.skip("run with --benchmark-enable")
     ratio = MEDIANS_S["lightgbm_predict_one_row"] / MEDIANS_S["compiled_ensemble_one_row"]
     assert ratio >= 10, f"only {ratio:.1f}x faster than lightgbm"
+
+
+def test_lightgbm_predict_batch(benchmark, ensemble, record):
+    booster, _, _ = ensemble
+    rows = np.ascontiguousarray(np.tile(ensemble[2], (1000, 1)))
+    benchmark(booster.predict, rows, num_threads=1)
+    record("lightgbm_predict_batch_per_row", benchmark, per_call=1000)
+
+
+def test_compiled_ensemble_batch(benchmark, ensemble, record):
+    _, scorer, row = ensemble
+    rows = np.ascontiguousarray(np.tile(row, (1000, 1)))
+    benchmark(scorer.predict, rows)
+    record("compiled_ensemble_batch_per_row", benchmark, per_call=1000)
+
+
+def test_reference_features_and_rules(benchmark, record):
+    """The plain-Python spec of the risk features and rules (authcore/risk_reference.py)."""
+    from authcore import risk_reference as rref
+
+    behaviour = rref.Behaviour(created_s=NOW_S - 86400 * 90)
+    payment = rref.Payment(8_000, c.CHANNEL_WALLET, 0, 1, hash64(b"phone"), hash64(b"10.0.0"), 31.2, 121.4, 5411,
+                           "CN")
+    for k in range(5):
+        rref.remember(behaviour, payment, NOW_S - 3600 + k)
+    rules = rref.Rules(frozenset({7995}), frozenset({"KP"}), 10, 60, 900.0, 100.0, 200_000, 0.5, 0.9)
+    mcc_risk = {5411: 0.05}
+
+    def run():
+        x = rref.features(behaviour, payment, NOW_S, 8 * 3600, 0, 0, 10**9, mcc_risk, "CN")
+        return rref.findings(x, payment, rules, 0.1)
+
+    benchmark(run)
+    record("reference_features_and_rules", benchmark)
+
+
+def test_kernel_features_and_rules(benchmark, record):
+    """The same in the compiled kernel, inside a whole decision without a model."""
+    ledger = Ledger(default_policy(), max_accounts=1)
+    ledger.upsert("a", limit=10**9, status=c.ACCOUNT_STATUS_ACTIVE, tier=c.TIER_STANDARD, overrides=None, overdue=0,
+                  currency=156, zone="Asia/Shanghai", utc_offset_s=8 * 3600, now_s=NOW_S - 86400 * 90)
+    book = ledger.book
+    device, ipnet, cn = hash64(b"phone"), hash64(b"10.0.0"), country_code("CN")
+    for k in range(5):
+        book.authorize(0, 0, 8_000, 156, 0, 1, NOW_S - 3600 + k, device, ipnet, 31.2, 121.4, 5411, cn, book=True)
+    benchmark(book.authorize, 0, 0, 8_000, 156, 0, 1, NOW_S, device, ipnet, 31.2, 121.4, 5411, cn, False)
+    record("kernel_decision_features_and_rules", benchmark)
