@@ -30,6 +30,7 @@ import time
 import grpc
 import numpy as np
 
+from authcore.server import SERVER_TIME_KEY
 from authcore.simulator import Simulator
 from authcore.v1 import (
     admin_pb2, admin_pb2_grpc, authorization_pb2 as authz, authorization_pb2_grpc, common_pb2 as c, diagnostics_pb2,
@@ -84,15 +85,17 @@ def _send_loop(plan: Plan) -> dict:
         return authorize, request
 
     latencies = np.empty(MAX_SAMPLES, dtype=np.float64)
+    server_us = np.empty(MAX_SAMPLES, dtype=np.float64)
     count = [0]
     errors: collections.Counter = collections.Counter()
 
-    def record(latency_s: float, code: str | None) -> None:
+    def record(latency_s: float, code: str | None, trailing=None) -> None:
         with lock:
             if code is not None:
                 errors[code] += 1
             elif count[0] < MAX_SAMPLES:
                 latencies[count[0]] = latency_s
+                server_us[count[0]] = next((float(v) for k, v in trailing or () if k == SERVER_TIME_KEY), np.nan)
                 count[0] += 1
 
     started = time.perf_counter()
@@ -103,8 +106,8 @@ def _send_loop(plan: Plan) -> dict:
                 method, request = make()
                 t0 = time.perf_counter()
                 try:
-                    method(request, timeout=10)
-                    record(time.perf_counter() - t0, None)
+                    _, call = method.with_call(request, timeout=10)
+                    record(time.perf_counter() - t0, None, call.trailing_metadata())
                 except grpc.RpcError as error:
                     record(0.0, error.code().name)
 
@@ -136,7 +139,7 @@ def _send_loop(plan: Plan) -> dict:
                 in_flight.release()
                 try:
                     f.result()
-                    record(time.perf_counter() - intended, None)
+                    record(time.perf_counter() - intended, None, f.trailing_metadata())
                 except grpc.RpcError as error:
                     record(0.0, error.code().name)
 
@@ -150,7 +153,8 @@ def _send_loop(plan: Plan) -> dict:
                 pass
     elapsed = time.perf_counter() - started
     channel.close()
-    return {"latencies": latencies[: count[0]].copy(), "errors": dict(errors), "elapsed_s": elapsed}
+    return {"latencies": latencies[: count[0]].copy(), "server_us": server_us[: count[0]].copy(),
+            "errors": dict(errors), "elapsed_s": elapsed}
 
 
 def run(plan: Plan, processes: int, progress=None) -> dict:
@@ -168,11 +172,16 @@ def run(plan: Plan, processes: int, progress=None) -> dict:
                     progress()
             parts = async_result.get()
     latencies = np.concatenate([p["latencies"] for p in parts]) if parts else np.empty(0)
+    server = np.concatenate([p["server_us"] for p in parts]) if parts else np.empty(0)
     errors: collections.Counter = collections.Counter()
     for p in parts:
         errors.update(p["errors"])
     elapsed = max(p["elapsed_s"] for p in parts)
-    return summarise(latencies, dict(errors), elapsed)
+    out = summarise(latencies, dict(errors), elapsed)
+    server = server[~np.isnan(server)]
+    for p in PERCENTILES:
+        out[f"server_p{p}_us"] = round(float(np.percentile(server, p)), 1) if len(server) else None
+    return out
 
 
 def summarise(latencies_s: np.ndarray, errors: dict, elapsed_s: float) -> dict:
@@ -223,6 +232,11 @@ def table(results: dict[str, dict]) -> str:
             tput = r["throughput_per_s"] / (floor["throughput_per_s"] or 1)
             lines.append(f"{'/ floor':<10} {'':>9} {tput:>8.2f}x " + " ".join(ratios)
                          + f" {(r['max_us'] or 0) / (floor['max_us'] or 1):>8.2f}x")
+    for name, r in results.items():
+        if r.get("server_p50_us") is not None:
+            lines.append(f"{name + ' in server':<20} " + " ".join(
+                f"p{p} {r[f'server_p{p}_us']:.0f}us" for p in PERCENTILES)
+                + "  (handler: parsed request to response ready)")
     return "\n".join(lines)
 
 

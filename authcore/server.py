@@ -7,6 +7,7 @@ import functools
 import logging
 import sqlite3
 import threading
+import time
 from concurrent import futures
 
 import grpc
@@ -23,6 +24,7 @@ from authcore.v1 import (
 
 log = logging.getLogger("authcore.server")
 REPLAYED = (("authcore-replayed", "true"),)
+SERVER_TIME_KEY = "authcore-server-us"
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 SERVICE_NAMES = (
     authorization_pb2.DESCRIPTOR.services_by_name["AuthorizationService"].full_name,
@@ -40,6 +42,7 @@ def rpc(method):
 
     @functools.wraps(method)
     def wrapper(self, request, context):
+        started = time.perf_counter_ns()
         try:
             result = method(self, request, context)
         except AuthcoreError as error:
@@ -47,11 +50,12 @@ def rpc(method):
         except Exception:  # noqa: BLE001 - the one place that turns a bug into INTERNAL
             log.exception("unexpected error in %s", method.__name__)
             context.abort(grpc.StatusCode.INTERNAL, "internal error; nothing was changed if the request is retried")
+        replayed = False
         if isinstance(result, tuple):
-            response, replayed = result
-            if replayed:
-                context.set_trailing_metadata(REPLAYED)
-            return response
+            result, replayed = result
+        # The handler's time, from the parsed request to the response ready, for load tools.
+        server_us = (SERVER_TIME_KEY, str((time.perf_counter_ns() - started) // 1000))
+        context.set_trailing_metadata((server_us, *REPLAYED) if replayed else (server_us,))
         return result
 
     return wrapper

@@ -21,6 +21,7 @@ def test_bench_measures_authorize_beside_the_floor(tmp_path, capsys, mode, extra
     for name, r in figures.items():
         assert r["ok"] > 50 and not r["errors"], (name, r)
         assert 0 < r["p50_us"] <= r["p90_us"] <= r["p99_us"] <= r["p99.9_us"] <= r["max_us"]
+    assert 0 < figures["authorize"]["server_p50_us"] < figures["authorize"]["p50_us"]
     if mode == "open":
         assert 120 <= figures["authorize"]["throughput_per_s"] <= 160
     printed = capsys.readouterr().out
