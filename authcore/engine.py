@@ -200,9 +200,13 @@ class Engine:
             "model": self.model_source,
             "scorecard": self.scorecard.card.SerializeToString(deterministic=True) if self.scorecard else None,
             # Only what the retention window still needs: this bounds the idempotency data on disk.
-            "idempotency": [(rid, dataclasses.astuple(entry)) for rid, entry in self.idempotency.items()
-                            if entry.at_s >= horizon],
+            "idempotency": self._retained(horizon),
         }
+
+    def _retained(self, horizon: int) -> list:
+        with self.idempotency_lock:  # the sweeper prunes under this lock alone
+            return [(rid, dataclasses.astuple(entry)) for rid, entry in self.idempotency.items()
+                    if entry.at_s >= horizon]
 
     def _restore(self, state: dict) -> None:
         if state.get("format") != SNAPSHOT_FORMAT:
