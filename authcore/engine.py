@@ -1,9 +1,9 @@
 """The authorization engine: validation, idempotency, the compiled decision, the journal and
 the answers, for every RPC. The gRPC servicers only hand requests to it.
 
-Order of work for a mutating request, all under one lock:
-  validate -> look up request_id -> decide (no state change yet) -> append the journal record
-  (effect + response) -> apply the effect to memory -> answer.
+Order of work for a mutating request, under its account's lock (see _scope):
+  validate -> claim the request_id -> decide (no state change yet) -> append the journal record
+  (effect + response, committed with whatever else is queued) -> apply the effect to memory -> answer.
 Applying is the same code that replays the journal on start, so memory after a restart equals
 memory before it. If the journal cannot be written, nothing was applied and the caller gets
 UNAVAILABLE; retrying with the same request_id is safe.
@@ -29,7 +29,6 @@ import zoneinfo
 from typing import Callable
 
 import numpy as np
-from google.protobuf import timestamp_pb2
 
 from authcore import explain, features, installments
 from authcore.errors import (
@@ -57,7 +56,7 @@ EPOCH_DATE = datetime.date(1970, 1, 1)
 DEFAULT_CURRENCY = "CNY"
 EXPIRY_BATCH = 1000
 # The snapshot is pickled plain data (numpy rows, bytes, tuples) in the journal's own database.
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 MAX_LISTED_HOLDS = 200
 TOP_FEATURES = 5
 
@@ -83,10 +82,6 @@ def _b64(message) -> str:
 
 def _unb64(cls, text: str):
     return cls.FromString(base64.b64decode(text))
-
-
-def _ts(seconds: int) -> timestamp_pb2.Timestamp:
-    return timestamp_pb2.Timestamp(seconds=seconds)
 
 
 def hash64(data: bytes) -> int:
@@ -181,22 +176,11 @@ class Engine:
     # -- snapshots --------------------------------------------------------------------------
 
     def _state(self) -> dict:
-        """Everything the journal has built, as plain data (numpy rows, bytes, tuples)."""
-        ledger = self.ledger
-        n = ledger.n_accounts
+        """Everything the journal has built, as plain data."""
         horizon = self._now() - self.idempotency.retention_s
         return {
             "format": SNAPSHOT_FORMAT,
-            "policy": ledger.policy.SerializeToString(deterministic=True),
-            "profile_specs": list(ledger.profile_specs),
-            "accounts": ledger.accounts[:n].copy(),
-            "behaviour": ledger.behaviour[:n].copy(),
-            "account_ids": list(ledger.account_ids),
-            "zones": list(ledger.zones),
-            "overrides": {slot: p.SerializeToString(deterministic=True) for slot, p in ledger.overrides.items()},
-            "holds": [dataclasses.astuple(h) for h in ledger.holds.values()],
-            "credit_scores": dict(ledger.credit_scores),
-            "auto_installment": dict(ledger.auto_installment),
+            "ledger": self.ledger.dump(),
             "model": self.model_source,
             "scorecard": self.scorecard.card.SerializeToString(deterministic=True) if self.scorecard else None,
             # Only what the retention window still needs: this bounds the idempotency data on disk.
@@ -211,38 +195,13 @@ class Engine:
     def _restore(self, state: dict) -> None:
         if state.get("format") != SNAPSHOT_FORMAT:
             raise JournalCorrupt(f"snapshot format {state.get('format')!r}; this build reads {SNAPSHOT_FORMAT}")
-        ledger = Ledger(policy_pb2.Policy.FromString(state["policy"]), self.max_accounts)
-        for tier, blob in state["profile_specs"][len(ledger.profile_specs):]:
-            ledger._profile_for(tier, c.LimitProfile.FromString(blob) if blob else None)
-        if ledger.profile_specs != state["profile_specs"]:
-            raise JournalCorrupt("the snapshot's limit profiles do not rebuild in order")
-        n = len(state["account_ids"])
-        capacity = max(1024, 1 << max(n - 1, 0).bit_length())
-        ledger.accounts = np.zeros(capacity, dtype=ledger.accounts.dtype)
-        ledger.behaviour = np.zeros(capacity, dtype=ledger.behaviour.dtype)
-        ledger.accounts[:n] = state["accounts"]
-        ledger.behaviour[:n] = state["behaviour"]
-        ledger.n_accounts = n
-        ledger.account_ids = list(state["account_ids"])
-        ledger.zones = list(state["zones"])
-        ledger.slot_of = {account_id: slot for slot, account_id in enumerate(ledger.account_ids)}
-        ledger.overrides = {slot: c.LimitProfile.FromString(blob) for slot, blob in state["overrides"].items()}
-        ledger._bind()
-        for fields in state["holds"]:
-            hold = Hold(*fields)
-            if hold.state == HELD:
-                ledger.register_hold(hold)
-            else:
-                ledger.holds[hold.authorization_id] = hold
-                if hold.state == CAPTURED and hold.term:
-                    ledger.plans.setdefault(hold.slot, {})[hold.authorization_id] = hold
-        ledger.credit_scores = dict(state["credit_scores"])
-        ledger.auto_installment = dict(state["auto_installment"])
-        self.ledger = ledger
+        try:
+            self.ledger = Ledger.load(state["ledger"], self.max_accounts)
+        except ValueError as exc:
+            raise JournalCorrupt(str(exc)) from exc
         if state["model"] is not None:
             self._use_model(*state["model"])
         else:
-            self.ledger.set_scorer(None)
             self.model_info, self.model_source = admin_pb2.RiskModelInfo(), None
         if state["scorecard"] is not None:
             self.scorecard = CompiledScorecard(credit_pb2.Scorecard.FromString(state["scorecard"]))
@@ -482,8 +441,8 @@ class Engine:
         assessment.score = score
         assessment.model_version = self.model_info.version
         assessment.feature_schema = features.SCHEMA_VERSION
-        if failed:
-            assessment.rules_fired.extend(RULE_NAMES[r] for r in reasons_of_mask(failed) if r in RULE_NAMES)
+        reasons = reasons_of_mask(failed) if failed else []
+        assessment.rules_fired.extend(RULE_NAMES[r] for r in reasons if r in RULE_NAMES)
         if decision == c.DECISION_APPROVED:
             authorization_id = self._new_id("au")
             expires_s = now_s + self.ledger.policy.hold_ttl_seconds
@@ -496,7 +455,6 @@ class Engine:
                       "day": day, "month": month, "dev": risk[0], "ip": risk[1], "lat": _finite_or_none(risk[2]),
                       "lon": _finite_or_none(risk[3])}
             return response, effect
-        reasons = reasons_of_mask(failed)
         response.reason = reasons[0]
         row = self.ledger.row(slot)
         situation = explain.Situation(
@@ -608,7 +566,7 @@ class Engine:
         """The hold if it can still be captured or voided; otherwise a precise refusal."""
         hold = self._hold(authorization_id)
         if hold.state == HELD and now_s >= hold.expires_s:
-            self._expire([hold], now_s)
+            self._expire(hold, now_s)
         if hold.state == HELD:
             return hold
         meta = {"authorization_id": authorization_id, "state": hold.state}
@@ -677,27 +635,23 @@ class Engine:
         return self._mutate("Refund", req, authz.RefundResponse, decide,
                             lambda: self._hold(req.authorization_id).slot)
 
-    def _expire(self, holds: list[Hold], now_s: int) -> None:
-        effects = [{"t": "expire", "id": h.authorization_id} for h in holds]
-        self._commit([("Expire", None, None, e, None) for e in effects], now_s)
-        for effect in effects:
-            self._apply(effect, now_s)
+    def _expire(self, hold: Hold, now_s: int) -> None:
+        effect = {"t": "expire", "id": hold.authorization_id}
+        self._commit([("Expire", None, None, effect, None)], now_s)
+        self._apply(effect, now_s)
 
     def expire_due(self) -> int:
         """Release holds whose time is up (run periodically). Returns how many."""
         now_s = self._now()
-        with self.ledger.heap_lock:
-            due = self.ledger.due_holds(now_s, EXPIRY_BATCH)
         expired = 0
-        for hold in due:
+        for hold in self.ledger.due_holds(now_s, EXPIRY_BATCH):
             try:
                 with self.state.shared(), self.stripes.of(hold.slot):
                     if hold.state == HELD:
-                        self._expire([hold], now_s)
+                        self._expire(hold, now_s)
                         expired += 1
             except Unavailable:
-                with self.ledger.heap_lock:  # the next sweep tries it again
-                    heapq.heappush(self.ledger.expiry_heap, (hold.expires_s, hold.authorization_id))
+                self.ledger.requeue(hold)  # the next sweep tries it again
                 raise
         with self.idempotency_lock:
             self.idempotency.prune(now_s)
@@ -767,15 +721,13 @@ class Engine:
         for hold in heapq.nsmallest(MAX_LISTED_HOLDS, open_holds.values(), key=lambda h: h.created_s):
             view.holds.add(authorization_id=hold.authorization_id, channel=CHANNELS[hold.channel],
                            amount_minor=hold.amount, merchant_id=hold.merchant_id,
-                           created_at=_ts(hold.created_s), expires_at=_ts(hold.expires_s))
+                           created_at=explain.timestamp(hold.created_s), expires_at=explain.timestamp(hold.expires_s))
         overrides = ledger.overrides.get(slot)
         if overrides is not None:
             view.limit_overrides.CopyFrom(overrides)
         if slot in ledger.credit_scores:
             view.credit_score = ledger.credit_scores[slot]
-        enabled, term, threshold = ledger.auto_installment.get(slot, (False, 0, 0))
-        view.auto_installment.CopyFrom(inst.AutoInstallment(enabled=enabled, term_months=term,
-                                                            threshold_minor=threshold))
+        view.auto_installment.CopyFrom(self._auto_setting(slot))
         offset = int(row["utc_offset_s"])
         for hold in sorted(ledger.plans.get(slot, {}).values(), key=lambda h: h.captured_s):
             principal = hold.captured - hold.refunded
@@ -958,10 +910,11 @@ class Engine:
     def get_auto_installment(self, req: inst.GetAutoInstallmentRequest) -> inst.GetAutoInstallmentResponse:
         validation.validate_get_account(req)
         with self.state.shared():
-            slot = self._slot(req.account_id)
-            enabled, term, threshold = self.ledger.auto_installment.get(slot, (False, 0, 0))
-            return inst.GetAutoInstallmentResponse(setting=inst.AutoInstallment(
-                enabled=enabled, term_months=term, threshold_minor=threshold))
+            return inst.GetAutoInstallmentResponse(setting=self._auto_setting(self._slot(req.account_id)))
+
+    def _auto_setting(self, slot: int) -> inst.AutoInstallment:
+        enabled, term, threshold = self.ledger.auto_installment.get(slot, (False, 0, 0))
+        return inst.AutoInstallment(enabled=enabled, term_months=term, threshold_minor=threshold)
 
     # -- credit -----------------------------------------------------------------------------
 

@@ -21,9 +21,10 @@ CHANNEL_NAMES = {
     c.CHANNEL_QUICK_PAY: ("闪付", "quick-pay"),
 }
 EPOCH = datetime.date(1970, 1, 1)
+CERTIFICATE_BIT = 1 << (c.VERIFICATION_FACTOR_DIGITAL_CERTIFICATE - 1)
 
 
-def _ts(seconds: int) -> timestamp_pb2.Timestamp:
+def timestamp(seconds: int) -> timestamp_pb2.Timestamp:
     return timestamp_pb2.Timestamp(seconds=seconds)
 
 
@@ -48,9 +49,9 @@ def _window(scope, period, unit, limit, used, clock: Clock, channel=c.CHANNEL_UN
     window = c.LimitWindow(scope=scope, channel=channel, period=period, unit=unit, limit=int(limit),
                            used=int(used), remaining=max(0, int(limit) - int(used)))
     if period == c.LIMIT_PERIOD_DAY:
-        window.resets_at.CopyFrom(_ts(clock.day_end_s))
+        window.resets_at.CopyFrom(timestamp(clock.day_end_s))
     elif period == c.LIMIT_PERIOD_MONTH:
-        window.resets_at.CopyFrom(_ts(clock.month_end_s))
+        window.resets_at.CopyFrom(timestamp(clock.month_end_s))
     return window
 
 
@@ -124,6 +125,17 @@ def account_windows(row, prof, clock: Clock) -> list[c.LimitWindow]:
     return out
 
 
+# The reasons that quote a limit window.
+WINDOWED = frozenset({
+    R.REASON_TRANSACTION_LIMIT_EXCEEDED, R.REASON_DAILY_AMOUNT_LIMIT_EXCEEDED, R.REASON_DAILY_COUNT_LIMIT_EXCEEDED,
+    R.REASON_MONTHLY_AMOUNT_LIMIT_EXCEEDED, R.REASON_MONTHLY_COUNT_LIMIT_EXCEEDED,
+    R.REASON_CHANNEL_TRANSACTION_LIMIT_EXCEEDED, R.REASON_CHANNEL_DAILY_AMOUNT_LIMIT_EXCEEDED,
+    R.REASON_CHANNEL_DAILY_COUNT_LIMIT_EXCEEDED, R.REASON_CHANNEL_MONTHLY_AMOUNT_LIMIT_EXCEEDED,
+    R.REASON_CHANNEL_MONTHLY_COUNT_LIMIT_EXCEEDED, R.REASON_SCAN_STATIC_QR_DAILY_LIMIT_EXCEEDED,
+    R.REASON_SCAN_DYNAMIC_QR_DAILY_LIMIT_EXCEEDED, R.REASON_SCAN_QR_VERIFICATION_REQUIRED,
+    R.REASON_QUICK_PAY_VERIFICATION_REQUIRED,
+})
+
 ACCOUNT_WIDE = {
     R.REASON_TRANSACTION_LIMIT_EXCEEDED, R.REASON_DAILY_AMOUNT_LIMIT_EXCEEDED, R.REASON_DAILY_COUNT_LIMIT_EXCEEDED,
     R.REASON_MONTHLY_AMOUNT_LIMIT_EXCEEDED, R.REASON_MONTHLY_COUNT_LIMIT_EXCEEDED,
@@ -170,26 +182,12 @@ def detail(reason: int, s: Situation | None, windows: dict | None = None) -> c.R
         "level_b": "",
     }
     window = None
-    if windows is None:
-        windows = reason_windows(row, prof, s.channel, Clock.of(s.now_s, int(row["utc_offset_s"])))
-    if reason == R.REASON_SCAN_DYNAMIC_QR_DAILY_LIMIT_EXCEEDED:
-        window = max(windows["levels"], key=lambda w: w.limit)
-    elif reason == R.REASON_SCAN_QR_VERIFICATION_REQUIRED:
-        c_, b_, a_ = windows["levels"]
-        window = a_ if (s.factors & 8 and bin(s.factors).count("1") >= 2) else b_ if bin(s.factors).count("1") >= 2 else c_
-        # The smallest step-up that lets this amount through: two factors (level B), else a
-        # digital certificate and another factor (level A).
-        values["next_cap"] = money(b_.remaining if s.amount <= b_.remaining else a_.remaining)
-        values["level_b"] = money(b_.limit)
-    elif reason == R.REASON_QUICK_PAY_VERIFICATION_REQUIRED:
-        per_txn, daily = windows["quick"]
-        window = per_txn if s.amount > per_txn.limit else daily
-        values["limit"] = money(per_txn.limit)
-    else:
-        window = windows.get(reason)
+    if reason in WINDOWED:
+        if windows is None:
+            windows = reason_windows(row, prof, s.channel, Clock.of(s.now_s, int(row["utc_offset_s"])))
+        window = _reason_window(reason, s, windows, values, money)
     if window is not None:
         if window.unit == c.LIMIT_UNIT_MINOR:
-            values.setdefault("limit", "")
             values["limit"] = values["limit"] or money(window.limit)
             values["remaining"] = money(window.remaining)
         else:
@@ -201,3 +199,22 @@ def detail(reason: int, s: Situation | None, windows: dict | None = None) -> c.R
     out.hint_zh = _fill(info.hint_zh, values)
     out.hint_en = _fill(info.hint_en, values)
     return out
+
+
+def _reason_window(reason: int, s: Situation, windows: dict, values: dict, money) -> c.LimitWindow | None:
+    """The window a limit reason quotes; fills the values its texts need beyond the window's."""
+    if reason == R.REASON_SCAN_DYNAMIC_QR_DAILY_LIMIT_EXCEEDED:
+        return max(windows["levels"], key=lambda w: w.limit)
+    if reason == R.REASON_SCAN_QR_VERIFICATION_REQUIRED:
+        c_, b_, a_ = windows["levels"]
+        # The smallest step-up that lets this amount through: two factors (level B), else a
+        # digital certificate and another factor (level A).
+        values["next_cap"] = money(b_.remaining if s.amount <= b_.remaining else a_.remaining)
+        values["level_b"] = money(b_.limit)
+        two_factors = bin(s.factors).count("1") >= 2
+        return a_ if (two_factors and s.factors & CERTIFICATE_BIT) else b_ if two_factors else c_
+    if reason == R.REASON_QUICK_PAY_VERIFICATION_REQUIRED:
+        per_txn, daily = windows["quick"]
+        values["limit"] = money(per_txn.limit)
+        return per_txn if s.amount > per_txn.limit else daily
+    return windows.get(reason)

@@ -214,6 +214,10 @@ class Ledger:
         hold.captured = amount
         hold.captured_s = now_s
         self._close(hold, CAPTURED)
+        self._track_plan(hold)
+
+    def _track_plan(self, hold: Hold) -> None:
+        """A captured hold with an installment plan joins its account's schedules."""
         if hold.term:
             self.plans.setdefault(hold.slot, {})[hold.authorization_id] = hold
 
@@ -230,11 +234,67 @@ class Ledger:
         return self.book.repay(slot, amount)
 
     def due_holds(self, now_s: int, limit: int) -> list[Hold]:
-        """Up to limit open holds whose time is up, oldest first."""
+        """Take up to limit open holds whose time is up off the expiry queue, oldest first."""
         due: list[Hold] = []
-        while self.expiry_heap and self.expiry_heap[0][0] <= now_s and len(due) < limit:
-            _, authorization_id = heapq.heappop(self.expiry_heap)
-            hold = self.holds.get(authorization_id)
-            if hold is not None and hold.state == HELD:
-                due.append(hold)
+        with self.heap_lock:
+            while self.expiry_heap and self.expiry_heap[0][0] <= now_s and len(due) < limit:
+                _, authorization_id = heapq.heappop(self.expiry_heap)
+                hold = self.holds.get(authorization_id)
+                if hold is not None and hold.state == HELD:
+                    due.append(hold)
         return due
+
+    def requeue(self, hold: Hold) -> None:
+        """Put a hold taken by due_holds back on the expiry queue (its expiry could not be written)."""
+        with self.heap_lock:
+            heapq.heappush(self.expiry_heap, (hold.expires_s, hold.authorization_id))
+
+    # -- snapshots ------------------------------------------------------------------------
+
+    def dump(self) -> dict:
+        """The ledger as plain data (numpy rows, bytes, tuples) for a snapshot."""
+        n = self.n_accounts
+        return {
+            "policy": self.policy.SerializeToString(deterministic=True),
+            "profile_specs": list(self.profile_specs),
+            "accounts": self.accounts[:n].copy(),
+            "behaviour": self.behaviour[:n].copy(),
+            "account_ids": list(self.account_ids),
+            "zones": list(self.zones),
+            "overrides": {slot: p.SerializeToString(deterministic=True) for slot, p in self.overrides.items()},
+            "holds": [dataclasses.astuple(h) for h in self.holds.values()],
+            "credit_scores": dict(self.credit_scores),
+            "auto_installment": dict(self.auto_installment),
+        }
+
+    @classmethod
+    def load(cls, state: dict, max_accounts: int) -> "Ledger":
+        """A ledger from dump(): limit profiles rebuilt in the same order, rows copied back."""
+        ledger = cls(policy_pb2.Policy.FromString(state["policy"]), max_accounts)
+        for tier, blob in state["profile_specs"][len(ledger.profile_specs):]:
+            ledger._profile_for(tier, common_pb2.LimitProfile.FromString(blob) if blob else None)
+        if ledger.profile_specs != state["profile_specs"]:
+            raise ValueError("the snapshot's limit profiles do not rebuild in order")
+        n = len(state["account_ids"])
+        capacity = max(1024, 1 << max(n - 1, 0).bit_length())
+        ledger.accounts = np.zeros(capacity, dtype=ACCOUNT_DTYPE)
+        ledger.behaviour = np.zeros(capacity, dtype=BEHAVIOUR_DTYPE)
+        ledger.accounts[:n] = state["accounts"]
+        ledger.behaviour[:n] = state["behaviour"]
+        ledger.n_accounts = n
+        ledger.account_ids = list(state["account_ids"])
+        ledger.zones = list(state["zones"])
+        ledger.slot_of = {account_id: slot for slot, account_id in enumerate(ledger.account_ids)}
+        ledger.overrides = {slot: common_pb2.LimitProfile.FromString(b) for slot, b in state["overrides"].items()}
+        ledger.credit_scores = dict(state["credit_scores"])
+        ledger.auto_installment = dict(state["auto_installment"])
+        ledger._bind()
+        for fields in state["holds"]:
+            hold = Hold(*fields)
+            if hold.state == HELD:
+                ledger.register_hold(hold)
+            else:
+                ledger.holds[hold.authorization_id] = hold
+                if hold.state == CAPTURED:
+                    ledger._track_plan(hold)
+        return ledger
