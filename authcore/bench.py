@@ -157,20 +157,42 @@ def _send_loop(plan: Plan) -> dict:
             "errors": dict(errors), "elapsed_s": elapsed}
 
 
-def run(plan: Plan, processes: int, progress=None) -> dict:
+class ProgressBar:
+    """A bar on stderr, redrawn twice a second while a measurement runs."""
+
+    def __init__(self, label: str, duration_s: float):
+        self.label, self.duration_s = label, duration_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._tick, daemon=True)
+
+    def _draw(self) -> None:
+        done = min(1.0, (time.monotonic() - self._started) / self.duration_s)
+        print(f"\r{self.label:<10} [{'#' * int(done * 30):<30}] {done:4.0%}", end="", file=sys.stderr, flush=True)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.5):
+            self._draw()
+
+    def __enter__(self) -> "ProgressBar":
+        self._started = time.monotonic()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._draw()
+        print(file=sys.stderr)
+
+
+def run(plan: Plan, processes: int) -> dict:
     """Run a plan on `processes` client processes; merge their samples."""
-    plans = [dataclasses.replace(plan, process=p, seed=plan.seed) for p in range(processes)]
+    plans = [dataclasses.replace(plan, process=p) for p in range(processes)]
     if processes == 1:
         parts = [_send_loop(plans[0])]
     else:
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(processes) as pool:
-            async_result = pool.map_async(_send_loop, plans)
-            while not async_result.ready():
-                async_result.wait(0.5)
-                if progress:
-                    progress()
-            parts = async_result.get()
+        with multiprocessing.get_context("spawn").Pool(processes) as pool:
+            parts = pool.map(_send_loop, plans)
     latencies = np.concatenate([p["latencies"] for p in parts]) if parts else np.empty(0)
     server = np.concatenate([p["server_us"] for p in parts]) if parts else np.empty(0)
     errors: collections.Counter = collections.Counter()
@@ -296,25 +318,8 @@ def main(argv: list[str] | None = None) -> int:
             for method in ("floor", "authorize"):
                 plan = Plan(target, method, ns.mode, ns.duration, ns.concurrency, ns.rate / ns.processes, ns.accounts,
                             ns.seed, 0)
-                started = time.monotonic()
-
-                def progress(method=method, started=started):
-                    done = min(1.0, (time.monotonic() - started) / ns.duration)
-                    bar = "#" * int(done * 30)
-                    print(f"\r{method:<10} [{bar:<30}] {done:4.0%}", end="", file=sys.stderr, flush=True)
-
-                ticker = threading.Event()
-
-                def tick():
-                    while not ticker.wait(0.5):
-                        progress()
-
-                thread = threading.Thread(target=tick, daemon=True)
-                thread.start()
-                results[method] = run(plan, ns.processes, progress)
-                ticker.set()
-                progress()
-                print(file=sys.stderr)
+                with ProgressBar(method, ns.duration):
+                    results[method] = run(plan, ns.processes)
         finally:
             if server is not None:
                 server.terminate()

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from authcore import installments
 from authcore.policy import default_policy
 from authcore.v1 import (
-    account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, installment_pb2 as inst,
+    account_pb2, authorization_pb2 as authz, common_pb2 as c, installment_pb2 as inst,
     installment_pb2_grpc,
 )
 
