@@ -134,6 +134,86 @@ class AuthorizeBatchResult(_message.Message):
     error: _status_pb2.Status
     def __init__(self, response: _Optional[_Union[AuthorizeResponse, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
 
+class AuthorizeBulkRequest(_message.Message):
+    __slots__ = ("request_id", "account_ids", "amounts_minor", "currency", "channels", "qr_code_types", "verification_factor_bits", "merchant_ids", "mccs", "merchant_countries", "device_ids", "ips", "latitudes", "longitudes")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_IDS_FIELD_NUMBER: _ClassVar[int]
+    AMOUNTS_MINOR_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    QR_CODE_TYPES_FIELD_NUMBER: _ClassVar[int]
+    VERIFICATION_FACTOR_BITS_FIELD_NUMBER: _ClassVar[int]
+    MERCHANT_IDS_FIELD_NUMBER: _ClassVar[int]
+    MCCS_FIELD_NUMBER: _ClassVar[int]
+    MERCHANT_COUNTRIES_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_IDS_FIELD_NUMBER: _ClassVar[int]
+    IPS_FIELD_NUMBER: _ClassVar[int]
+    LATITUDES_FIELD_NUMBER: _ClassVar[int]
+    LONGITUDES_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    account_ids: _containers.RepeatedScalarFieldContainer[str]
+    amounts_minor: _containers.RepeatedScalarFieldContainer[int]
+    currency: str
+    channels: _containers.RepeatedScalarFieldContainer[_common_pb2.Channel]
+    qr_code_types: _containers.RepeatedScalarFieldContainer[_common_pb2.QrCodeType]
+    verification_factor_bits: _containers.RepeatedScalarFieldContainer[int]
+    merchant_ids: _containers.RepeatedScalarFieldContainer[str]
+    mccs: _containers.RepeatedScalarFieldContainer[str]
+    merchant_countries: _containers.RepeatedScalarFieldContainer[str]
+    device_ids: _containers.RepeatedScalarFieldContainer[str]
+    ips: _containers.RepeatedScalarFieldContainer[str]
+    latitudes: _containers.RepeatedScalarFieldContainer[float]
+    longitudes: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, request_id: _Optional[str] = ..., account_ids: _Optional[_Iterable[str]] = ..., amounts_minor: _Optional[_Iterable[int]] = ..., currency: _Optional[str] = ..., channels: _Optional[_Iterable[_Union[_common_pb2.Channel, str]]] = ..., qr_code_types: _Optional[_Iterable[_Union[_common_pb2.QrCodeType, str]]] = ..., verification_factor_bits: _Optional[_Iterable[int]] = ..., merchant_ids: _Optional[_Iterable[str]] = ..., mccs: _Optional[_Iterable[str]] = ..., merchant_countries: _Optional[_Iterable[str]] = ..., device_ids: _Optional[_Iterable[str]] = ..., ips: _Optional[_Iterable[str]] = ..., latitudes: _Optional[_Iterable[float]] = ..., longitudes: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class AuthorizeBulkResponse(_message.Message):
+    __slots__ = ("request_id", "decisions", "reasons", "authorization_ids", "available_credit_minor", "max_approvable_minor", "risk_scores", "installment_terms", "errors", "hold_expires_at", "policy_version", "model_version")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    AUTHORIZATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_CREDIT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    MAX_APPROVABLE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    RISK_SCORES_FIELD_NUMBER: _ClassVar[int]
+    INSTALLMENT_TERMS_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    HOLD_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    decisions: _containers.RepeatedScalarFieldContainer[_common_pb2.Decision]
+    reasons: _containers.RepeatedScalarFieldContainer[_common_pb2.Reason]
+    authorization_ids: _containers.RepeatedScalarFieldContainer[str]
+    available_credit_minor: _containers.RepeatedScalarFieldContainer[int]
+    max_approvable_minor: _containers.RepeatedScalarFieldContainer[int]
+    risk_scores: _containers.RepeatedScalarFieldContainer[float]
+    installment_terms: _containers.RepeatedScalarFieldContainer[int]
+    errors: _containers.RepeatedCompositeFieldContainer[BulkItemError]
+    hold_expires_at: _timestamp_pb2.Timestamp
+    policy_version: str
+    model_version: str
+    def __init__(self, request_id: _Optional[str] = ..., decisions: _Optional[_Iterable[_Union[_common_pb2.Decision, str]]] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, str]]] = ..., authorization_ids: _Optional[_Iterable[str]] = ..., available_credit_minor: _Optional[_Iterable[int]] = ..., max_approvable_minor: _Optional[_Iterable[int]] = ..., risk_scores: _Optional[_Iterable[float]] = ..., installment_terms: _Optional[_Iterable[int]] = ..., errors: _Optional[_Iterable[_Union[BulkItemError, _Mapping]]] = ..., hold_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., policy_version: _Optional[str] = ..., model_version: _Optional[str] = ...) -> None: ...
+
+class AuthorizeStreamRequest(_message.Message):
+    __slots__ = ("chunk",)
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    chunk: AuthorizeBulkRequest
+    def __init__(self, chunk: _Optional[_Union[AuthorizeBulkRequest, _Mapping]] = ...) -> None: ...
+
+class AuthorizeStreamResponse(_message.Message):
+    __slots__ = ("chunk",)
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    chunk: AuthorizeBulkResponse
+    def __init__(self, chunk: _Optional[_Union[AuthorizeBulkResponse, _Mapping]] = ...) -> None: ...
+
+class BulkItemError(_message.Message):
+    __slots__ = ("index", "status")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    status: _status_pb2.Status
+    def __init__(self, index: _Optional[int] = ..., status: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+
 class CaptureRequest(_message.Message):
     __slots__ = ("request_id", "authorization_id", "amount_minor", "currency")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]

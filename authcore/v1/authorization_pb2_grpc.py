@@ -45,6 +45,16 @@ class AuthorizationServiceStub:
                 request_serializer=authcore_dot_v1_dot_authorization__pb2.AuthorizeBatchRequest.SerializeToString,
                 response_deserializer=authcore_dot_v1_dot_authorization__pb2.AuthorizeBatchResponse.FromString,
                 _registered_method=True)
+        self.AuthorizeBulk = channel.unary_unary(
+                '/authcore.v1.AuthorizationService/AuthorizeBulk',
+                request_serializer=authcore_dot_v1_dot_authorization__pb2.AuthorizeBulkRequest.SerializeToString,
+                response_deserializer=authcore_dot_v1_dot_authorization__pb2.AuthorizeBulkResponse.FromString,
+                _registered_method=True)
+        self.AuthorizeStream = channel.stream_stream(
+                '/authcore.v1.AuthorizationService/AuthorizeStream',
+                request_serializer=authcore_dot_v1_dot_authorization__pb2.AuthorizeStreamRequest.SerializeToString,
+                response_deserializer=authcore_dot_v1_dot_authorization__pb2.AuthorizeStreamResponse.FromString,
+                _registered_method=True)
         self.Capture = channel.unary_unary(
                 '/authcore.v1.AuthorizationService/Capture',
                 request_serializer=authcore_dot_v1_dot_authorization__pb2.CaptureRequest.SerializeToString,
@@ -77,6 +87,25 @@ class AuthorizationServiceServicer:
         """Decides many payments in order, as if sent one after another; for bulk callers. Decision,
         reason and max_approvable_minor are those of the request's turn; the limit windows quoted in
         a decline's reason details are as of the end of the batch.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AuthorizeBulk(self, request, context):
+        """Decides a chunk of payments given as columns, in order, as if sent one after another: the
+        path for bulk callers. The chunk is one request, idempotent by its request_id. Answers
+        carry codes (decision, reason of highest precedence, amounts), not messages: the reasons
+        table has the messages of every code.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AuthorizeStream(self, request_iterator, context):
+        """AuthorizeBulk over one stream: each message is a chunk, answered in order on the stream.
+        A chunk refused (for example INVALID_ARGUMENT) ends the stream with its status; the chunks
+        answered before it stand.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -115,6 +144,16 @@ def add_AuthorizationServiceServicer_to_server(servicer, server):
                     servicer.AuthorizeBatch,
                     request_deserializer=authcore_dot_v1_dot_authorization__pb2.AuthorizeBatchRequest.FromString,
                     response_serializer=authcore_dot_v1_dot_authorization__pb2.AuthorizeBatchResponse.SerializeToString,
+            ),
+            'AuthorizeBulk': grpc.unary_unary_rpc_method_handler(
+                    servicer.AuthorizeBulk,
+                    request_deserializer=authcore_dot_v1_dot_authorization__pb2.AuthorizeBulkRequest.FromString,
+                    response_serializer=authcore_dot_v1_dot_authorization__pb2.AuthorizeBulkResponse.SerializeToString,
+            ),
+            'AuthorizeStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.AuthorizeStream,
+                    request_deserializer=authcore_dot_v1_dot_authorization__pb2.AuthorizeStreamRequest.FromString,
+                    response_serializer=authcore_dot_v1_dot_authorization__pb2.AuthorizeStreamResponse.SerializeToString,
             ),
             'Capture': grpc.unary_unary_rpc_method_handler(
                     servicer.Capture,
@@ -187,6 +226,60 @@ class AuthorizationService:
             '/authcore.v1.AuthorizationService/AuthorizeBatch',
             authcore_dot_v1_dot_authorization__pb2.AuthorizeBatchRequest.SerializeToString,
             authcore_dot_v1_dot_authorization__pb2.AuthorizeBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AuthorizeBulk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authcore.v1.AuthorizationService/AuthorizeBulk',
+            authcore_dot_v1_dot_authorization__pb2.AuthorizeBulkRequest.SerializeToString,
+            authcore_dot_v1_dot_authorization__pb2.AuthorizeBulkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AuthorizeStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/authcore.v1.AuthorizationService/AuthorizeStream',
+            authcore_dot_v1_dot_authorization__pb2.AuthorizeStreamRequest.SerializeToString,
+            authcore_dot_v1_dot_authorization__pb2.AuthorizeStreamResponse.FromString,
             options,
             channel_credentials,
             insecure,
