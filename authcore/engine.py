@@ -129,7 +129,7 @@ class Engine:
 
     def __init__(self, journal: Journal, policy: policy_pb2.Policy | None = None, *,
                  clock: Callable[[], float] = time.time, max_accounts: int = 1_000_000,
-                 idempotency: IdempotencyIndex | None = None, default_model: bool = True):
+                 idempotency: IdempotencyIndex | None = None, default_model: bool = True, id_tag: str = ""):
         # Requests on different accounts run side by side: each holds the shared side of `state`
         # and its account's stripe; whole-state changes hold `state` exclusively.
         self.state = RWLock()
@@ -140,7 +140,9 @@ class Engine:
         self.committer = GroupCommitter(journal)
         self._buffers = threading.local()
         # Ids: a random prefix per start and a counter (secrets per id costs a system call each).
-        self._id_prefix = secrets.token_hex(5)
+        # A partition's engine puts its tag first ("au_p1x2_..."), so that the router can find
+        # the owner of an id without asking anyone.
+        self._id_prefix = f"{id_tag}_{secrets.token_hex(5)}" if id_tag else secrets.token_hex(5)
         self._id_counter = itertools.count()
         self.clock = clock
         self.idempotency = idempotency or IdempotencyIndex()
