@@ -209,27 +209,39 @@ class Service:
         self.engine.close()
 
 
-def create_server(engine: Engine, address: str = "127.0.0.1:0", *, max_workers: int = 16,
-                  expiry_interval_s: float = 1.0, snapshot_every_records: int = 100_000) -> Service:
-    """Build (not start) a server on address; bind port 0 to get a free port (Service.port)."""
-    server = grpc.server(
+def grpc_server(max_workers: int = 16, options: tuple = ()) -> grpc.Server:
+    """A gRPC server with authcore's thread pool, bound on concurrent calls and message limits,
+    and no services yet."""
+    return grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="authcore-rpc"),
         maximum_concurrent_rpcs=max_workers * 64,
         options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)],
+                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES), *options],
     )
+
+
+def add_services(server, engine: Engine, health_servicer: health.HealthServicer) -> None:
+    """Register every servicer over engine, health (reporting SERVING) and reflection on server:
+    a grpc.Server, or anything with its add_generic_rpc_handlers and add_registered_method_handlers."""
     authorization_pb2_grpc.add_AuthorizationServiceServicer_to_server(AuthorizationServicer(engine), server)
     account_pb2_grpc.add_AccountServiceServicer_to_server(AccountServicer(engine), server)
     admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(engine), server)
     credit_pb2_grpc.add_CreditServiceServicer_to_server(CreditServicer(engine), server)
     installment_pb2_grpc.add_InstallmentServiceServicer_to_server(InstallmentServicer(engine), server)
     diagnostics_pb2_grpc.add_DiagnosticsServiceServicer_to_server(DiagnosticsServicer(), server)
-    health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", *SERVICE_NAMES):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     reflection.enable_server_reflection(
         (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server)
+
+
+def create_server(engine: Engine, address: str = "127.0.0.1:0", *, max_workers: int = 16,
+                  expiry_interval_s: float = 1.0, snapshot_every_records: int = 100_000) -> Service:
+    """Build (not start) a server on address; bind port 0 to get a free port (Service.port)."""
+    server = grpc_server(max_workers)
+    health_servicer = health.HealthServicer()
+    add_services(server, engine, health_servicer)
     port = server.add_insecure_port(address)
     if port == 0:
         raise RuntimeError(f"could not bind {address}")
