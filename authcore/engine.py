@@ -15,7 +15,6 @@ import base64
 import contextlib
 import dataclasses
 import datetime
-import hashlib
 import heapq
 import itertools
 import math
@@ -30,7 +29,8 @@ from typing import Callable
 
 import numpy as np
 
-from authcore import explain, features, installments
+from authcore import columns, explain, features, installments
+from authcore.columns import hash64, ipnet_hash
 from authcore.errors import (
     AuthcoreError, FailedPrecondition, FieldViolation, InstallmentRefused, InvalidArgument, NotFound,
     RequestIdReused, RequestInFlight, ResourceExhausted, Unavailable,
@@ -42,7 +42,7 @@ from authcore.money import currency_alpha, currency_numeric
 from authcore.models import ModelError, load_model
 from authcore.scorecard import CompiledScorecard, ScorecardError
 from authcore.policy import CHANNELS, country_code, default_policy
-from authcore.reasons import RULE_NAMES, reasons_of_mask
+from authcore.reasons import BIT_ORDER, RULE_NAMES, reasons_of_mask
 from authcore.store import GroupCommitter, Journal, JournalCorrupt
 from authcore import validation
 from authcore.v1 import (
@@ -50,6 +50,10 @@ from authcore.v1 import (
     policy_pb2,
 )
 
+# The number columns of a bulk chunk's approvals in its journal record.
+HOLD_COLUMNS = ("ch", "amt", "flags", "day", "month", "dev", "ip", "term", "rate")
+# The reason of highest precedence of a failed-rules mask, by its lowest set bit.
+FIRST_REASON = {1 << bit: reason for bit, reason in enumerate(BIT_ORDER)}
 APPROVED_DETAIL = explain.detail(c.REASON_APPROVED, None)  # type: ignore[arg-type]
 DEFAULT_ZONE = "Asia/Shanghai"
 EPOCH_DATE = datetime.date(1970, 1, 1)
@@ -84,20 +88,13 @@ def _unb64(cls, text: str):
     return cls.FromString(base64.b64decode(text))
 
 
-def hash64(data: bytes) -> int:
-    """A stable, non-zero 64-bit digest (0 means "none" to the kernel)."""
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little") or 1
-
-
 def risk_inputs(req) -> tuple[int, int, float, float, int, int]:
     """(device, IP network, latitude, longitude, MCC, country) of a validated request, as the
     kernel reads them. A location of exactly (0, 0) counts as unknown."""
     device = hash64(req.device.device_id.encode()) if req.device.device_id else 0
     ipnet = 0
     if req.device.ip:
-        packed = validation.packed_ip(req.device.ip)
-        # The network: /24 of an IPv4 address, /48 of an IPv6 one.
-        ipnet = hash64(packed[:3] if len(packed) == 4 else packed[:6])
+        ipnet = ipnet_hash(validation.packed_ip(req.device.ip))
     lat, lon = req.device.latitude, req.device.longitude
     if lat == 0.0 and lon == 0.0:
         lat = lon = math.nan
@@ -251,15 +248,22 @@ class Engine:
         kind = effect["t"]
         ledger = self.ledger
         if kind == "hold":
-            hold = Hold(effect["id"], ledger.slot_of[effect["acct"]], effect["ch"], effect["amt"], effect["flags"],
-                        effect.get("day", 0), effect.get("month", 0), at_s, effect["exp"], effect["m"],
-                        term=effect.get("term", 0), rate_bps=effect.get("rate", 0))
-            if booked:
-                ledger.register_hold(hold)
-            else:
-                lat, lon = effect.get("lat"), effect.get("lon")
-                ledger.book_hold(hold, at_s, effect.get("dev", 0), effect.get("ip", 0),
-                                 math.nan if lat is None else lat, math.nan if lon is None else lon)
+            self._apply_hold(effect["id"], effect["acct"], effect["ch"], effect["amt"], effect["flags"],
+                             effect.get("day", 0), effect.get("month", 0), effect["exp"], effect["m"],
+                             effect.get("dev", 0), effect.get("ip", 0), effect.get("lat"), effect.get("lon"),
+                             effect.get("term", 0), effect.get("rate", 0), at_s, booked)
+        elif kind == "holds":
+            # The approvals of a bulk chunk, as columns, in the order they were decided.
+            ints = np.frombuffer(base64.b64decode(effect["ints"]), "<i8").reshape(-1, len(HOLD_COLUMNS))
+            locations = np.frombuffer(base64.b64decode(effect["locations"]), "<f8").reshape(-1, 2)
+            lat = np.where(np.isnan(locations[:, 0]), None, locations[:, 0]).tolist()
+            lon = np.where(np.isnan(locations[:, 1]), None, locations[:, 1]).tolist()
+            ch, amt, flags, day, month, dev, ip, term, rate = (
+                (ints[:, k].view(np.uint64) if name in ("dev", "ip") else ints[:, k]).tolist()
+                for k, name in enumerate(HOLD_COLUMNS))
+            for fields in zip(effect["id"], effect["acct"], ch, amt, flags, day, month, itertools.repeat(effect["exp"]),
+                              effect["m"], dev, ip, lat, lon, term, rate, strict=False):
+                self._apply_hold(*fields, at_s, booked)
         elif kind == "capture":
             ledger.capture(ledger.holds[effect["id"]], effect["amt"], at_s)
         elif kind == "void":
@@ -288,6 +292,19 @@ class Engine:
             self.scorecard = CompiledScorecard(_unb64(credit_pb2.Scorecard, effect["card"]))
         else:
             raise RuntimeError(f"journal holds an unknown effect {kind!r}; refusing to serve wrong balances")
+
+    def _apply_hold(self, authorization_id: str, account_id: str, channel: int, amount: int, flags: int, day: int,
+                    month: int, expires_s: int, merchant_id: str, device: int, ipnet: int, lat: float | None,
+                    lon: float | None, term: int, rate_bps: int, at_s: int, booked: bool) -> None:
+        """Place one approved hold; booked: the kernel has already counted it (a live batch)."""
+        ledger = self.ledger
+        hold = Hold(authorization_id, ledger.slot_of[account_id], channel, amount, flags, day, month, at_s, expires_s,
+                    merchant_id, term=term, rate_bps=rate_bps)
+        if booked:
+            ledger.register_hold(hold)
+        else:
+            ledger.book_hold(hold, at_s, device, ipnet, math.nan if lat is None else lat,
+                             math.nan if lon is None else lon)
 
     def _claim(self, request_id: str, method: str, digest: bytes, wait: bool = True) -> bytes | None:
         """The stored response of a replay; otherwise None, and the request_id is this caller's
@@ -397,23 +414,13 @@ class Engine:
         """An approved purchase with an installment term asked for, or caught by auto-installment:
         the plan rides on the hold. A term asked for but not available declines the purchase;
         auto-installment that cannot apply leaves it paid in full, saying why."""
-        term = req.installment_term_months
-        auto = self.ledger.auto_installment.get(slot)
-        if not term and not (auto and auto[0] and req.amount_minor >= auto[2]):
+        plan, quote = self._installment_quote(slot, req.amount_minor, req.channel, req.merchant.mcc,
+                                              req.installment_term_months)
+        if quote is None:
             return effect
-        term = term or auto[1]
-        policy = self.ledger.policy.installments
-        plan = installments.plan_for(policy, term)
-        if plan is None:
-            quote = installments.term_not_offered(term)
-        else:
-            # The limits already passed on the full amount: the credit check is not repeated.
-            quote = installments.quote(policy, plan, req.amount_minor, self._applicant(slot, req.channel,
-                                                                                      req.merchant.mcc),
-                                       check_credit=False)
         response.installment.CopyFrom(quote)
         if quote.eligible:
-            effect["term"], effect["rate"] = term, plan.monthly_rate_bps
+            effect["term"], effect["rate"] = plan.term_months, plan.monthly_rate_bps
             return effect
         if not req.installment_term_months:
             return effect
@@ -425,6 +432,21 @@ class Engine:
         del response.reasons[:]
         response.reasons.append(explain.detail(c.REASON_INSTALLMENT_NOT_AVAILABLE, None))
         return None
+
+    def _installment_quote(self, slot: int, amount_minor: int, channel: int, mcc: str, term: int = 0) -> tuple:
+        """(plan, quote) of an approved purchase: for the term asked for, else auto-installment's
+        when it catches the amount; (None, None) when neither applies."""
+        auto = self.ledger.auto_installment.get(slot)
+        if not term and not (auto and auto[0] and amount_minor >= auto[2]):
+            return None, None
+        term = term or auto[1]
+        policy = self.ledger.policy.installments
+        plan = installments.plan_for(policy, term)
+        if plan is None:
+            return None, installments.term_not_offered(term)
+        # The limits already passed on the full amount: the credit check is not repeated.
+        return plan, installments.quote(policy, plan, amount_minor, self._applicant(slot, channel, mcc),
+                                        check_credit=False)
 
     def _feature_buffers(self) -> tuple[np.ndarray, np.ndarray]:
         """This thread's arrays for a decision's features and contributions."""
@@ -561,6 +583,88 @@ class Engine:
             raise
         for effect in effects:
             self._apply(effect, now_s, booked=True)
+
+    # -- bulk -----------------------------------------------------------------------------
+
+    def authorize_bulk(self, req: authz.AuthorizeBulkRequest) -> tuple[authz.AuthorizeBulkResponse, bool]:
+        """Decide a columnar chunk in order, as if each payment were sent after the previous one
+        was answered; the chunk is one request: one request_id, one journal record. Returns
+        (response, replayed)."""
+        chunk = columns.chunk_of(req)
+        digest = fingerprint("AuthorizeBulk", req)
+        prior = self._claim(req.request_id, "AuthorizeBulk", digest)
+        if prior is not None:
+            return authz.AuthorizeBulkResponse.FromString(prior), True
+        try:
+            with self.state.shared():
+                slot_of = self.ledger.slot_of
+                slots = np.fromiter((slot_of.get(a, -1) for a in req.account_ids), np.int64, chunk.n)
+                chunk.matrix[:, 0] = slots
+                known = np.unique(slots[slots >= 0])
+                with self.stripes.many(known.tolist()):
+                    return self._decide_bulk(req, chunk, digest, known), False
+        finally:
+            self._release(req.request_id)
+
+    def _decide_bulk(self, req, chunk: columns.Chunk, digest: bytes, slots: np.ndarray) -> authz.AuthorizeBulkResponse:
+        ledger, n, matrix = self.ledger, chunk.n, chunk.matrix
+        now_s = self._now()
+        saved = ledger.accounts[slots].copy(), ledger.behaviour[slots].copy()
+        decided = np.zeros((n, 7), np.int64)
+        scores = np.full(n, np.nan)
+        ledger.book.authorize_batch(matrix, chunk.locations, now_s, decided, scores)
+        decisions = decided[:, 0]
+        approved = np.flatnonzero(decisions == c.DECISION_APPROVED)
+        reasons = np.zeros(n, np.int64)
+        reasons[approved] = c.REASON_APPROVED
+        for i in np.flatnonzero((decisions != c.DECISION_APPROVED) & (decisions != 0)).tolist():
+            mask = int(decided[i, 1])
+            reasons[i] = FIRST_REASON[mask & -mask]
+        ids = [self._new_id("au") for _ in range(len(approved))]
+        id_column = [""] * n
+        terms, rates = np.zeros(n, np.int64), np.zeros(n, np.int64)
+        for i, authorization_id in zip(approved.tolist(), ids, strict=True):
+            id_column[i] = authorization_id
+            if ledger.auto_installment:
+                plan, quote = self._installment_quote(int(matrix[i, 0]), int(matrix[i, 2]), int(matrix[i, 1]) + 1,
+                                                      req.mccs[i])
+                if quote is not None and quote.eligible:
+                    terms[i], rates[i] = plan.term_months, plan.monthly_rate_bps
+
+        policy = ledger.policy
+        response = authz.AuthorizeBulkResponse(request_id=req.request_id, policy_version=policy.version,
+                                               model_version=self.model_info.version)
+        response.decisions.extend(decisions.tolist())
+        response.reasons.extend(reasons.tolist())
+        response.authorization_ids.extend(id_column)
+        response.available_credit_minor.extend(decided[:, 3].tolist())
+        response.max_approvable_minor.extend(decided[:, 2].tolist())
+        response.risk_scores.extend(scores.tolist())
+        response.installment_terms.extend(terms.tolist())
+        for i in np.flatnonzero(matrix[:, 0] < 0).tolist():
+            response.errors.add(index=i).status.CopyFrom(NotFound("account", req.account_ids[i]).to_status())
+        effect = None
+        if len(approved):
+            expires_s = now_s + policy.hold_ttl_seconds
+            response.hold_expires_at.seconds = expires_s
+            # Numbers as little-endian columns (HOLD_COLUMNS), strings as lists: JSON of every
+            # number would cost more than the decision.
+            ints = np.stack([matrix[approved, 1], matrix[approved, 2], decided[approved, 6], decided[approved, 4],
+                             decided[approved, 5], matrix[approved, 6], matrix[approved, 7], terms[approved],
+                             rates[approved]], axis=1).astype("<i8")
+            effect = {"t": "holds", "id": ids, "acct": [req.account_ids[i] for i in approved.tolist()],
+                      "m": [req.merchant_ids[i] for i in approved.tolist()], "exp": expires_s,
+                      "ints": base64.b64encode(ints.tobytes()).decode(),
+                      "locations": base64.b64encode(chunk.locations[approved].astype("<f8").tobytes()).decode()}
+        try:
+            self._commit([("AuthorizeBulk", req.request_id, digest, effect, response.SerializeToString())], now_s)
+        except Unavailable:
+            # The kernel booked the approvals already; put the rows back as they were.
+            ledger.accounts[slots], ledger.behaviour[slots] = saved
+            raise
+        if effect:
+            self._apply(effect, now_s, booked=True)
+        return response
 
     # -- hold lifecycle -------------------------------------------------------------------
 

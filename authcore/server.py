@@ -74,6 +74,22 @@ class AuthorizationServicer(authorization_pb2_grpc.AuthorizationServiceServicer)
         return self.engine.authorize_batch(request)
 
     @rpc
+    def AuthorizeBulk(self, request, context):
+        return self.engine.authorize_bulk(request)
+
+    def AuthorizeStream(self, request_iterator, context):
+        """Each chunk answered in order; a refused chunk ends the stream with its status."""
+        for message in request_iterator:
+            try:
+                response, _ = self.engine.authorize_bulk(message.chunk)
+            except AuthcoreError as error:
+                context.abort_with_status(rpc_status.to_status(error.to_status()))
+            except Exception:  # noqa: BLE001 - as in rpc(): a bug becomes INTERNAL, never a hang
+                log.exception("unexpected error in AuthorizeStream")
+                context.abort(grpc.StatusCode.INTERNAL, "internal error; chunks answered before this one stand")
+            yield authorization_pb2.AuthorizeStreamResponse(chunk=response)
+
+    @rpc
     def Capture(self, request, context):
         return self.engine.capture(request)
 
@@ -149,7 +165,8 @@ class InstallmentServicer(installment_pb2_grpc.InstallmentServiceServicer):
         return self.engine.get_auto_installment(request)
 
 
-MAX_ECHO_BYTES = 64 * 1024
+# Enough to mirror the largest AuthorizeBulk chunk and its answer.
+MAX_ECHO_BYTES = 1024 * 1024
 
 
 class DiagnosticsServicer(diagnostics_pb2_grpc.DiagnosticsServiceServicer):

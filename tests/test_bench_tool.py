@@ -9,6 +9,7 @@ import grpc
 import pytest
 
 from authcore.bench import main
+from authcore.server import MAX_ECHO_BYTES
 from authcore.v1 import diagnostics_pb2, diagnostics_pb2_grpc
 
 
@@ -28,9 +29,19 @@ def test_bench_measures_authorize_beside_the_floor(tmp_path, capsys, mode, extra
     assert "/ floor" in printed
 
 
+def test_bench_measures_bulk_decisions(tmp_path):
+    out = tmp_path / "bench.json"
+    assert main(["--bulk", "200", "--concurrency", "2", "--duration", "1", "--accounts", "40", "--json", str(out)]) == 0
+    figures = json.loads(out.read_text())["results"]
+    assert set(figures) == {"floor", "bulk"}
+    bulk = figures["bulk"]
+    assert bulk["ok"] > 3 and not bulk["errors"]
+    assert bulk["decisions_per_s"] == pytest.approx(bulk["throughput_per_s"] * 200)
+
+
 def test_echo_is_bounded(client):
     echo = diagnostics_pb2_grpc.DiagnosticsServiceStub(client.channel).Echo
     assert len(echo(diagnostics_pb2.EchoRequest(payload=b"x" * 300, response_bytes=400)).payload) == 400
     with pytest.raises(grpc.RpcError) as info:
-        echo(diagnostics_pb2.EchoRequest(response_bytes=10**6))
+        echo(diagnostics_pb2.EchoRequest(response_bytes=MAX_ECHO_BYTES + 1))
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
