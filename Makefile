@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SOURCES := pyproject.toml setup.py $(wildcard authcore/_fast/*.pyx authcore/_fast/*.pxd)
 
-.PHONY: serve demo test lint bench protos model model-check clean
+.PHONY: serve demo test lint bench perf protos model model-check clean
 
 $(VENV)/.installed: $(SOURCES)
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ lint:
 ## Kernel benchmarks beside the plain-Python reference; ratios in .benchmarks/ratios.json.
 bench: $(VENV)/.installed
 	$(PY) -m pytest benchmarks --benchmark-enable
+
+## Every figure of docs/performance.md, measured now, and the report rewritten (about 10 minutes).
+perf: $(VENV)/.installed
+	$(PY) -m pip install --quiet matplotlib
+	$(PY) scripts/performance_report.py
 
 ## Train the default risk model on the simulator and evaluate it on a held-out simulation.
 model: $(VENV)/.installed

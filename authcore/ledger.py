@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import sys
 import threading
 
 import numpy as np
@@ -130,14 +131,17 @@ class Ledger:
                 raise ResourceExhausted(f"at most {self.max_accounts} accounts")
             slot = self.n_accounts
             if slot >= self.accounts.shape[0]:
-                self.accounts = np.resize(self.accounts, self.accounts.shape[0] * 2)
+                # Grow by a quarter: the spare rows of a large book cost memory per account.
+                size = min(self.max_accounts, max(1024, self.accounts.shape[0] * 5 // 4))
+                self.accounts = np.resize(self.accounts, size)
                 self.accounts[slot:] = np.zeros((), dtype=ACCOUNT_DTYPE)
-                self.behaviour = np.resize(self.behaviour, self.accounts.shape[0])
+                self.behaviour = np.resize(self.behaviour, size)
                 self.behaviour[slot:] = np.zeros((), dtype=BEHAVIOUR_DTYPE)
             self.n_accounts += 1
             self.slot_of[account_id] = slot
             self.account_ids.append(account_id)
-            self.zones.append(zone)
+            # Accounts share a handful of zones: one string each, not one per account.
+            self.zones.append(sys.intern(zone))
             row = self.accounts[slot]
             row["currency"] = currency
             row["utc_offset_s"] = utc_offset_s

@@ -31,6 +31,7 @@ def pytest_terminal_summary(terminalreporter):
     ratios = {}
     for fast, slow in (("kernel_decide", "reference_decide"), ("kernel_decide_and_book", "reference_decide_and_book"),
                        ("kernel_batch_per_decision", "reference_decide_and_book"),
+                       ("engine_bulk_per_decision", "engine_authorize_with_journal"),
                        ("compiled_ensemble_one_row", "lightgbm_predict_one_row"),
                        ("compiled_ensemble_batch_per_row", "lightgbm_predict_batch_per_row"),
                        ("kernel_decision_features_and_rules", "reference_features_and_rules"),

@@ -153,6 +153,34 @@ def test_engine_authorize_in_process(benchmark, record):
         engine.close()
 
 
+def test_engine_authorize_bulk_in_process(benchmark, record):
+    """The same payments as columns: one AuthorizeBulk chunk of 1,000 (validation, limits,
+    features, default model, answers, one journal record), per decision."""
+    from authcore import columns
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        policy = policy_mod.default_policy()
+        policy.risk.max_payments_per_minute = policy.risk.max_payments_per_hour = 0
+        engine = Engine(Journal(data_dir), policy=policy)
+        engine.upsert_account(admin_pb2.UpsertAccountRequest(
+            request_id="u", account_id="acct", credit_limit_minor=10**13, tier=c.TIER_PREMIUM,
+            limit_overrides=OVERRIDES))
+        payment = authz.AuthorizeRequest(account_id="acct", channel=c.CHANNEL_WALLET, amount_minor=100, currency="CNY",
+                                         merchant=authz.Merchant(merchant_id="m", mcc="5411"),
+                                         verification=authz.Verification(factors=[1, 2]))
+        chunk = columns.bulk_request("", [payment] * 1000)
+        counter = itertools.count()
+
+        def run():
+            chunk.request_id = f"b{next(counter)}"
+            return engine.authorize_bulk(chunk)
+
+        assert set(run()[0].decisions) == {c.DECISION_APPROVED}
+        benchmark(run)
+        record("engine_bulk_per_decision", benchmark, per_call=1000)
+        engine.close()
+
+
 def test_kernel_is_20x_faster_than_reference():
     """Reads the medians of the benchmarks above, measured in this same run."""
     from conftest import MEDIANS_S
