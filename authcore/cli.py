@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
+import pathlib
 import signal
 import sys
 import tempfile
 import threading
 
+from authcore import cluster
 from authcore import config as config_mod
 from authcore.engine import Engine
 from authcore.errors import AuthcoreError
 from authcore.idempotency import IdempotencyIndex
+from authcore.partitions import LayoutRefused, check_layout
 from authcore.policy import load_policy
 from authcore.server import create_server
 from authcore.store import Journal
@@ -21,15 +25,22 @@ from authcore.v1 import admin_pb2
 log = logging.getLogger("authcore")
 
 
-def build_service(cfg: config_mod.Config):
-    """Open the journal, rebuild the state from it, and build the server."""
-    journal = Journal(cfg.data_dir, cfg.durability)
+def build_engine(cfg: config_mod.Config, data_dir: str | pathlib.Path | None = None, id_tag: str = "") -> Engine:
+    """Open the journal in data_dir (default cfg.data_dir), rebuild the state from it, and make
+    the policy file's policy active if it differs."""
+    journal = Journal(cfg.data_dir if data_dir is None else data_dir, cfg.durability)
     engine = Engine(journal, max_accounts=cfg.max_accounts,
-                    idempotency=IdempotencyIndex(retention_s=cfg.idempotency_retention_s))
+                    idempotency=IdempotencyIndex(retention_s=cfg.idempotency_retention_s), id_tag=id_tag)
     if cfg.policy_file:
         wanted = load_policy(cfg.policy_file)
         if wanted != engine.ledger.policy:
             engine.set_policy(admin_pb2.SetPolicyRequest(request_id=f"policy-file-{wanted.version}", policy=wanted))
+    return engine
+
+
+def build_service(cfg: config_mod.Config):
+    """Open the journal, rebuild the state from it, and build the server."""
+    engine = build_engine(cfg)
     service = create_server(engine, f"{cfg.host}:{cfg.port}", max_workers=cfg.workers,
                             expiry_interval_s=cfg.expiry_interval_s, snapshot_every_records=cfg.snapshot_every_records)
     return service, engine
@@ -38,12 +49,21 @@ def build_service(cfg: config_mod.Config):
 def cmd_serve(ns: argparse.Namespace) -> int:
     try:
         cfg = config_mod.load(ns.config)
-        for key in ("host", "port", "data_dir", "durability"):
+        for key in ("host", "port", "data_dir", "durability", "processes"):
             if getattr(ns, key) is not None:
                 setattr(cfg, key, getattr(ns, key))
         cfg.validate()
     except (OSError, ValueError) as exc:
         print(f"authcore: bad configuration: {exc}", file=sys.stderr)
+        return 2
+    if ns.partition is not None:
+        return cluster.run_worker(cfg, ns.partition, ns.socket_dir, functools.partial(build_engine, cfg))
+    if cfg.processes > 1:
+        return cluster.run_supervisor(cfg, ns.config, demo=ns.demo, exit_after_demo=ns.exit_after_demo, lang=ns.lang)
+    try:
+        check_layout(cfg.data_dir, 1)
+    except LayoutRefused as exc:
+        print(f"authcore: cannot start: {exc}", file=sys.stderr)
         return 2
     try:
         service, engine = build_service(cfg)
@@ -102,6 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, help="port (default 50051; 0 picks a free one)")
     serve.add_argument("--data-dir", dest="data_dir", help="where the journal lives (default ./authcore-data)")
     serve.add_argument("--durability", choices=["normal", "fsync"], help="journal durability mode")
+    serve.add_argument("--processes", type=int,
+                       help="processes, each serving a partition of the accounts on the shared port (default 1)")
+    # A worker of `--processes N`, started by the supervisor: its partition and the private sockets' dir.
+    serve.add_argument("--partition", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--socket-dir", dest="socket_dir", help=argparse.SUPPRESS)
     serve.add_argument("--demo", action="store_true", help="after starting, run the scripted demo against it")
     serve.add_argument("--exit-after-demo", action="store_true", help="stop after the demo (with --demo)")
     serve.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the demo's messages")

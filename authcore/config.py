@@ -6,6 +6,7 @@ import dataclasses
 import pathlib
 import tomllib
 
+from authcore.partitions import MAX_PROCESSES
 from authcore.store import DURABILITY_MODES
 
 
@@ -14,6 +15,8 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 50051
     workers: int = 16
+    # Processes serving the accounts, each a partition of them with its own journal (1: one process).
+    processes: int = 1
     data_dir: str = "authcore-data"
     durability: str = "normal"
     max_accounts: int = 1_000_000
@@ -31,6 +34,8 @@ class Config:
             raise ValueError("port must be between 0 and 65535")
         if not 1 <= self.workers <= 1024:
             raise ValueError("workers must be between 1 and 1024")
+        if type(self.processes) is not int or not 1 <= self.processes <= MAX_PROCESSES:
+            raise ValueError(f"processes must be between 1 and {MAX_PROCESSES}")
         if self.snapshot_every_records < 1_000:
             raise ValueError("snapshot_every_records must be at least 1,000")
         if self.idempotency_retention_s < 24 * 3600:
@@ -38,7 +43,7 @@ class Config:
 
 
 SECTIONS = {
-    "server": ("host", "port", "workers"),
+    "server": ("host", "port", "workers", "processes"),
     "store": ("data_dir", "durability", "snapshot_every_records"),
     "engine": ("max_accounts", "policy_file", "expiry_interval_s", "idempotency_retention_s"),
 }
