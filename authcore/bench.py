@@ -256,8 +256,9 @@ def summarise(latencies_s: np.ndarray, errors: dict, elapsed_s: float) -> dict:
     return out
 
 
-def start_server(data_dir: str) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, "-m", "authcore", "serve", "--port", "0", "--data-dir", data_dir],
+def start_server(data_dir: str, processes: int = 1) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen([sys.executable, "-m", "authcore", "serve", "--port", "0", "--data-dir", data_dir,
+                                "--processes", str(processes)],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     line = process.stdout.readline()
@@ -340,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="closed loop: callers per client process")
     parser.add_argument("--rate", type=float, default=1000.0, help="open loop: requests per second in all")
     parser.add_argument("--processes", type=int, default=1, help="client processes")
+    parser.add_argument("--server-processes", type=int, default=1,
+                        help="without --target: serve with this many processes (multi-process mode)")
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--bulk", type=int, default=0,
@@ -354,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="authcore-bench-") as data_dir:
         target = ns.target
         if target is None:
-            server, target = start_server(data_dir)
+            server, target = start_server(data_dir, ns.server_processes)
         try:
             print(f"opening {ns.accounts} accounts on {target} ...", file=sys.stderr)
             open_accounts(target, ns.accounts, ns.seed)

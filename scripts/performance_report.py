@@ -185,7 +185,7 @@ def fmt(value: float, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
-def report(m: dict, k: dict, closed: dict, open_: dict, rate: float, bulk: dict, bulk_size: int, mem: dict,
+def report(m: dict, k: dict, closed: dict, multi: dict, open_: dict, rate: float, bulk: dict, bulk_size: int, mem: dict,
            restart: dict, prof: dict, command: str) -> str:
     med, ratios = k["median_us"], k["ratios"]
     fl, au = open_["floor"], open_["authorize"]
@@ -249,6 +249,19 @@ def report(m: dict, k: dict, closed: dict, open_: dict, rate: float, bulk: dict,
     for name, r in (("floor", cf), ("Authorize", ca)):
         lines.append(f"| {name} | {fmt(r['throughput_per_s'])} | " + " | ".join(
             f"{fmt(r[key])} µs" for key in ("p50_us", "p90_us", "p99_us", "p99.9_us", "max_us")) + " |")
+    mf, ma = multi["floor"], multi["authorize"]
+    lines += [
+        "",
+        f"The same closed loop against `authcore serve --processes 2` (two workers on one `SO_REUSEPORT` port, "
+        "accounts partitioned, a call for the other worker's account forwarded over its private socket):",
+        "",
+        "| | calls/s | p50 | p99 | / single process |",
+        "|---|---|---|---|---|",
+        f"| floor | {fmt(mf['throughput_per_s'])} | {fmt(mf['p50_us'])} µs | {fmt(mf['p99_us'])} µs | "
+        f"{mf['throughput_per_s'] / cf['throughput_per_s']:.2f}× |",
+        f"| Authorize | {fmt(ma['throughput_per_s'])} | {fmt(ma['p50_us'])} µs | {fmt(ma['p99_us'])} µs | "
+        f"{ma['throughput_per_s'] / ca['throughput_per_s']:.2f}× |",
+    ]
     lines += [
         "",
         f"Open loop at {fmt(rate)} calls/s, half of Authorize's closed-loop rate ({open_['_settings']}); latency from "
@@ -336,6 +349,8 @@ def main() -> int:
         closed_args = ["--mode", "closed", "--processes", "2", "--concurrency", "8", "--duration", d]
         closed = bench(closed_args, "closed", work)
         closed["_settings"] = "2 client processes × 8 callers"
+        multi = bench([*closed_args, "--server-processes", "2"], "closed-2", work)
+        multi["_settings"] = "2 client processes × 8 callers, server with --processes 2"
         rate = round(closed["authorize"]["throughput_per_s"] / 2, -1)
         open_args = ["--mode", "open", "--processes", "2", "--rate", str(rate), "--duration", d,
                      "--plot", str(out.parent / "performance-latency.png")]
@@ -346,9 +361,9 @@ def main() -> int:
         prof = profile_unary()
         restart = restart_time(ns.restart_accounts, work, 100_000)
         mem = memory_per_account(ns.memory_accounts)
-    figures = {"machine": m, "kernels": k, "closed": closed, "open": open_, "open_rate": rate, "bulk": bulk,
+    figures = {"machine": m, "kernels": k, "closed": closed, "closed_2_processes": multi, "open": open_, "open_rate": rate, "bulk": bulk,
                "memory": mem, "restart": restart, "profile": prof}
-    out.write_text(report(m, k, closed, open_, rate, bulk, ns.bulk, mem, restart, prof, command))
+    out.write_text(report(m, k, closed, multi, open_, rate, bulk, ns.bulk, mem, restart, prof, command))
     out.with_suffix(".json").write_text(json.dumps(figures, indent=2, default=float))
     log(f"written {out} and {out.with_suffix('.json')}")
     return 0
