@@ -204,3 +204,17 @@ def bulk_request(request_id: str, payments) -> authz.AuthorizeBulkRequest:
     out.latitudes.extend(p.device.latitude for p in payments)
     out.longitudes.extend(p.device.longitude for p in payments)
     return out
+
+
+COLUMNS = REQUIRED + OPTIONAL
+
+
+def take(req, indices: list[int]) -> authz.AuthorizeBulkRequest:
+    """The chunk of req's payments at indices (same request_id and currency; empty columns stay
+    empty)."""
+    out = authz.AuthorizeBulkRequest(request_id=req.request_id, currency=req.currency)
+    for name in COLUMNS:
+        values = getattr(req, name)
+        if len(values):
+            getattr(out, name).extend([values[i] for i in indices])
+    return out

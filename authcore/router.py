@@ -17,7 +17,7 @@ from google.rpc import status_pb2
 from grpc_health.v1 import health
 from grpc_status import rpc_status
 
-from authcore import validation
+from authcore import columns, validation
 from authcore.engine import Engine, _reused_in_batch
 from authcore.errors import InvalidArgument
 from authcore.partitions import partition_of, partition_of_id
@@ -32,6 +32,7 @@ from authcore.v1 import authorization_pb2 as authz
 # Route kinds. The key field of ACCOUNT and AUTHORIZATION routes names the request field read.
 ACCOUNT = "account"  # the owner of request.<key> (an account id)
 AUTHORIZATION = "authorization"  # the partition tagged in request.<key> (an authorization id)
+BULK = "bulk"  # a columnar chunk split by account like a batch; one request_id in every partition
 BATCH = "batch"  # split by account, sent to each owner at once, put back in order
 BROADCAST = "broadcast"  # the same request to every partition; partition 0's answer or the first error
 LOCAL = "local"  # any process answers from its own state, which every partition holds alike
@@ -46,6 +47,7 @@ INSTALLMENT_SERVICE = "/authcore.v1.InstallmentService/"
 ROUTES: dict[str, tuple[str, str]] = {
     AUTHORIZATION_SERVICE + "Authorize": (ACCOUNT, "account_id"),
     AUTHORIZATION_SERVICE + "AuthorizeBatch": (BATCH, ""),
+    AUTHORIZATION_SERVICE + "AuthorizeBulk": (BULK, ""),
     AUTHORIZATION_SERVICE + "Capture": (AUTHORIZATION, "authorization_id"),
     AUTHORIZATION_SERVICE + "Void": (AUTHORIZATION, "authorization_id"),
     AUTHORIZATION_SERVICE + "Refund": (AUTHORIZATION, "authorization_id"),
@@ -177,6 +179,9 @@ class Router(grpc.GenericRpcHandler):
             return local
         if kind == BROADCAST:
             return grpc.unary_unary_rpc_method_handler(lambda data, context: self._broadcast(path, data, context))
+        if kind == BULK:
+            return grpc.unary_unary_rpc_method_handler(
+                lambda data, context: self._bulk(path, data, context, local), response_serializer=_to_bytes)
         if kind == BATCH:
             return grpc.unary_unary_rpc_method_handler(
                 lambda data, context: self._batch(path, data, context, local), response_serializer=_to_bytes)
@@ -278,6 +283,58 @@ class Router(grpc.GenericRpcHandler):
                 out.results.append(result)
         context.set_trailing_metadata(((SERVER_TIME_KEY, str((time.perf_counter_ns() - started) // 1000)),))
         return out
+
+
+    def _bulk(self, path: str, data: bytes, context: grpc.ServicerContext, local: grpc.RpcMethodHandler):
+        """Split a chunk by account owner; each partition decides its part under the chunk's
+        request_id (so a retry replays where it was done and is done where it was not); the
+        answers are put back in the chunk's order. A partition's failure fails the chunk: the
+        caller retries it with the same request_id."""
+        started = time.perf_counter_ns()
+        request = _parse(authz.AuthorizeBulkRequest.FromString, data, context)
+        try:
+            columns.chunk_of(request)
+        except InvalidArgument:
+            return local.unary_unary(request, context)  # the engine answers a malformed chunk
+        groups: dict[int, list[int]] = {}
+        for i, account_id in enumerate(request.account_ids):
+            groups.setdefault(partition_of(account_id, self.processes), []).append(i)
+        timeout = _timeout(context)
+        calls = []
+        for owner, indices in groups.items():
+            call = self._owners[path][owner].future(columns.take(request, indices).SerializeToString(), timeout=timeout)
+            context.add_callback(call.cancel)
+            calls.append((indices, call))
+        answers = []
+        for indices, call in calls:
+            answer = _outcome(call, context)
+            if isinstance(answer, grpc.RpcError):
+                _relay_error(answer, context)
+            answers.append((indices, authz.AuthorizeBulkResponse.FromString(answer)))
+        n = len(request.account_ids)
+        merged = {name: [None] * n for name in BULK_ANSWER_COLUMNS}
+        out = authz.AuthorizeBulkResponse(request_id=request.request_id)
+        expires_s, errors = 0, []
+        for indices, part in answers:
+            for name in BULK_ANSWER_COLUMNS:
+                column = merged[name]
+                for i, value in zip(indices, getattr(part, name), strict=True):
+                    column[i] = value
+            errors += [(indices[error.index], error.status) for error in part.errors]
+            expires_s = max(expires_s, part.hold_expires_at.seconds)
+            out.policy_version, out.model_version = part.policy_version, part.model_version
+        for name in BULK_ANSWER_COLUMNS:
+            getattr(out, name).extend(merged[name])
+        for index, status in sorted(errors, key=lambda e: e[0]):
+            out.errors.add(index=index).status.CopyFrom(status)
+        if expires_s:
+            out.hold_expires_at.seconds = expires_s
+        context.set_trailing_metadata(((SERVER_TIME_KEY, str((time.perf_counter_ns() - started) // 1000)),))
+        return out
+
+
+BULK_ANSWER_COLUMNS = ("decisions", "reasons", "authorization_ids", "available_credit_minor", "max_approvable_minor",
+                       "risk_scores", "installment_terms")
 
 
 def _refusal(path: str, local: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:

@@ -32,6 +32,7 @@ from helpers import call_error, error_reason, violated_fields
 from test_risk_grpc import linear_model
 
 from authcore import config
+from authcore import columns
 from authcore.engine import Engine
 from authcore.partitions import (
     LayoutRefused,
@@ -307,6 +308,37 @@ def test_a_batch_split_over_partitions_answers_as_one_engine(pair):
     assert mine[7].error.code == grpc.StatusCode.ALREADY_EXISTS.value[0]
     assert "requests[4].amount_minor" in mine[4].error.message
     assert {r.response.authorization_id[:8] for r in mine if r.response.authorization_id} == {"au_p0x2_", "au_p1x2_"}
+    for client in (partitioned, single):
+        client.channel.close()
+
+
+def test_a_bulk_chunk_split_over_partitions_answers_as_one_engine(pair):
+    """AuthorizeBulk over both partitions: the same columns as one engine's, errors at their
+    places, each partition's ids tagged; a retry of the chunk replays in every partition."""
+    partitioned = clients_of(f"127.0.0.1:{pair['ports'][0]}", 1)[0]
+    single = clients_of(f"127.0.0.1:{pair['reference']}", 1)[0]
+    p0, p1 = accounts_in(0, "bulk", 2), accounts_in(1, "bulk", 2)
+    order = [p0[0], p1[0], p1[1], "bulk-nobody", p0[1], p1[0], p0[0], p1[1]]
+    answers = []
+    for client in (partitioned, single):
+        for account_id in p0 + p1:
+            client.upsert(account_id, 50_000, tier=c.TIER_PREMIUM)
+        payments = [client.pay_request(a, 30_000 + 1_000 * k) for k, a in enumerate(order)]
+        request = columns.bulk_request("bulk-1", payments)
+        first = client.authz.AuthorizeBulk(request, timeout=10)
+        assert client.authz.AuthorizeBulk(request, timeout=10) == first
+        answers.append(first)
+    mine, reference = answers
+    for name in ("decisions", "reasons", "available_credit_minor", "max_approvable_minor", "installment_terms"):
+        assert list(getattr(mine, name)) == list(getattr(reference, name)), name
+    assert [bool(a) for a in mine.authorization_ids] == [bool(a) for a in reference.authorization_ids]
+    assert [(e.index, e.status.code) for e in mine.errors] == [(e.index, e.status.code) for e in reference.errors] \
+        == [(3, grpc.StatusCode.NOT_FOUND.value[0])]
+    assert {c.DECISION_APPROVED, c.DECISION_DECLINED} <= set(mine.decisions)
+    assert {a[:8] for a in mine.authorization_ids if a} == {"au_p0x2_", "au_p1x2_"}
+    bad = columns.bulk_request("bulk-bad", [partitioned.pay_request(p1[0], 1_000)] * 2)
+    bad.amounts_minor[1] = 0
+    assert violated_fields(call_error(partitioned.authz.AuthorizeBulk, bad)) == ["amounts_minor[1]"]
     for client in (partitioned, single):
         client.channel.close()
 
