@@ -26,6 +26,8 @@ import threading
 from collections.abc import Iterator
 
 SCHEMA_VERSION = 3
+# A snapshot is stored in blobs of at most this many bytes (SQLite refuses blobs over 1 GB).
+SNAPSHOT_PART_BYTES = 256 << 20
 DURABILITY_MODES = {"normal": "NORMAL", "fsync": "FULL"}
 
 
@@ -71,6 +73,7 @@ class Journal:
             raise JournalCorrupt(f"{self.path}: not a readable journal ({exc}); the server will not start on it") from exc
         self.db.execute(f"PRAGMA synchronous={DURABILITY_MODES[durability]}")
         self.durability = durability
+        self.snapshot_part_bytes = SNAPSHOT_PART_BYTES
         self.db.executescript(
             """
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -89,6 +92,13 @@ class Journal:
                 at_s INTEGER NOT NULL,
                 digest BLOB NOT NULL,
                 state BLOB NOT NULL
+            );
+            -- A state too large for one blob (SQLite's limit is 1 GB) continues here, in order.
+            CREATE TABLE IF NOT EXISTS snapshot_part (
+                seq INTEGER NOT NULL,
+                part INTEGER NOT NULL,
+                data BLOB NOT NULL,
+                PRIMARY KEY (seq, part)
             );
             """
         )
@@ -131,7 +141,11 @@ class Journal:
     def snapshot(self) -> tuple[int, bytes, bytes] | None:
         """The latest snapshot: (seq of the last record it includes, that record's digest, state)."""
         row = self.db.execute("SELECT seq, digest, state FROM snapshot ORDER BY seq DESC LIMIT 1").fetchone()
-        return None if row is None else (row[0], row[1], row[2])
+        if row is None:
+            return None
+        parts = [row[2], *(data for (data,) in self.db.execute(
+            "SELECT data FROM snapshot_part WHERE seq = ? ORDER BY part", (row[0],)))]
+        return row[0], row[1], b"".join(parts) if len(parts) > 1 else parts[0]
 
     def write_snapshot(self, at_s: int, state: bytes) -> int:
         """Store the state as of the last appended record and drop every record it includes:
@@ -139,8 +153,15 @@ class Journal:
         seq, digest = self.last_seq, self.last_digest
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            self.db.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)", (seq, at_s, digest, state))
+            view = memoryview(state)
+            self.db.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)",
+                            (seq, at_s, digest, view[:self.snapshot_part_bytes]))
+            self.db.execute("DELETE FROM snapshot_part WHERE seq = ?", (seq,))
+            for part, start in enumerate(range(self.snapshot_part_bytes, len(state), self.snapshot_part_bytes), 1):
+                self.db.execute("INSERT INTO snapshot_part VALUES (?, ?, ?)",
+                                (seq, part, view[start:start + self.snapshot_part_bytes]))
             self.db.execute("DELETE FROM snapshot WHERE seq < ?", (seq,))
+            self.db.execute("DELETE FROM snapshot_part WHERE seq < ?", (seq,))
             self.db.execute("DELETE FROM journal WHERE seq <= ?", (seq,))
             self.db.execute("COMMIT")
         except BaseException:

@@ -36,7 +36,6 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from authcore import columns  # noqa: E402
 from authcore.bench import requests_for  # noqa: E402
 from authcore.engine import Engine  # noqa: E402
 from authcore.ledger import Ledger  # noqa: E402
@@ -126,7 +125,7 @@ def restart_time(n: int, work: pathlib.Path, snapshot_every: int) -> dict:
         engine.maybe_snapshot(snapshot_every)
     built = time.perf_counter() - started
     records = engine.journal.last_seq
-    tail = records - engine.snapshot_seq
+
     engine.close()
     log("restart: opening it again ...")
     started = time.perf_counter()
@@ -252,7 +251,7 @@ def report(m: dict, k: dict, closed: dict, multi: dict, open_: dict, rate: float
     mf, ma = multi["floor"], multi["authorize"]
     lines += [
         "",
-        f"The same closed loop against `authcore serve --processes 2` (two workers on one `SO_REUSEPORT` port, "
+        "The same closed loop against `authcore serve --processes 2` (two workers on one `SO_REUSEPORT` port, "
         "accounts partitioned, a call for the other worker's account forwarded over its private socket):",
         "",
         "| | calls/s | p50 | p99 | / single process |",
