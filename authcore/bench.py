@@ -70,25 +70,15 @@ def requests_for(accounts: int, seed: int) -> list[bytes]:
 
 def _bulk_chunks(templates: list, size: int) -> list[bytes]:
     """Serialized AuthorizeBulkRequests of `size` payments each, without their request_id (the
-    sender puts one in front: a field may come first on the wire in any order)."""
+    sender adds one: see _with_request_id)."""
     count = max(1, min(16, len(templates) // size))
     return [columns.bulk_request("", (templates[(k * size + j) % len(templates)] for j in range(size)))
             .SerializeToString() for k in range(count)]
 
 
 def _with_request_id(request_id: str, chunk: bytes) -> bytes:
-    """Field 1 (request_id) of a serialized request, put in front of the rest."""
-    data = request_id.encode()
-    return b"\x0a" + _varint(len(data)) + data + chunk
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while value >= 0x80:
-        out.append(value & 0x7F | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
+    """A serialized chunk with its request_id: serialized messages concatenate into their merge."""
+    return authz.AuthorizeBulkRequest(request_id=request_id).SerializeToString() + chunk
 
 
 def _send_loop(plan: Plan) -> dict:

@@ -73,11 +73,10 @@ def _identifiers(out: list[FieldViolation], column: str, values) -> None:
             out.extend(found)
 
 
-def _hashes(values, fn) -> np.ndarray:
-    """A uint64 column as int64 bit patterns, through fn once per distinct value."""
+def _hashes(values, fn, n: int) -> np.ndarray:
+    """A uint64 column of n values as int64 bit patterns, through fn once per distinct value."""
     cache: dict = {}
-    out = np.fromiter((cache[v] if v in cache else cache.setdefault(v, fn(v)) for v in values), np.uint64,
-                      len(values))
+    out = np.fromiter((cache[v] if v in cache else cache.setdefault(v, fn(v)) for v in values), np.uint64, n)
     return out.view(np.int64)
 
 
@@ -134,27 +133,19 @@ def chunk_of(req) -> Chunk:
         too_long = [i for i, d in enumerate(req.device_ids) if len(d) > validation.MAX_DEVICE_ID_LEN]
         _listed(out, "device_ids", too_long, f"at most {validation.MAX_DEVICE_ID_LEN} characters")
         if not too_long:
-            devices = _hashes(req.device_ids, lambda d: hash64(d.encode()) if d else 0)
+            devices = _hashes(req.device_ids, lambda d: hash64(d.encode()) if d else 0, n)
     ipnets = np.zeros(n, np.int64)
     if len(req.ips):
         bad: list[str] = []
-        networks: dict[bytes, int] = {}
 
-        def network(ip: str) -> int:
-            if not ip:
-                return 0
-            packed = validation.packed_ip(ip) if len(ip) <= validation.MAX_IP_LEN else None
-            if packed is None:
+        def network(ip: str) -> bytes:
+            packed = validation.packed_ip(ip) if ip and len(ip) <= validation.MAX_IP_LEN else None
+            if packed is None and ip:
                 bad.append(ip)
-                return 0
-            # Addresses of one network share its hash.
-            net = network_of(packed)
-            known = networks.get(net)
-            if known is None:
-                known = networks[net] = hash64(net)
-            return known
+            return network_of(packed) if packed else b""
 
-        ipnets = _hashes(req.ips, network)
+        # Addresses of one network share its hash: hashed once per network.
+        ipnets = _hashes(map(network, req.ips), lambda net: hash64(net) if net else 0, n)
         if bad:
             wrong = set(bad)
             _listed(out, "ips", (i for i, ip in enumerate(req.ips) if ip in wrong), "an IPv4 or IPv6 address")

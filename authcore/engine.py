@@ -42,7 +42,7 @@ from authcore.money import currency_alpha, currency_numeric
 from authcore.models import ModelError, load_model
 from authcore.scorecard import CompiledScorecard, ScorecardError
 from authcore.policy import CHANNELS, country_code, default_policy
-from authcore.reasons import BIT_ORDER, RULE_NAMES, reasons_of_mask
+from authcore.reasons import RULE_NAMES, reasons_of_mask
 from authcore.store import GroupCommitter, Journal, JournalCorrupt
 from authcore import validation
 from authcore.v1 import (
@@ -52,8 +52,6 @@ from authcore.v1 import (
 
 # The number columns of a bulk chunk's approvals in its journal record.
 HOLD_COLUMNS = ("ch", "amt", "flags", "day", "month", "dev", "ip", "term", "rate")
-# The reason of highest precedence of a failed-rules mask, by its lowest set bit.
-FIRST_REASON = {1 << bit: reason for bit, reason in enumerate(BIT_ORDER)}
 APPROVED_DETAIL = explain.detail(c.REASON_APPROVED, None)  # type: ignore[arg-type]
 DEFAULT_ZONE = "Asia/Shanghai"
 EPOCH_DATE = datetime.date(1970, 1, 1)
@@ -253,17 +251,9 @@ class Engine:
                              effect.get("dev", 0), effect.get("ip", 0), effect.get("lat"), effect.get("lon"),
                              effect.get("term", 0), effect.get("rate", 0), at_s, booked)
         elif kind == "holds":
-            # The approvals of a bulk chunk, as columns, in the order they were decided.
-            ints = np.frombuffer(base64.b64decode(effect["ints"]), "<i8").reshape(-1, len(HOLD_COLUMNS))
-            locations = np.frombuffer(base64.b64decode(effect["locations"]), "<f8").reshape(-1, 2)
-            lat = np.where(np.isnan(locations[:, 0]), None, locations[:, 0]).tolist()
-            lon = np.where(np.isnan(locations[:, 1]), None, locations[:, 1]).tolist()
-            ch, amt, flags, day, month, dev, ip, term, rate = (
-                (ints[:, k].view(np.uint64) if name in ("dev", "ip") else ints[:, k]).tolist()
-                for k, name in enumerate(HOLD_COLUMNS))
-            for fields in zip(effect["id"], effect["acct"], ch, amt, flags, day, month, itertools.repeat(effect["exp"]),
-                              effect["m"], dev, ip, lat, lon, term, rate, strict=False):
-                self._apply_hold(*fields, at_s, booked)
+            self._apply_holds(effect["id"], effect["acct"], effect["m"], effect["exp"],
+                              np.frombuffer(base64.b64decode(effect["ints"]), "<i8").reshape(-1, len(HOLD_COLUMNS)),
+                              np.frombuffer(base64.b64decode(effect["locations"]), "<f8").reshape(-1, 2), at_s, booked)
         elif kind == "capture":
             ledger.capture(ledger.holds[effect["id"]], effect["amt"], at_s)
         elif kind == "void":
@@ -305,6 +295,19 @@ class Engine:
         else:
             ledger.book_hold(hold, at_s, device, ipnet, math.nan if lat is None else lat,
                              math.nan if lon is None else lon)
+
+    def _apply_holds(self, ids: list[str], account_ids: list[str], merchant_ids: list[str], expires_s: int,
+                     ints: np.ndarray, locations: np.ndarray, at_s: int, booked: bool) -> None:
+        """Place the approvals of a bulk chunk, in the order they were decided: ints has the
+        HOLD_COLUMNS, locations latitude and longitude (NaN when unknown)."""
+        lat = np.where(np.isnan(locations[:, 0]), None, locations[:, 0]).tolist()
+        lon = np.where(np.isnan(locations[:, 1]), None, locations[:, 1]).tolist()
+        ch, amt, flags, day, month, dev, ip, term, rate = (
+            (ints[:, k].view(np.uint64) if name in ("dev", "ip") else ints[:, k]).tolist()
+            for k, name in enumerate(HOLD_COLUMNS))
+        for fields in zip(ids, account_ids, ch, amt, flags, day, month, itertools.repeat(expires_s), merchant_ids, dev,
+                          ip, lat, lon, term, rate, strict=False):
+            self._apply_hold(*fields, at_s, booked)
 
     def _claim(self, request_id: str, method: str, digest: bytes, wait: bool = True) -> bytes | None:
         """The stored response of a replay; otherwise None, and the request_id is this caller's
@@ -561,12 +564,30 @@ class Engine:
                 out.results.add().error.CopyFrom(result)
         return out
 
-    def _decide_batch(self, requests, matrix, locations, risks, pending, digests, results, now_s) -> None:
-        slots = np.unique(matrix[pending, 0])
+    def _run_batch(self, matrix: np.ndarray, locations: np.ndarray, slots: np.ndarray, now_s: int) -> tuple:
+        """The batch kernel over matrix's rows, booking each approval before the next decision.
+        Returns (decided, scores, undo); undo() puts the rows of slots (every account the rows
+        name) back as they were, for when the journal cannot be written."""
         saved = self.ledger.accounts[slots].copy(), self.ledger.behaviour[slots].copy()
-        decided = np.zeros((len(requests), 7), dtype=np.int64)
-        scores = np.full(len(requests), np.nan)
+        decided = np.zeros((len(matrix), 7), dtype=np.int64)
+        scores = np.full(len(matrix), np.nan)
         self.ledger.book.authorize_batch(matrix, locations, now_s, decided, scores)
+
+        def undo() -> None:
+            self.ledger.accounts[slots], self.ledger.behaviour[slots] = saved
+
+        return decided, scores, undo
+
+    def _commit_booked(self, records: list[tuple], undo, now_s: int) -> None:
+        """Journal the records of decisions the kernel booked already; on failure, unbook them."""
+        try:
+            self._commit(records, now_s)
+        except Unavailable:
+            undo()
+            raise
+
+    def _decide_batch(self, requests, matrix, locations, risks, pending, digests, results, now_s) -> None:
+        decided, scores, undo = self._run_batch(matrix, locations, np.unique(matrix[pending, 0]), now_s)
         records, effects = [], []
         for i in pending:
             outcome = (*(int(v) for v in decided[i]), float(scores[i]))
@@ -575,12 +596,7 @@ class Engine:
             records.append(("Authorize", requests[i].request_id, digests[i], effect, response.SerializeToString()))
             if effect:
                 effects.append(effect)
-        try:
-            self._commit(records, now_s)
-        except Unavailable:
-            # The kernel booked the approvals already; put the rows back as they were.
-            self.ledger.accounts[slots], self.ledger.behaviour[slots] = saved
-            raise
+        self._commit_booked(records, undo, now_s)
         for effect in effects:
             self._apply(effect, now_s, booked=True)
 
@@ -609,17 +625,13 @@ class Engine:
     def _decide_bulk(self, req, chunk: columns.Chunk, digest: bytes, slots: np.ndarray) -> authz.AuthorizeBulkResponse:
         ledger, n, matrix = self.ledger, chunk.n, chunk.matrix
         now_s = self._now()
-        saved = ledger.accounts[slots].copy(), ledger.behaviour[slots].copy()
-        decided = np.zeros((n, 7), np.int64)
-        scores = np.full(n, np.nan)
-        ledger.book.authorize_batch(matrix, chunk.locations, now_s, decided, scores)
+        decided, scores, undo = self._run_batch(matrix, chunk.locations, slots, now_s)
         decisions = decided[:, 0]
         approved = np.flatnonzero(decisions == c.DECISION_APPROVED)
         reasons = np.zeros(n, np.int64)
         reasons[approved] = c.REASON_APPROVED
         for i in np.flatnonzero((decisions != c.DECISION_APPROVED) & (decisions != 0)).tolist():
-            mask = int(decided[i, 1])
-            reasons[i] = FIRST_REASON[mask & -mask]
+            reasons[i] = reasons_of_mask(int(decided[i, 1]))[0]
         ids = [self._new_id("au") for _ in range(len(approved))]
         id_column = [""] * n
         terms, rates = np.zeros(n, np.int64), np.zeros(n, np.int64)
@@ -652,18 +664,17 @@ class Engine:
             ints = np.stack([matrix[approved, 1], matrix[approved, 2], decided[approved, 6], decided[approved, 4],
                              decided[approved, 5], matrix[approved, 6], matrix[approved, 7], terms[approved],
                              rates[approved]], axis=1).astype("<i8")
-            effect = {"t": "holds", "id": ids, "acct": [req.account_ids[i] for i in approved.tolist()],
-                      "m": [req.merchant_ids[i] for i in approved.tolist()], "exp": expires_s,
+            locations = chunk.locations[approved].astype("<f8")
+            account_ids = [req.account_ids[i] for i in approved.tolist()]
+            merchant_ids = [req.merchant_ids[i] for i in approved.tolist()]
+            effect = {"t": "holds", "id": ids, "acct": account_ids, "m": merchant_ids, "exp": expires_s,
                       "ints": base64.b64encode(ints.tobytes()).decode(),
-                      "locations": base64.b64encode(chunk.locations[approved].astype("<f8").tobytes()).decode()}
-        try:
-            self._commit([("AuthorizeBulk", req.request_id, digest, effect, response.SerializeToString())], now_s)
-        except Unavailable:
-            # The kernel booked the approvals already; put the rows back as they were.
-            ledger.accounts[slots], ledger.behaviour[slots] = saved
-            raise
+                      "locations": base64.b64encode(locations.tobytes()).decode()}
+        self._commit_booked([("AuthorizeBulk", req.request_id, digest, effect, response.SerializeToString())], undo,
+                            now_s)
         if effect:
-            self._apply(effect, now_s, booked=True)
+            # The columns at hand, not the journal's encoding of them.
+            self._apply_holds(ids, account_ids, merchant_ids, expires_s, ints, locations, now_s, booked=True)
         return response
 
     # -- hold lifecycle -------------------------------------------------------------------

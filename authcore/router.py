@@ -230,6 +230,17 @@ class Router(grpc.GenericRpcHandler):
         context.set_trailing_metadata(tuple(calls[0].trailing_metadata() or ()))
         return answers[0]
 
+    def _scatter(self, path: str, groups: dict[int, list[int]], part_of, context: grpc.ServicerContext) -> list:
+        """part_of(indices) sent to each owner of groups at once; [(indices, response bytes or
+        the grpc.RpcError it ended with)] in the order of groups."""
+        timeout = _timeout(context)
+        calls = []
+        for owner, indices in groups.items():
+            call = self._owners[path][owner].future(part_of(indices).SerializeToString(), timeout=timeout)
+            context.add_callback(call.cancel)
+            calls.append((indices, call))
+        return [(indices, _outcome(call, context)) for indices, call in calls]
+
     def _batch(self, path: str, data: bytes, context: grpc.ServicerContext, local: grpc.RpcMethodHandler):
         """Split by account owner, one sub-batch per partition at once, results put back in order."""
         started = time.perf_counter_ns()
@@ -256,15 +267,9 @@ class Router(grpc.GenericRpcHandler):
                 results[i] = _reused_in_batch(item.request_id).to_status()
                 continue
             groups.setdefault(owner, []).append(i)
-        timeout = _timeout(context)
-        calls = []
-        for owner, indices in groups.items():
-            sub = authz.AuthorizeBatchRequest(requests=[items[i] for i in indices])
-            call = self._owners[path][owner].future(sub.SerializeToString(), timeout=timeout)
-            context.add_callback(call.cancel)
-            calls.append((indices, call))
-        for indices, call in calls:
-            answer = _outcome(call, context)
+        parts = self._scatter(path, groups, lambda indices: authz.AuthorizeBatchRequest(
+            requests=[items[i] for i in indices]), context)
+        for indices, answer in parts:
             if isinstance(answer, grpc.RpcError):
                 # That partition decided none of its items, or cannot say: each item carries the
                 # status its unary call would have ended with. Retrying with the same ids is safe.
@@ -299,15 +304,8 @@ class Router(grpc.GenericRpcHandler):
         groups: dict[int, list[int]] = {}
         for i, account_id in enumerate(request.account_ids):
             groups.setdefault(partition_of(account_id, self.processes), []).append(i)
-        timeout = _timeout(context)
-        calls = []
-        for owner, indices in groups.items():
-            call = self._owners[path][owner].future(columns.take(request, indices).SerializeToString(), timeout=timeout)
-            context.add_callback(call.cancel)
-            calls.append((indices, call))
         answers = []
-        for indices, call in calls:
-            answer = _outcome(call, context)
+        for indices, answer in self._scatter(path, groups, lambda indices: columns.take(request, indices), context):
             if isinstance(answer, grpc.RpcError):
                 _relay_error(answer, context)
             answers.append((indices, authz.AuthorizeBulkResponse.FromString(answer)))

@@ -36,20 +36,26 @@ SERVICE_NAMES = (
 )
 
 
+def _served(context, name: str, call):
+    """call(); an AuthcoreError ends the call with its status and google.rpc details, anything
+    unexpected with INTERNAL (the one place that turns a bug into a status)."""
+    try:
+        return call()
+    except AuthcoreError as error:
+        context.abort_with_status(rpc_status.to_status(error.to_status()))
+    except Exception:  # noqa: BLE001
+        log.exception("unexpected error in %s", name)
+        context.abort(grpc.StatusCode.INTERNAL, "internal error; nothing was changed if the request is retried")
+
+
 def rpc(method):
-    """Run a servicer method; map AuthcoreError (and anything unexpected) to a gRPC status with
-    google.rpc details, and mark replayed answers in the trailing metadata."""
+    """Run a servicer method through _served, and mark the server's time and replayed answers in
+    the trailing metadata."""
 
     @functools.wraps(method)
     def wrapper(self, request, context):
         started = time.perf_counter_ns()
-        try:
-            result = method(self, request, context)
-        except AuthcoreError as error:
-            context.abort_with_status(rpc_status.to_status(error.to_status()))
-        except Exception:  # noqa: BLE001 - the one place that turns a bug into INTERNAL
-            log.exception("unexpected error in %s", method.__name__)
-            context.abort(grpc.StatusCode.INTERNAL, "internal error; nothing was changed if the request is retried")
+        result = _served(context, method.__name__, lambda: method(self, request, context))
         replayed = False
         if isinstance(result, tuple):
             result, replayed = result
@@ -80,13 +86,7 @@ class AuthorizationServicer(authorization_pb2_grpc.AuthorizationServiceServicer)
     def AuthorizeStream(self, request_iterator, context):
         """Each chunk answered in order; a refused chunk ends the stream with its status."""
         for message in request_iterator:
-            try:
-                response, _ = self.engine.authorize_bulk(message.chunk)
-            except AuthcoreError as error:
-                context.abort_with_status(rpc_status.to_status(error.to_status()))
-            except Exception:  # noqa: BLE001 - as in rpc(): a bug becomes INTERNAL, never a hang
-                log.exception("unexpected error in AuthorizeStream")
-                context.abort(grpc.StatusCode.INTERNAL, "internal error; chunks answered before this one stand")
+            response, _ = _served(context, "AuthorizeStream", lambda: self.engine.authorize_bulk(message.chunk))
             yield authorization_pb2.AuthorizeStreamResponse(chunk=response)
 
     @rpc

@@ -88,6 +88,7 @@ def memory_per_account(n: int) -> dict:
     started = time.perf_counter()
     for i in range(n):
         ledger.upsert(f"acct-{i:010d}", limit=1_000_000, status=c.ACCOUNT_STATUS_ACTIVE, tier=c.TIER_STANDARD,
+                      # A new string per account, as a request's zone field gives.
                       overrides=None, overdue=0, currency=156, zone="".join(zones[i % 3]), utc_offset_s=28800)
     elapsed = time.perf_counter() - started
     total = rss_bytes() - before
@@ -184,8 +185,11 @@ def fmt(value: float, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
-def report(m: dict, k: dict, closed: dict, multi: dict, open_: dict, rate: float, bulk: dict, bulk_size: int, mem: dict,
-           restart: dict, prof: dict, command: str) -> str:
+def report(figures: dict, bulk_size: int, command: str) -> str:
+    """docs/performance.md from the figures of one run."""
+    m, k, closed, multi, open_, rate, bulk, mem, restart, prof = (figures[key] for key in (
+        "machine", "kernels", "closed", "closed_2_processes", "open", "open_rate", "bulk", "memory", "restart",
+        "profile"))
     med, ratios = k["median_us"], k["ratios"]
     fl, au = open_["floor"], open_["authorize"]
     cf, ca = closed["floor"], closed["authorize"]
@@ -361,10 +365,8 @@ def main() -> int:
     ns = parser.parse_args()
     command = "make perf"
     if ns.render:
-        f = json.loads(pathlib.Path(ns.out).with_suffix(".json").read_text())
-        pathlib.Path(ns.out).write_text(report(f["machine"], f["kernels"], f["closed"], f["closed_2_processes"],
-                                               f["open"], f["open_rate"], f["bulk"], ns.bulk, f["memory"],
-                                               f["restart"], f["profile"], command))
+        figures = json.loads(pathlib.Path(ns.out).with_suffix(".json").read_text())
+        pathlib.Path(ns.out).write_text(report(figures, ns.bulk, command))
         return 0
     out = pathlib.Path(ns.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -390,7 +392,7 @@ def main() -> int:
         mem = memory_per_account(ns.memory_accounts)
     figures = {"machine": m, "kernels": k, "closed": closed, "closed_2_processes": multi, "open": open_, "open_rate": rate, "bulk": bulk,
                "memory": mem, "restart": restart, "profile": prof}
-    out.write_text(report(m, k, closed, multi, open_, rate, bulk, ns.bulk, mem, restart, prof, command))
+    out.write_text(report(figures, ns.bulk, command))
     out.with_suffix(".json").write_text(json.dumps(figures, indent=2, default=float))
     log(f"written {out} and {out.with_suffix('.json')}")
     return 0
