@@ -19,6 +19,7 @@ the supervisor stops the others and exits non-zero.
 from __future__ import annotations
 
 import dataclasses
+import faulthandler
 import json
 import os
 import pathlib
@@ -132,6 +133,8 @@ def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[
     supervisor.tell("ready", accounts=engine.ledger.n_accounts, records=engine.replayed_records,
                     policy=engine.ledger.policy.version)
     _wait_for(terminated, supervisor.gone)
+    # A stop that outlives every step's bound is a bug: say where each thread is, and exit.
+    faulthandler.dump_traceback_later(GRACE_S * 2 + STOP_MARGIN_S * 2, exit=True)
     service.health.enter_graceful_shutdown()
     public.stop(GRACE_S).wait()
     router.close()
@@ -232,6 +235,8 @@ class Cluster:
     def stop(self) -> bool:
         """Drain the public ports, then stop the private servers; True if every worker exited 0."""
         alive = [w for w in self.workers if w.process.poll() is None]
+        # Every step below is bounded; if the stop still hangs, say where and exit.
+        faulthandler.dump_traceback_later(3 * (GRACE_S + STOP_MARGIN_S) + STOP_MARGIN_S, exit=True)
         for worker in alive:
             worker.process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + GRACE_S + STOP_MARGIN_S

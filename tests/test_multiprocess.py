@@ -441,8 +441,13 @@ class Served:
                 pids.append(int(stat.parent.name))
         return pids
 
-    def wait(self, timeout_s: float = 30) -> int:
-        code = self.process.wait(timeout=timeout_s)
+    def wait(self, timeout_s: float = 60) -> int:
+        try:
+            code = self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(f"the server did not stop in {timeout_s} s: {self.errors()}") from None
         self.stderr.close()
         return code
 
