@@ -226,11 +226,12 @@ class Service:
         self.engine.close()
 
 
-def grpc_server(max_workers: int = 16, options: tuple = ()) -> grpc.Server:
+def grpc_server(max_workers: int = 16, options: tuple = (), interceptors: tuple = ()) -> grpc.Server:
     """A gRPC server with authcore's thread pool, bound on concurrent calls and message limits,
-    and no services yet."""
+    interceptors (outermost first), and no services yet."""
     return grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="authcore-rpc"),
+        interceptors=interceptors,
         maximum_concurrent_rpcs=max_workers * 64,
         options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                  ("grpc.max_send_message_length", MAX_MESSAGE_BYTES), *options],
@@ -254,12 +255,17 @@ def add_services(server, engine: Engine, health_servicer: health.HealthServicer)
 
 
 def create_server(engine: Engine, address: str = "127.0.0.1:0", *, max_workers: int = 16,
-                  expiry_interval_s: float = 1.0, snapshot_every_records: int = 100_000) -> Service:
-    """Build (not start) a server on address; bind port 0 to get a free port (Service.port)."""
-    server = grpc_server(max_workers)
+                  expiry_interval_s: float = 1.0, snapshot_every_records: int = 100_000,
+                  interceptors: tuple = (), credentials: grpc.ServerCredentials | None = None) -> Service:
+    """Build (not start) a server on address; bind port 0 to get a free port (Service.port).
+    With credentials the port is TLS, else plaintext."""
+    server = grpc_server(max_workers, interceptors=interceptors)
     health_servicer = health.HealthServicer()
     add_services(server, engine, health_servicer)
-    port = server.add_insecure_port(address)
+    if credentials is None:
+        port = server.add_insecure_port(address)
+    else:
+        port = server.add_secure_port(address, credentials)
     if port == 0:
         raise RuntimeError(f"could not bind {address}")
     return Service(server, port, engine, health_servicer, expiry_interval_s, snapshot_every_records)
