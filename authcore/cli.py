@@ -16,6 +16,7 @@ from authcore import config as config_mod
 from authcore.engine import Engine
 from authcore.errors import AuthcoreError
 from authcore.idempotency import IdempotencyIndex
+from authcore.identity import PLAINTEXT_WARNING, public_port
 from authcore.partitions import LayoutRefused, check_layout
 from authcore.policy import load_policy
 from authcore.server import create_server
@@ -41,17 +42,29 @@ def build_engine(cfg: config_mod.Config, data_dir: str | pathlib.Path | None = N
 def build_service(cfg: config_mod.Config):
     """Open the journal, rebuild the state from it, and build the server."""
     engine = build_engine(cfg)
+    interceptors, credentials = public_port(cfg)
     service = create_server(engine, f"{cfg.host}:{cfg.port}", max_workers=cfg.workers,
-                            expiry_interval_s=cfg.expiry_interval_s, snapshot_every_records=cfg.snapshot_every_records)
+                            expiry_interval_s=cfg.expiry_interval_s, snapshot_every_records=cfg.snapshot_every_records,
+                            interceptors=interceptors, credentials=credentials)
     return service, engine
+
+
+def demo_certs(ns: argparse.Namespace, cfg: config_mod.Config) -> str | None:
+    """Where the demo finds its client certificates: --tls-dir, else beside the client CA."""
+    if not cfg.tls:
+        return None
+    return ns.tls_dir or str(pathlib.Path(cfg.tls_client_ca_file).parent)
 
 
 def cmd_serve(ns: argparse.Namespace) -> int:
     try:
         cfg = config_mod.load(ns.config)
-        for key in ("host", "port", "data_dir", "durability", "processes"):
+        for key in ("host", "port", "data_dir", "durability", "processes", "tls_cert_file", "tls_key_file",
+                    "tls_client_ca_file"):
             if getattr(ns, key) is not None:
                 setattr(cfg, key, getattr(ns, key))
+        if ns.tls_dir is not None:
+            cfg.use_tls_dir(ns.tls_dir)
         cfg.validate()
     except (OSError, ValueError) as exc:
         print(f"authcore: bad configuration: {exc}", file=sys.stderr)
@@ -59,7 +72,8 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     if ns.partition is not None:
         return cluster.run_worker(cfg, ns.partition, ns.socket_dir, functools.partial(build_engine, cfg))
     if cfg.processes > 1:
-        return cluster.run_supervisor(cfg, ns.config, demo=ns.demo, exit_after_demo=ns.exit_after_demo, lang=ns.lang)
+        return cluster.run_supervisor(cfg, ns.config, demo=ns.demo, exit_after_demo=ns.exit_after_demo, lang=ns.lang,
+                                      tls_dir=demo_certs(ns, cfg))
     try:
         check_layout(cfg.data_dir, 1)
     except LayoutRefused as exc:
@@ -72,16 +86,15 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         return 2
     service.start()
     target = f"{cfg.host}:{service.port}"
-    print(f"authcore serving on {target} (data dir {cfg.data_dir}, durability {cfg.durability}, "
-          f"{engine.ledger.n_accounts} accounts and {engine.replayed_records} journal records loaded, "
-          f"policy {engine.ledger.policy.version})", flush=True)
-    if cfg.host not in ("127.0.0.1", "localhost", "::1"):
-        print("WARNING: plaintext gRPC on a non-loopback address; use it for local development only",
-              file=sys.stderr, flush=True)
+    print(f"authcore serving on {target} ({'mutual TLS' if cfg.tls else 'plaintext'}, data dir {cfg.data_dir}, "
+          f"durability {cfg.durability}, {engine.ledger.n_accounts} accounts and {engine.replayed_records} journal "
+          f"records loaded, policy {engine.ledger.policy.version})", flush=True)
+    if not cfg.tls:
+        print(PLAINTEXT_WARNING, file=sys.stderr, flush=True)
     if ns.demo:
         from authcore.demo import run_demo
 
-        run_demo(target, lang=ns.lang)
+        run_demo(target, lang=ns.lang, tls_dir=demo_certs(ns, cfg))
     if ns.exit_after_demo:
         service.stop()
         return 0
@@ -122,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, help="port (default 50051; 0 picks a free one)")
     serve.add_argument("--data-dir", dest="data_dir", help="where the journal lives (default ./authcore-data)")
     serve.add_argument("--durability", choices=["normal", "fsync"], help="journal durability mode")
+    serve.add_argument("--tls-dir", dest="tls_dir",
+                       help="mutual TLS with the server.pem, server-key.pem and ca.pem of `authcore certs`")
+    serve.add_argument("--tls-cert", dest="tls_cert_file", help="the server's certificate (PEM)")
+    serve.add_argument("--tls-key", dest="tls_key_file", help="the server's private key (PEM)")
+    serve.add_argument("--tls-client-ca", dest="tls_client_ca_file",
+                       help="the CA the clients' certificates must chain to (PEM)")
     serve.add_argument("--processes", type=int,
                        help="processes, each serving a partition of the accounts on the shared port (default 1)")
     # A worker of `--processes N`, started by the supervisor: its partition and the private sockets' dir.
@@ -139,12 +158,17 @@ def main(argv: list[str] | None = None) -> int:
                            add_help=False)
     crash.set_defaults(func=None)
     sub.add_parser("bench", help="load a server with simulated traffic beside its transport floor", add_help=False)
+    sub.add_parser("certs", help="make development certificates for mutual TLS", add_help=False)
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["crashtest"]:
         from authcore.crashtest import main as crashtest
 
         return crashtest(argv[1:])
+    if argv[:1] == ["certs"]:
+        from authcore.certs import main as certs
+
+        return certs(argv[1:])
     if argv[:1] == ["bench"]:
         from authcore.bench import main as bench
 

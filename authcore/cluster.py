@@ -48,6 +48,7 @@ from authcore.partitions import (
     socket_dir_for,
     socket_name,
 )
+from authcore.identity import PLAINTEXT_WARNING, IdentityInterceptor, public_port
 from authcore.router import public_server
 from authcore.server import create_server
 
@@ -110,9 +111,12 @@ def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[
     sockets = [str(pathlib.Path(socket_dir) / socket_name(i, processes)) for i in range(processes)]
     try:
         engine = open_engine(partition_dir(cfg.data_dir, index, processes), id_tag(index, processes))
+        # The private socket trusts the caller a public port names in metadata; the socket's
+        # directory is private to the server's user.
         service = create_server(engine, f"unix:{sockets[index]}", max_workers=cfg.workers,
                                 expiry_interval_s=cfg.expiry_interval_s,
-                                snapshot_every_records=cfg.snapshot_every_records)
+                                snapshot_every_records=cfg.snapshot_every_records,
+                                interceptors=(IdentityInterceptor("forwarded"),))
     except (AuthcoreError, RuntimeError, ValueError, OSError) as exc:
         print(f"authcore: partition {index} of {processes} cannot start: {exc}", file=sys.stderr, flush=True)
         return 2
@@ -123,8 +127,10 @@ def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[
         service.stop(GRACE_S)
         return 0
     try:
+        interceptors, credentials = public_port(cfg)
         public, _, router = public_server(engine, service.health, index, sockets, f"{cfg.host}:{cfg.port}",
-                                          max_workers=cfg.workers)
+                                          max_workers=cfg.workers, interceptors=interceptors,
+                                          credentials=credentials)
     except RuntimeError as exc:
         print(f"authcore: partition {index} of {processes} cannot start: {exc}", file=sys.stderr, flush=True)
         service.stop(GRACE_S)
@@ -184,6 +190,9 @@ class Cluster:
                 "--data-dir", str(cfg.data_dir), "--durability", cfg.durability]
         if config_path:
             argv += ["--config", config_path]
+        if cfg.tls:
+            argv += ["--tls-cert", cfg.tls_cert_file, "--tls-key", cfg.tls_key_file,
+                     "--tls-client-ca", cfg.tls_client_ca_file]
         # Its own process group: a signal to the supervisor's group (Ctrl-C, timeout) reaches the
         # supervisor alone, which stops the workers in order.
         process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_worker_env(),
@@ -291,7 +300,7 @@ def _reserve_port(host: str, port: int) -> tuple[socket.socket | None, int]:
 
 
 def run_supervisor(cfg: Config, config_path: str | None, *, demo: bool = False, exit_after_demo: bool = False,
-                   lang: str = "en") -> int:
+                   lang: str = "en", tls_dir: str | None = None) -> int:
     """`authcore serve --processes N`: start, announce, run until a signal or a worker's death."""
     shown_data_dir = cfg.data_dir
     cfg = dataclasses.replace(cfg, data_dir=str(pathlib.Path(cfg.data_dir).resolve()))
@@ -313,7 +322,7 @@ def run_supervisor(cfg: Config, config_path: str | None, *, demo: bool = False, 
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return _supervise(cluster, cfg, port, held, shown_data_dir, demo, exit_after_demo, lang)
+        return _supervise(cluster, cfg, port, held, shown_data_dir, demo, exit_after_demo, lang, tls_dir)
     except BaseException:
         cluster.stop()  # whatever went wrong here, the workers stop in order
         raise
@@ -327,7 +336,7 @@ def run_supervisor(cfg: Config, config_path: str | None, *, demo: bool = False, 
 
 
 def _supervise(cluster: Cluster, cfg: Config, port: int, held: socket.socket | None, data_dir: str, demo: bool,
-               exit_after_demo: bool, lang: str) -> int:
+               exit_after_demo: bool, lang: str, tls_dir: str | None) -> int:
     target = f"{cfg.host}:{port}"
     starting = True
     try:
@@ -342,13 +351,12 @@ def _supervise(cluster: Cluster, cfg: Config, port: int, held: socket.socket | N
         print(f"authcore serving on {target} ({cfg.processes} processes, data dir {data_dir}, durability "
               f"{cfg.durability}, {sum(r['accounts'] for r in ready)} accounts and "
               f"{sum(r['records'] for r in ready)} journal records loaded, policy {', '.join(policies)})", flush=True)
-        if cfg.host not in ("127.0.0.1", "localhost", "::1"):
-            print("WARNING: plaintext gRPC on a non-loopback address; use it for local development only",
-                  file=sys.stderr, flush=True)
+        if not cfg.tls:
+            print(PLAINTEXT_WARNING, file=sys.stderr, flush=True)
         if demo:
             from authcore.demo import run_demo
 
-            run_demo(target, lang=lang)
+            run_demo(target, lang=lang, tls_dir=tls_dir)
         if exit_after_demo:
             return 0 if cluster.stop() else 1
         print("press Ctrl-C to stop", flush=True)

@@ -26,6 +26,15 @@ class Config:
     idempotency_retention_s: int = 48 * 3600
     # A snapshot is written (and the journal before it dropped) every this many records.
     snapshot_every_records: int = 100_000
+    # Mutual TLS (all three, or none for plaintext on a loopback address): the server's
+    # certificate and key, and the CA that signs the clients' certificates (authcore certs).
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+    tls_client_ca_file: str | None = None
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert_file is not None
 
     def validate(self) -> None:
         if self.durability not in DURABILITY_MODES:
@@ -40,13 +49,39 @@ class Config:
             raise ValueError("snapshot_every_records must be at least 1,000")
         if self.idempotency_retention_s < 24 * 3600:
             raise ValueError("idempotency_retention_s must be at least 24 hours")
+        tls = (self.tls_cert_file, self.tls_key_file, self.tls_client_ca_file)
+        if any(tls) and not all(tls):
+            raise ValueError("[tls] needs cert_file, key_file and client_ca_file together")
+        if all(tls):
+            for path in tls:
+                if not pathlib.Path(path).is_file():
+                    raise ValueError(f"[tls] {path}: no such file")
+        elif not is_loopback(self.host):
+            raise ValueError(f"plaintext is for local development: {self.host} is not a loopback address; "
+                             "configure [tls] (authcore certs makes development certificates)")
+
+    def use_tls_dir(self, directory: str) -> None:
+        """The files `authcore certs` wrote into directory."""
+        d = pathlib.Path(directory)
+        self.tls_cert_file, self.tls_key_file, self.tls_client_ca_file = (
+            str(d / "server.pem"), str(d / "server-key.pem"), str(d / "ca.pem"))
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def is_loopback(host: str) -> bool:
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
 SECTIONS = {
     "server": ("host", "port", "workers", "processes"),
     "store": ("data_dir", "durability", "snapshot_every_records"),
     "engine": ("max_accounts", "policy_file", "expiry_interval_s", "idempotency_retention_s"),
+    "tls": ("cert_file", "key_file", "client_ca_file"),
 }
+# Keys whose attribute carries their section's name first.
+PREFIXED = ("tls",)
 
 
 def load(path: str | pathlib.Path | None) -> Config:
@@ -62,6 +97,6 @@ def load(path: str | pathlib.Path | None) -> Config:
         for key, value in values.items():
             if key not in allowed:
                 raise ValueError(f"{path}: unknown key {key!r} in [{section}]")
-            setattr(config, key, value)
+            setattr(config, f"{section}_{key}" if section in PREFIXED else key, value)
     config.validate()
     return config

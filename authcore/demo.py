@@ -10,6 +10,7 @@ from typing import TextIO
 
 import grpc
 
+from authcore.identity import ADMIN, CHANNEL_OF, IDENTITIES, channel_credentials
 from authcore.money import format_minor
 from authcore.v1 import (
     account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2 as authz,
@@ -26,11 +27,16 @@ DECISION_LABEL = {c.DECISION_APPROVED: "APPROVED", c.DECISION_DECLINED: "DECLINE
 
 
 class Demo:
-    def __init__(self, channel: grpc.Channel, out: TextIO, lang: str):
-        self.authz = authorization_pb2_grpc.AuthorizationServiceStub(channel)
-        self.accounts = account_pb2_grpc.AccountServiceStub(channel)
-        self.admin = admin_pb2_grpc.AdminServiceStub(channel)
-        self.installments = installment_pb2_grpc.InstallmentServiceStub(channel)
+    """channels: a gRPC channel per identity (wallet, scan-to-pay, quick-pay, admin): with mutual
+    TLS each payment goes through its own channel's certificate and the set-up through admin's."""
+
+    def __init__(self, channels: dict[str, grpc.Channel], out: TextIO, lang: str):
+        self.payments = {CHANNEL_OF[name]: authorization_pb2_grpc.AuthorizationServiceStub(ch)
+                         for name, ch in channels.items() if name in CHANNEL_OF}
+        self.authz = self.payments[c.CHANNEL_WALLET]
+        self.accounts = account_pb2_grpc.AccountServiceStub(channels["wallet"])
+        self.admin = admin_pb2_grpc.AdminServiceStub(channels[ADMIN])
+        self.installments = installment_pb2_grpc.InstallmentServiceStub(channels["wallet"])
         self.out = out
         self.lang = lang
         self.run_id = secrets.token_hex(3)
@@ -58,7 +64,7 @@ class Demo:
             request_id=request_id or self.rid(), account_id=account_id, channel=channel, amount_minor=amount_minor,
             currency=currency, qr_code_type=qr, verification=authz.Verification(factors=factors),
             merchant=authz.Merchant(merchant_id="demo-shop-001", mcc=mcc, country="CN"), device=device)
-        response = self.authz.Authorize(request, timeout=5)
+        response = self.payments[channel].Authorize(request, timeout=5)
         verified = "+" + "+".join(F.Name(f).removeprefix("VERIFICATION_FACTOR_").lower() for f in factors) if factors else ""
         first = response.reasons[0]
         if response.decision == c.DECISION_APPROVED:
@@ -137,7 +143,7 @@ class Demo:
             request_id=self.rid(), authorization_id=groceries.authorization_id, amount_minor=5_000, currency="CNY"))
         print(f"refund {format_minor(refunded.refunded_minor)}: available credit "
               f"{format_minor(refunded.available_credit_minor)}", file=self.out)
-        voided = self.authz.Void(authz.VoidRequest(request_id=self.rid(), authorization_id=snack.authorization_id))
+        voided = self.payments[c.CHANNEL_SCAN_TO_PAY].Void(authz.VoidRequest(request_id=self.rid(), authorization_id=snack.authorization_id))
         print(f"void the static-QR hold: {format_minor(voided.released_minor)} released", file=self.out)
         self.installment_story(self.account("erin", 3_000_000, c.TIER_STANDARD, credit_score=640), bob)
         view = self.accounts.GetAccount(account_pb2.GetAccountRequest(account_id=alice)).account
@@ -192,8 +198,18 @@ class Demo:
                   file=out)
 
 
-def run_demo(target: str, out: TextIO = sys.stdout, lang: str = "en") -> None:
-    """Run the scripted demo against a server at target (host:port)."""
-    with grpc.insecure_channel(target) as channel:
-        grpc.channel_ready_future(channel).result(timeout=10)
-        Demo(channel, out, lang).run()
+def run_demo(target: str, out: TextIO = sys.stdout, lang: str = "en", tls_dir: str | None = None) -> None:
+    """Run the scripted demo against a server at target (host:port): plaintext, or mutual TLS
+    with the certificates `authcore certs` wrote into tls_dir."""
+    if tls_dir is None:
+        plain = grpc.insecure_channel(target)
+        channels = dict.fromkeys(IDENTITIES, plain)
+    else:
+        channels = {name: grpc.secure_channel(target, channel_credentials(tls_dir, name)) for name in IDENTITIES}
+    try:
+        for channel in set(channels.values()):
+            grpc.channel_ready_future(channel).result(timeout=10)
+        Demo(channels, out, lang).run()
+    finally:
+        for channel in set(channels.values()):
+            channel.close()

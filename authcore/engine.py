@@ -359,6 +359,11 @@ class Engine:
             raise NotFound("authorization", authorization_id)
         return hold
 
+    def hold_channel(self, authorization_id: str) -> int | None:
+        """The channel index (0..2) an authorization was made on; None when unknown."""
+        hold = self.ledger.holds.get(authorization_id)
+        return None if hold is None else hold.channel
+
     def _currency_of(self, slot: int) -> str:
         return currency_alpha(int(self.ledger.row(slot)["currency"]))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import grpc
+from grpc_status import rpc_status
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
@@ -122,6 +123,23 @@ class RequestInFlight(AuthcoreError):
     reason = "REQUEST_IN_FLIGHT"
 
 
+class Unauthenticated(AuthcoreError):
+    """No usable client certificate."""
+
+    code = code_pb2.UNAUTHENTICATED
+    reason = "UNAUTHENTICATED"
+
+
+class PermissionDenied(AuthcoreError):
+    """The caller's identity may not do this (authcore.identity)."""
+
+    code = code_pb2.PERMISSION_DENIED
+
+    def __init__(self, reason: str, message: str, metadata: dict[str, str] | None = None):
+        super().__init__(message, metadata)
+        self.reason = reason
+
+
 class ResourceExhausted(AuthcoreError):
     code = code_pb2.RESOURCE_EXHAUSTED
     reason = "CAPACITY_EXHAUSTED"
@@ -139,3 +157,8 @@ GRPC_CODES = {c.value[0]: c for c in grpc.StatusCode}
 
 def grpc_code(error: AuthcoreError) -> grpc.StatusCode:
     return GRPC_CODES[error.code]
+
+
+def abort_with(context: grpc.ServicerContext, error: AuthcoreError):
+    """End the call with error's status and google.rpc details (raises, as context.abort does)."""
+    context.abort_with_status(rpc_status.to_status(error.to_status()))

@@ -17,9 +17,9 @@ from google.rpc import status_pb2
 from grpc_health.v1 import health
 from grpc_status import rpc_status
 
-from authcore import columns, validation
+from authcore import columns, identity, validation
 from authcore.engine import Engine, _reused_in_batch
-from authcore.errors import InvalidArgument
+from authcore.errors import AuthcoreError, InvalidArgument, abort_with
 from authcore.partitions import partition_of, partition_of_id
 from authcore.server import (
     MAX_MESSAGE_BYTES,
@@ -134,6 +134,15 @@ def _outcome(call, context: grpc.ServicerContext):
         context.abort(grpc.StatusCode.CANCELLED, "cancelled by the caller")
 
 
+def _caller_may_pay_on(context: grpc.ServicerContext, channels) -> None:
+    """A batch or chunk with a payment on another channel than the caller's is refused whole,
+    before any partition sees a part of it."""
+    try:
+        identity.caller_channels_check(channels)
+    except AuthcoreError as error:
+        abort_with(context, error)
+
+
 def _parse(deserialize, data: bytes, context: grpc.ServicerContext):
     try:
         return deserialize(data)
@@ -208,7 +217,8 @@ class Router(grpc.GenericRpcHandler):
         return self.index if owner is None else owner
 
     def _forward(self, path: str, owner: int, data: bytes, context: grpc.ServicerContext) -> bytes:
-        call = self._owners[path][owner].future(data, timeout=_timeout(context))
+        call = self._owners[path][owner].future(data, timeout=_timeout(context),
+                                                metadata=identity.forwarded_metadata())
         context.add_callback(call.cancel)
         answer = _outcome(call, context)
         if isinstance(answer, grpc.RpcError):
@@ -219,8 +229,8 @@ class Router(grpc.GenericRpcHandler):
     def _broadcast(self, path: str, data: bytes, context: grpc.ServicerContext) -> bytes:
         """The same request (same request_id) to every partition at once. Each journals it, so a
         retry after a failure part-way is answered by replay where it was done and done elsewhere."""
-        timeout = _timeout(context)
-        calls = [owner.future(data, timeout=timeout) for owner in self._owners[path]]
+        timeout, metadata = _timeout(context), identity.forwarded_metadata()
+        calls = [owner.future(data, timeout=timeout, metadata=metadata) for owner in self._owners[path]]
         for call in calls:
             context.add_callback(call.cancel)
         answers = [_outcome(call, context) for call in calls]
@@ -233,10 +243,11 @@ class Router(grpc.GenericRpcHandler):
     def _scatter(self, path: str, groups: dict[int, list[int]], part_of, context: grpc.ServicerContext) -> list:
         """part_of(indices) sent to each owner of groups at once; [(indices, response bytes or
         the grpc.RpcError it ended with)] in the order of groups."""
-        timeout = _timeout(context)
+        timeout, metadata = _timeout(context), identity.forwarded_metadata()
         calls = []
         for owner, indices in groups.items():
-            call = self._owners[path][owner].future(part_of(indices).SerializeToString(), timeout=timeout)
+            call = self._owners[path][owner].future(part_of(indices).SerializeToString(), timeout=timeout,
+                                                    metadata=metadata)
             context.add_callback(call.cancel)
             calls.append((indices, call))
         return [(indices, _outcome(call, context)) for indices, call in calls]
@@ -245,6 +256,7 @@ class Router(grpc.GenericRpcHandler):
         """Split by account owner, one sub-batch per partition at once, results put back in order."""
         started = time.perf_counter_ns()
         request = _parse(authz.AuthorizeBatchRequest.FromString, data, context)
+        _caller_may_pay_on(context, [item.channel for item in request.requests])
         try:
             validation.validate_batch(request)
         except InvalidArgument:
@@ -297,6 +309,7 @@ class Router(grpc.GenericRpcHandler):
         caller retries it with the same request_id."""
         started = time.perf_counter_ns()
         request = _parse(authz.AuthorizeBulkRequest.FromString, data, context)
+        _caller_may_pay_on(context, request.channels)
         try:
             columns.chunk_of(request)
         except InvalidArgument:
@@ -352,16 +365,17 @@ def _refusal(path: str, local: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
 
 
 def public_server(engine: Engine, health_servicer: health.HealthServicer, index: int, sockets: list[str],
-                  address: str, *, max_workers: int = 16) -> tuple[grpc.Server, int, Router]:
+                  address: str, *, max_workers: int = 16, interceptors: tuple = (),
+                  credentials: grpc.ServerCredentials | None = None) -> tuple[grpc.Server, int, Router]:
     """Build (not start) partition index's public port on address, shared with the other
     partitions through SO_REUSEPORT: this process's own servicers behind the router, which
     reaches partition i at sockets[i]. Returns the server, its port and the router."""
     local = Registry()
     add_services(local, engine, health_servicer)
     router = Router(local, index, len(sockets), sockets)
-    server = grpc_server(max_workers, options=(("grpc.so_reuseport", 1),))
+    server = grpc_server(max_workers, options=(("grpc.so_reuseport", 1),), interceptors=interceptors)
     server.add_generic_rpc_handlers((router,))
-    port = server.add_insecure_port(address)
+    port = server.add_insecure_port(address) if credentials is None else server.add_secure_port(address, credentials)
     if port == 0:
         router.close()
         raise RuntimeError(f"could not bind {address}")

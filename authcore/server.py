@@ -13,10 +13,10 @@ from concurrent import futures
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from grpc_status import rpc_status
 
+from authcore import identity
 from authcore.engine import Engine
-from authcore.errors import AuthcoreError
+from authcore.errors import AuthcoreError, abort_with
 from authcore.v1 import (
     account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2, authorization_pb2_grpc, credit_pb2,
     credit_pb2_grpc, diagnostics_pb2, diagnostics_pb2_grpc, installment_pb2, installment_pb2_grpc,
@@ -42,7 +42,7 @@ def _served(context, name: str, call):
     try:
         return call()
     except AuthcoreError as error:
-        context.abort_with_status(rpc_status.to_status(error.to_status()))
+        abort_with(context, error)
     except Exception:  # noqa: BLE001
         log.exception("unexpected error in %s", name)
         context.abort(grpc.StatusCode.INTERNAL, "internal error; nothing was changed if the request is retried")
@@ -73,32 +73,42 @@ class AuthorizationServicer(authorization_pb2_grpc.AuthorizationServiceServicer)
 
     @rpc
     def Authorize(self, request, context):
+        identity.caller_channel_check(request.channel)
         return self.engine.authorize(request)
 
     @rpc
     def AuthorizeBatch(self, request, context):
+        identity.caller_channels_check([r.channel for r in request.requests])
         return self.engine.authorize_batch(request)
 
     @rpc
     def AuthorizeBulk(self, request, context):
+        identity.caller_channels_check(request.channels)
         return self.engine.authorize_bulk(request)
 
     def AuthorizeStream(self, request_iterator, context):
         """Each chunk answered in order; a refused chunk ends the stream with its status."""
         for message in request_iterator:
-            response, _ = _served(context, "AuthorizeStream", lambda: self.engine.authorize_bulk(message.chunk))
+            response, _ = _served(context, "AuthorizeStream", lambda: self._bulk_chunk(message.chunk))
             yield authorization_pb2.AuthorizeStreamResponse(chunk=response)
+
+    def _bulk_chunk(self, chunk):
+        identity.caller_channels_check(chunk.channels)
+        return self.engine.authorize_bulk(chunk)
 
     @rpc
     def Capture(self, request, context):
+        identity.caller_hold_check(self.engine.hold_channel(request.authorization_id))
         return self.engine.capture(request)
 
     @rpc
     def Void(self, request, context):
+        identity.caller_hold_check(self.engine.hold_channel(request.authorization_id))
         return self.engine.void(request)
 
     @rpc
     def Refund(self, request, context):
+        identity.caller_hold_check(self.engine.hold_channel(request.authorization_id))
         return self.engine.refund(request)
 
 
