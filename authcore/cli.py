@@ -11,6 +11,8 @@ import sys
 import tempfile
 import threading
 
+from google.protobuf import json_format
+
 from authcore import cluster
 from authcore import config as config_mod
 from authcore.engine import Engine
@@ -18,24 +20,30 @@ from authcore.errors import AuthcoreError
 from authcore.idempotency import IdempotencyIndex
 from authcore.identity import PLAINTEXT_WARNING, public_port
 from authcore.partitions import LayoutRefused, check_layout
-from authcore.policy import load_policy
+from authcore.reload import FileWatcher
 from authcore.server import create_server
 from authcore.store import Journal
-from authcore.v1 import admin_pb2
 
 log = logging.getLogger("authcore")
 
 
 def build_engine(cfg: config_mod.Config, data_dir: str | pathlib.Path | None = None, id_tag: str = "") -> Engine:
-    """Open the journal in data_dir (default cfg.data_dir), rebuild the state from it, and make
-    the policy file's policy active if it differs."""
+    """Open the journal in data_dir (default cfg.data_dir), rebuild the state from it, make the
+    policy file's policy and the model file's model active if they differ, and watch both."""
     journal = Journal(cfg.data_dir if data_dir is None else data_dir, cfg.durability)
     engine = Engine(journal, max_accounts=cfg.max_accounts,
                     idempotency=IdempotencyIndex(retention_s=cfg.idempotency_retention_s), id_tag=id_tag)
-    if cfg.policy_file:
-        wanted = load_policy(cfg.policy_file)
-        if wanted != engine.ledger.policy:
-            engine.set_policy(admin_pb2.SetPolicyRequest(request_id=f"policy-file-{wanted.version}", policy=wanted))
+    if cfg.policy_file or cfg.model_file:
+        watcher = FileWatcher(engine, cfg.policy_file, cfg.model_file)
+        try:
+            watcher.poll(strict=True)
+        except (ValueError, json_format.Error) as exc:
+            engine.close()
+            raise ValueError(f"policy or model file: {exc}") from exc
+        except BaseException:
+            engine.close()
+            raise
+        engine.periodic.append(watcher.poll)
     return engine
 
 

@@ -22,6 +22,9 @@ class Config:
     max_accounts: int = 1_000_000
     # A JSON policy (proto3 JSON of authcore.v1.Policy) made active at start if it differs.
     policy_file: str | None = None
+    # A model file (as SetRiskModel takes it) made active at start if it differs. Both files are
+    # watched while serving: new content is validated and made active without a restart.
+    model_file: str | None = None
     expiry_interval_s: float = 1.0
     idempotency_retention_s: int = 48 * 3600
     # A snapshot is written (and the journal before it dropped) every this many records.
@@ -77,7 +80,7 @@ def is_loopback(host: str) -> bool:
 SECTIONS = {
     "server": ("host", "port", "workers", "processes"),
     "store": ("data_dir", "durability", "snapshot_every_records"),
-    "engine": ("max_accounts", "policy_file", "expiry_interval_s", "idempotency_retention_s"),
+    "engine": ("max_accounts", "policy_file", "model_file", "expiry_interval_s", "idempotency_retention_s"),
     "tls": ("cert_file", "key_file", "client_ca_file"),
 }
 # Keys whose attribute carries their section's name first.

@@ -19,6 +19,7 @@ import heapq
 import itertools
 import math
 import json
+import logging
 import pickle
 import secrets
 import sqlite3
@@ -41,15 +42,16 @@ from authcore.locks import RWLock, Stripes
 from authcore.money import currency_alpha, currency_numeric
 from authcore.models import ModelError, load_model
 from authcore.scorecard import CompiledScorecard, ScorecardError
-from authcore.policy import CHANNELS, country_code, default_policy
+from authcore.policy import CHANNELS, country_code, default_policy, validate_policy
 from authcore.reasons import RULE_NAMES, reasons_of_mask
 from authcore.store import GroupCommitter, Journal, JournalCorrupt
-from authcore import validation
+from authcore import validation, versions
 from authcore.v1 import (
     account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2, installment_pb2 as inst,
     policy_pb2,
 )
 
+log = logging.getLogger("authcore.engine")
 # The number columns of a bulk chunk's approvals in its journal record.
 HOLD_COLUMNS = ("ch", "amt", "flags", "day", "month", "dev", "ip", "term", "rate")
 APPROVED_DETAIL = explain.detail(c.REASON_APPROVED, None)  # type: ignore[arg-type]
@@ -149,12 +151,16 @@ class Engine:
             self._use_model(default_model_bytes(), DEFAULT_MODEL_VERSION)
         self.max_accounts = max_accounts
         self.snapshot_seq = 0
+        self.catalog = versions.Catalog(journal.versions())
+        # Work the server's sweeper runs about once a second (file watchers): callables.
+        self.periodic: list[Callable[[], object]] = []
         snapshot = journal.snapshot()
         digest = b""
         if snapshot is not None:
             self.snapshot_seq, digest, blob = snapshot
             self._restore(pickle.loads(blob))
         self.replayed_records = self._replay(self.snapshot_seq, digest)
+        self._store_active_versions()
 
     # -- journal --------------------------------------------------------------------------
 
@@ -220,20 +226,31 @@ class Engine:
         self.snapshot()
         return True
 
+    def run_periodic(self) -> None:
+        """The work registered in self.periodic (file watchers), each on its own: a failure is
+        logged and tried again on the next run."""
+        for task in list(self.periodic):
+            try:
+                task()
+            except Exception:  # noqa: BLE001 - one task's failure must not stop the sweeper
+                log.exception("periodic task %s failed; trying again on the next sweep",
+                              getattr(task, "__qualname__", task))
+
     def _new_id(self, kind: str) -> str:
         return f"{kind}_{self._id_prefix}{next(self._id_counter):010x}"
 
     def _now(self) -> int:
         return int(self.clock())
 
-    def _commit(self, records: list[tuple], now_s: int) -> None:
-        """Journal (method, request_id, fingerprint, effect, response) records, then remember
-        their responses for replays."""
+    def _commit(self, records: list[tuple], now_s: int, side: list[tuple] = ()) -> None:
+        """Journal (method, request_id, fingerprint, effect, response) records, with the side
+        rows in the same transaction (authcore.store.SIDE_ROWS), then remember their responses
+        for replays."""
         try:
             self.committer.commit([
                 (now_s, method, request_id, digest, json.dumps(effect) if effect else None, response)
                 for method, request_id, digest, effect, response in records
-            ])
+            ], side)
         except sqlite3.Error as exc:
             raise Unavailable(f"the journal could not be written: {exc}") from exc
         with self.idempotency_lock:
@@ -275,11 +292,17 @@ class Engine:
         elif kind == "auto":
             ledger.auto_installment[ledger.slot_of[effect["acct"]]] = (effect["on"], effect["term"], effect["threshold"])
         elif kind == "policy":
-            ledger.set_policy(_unb64(policy_pb2.Policy, effect["policy"]))
+            content = base64.b64decode(effect["policy"])
+            ledger.set_policy(policy_pb2.Policy.FromString(content))
+            self.catalog.note(versions.POLICY, ledger.policy.version, content, at_s)
         elif kind == "model":
-            self._use_model(base64.b64decode(effect["model"]), effect["version"])
+            content = base64.b64decode(effect["model"])
+            self._use_model(content, effect["version"])
+            self.catalog.note(versions.MODEL, effect["version"], content, at_s)
         elif kind == "scorecard":
-            self.scorecard = CompiledScorecard(_unb64(credit_pb2.Scorecard, effect["card"]))
+            content = base64.b64decode(effect["card"])
+            self.scorecard = CompiledScorecard(credit_pb2.Scorecard.FromString(content))
+            self.catalog.note(versions.SCORECARD, self.scorecard.version, content, at_s)
         else:
             raise RuntimeError(f"journal holds an unknown effect {kind!r}; refusing to serve wrong balances")
 
@@ -384,8 +407,10 @@ class Engine:
         try:
             with self._scope(slot_of):
                 now_s = self._now()
-                response, effect = decide(now_s)
-                self._commit([(method, request.request_id, digest, effect, response.SerializeToString())], now_s)
+                # decide may add side rows for the record's transaction: (response, effect, side).
+                response, effect, *side = decide(now_s)
+                self._commit([(method, request.request_id, digest, effect, response.SerializeToString())], now_s,
+                             side[0] if side else ())
                 if effect:
                     self._apply(effect, now_s)
                 return response, False
@@ -960,14 +985,114 @@ class Engine:
         validation.validate_set_policy(req)
 
         def decide(now_s: int):
-            current = self.ledger.policy
-            if req.policy.version == current.version and req.policy != current:
-                raise FailedPrecondition("POLICY_VERSION_EXISTS",
-                                         f"policy version {current.version!r} is active with other contents; "
-                                         "give the new policy a new version")
-            return admin_pb2.SetPolicyResponse(policy=req.policy), {"t": "policy", "policy": _b64(req.policy)}
+            content = req.policy.SerializeToString(deterministic=True)
+            effect, side = self._activation(versions.POLICY, req.policy.version, content,
+                                            {"t": "policy", "policy": base64.b64encode(content).decode()}, now_s)
+            return admin_pb2.SetPolicyResponse(policy=req.policy), effect, side
 
         return self._mutate("SetPolicy", req, admin_pb2.SetPolicyResponse, decide)
+
+    # -- stored versions ----------------------------------------------------------------------
+
+    def _active_version(self, kind: str) -> str:
+        if kind == versions.POLICY:
+            return self.ledger.policy.version
+        if kind == versions.MODEL:
+            return self.model_info.version
+        return self.scorecard.version if self.scorecard is not None else ""
+
+    def _activation(self, kind: str, version: str, content: bytes, effect: dict, now_s: int) -> tuple:
+        """(effect, side rows) of making content active under version: (None, []) when it is
+        active already. Refused when the version is stored with other content."""
+        side = self.catalog.activation_rows(kind, version, content, now_s)
+        if version == self._active_version(kind) and side[0][0] == "version_activated":
+            return None, []
+        return effect, side
+
+    def _store_active_versions(self) -> None:
+        """Store what is active at start without a record having brought it (the shipped
+        defaults, a journal older than the versions table), so that a rollback can return to it."""
+        active = [(versions.POLICY, self.ledger.policy.version, self.ledger.policy.SerializeToString(deterministic=True))]
+        if self.model_source is not None:
+            active.append((versions.MODEL, self.model_source[1], self.model_source[0]))
+        if self.scorecard is not None:
+            active.append((versions.SCORECARD, self.scorecard.version,
+                           self.scorecard.card.SerializeToString(deterministic=True)))
+        now_s = self._now()
+        for kind, version, content in active:
+            stored = self.catalog.get(kind, version)
+            if stored is None:
+                self.journal.put_version(kind, version, versions.content_digest(content), content, now_s)
+                self.catalog.note(kind, version, content, now_s)
+            elif stored.digest != versions.content_digest(content):
+                log.warning("the active %s %r differs from the stored version of that name; ActivateVersion of it "
+                            "would activate the stored content", kind, version)
+
+    def _stored_effect(self, kind: str, version: str, content: bytes) -> dict:
+        """The effect that activates a stored version, validated as Set* validate its kind."""
+        if kind == versions.POLICY:
+            problems = [f"{v.field}: {v.description}" for v in validate_policy(policy_pb2.Policy.FromString(content))]
+            effect = {"t": "policy", "policy": base64.b64encode(content).decode()}
+        elif kind == versions.MODEL:
+            try:
+                load_model(content, schema=features.NAMES, version=version)
+                problems = []
+            except ModelError as exc:
+                problems = [str(exc)]
+            effect = {"t": "model", "model": base64.b64encode(content).decode(), "version": version}
+        else:
+            from authcore.scorecard import validate
+
+            problems = [f"{v.field}: {v.description}" for v in validate(credit_pb2.Scorecard.FromString(content))]
+            effect = {"t": "scorecard", "card": base64.b64encode(content).decode()}
+        if problems:
+            raise FailedPrecondition("STORED_VERSION_INVALID",
+                                     f"stored {kind} version {version!r} does not pass validation now: "
+                                     + "; ".join(problems[:5]), {"version": version})
+        return effect
+
+    def list_versions(self, req: admin_pb2.ListVersionsRequest) -> admin_pb2.ListVersionsResponse:
+        validation.validate_list_versions(req)
+        with self.state.shared():
+            page, token = self.catalog.page(versions.KIND_NAMES.get(req.kind), req.page_size, req.page_token)
+            return admin_pb2.ListVersionsResponse(
+                versions=[s.message(s.version == self._active_version(s.kind)) for s in page], next_page_token=token)
+
+    def get_version(self, req: admin_pb2.GetVersionRequest) -> admin_pb2.GetVersionResponse:
+        validation.validate_get_version(req)
+        kind = versions.KIND_NAMES[req.kind]
+        with self.state.shared():
+            stored = self.catalog.get(kind, req.version)
+            if stored is None:
+                raise NotFound(f"{kind} version", req.version)
+            response = admin_pb2.GetVersionResponse(version=stored.message(req.version == self._active_version(kind)))
+        content = self.journal.version_content(kind, req.version)
+        if kind == versions.POLICY:
+            response.policy.ParseFromString(content)
+        elif kind == versions.MODEL:
+            response.risk_model = content
+        else:
+            response.scorecard.ParseFromString(content)
+        return response
+
+    def activate_version(self, req: admin_pb2.ActivateVersionRequest) -> tuple[admin_pb2.ActivateVersionResponse, bool]:
+        """Make a stored version active again, as its Set* call would."""
+        validation.validate_activate_version(req)
+        kind = versions.KIND_NAMES[req.kind]
+
+        def decide(now_s: int):
+            stored = self.catalog.get(kind, req.version)
+            if stored is None:
+                raise NotFound(f"{kind} version", req.version)
+            content = self.journal.version_content(kind, req.version)
+            effect, side = self._activation(kind, req.version, content, self._stored_effect(kind, req.version, content),
+                                            now_s)
+            info = stored.message(active=True)
+            if effect is not None:
+                info.activated_at.seconds = now_s
+            return admin_pb2.ActivateVersionResponse(version=info), effect, side
+
+        return self._mutate("ActivateVersion", req, admin_pb2.ActivateVersionResponse, decide)
 
     # -- risk model -----------------------------------------------------------------------
 
@@ -986,8 +1111,10 @@ class Engine:
                 scorer = load_model(req.model, schema=features.NAMES, version=version)
             except ModelError as exc:
                 raise InvalidArgument([FieldViolation("model", str(exc))]) from None
-            effect = {"t": "model", "model": base64.b64encode(req.model).decode(), "version": scorer.version}
-            return admin_pb2.SetRiskModelResponse(model=_model_info(scorer)), effect
+            effect, side = self._activation(
+                versions.MODEL, scorer.version, req.model,
+                {"t": "model", "model": base64.b64encode(req.model).decode(), "version": scorer.version}, now_s)
+            return admin_pb2.SetRiskModelResponse(model=_model_info(scorer)), effect, side
 
         return self._mutate("SetRiskModel", req, admin_pb2.SetRiskModelResponse, decide)
 
@@ -1044,8 +1171,10 @@ class Engine:
         validation.validate_set_scorecard(req)
 
         def decide(now_s: int):
-            return (admin_pb2.SetScorecardResponse(scorecard=req.scorecard),
-                    {"t": "scorecard", "card": _b64(req.scorecard)})
+            content = req.scorecard.SerializeToString(deterministic=True)
+            effect, side = self._activation(versions.SCORECARD, req.scorecard.version, content,
+                                            {"t": "scorecard", "card": base64.b64encode(content).decode()}, now_s)
+            return admin_pb2.SetScorecardResponse(scorecard=req.scorecard), effect, side
 
         return self._mutate("SetScorecard", req, admin_pb2.SetScorecardResponse, decide)
 

@@ -157,6 +157,18 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     def GetScorecard(self, request, context):
         return self.engine.get_scorecard()
 
+    @rpc
+    def ListVersions(self, request, context):
+        return self.engine.list_versions(request)
+
+    @rpc
+    def GetVersion(self, request, context):
+        return self.engine.get_version(request)
+
+    @rpc
+    def ActivateVersion(self, request, context):
+        return self.engine.activate_version(request)
+
 
 class InstallmentServicer(installment_pb2_grpc.InstallmentServiceServicer):
     def __init__(self, engine: Engine):
@@ -226,6 +238,7 @@ class Service:
                 log.exception("hold expiry failed; retrying on the next sweep")
             except sqlite3.Error:
                 log.exception("snapshot failed; retrying on the next sweep")
+            self.engine.run_periodic()
 
     def stop(self, grace_s: float = 5.0) -> None:
         """Report NOT_SERVING, let in-flight calls finish, then close the journal."""

@@ -10,6 +10,10 @@ stops the start with a message naming the first bad record, instead of serving w
 A torn tail (a transaction cut off by a crash or power loss) never becomes visible: SQLite's
 write-ahead log checksums its frames and rolls an incomplete transaction back on open.
 
+Beside the records, in the same transaction as the record that brings them (see SIDE_ROWS):
+  versions - every policy, risk model and scorecard ever made active, by version, with its
+             content; snapshots never drop them.
+
 Durability modes:
   "normal" - synchronous=NORMAL: a committed record survives a crash or kill -9 of the
              process; the last records may be lost if the machine loses power.
@@ -29,6 +33,12 @@ SCHEMA_VERSION = 3
 # A snapshot is stored in blobs of at most this many bytes (SQLite refuses blobs over 1 GB).
 SNAPSHOT_PART_BYTES = 256 << 20
 DURABILITY_MODES = {"normal": "NORMAL", "fsync": "FULL"}
+# Rows written with the records of a commit, by name: (name, parameters) in Journal.append.
+SIDE_ROWS = {
+    "version_new": "INSERT INTO versions (kind, version, digest, content, first_activated_s, activated_s) "
+                   "VALUES (?, ?, ?, ?, ?, ?)",
+    "version_activated": "UPDATE versions SET activated_s = ? WHERE kind = ? AND version = ?",
+}
 
 
 class JournalCorrupt(RuntimeError):
@@ -100,6 +110,16 @@ class Journal:
                 data BLOB NOT NULL,
                 PRIMARY KEY (seq, part)
             );
+            -- Every policy, risk model and scorecard made active; a version names one content.
+            CREATE TABLE IF NOT EXISTS versions (
+                kind TEXT NOT NULL,
+                version TEXT NOT NULL,
+                digest TEXT NOT NULL,
+                content BLOB NOT NULL,
+                first_activated_s INTEGER NOT NULL,
+                activated_s INTEGER NOT NULL,
+                PRIMARY KEY (kind, version)
+            );
             """
         )
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -115,9 +135,14 @@ class Journal:
             self.last_seq, self.last_digest = snap
         else:
             self.last_seq, self.last_digest = 0, b""
+        # Reads beside the writer (stored versions): a connection of their own, so that they
+        # never land inside a commit's transaction; WAL lets them run while it writes.
+        self._reader: sqlite3.Connection | None = None
+        self._reader_lock = threading.Lock()
 
-    def append(self, records: list[tuple]) -> None:
-        """Append (at_s, method, request_id, fingerprint, effect, response) tuples atomically."""
+    def append(self, records: list[tuple], side: list[tuple] = ()) -> None:
+        """Append (at_s, method, request_id, fingerprint, effect, response) tuples atomically,
+        with the side rows, (name in SIDE_ROWS, parameters), in the same transaction."""
         digest = self.last_digest
         rows = []
         for record in records:
@@ -130,6 +155,8 @@ class Journal:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            for name, params in side:
+                self.db.execute(SIDE_ROWS[name], params)
             self.db.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:
@@ -194,7 +221,32 @@ class Journal:
             raise JournalCorrupt(f"{self.path}: the journal database is damaged ({exc}); restore it from a "
                                  "replica or backup; the server will not start on it.") from exc
 
+    # -- stored versions ----------------------------------------------------------------------
+
+    def versions(self) -> list[tuple]:
+        """Every stored version: (kind, version, digest, content bytes, first_activated_s, activated_s)."""
+        return self.db.execute("SELECT kind, version, digest, length(content), first_activated_s, activated_s "
+                               "FROM versions").fetchall()
+
+    def put_version(self, kind: str, version: str, digest: str, content: bytes, at_s: int) -> None:
+        """Store a version that became active without a record (the shipped defaults at start)."""
+        self.db.execute("INSERT OR IGNORE INTO versions VALUES (?, ?, ?, ?, ?, ?)",
+                        (kind, version, digest, content, at_s, at_s))
+
+    def version_content(self, kind: str, version: str) -> bytes | None:
+        """The content of a stored version, read beside the writer."""
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = sqlite3.connect(self.path, check_same_thread=False)
+            row = self._reader.execute("SELECT content FROM versions WHERE kind = ? AND version = ?",
+                                       (kind, version)).fetchone()
+        return None if row is None else bytes(row[0])
+
     def close(self) -> None:
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
         self.db.close()
 
 
@@ -213,9 +265,10 @@ class GroupCommitter:
         self.commits = 0
         self.records = 0
 
-    def commit(self, records: list[tuple]) -> None:
-        """Return once the records are durable; raise what the journal raised otherwise."""
-        mine = _Pending(records)
+    def commit(self, records: list[tuple], side: list[tuple] = ()) -> None:
+        """Return once the records (and their side rows) are durable; raise what the journal
+        raised otherwise."""
+        mine = _Pending(records, side)
         with self._cond:
             self._queue.append(mine)
         while True:
@@ -233,7 +286,8 @@ class GroupCommitter:
                     count += len(item.records)
             error = None
             try:
-                self.journal.append([r for item in batch for r in item.records])
+                self.journal.append([r for item in batch for r in item.records],
+                                    [row for item in batch for row in item.side])
             except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
                 error = exc
             with self._cond:
@@ -250,5 +304,6 @@ class GroupCommitter:
 @dataclasses.dataclass(slots=True)
 class _Pending:
     records: list
+    side: list
     done: bool = False
     error: BaseException | None = None

@@ -266,3 +266,44 @@ def validate_set_policy(req) -> None:
     else:
         out.extend(validate_policy(req.policy))
     _raise(out)
+
+
+def validate_list_versions(req) -> None:
+    from authcore.versions import KIND_NAMES
+
+    if req.kind and req.kind not in KIND_NAMES:
+        _raise([FieldViolation("kind", "a known VersionKind, or unset for every kind")])
+
+
+def validate_get_version(req) -> None:
+    from authcore.versions import KIND_NAMES
+
+    out: list[FieldViolation] = []
+    if req.kind not in KIND_NAMES:
+        out.append(FieldViolation("kind", "a known VersionKind"))
+    if not req.version or len(req.version) > 64 or not req.version.isprintable():
+        out.append(FieldViolation("version", "1 to 64 printable characters"))
+    _raise(out)
+
+
+def validate_activate_version(req) -> None:
+    out: list[FieldViolation] = []
+    _identifier(out, "request_id", req.request_id, MAX_REQUEST_ID_LEN)
+    try:
+        validate_get_version(req)
+    except InvalidArgument as error:
+        out.extend(error.violations)
+    _raise(out)
+
+
+# Enough to mirror the largest AuthorizeBulk chunk and its answer.
+MAX_ECHO_BYTES = 1024 * 1024
+
+
+def validate_echo(req) -> None:
+    out: list[FieldViolation] = []
+    if len(req.payload) > MAX_ECHO_BYTES:
+        out.append(FieldViolation("payload", f"at most {MAX_ECHO_BYTES} bytes"))
+    if not 0 <= req.response_bytes <= MAX_ECHO_BYTES:
+        out.append(FieldViolation("response_bytes", f"between 0 and {MAX_ECHO_BYTES}"))
+    _raise(out)

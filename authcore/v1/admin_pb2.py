@@ -26,45 +26,62 @@ from authcore.v1 import account_pb2 as authcore_dot_v1_dot_account__pb2
 from authcore.v1 import common_pb2 as authcore_dot_v1_dot_common__pb2
 from authcore.v1 import credit_pb2 as authcore_dot_v1_dot_credit__pb2
 from authcore.v1 import policy_pb2 as authcore_dot_v1_dot_policy__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x61uthcore/v1/admin.proto\x12\x0b\x61uthcore.v1\x1a\x19\x61uthcore/v1/account.proto\x1a\x18\x61uthcore/v1/common.proto\x1a\x18\x61uthcore/v1/credit.proto\x1a\x18\x61uthcore/v1/policy.proto\"T\n\x13SetScorecardRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12)\n\tscorecard\x18\x02 \x01(\x0b\x32\x16.authcore.v1.Scorecard\"A\n\x14SetScorecardResponse\x12)\n\tscorecard\x18\x01 \x01(\x0b\x32\x16.authcore.v1.Scorecard\"\x15\n\x13GetScorecardRequest\"A\n\x14GetScorecardResponse\x12)\n\tscorecard\x18\x01 \x01(\x0b\x32\x16.authcore.v1.Scorecard\"I\n\x13SetRiskModelRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\x0c\x12\x0f\n\x07version\x18\x03 \x01(\t\"A\n\x14SetRiskModelResponse\x12)\n\x05model\x18\x01 \x01(\x0b\x32\x1a.authcore.v1.RiskModelInfo\"\x15\n\x13GetRiskModelRequest\"A\n\x14GetRiskModelResponse\x12)\n\x05model\x18\x01 \x01(\x0b\x32\x1a.authcore.v1.RiskModelInfo\"g\n\rRiskModelInfo\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x16\n\x0e\x66\x65\x61ture_schema\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\r\n\x05trees\x18\x04 \x01(\x05\x12\x10\n\x08\x66\x65\x61tures\x18\x05 \x03(\t\"\xda\x02\n\x14UpsertAccountRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x1a\n\x12\x63redit_limit_minor\x18\x03 \x01(\x03\x12*\n\x06status\x18\x04 \x01(\x0e\x32\x1a.authcore.v1.AccountStatus\x12\x1f\n\x04tier\x18\x05 \x01(\x0e\x32\x11.authcore.v1.Tier\x12\x32\n\x0flimit_overrides\x18\x06 \x01(\x0b\x32\x19.authcore.v1.LimitProfile\x12\x1a\n\roverdue_minor\x18\x07 \x01(\x03H\x00\x88\x01\x01\x12\x10\n\x08\x63urrency\x18\x08 \x01(\t\x12\x11\n\ttime_zone\x18\t \x01(\t\x12\x19\n\x0c\x63redit_score\x18\n \x01(\x01H\x01\x88\x01\x01\x42\x10\n\x0e_overdue_minorB\x0f\n\r_credit_score\"O\n\x15UpsertAccountResponse\x12%\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x14.authcore.v1.Account\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"\x12\n\x10GetPolicyRequest\"8\n\x11GetPolicyResponse\x12#\n\x06policy\x18\x01 \x01(\x0b\x32\x13.authcore.v1.Policy\"K\n\x10SetPolicyRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12#\n\x06policy\x18\x02 \x01(\x0b\x32\x13.authcore.v1.Policy\"8\n\x11SetPolicyResponse\x12#\n\x06policy\x18\x01 \x01(\x0b\x32\x13.authcore.v1.Policy2\xd2\x04\n\x0c\x41\x64minService\x12V\n\rUpsertAccount\x12!.authcore.v1.UpsertAccountRequest\x1a\".authcore.v1.UpsertAccountResponse\x12J\n\tGetPolicy\x12\x1d.authcore.v1.GetPolicyRequest\x1a\x1e.authcore.v1.GetPolicyResponse\x12J\n\tSetPolicy\x12\x1d.authcore.v1.SetPolicyRequest\x1a\x1e.authcore.v1.SetPolicyResponse\x12S\n\x0cSetRiskModel\x12 .authcore.v1.SetRiskModelRequest\x1a!.authcore.v1.SetRiskModelResponse\x12S\n\x0cGetRiskModel\x12 .authcore.v1.GetRiskModelRequest\x1a!.authcore.v1.GetRiskModelResponse\x12S\n\x0cSetScorecard\x12 .authcore.v1.SetScorecardRequest\x1a!.authcore.v1.SetScorecardResponse\x12S\n\x0cGetScorecard\x12 .authcore.v1.GetScorecardRequest\x1a!.authcore.v1.GetScorecardResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x61uthcore/v1/admin.proto\x12\x0b\x61uthcore.v1\x1a\x19\x61uthcore/v1/account.proto\x1a\x18\x61uthcore/v1/common.proto\x1a\x18\x61uthcore/v1/credit.proto\x1a\x18\x61uthcore/v1/policy.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf1\x01\n\rStoredVersion\x12&\n\x04kind\x18\x01 \x01(\x0e\x32\x18.authcore.v1.VersionKind\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x36\n\x12\x66irst_activated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x61\x63tivated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61\x63tive\x18\x05 \x01(\x08\x12\x16\n\x0e\x63ontent_digest\x18\x06 \x01(\t\x12\x15\n\rcontent_bytes\x18\x07 \x01(\x03\"d\n\x13ListVersionsRequest\x12&\n\x04kind\x18\x01 \x01(\x0e\x32\x18.authcore.v1.VersionKind\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"]\n\x14ListVersionsResponse\x12,\n\x08versions\x18\x01 \x03(\x0b\x32\x1a.authcore.v1.StoredVersion\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"L\n\x11GetVersionRequest\x12&\n\x04kind\x18\x01 \x01(\x0e\x32\x18.authcore.v1.VersionKind\x12\x0f\n\x07version\x18\x02 \x01(\t\"\xb6\x01\n\x12GetVersionResponse\x12+\n\x07version\x18\x01 \x01(\x0b\x32\x1a.authcore.v1.StoredVersion\x12%\n\x06policy\x18\x02 \x01(\x0b\x32\x13.authcore.v1.PolicyH\x00\x12\x14\n\nrisk_model\x18\x03 \x01(\x0cH\x00\x12+\n\tscorecard\x18\x04 \x01(\x0b\x32\x16.authcore.v1.ScorecardH\x00\x42\t\n\x07\x63ontent\"e\n\x16\x41\x63tivateVersionRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12&\n\x04kind\x18\x02 \x01(\x0e\x32\x18.authcore.v1.VersionKind\x12\x0f\n\x07version\x18\x03 \x01(\t\"F\n\x17\x41\x63tivateVersionResponse\x12+\n\x07version\x18\x01 \x01(\x0b\x32\x1a.authcore.v1.StoredVersion\"T\n\x13SetScorecardRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12)\n\tscorecard\x18\x02 \x01(\x0b\x32\x16.authcore.v1.Scorecard\"A\n\x14SetScorecardResponse\x12)\n\tscorecard\x18\x01 \x01(\x0b\x32\x16.authcore.v1.Scorecard\"\x15\n\x13GetScorecardRequest\"A\n\x14GetScorecardResponse\x12)\n\tscorecard\x18\x01 \x01(\x0b\x32\x16.authcore.v1.Scorecard\"I\n\x13SetRiskModelRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\x0c\x12\x0f\n\x07version\x18\x03 \x01(\t\"A\n\x14SetRiskModelResponse\x12)\n\x05model\x18\x01 \x01(\x0b\x32\x1a.authcore.v1.RiskModelInfo\"\x15\n\x13GetRiskModelRequest\"A\n\x14GetRiskModelResponse\x12)\n\x05model\x18\x01 \x01(\x0b\x32\x1a.authcore.v1.RiskModelInfo\"g\n\rRiskModelInfo\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x16\n\x0e\x66\x65\x61ture_schema\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\r\n\x05trees\x18\x04 \x01(\x05\x12\x10\n\x08\x66\x65\x61tures\x18\x05 \x03(\t\"\xda\x02\n\x14UpsertAccountRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x1a\n\x12\x63redit_limit_minor\x18\x03 \x01(\x03\x12*\n\x06status\x18\x04 \x01(\x0e\x32\x1a.authcore.v1.AccountStatus\x12\x1f\n\x04tier\x18\x05 \x01(\x0e\x32\x11.authcore.v1.Tier\x12\x32\n\x0flimit_overrides\x18\x06 \x01(\x0b\x32\x19.authcore.v1.LimitProfile\x12\x1a\n\roverdue_minor\x18\x07 \x01(\x03H\x00\x88\x01\x01\x12\x10\n\x08\x63urrency\x18\x08 \x01(\t\x12\x11\n\ttime_zone\x18\t \x01(\t\x12\x19\n\x0c\x63redit_score\x18\n \x01(\x01H\x01\x88\x01\x01\x42\x10\n\x0e_overdue_minorB\x0f\n\r_credit_score\"O\n\x15UpsertAccountResponse\x12%\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x14.authcore.v1.Account\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"\x12\n\x10GetPolicyRequest\"8\n\x11GetPolicyResponse\x12#\n\x06policy\x18\x01 \x01(\x0b\x32\x13.authcore.v1.Policy\"K\n\x10SetPolicyRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12#\n\x06policy\x18\x02 \x01(\x0b\x32\x13.authcore.v1.Policy\"8\n\x11SetPolicyResponse\x12#\n\x06policy\x18\x01 \x01(\x0b\x32\x13.authcore.v1.Policy*}\n\x0bVersionKind\x12\x1c\n\x18VERSION_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13VERSION_KIND_POLICY\x10\x01\x12\x1b\n\x17VERSION_KIND_RISK_MODEL\x10\x02\x12\x1a\n\x16VERSION_KIND_SCORECARD\x10\x03\x32\xd4\x06\n\x0c\x41\x64minService\x12V\n\rUpsertAccount\x12!.authcore.v1.UpsertAccountRequest\x1a\".authcore.v1.UpsertAccountResponse\x12J\n\tGetPolicy\x12\x1d.authcore.v1.GetPolicyRequest\x1a\x1e.authcore.v1.GetPolicyResponse\x12J\n\tSetPolicy\x12\x1d.authcore.v1.SetPolicyRequest\x1a\x1e.authcore.v1.SetPolicyResponse\x12S\n\x0cSetRiskModel\x12 .authcore.v1.SetRiskModelRequest\x1a!.authcore.v1.SetRiskModelResponse\x12S\n\x0cGetRiskModel\x12 .authcore.v1.GetRiskModelRequest\x1a!.authcore.v1.GetRiskModelResponse\x12S\n\x0cSetScorecard\x12 .authcore.v1.SetScorecardRequest\x1a!.authcore.v1.SetScorecardResponse\x12S\n\x0cGetScorecard\x12 .authcore.v1.GetScorecardRequest\x1a!.authcore.v1.GetScorecardResponse\x12S\n\x0cListVersions\x12 .authcore.v1.ListVersionsRequest\x1a!.authcore.v1.ListVersionsResponse\x12M\n\nGetVersion\x12\x1e.authcore.v1.GetVersionRequest\x1a\x1f.authcore.v1.GetVersionResponse\x12\\\n\x0f\x41\x63tivateVersion\x12#.authcore.v1.ActivateVersionRequest\x1a$.authcore.v1.ActivateVersionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'authcore.v1.admin_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SETSCORECARDREQUEST']._serialized_start=145
-  _globals['_SETSCORECARDREQUEST']._serialized_end=229
-  _globals['_SETSCORECARDRESPONSE']._serialized_start=231
-  _globals['_SETSCORECARDRESPONSE']._serialized_end=296
-  _globals['_GETSCORECARDREQUEST']._serialized_start=298
-  _globals['_GETSCORECARDREQUEST']._serialized_end=319
-  _globals['_GETSCORECARDRESPONSE']._serialized_start=321
-  _globals['_GETSCORECARDRESPONSE']._serialized_end=386
-  _globals['_SETRISKMODELREQUEST']._serialized_start=388
-  _globals['_SETRISKMODELREQUEST']._serialized_end=461
-  _globals['_SETRISKMODELRESPONSE']._serialized_start=463
-  _globals['_SETRISKMODELRESPONSE']._serialized_end=528
-  _globals['_GETRISKMODELREQUEST']._serialized_start=530
-  _globals['_GETRISKMODELREQUEST']._serialized_end=551
-  _globals['_GETRISKMODELRESPONSE']._serialized_start=553
-  _globals['_GETRISKMODELRESPONSE']._serialized_end=618
-  _globals['_RISKMODELINFO']._serialized_start=620
-  _globals['_RISKMODELINFO']._serialized_end=723
-  _globals['_UPSERTACCOUNTREQUEST']._serialized_start=726
-  _globals['_UPSERTACCOUNTREQUEST']._serialized_end=1072
-  _globals['_UPSERTACCOUNTRESPONSE']._serialized_start=1074
-  _globals['_UPSERTACCOUNTRESPONSE']._serialized_end=1153
-  _globals['_GETPOLICYREQUEST']._serialized_start=1155
-  _globals['_GETPOLICYREQUEST']._serialized_end=1173
-  _globals['_GETPOLICYRESPONSE']._serialized_start=1175
-  _globals['_GETPOLICYRESPONSE']._serialized_end=1231
-  _globals['_SETPOLICYREQUEST']._serialized_start=1233
-  _globals['_SETPOLICYREQUEST']._serialized_end=1308
-  _globals['_SETPOLICYRESPONSE']._serialized_start=1310
-  _globals['_SETPOLICYRESPONSE']._serialized_end=1366
-  _globals['_ADMINSERVICE']._serialized_start=1369
-  _globals['_ADMINSERVICE']._serialized_end=1963
+  _globals['_VERSIONKIND']._serialized_start=2280
+  _globals['_VERSIONKIND']._serialized_end=2405
+  _globals['_STOREDVERSION']._serialized_start=179
+  _globals['_STOREDVERSION']._serialized_end=420
+  _globals['_LISTVERSIONSREQUEST']._serialized_start=422
+  _globals['_LISTVERSIONSREQUEST']._serialized_end=522
+  _globals['_LISTVERSIONSRESPONSE']._serialized_start=524
+  _globals['_LISTVERSIONSRESPONSE']._serialized_end=617
+  _globals['_GETVERSIONREQUEST']._serialized_start=619
+  _globals['_GETVERSIONREQUEST']._serialized_end=695
+  _globals['_GETVERSIONRESPONSE']._serialized_start=698
+  _globals['_GETVERSIONRESPONSE']._serialized_end=880
+  _globals['_ACTIVATEVERSIONREQUEST']._serialized_start=882
+  _globals['_ACTIVATEVERSIONREQUEST']._serialized_end=983
+  _globals['_ACTIVATEVERSIONRESPONSE']._serialized_start=985
+  _globals['_ACTIVATEVERSIONRESPONSE']._serialized_end=1055
+  _globals['_SETSCORECARDREQUEST']._serialized_start=1057
+  _globals['_SETSCORECARDREQUEST']._serialized_end=1141
+  _globals['_SETSCORECARDRESPONSE']._serialized_start=1143
+  _globals['_SETSCORECARDRESPONSE']._serialized_end=1208
+  _globals['_GETSCORECARDREQUEST']._serialized_start=1210
+  _globals['_GETSCORECARDREQUEST']._serialized_end=1231
+  _globals['_GETSCORECARDRESPONSE']._serialized_start=1233
+  _globals['_GETSCORECARDRESPONSE']._serialized_end=1298
+  _globals['_SETRISKMODELREQUEST']._serialized_start=1300
+  _globals['_SETRISKMODELREQUEST']._serialized_end=1373
+  _globals['_SETRISKMODELRESPONSE']._serialized_start=1375
+  _globals['_SETRISKMODELRESPONSE']._serialized_end=1440
+  _globals['_GETRISKMODELREQUEST']._serialized_start=1442
+  _globals['_GETRISKMODELREQUEST']._serialized_end=1463
+  _globals['_GETRISKMODELRESPONSE']._serialized_start=1465
+  _globals['_GETRISKMODELRESPONSE']._serialized_end=1530
+  _globals['_RISKMODELINFO']._serialized_start=1532
+  _globals['_RISKMODELINFO']._serialized_end=1635
+  _globals['_UPSERTACCOUNTREQUEST']._serialized_start=1638
+  _globals['_UPSERTACCOUNTREQUEST']._serialized_end=1984
+  _globals['_UPSERTACCOUNTRESPONSE']._serialized_start=1986
+  _globals['_UPSERTACCOUNTRESPONSE']._serialized_end=2065
+  _globals['_GETPOLICYREQUEST']._serialized_start=2067
+  _globals['_GETPOLICYREQUEST']._serialized_end=2085
+  _globals['_GETPOLICYRESPONSE']._serialized_start=2087
+  _globals['_GETPOLICYRESPONSE']._serialized_end=2143
+  _globals['_SETPOLICYREQUEST']._serialized_start=2145
+  _globals['_SETPOLICYREQUEST']._serialized_end=2220
+  _globals['_SETPOLICYRESPONSE']._serialized_start=2222
+  _globals['_SETPOLICYRESPONSE']._serialized_end=2278
+  _globals['_ADMINSERVICE']._serialized_start=2408
+  _globals['_ADMINSERVICE']._serialized_end=3260
 # @@protoc_insertion_point(module_scope)

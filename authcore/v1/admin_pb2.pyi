@@ -1,14 +1,101 @@
+import datetime
+
 from authcore.v1 import account_pb2 as _account_pb2
 from authcore.v1 import common_pb2 as _common_pb2
 from authcore.v1 import credit_pb2 as _credit_pb2
 from authcore.v1 import policy_pb2 as _policy_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class VersionKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VERSION_KIND_UNSPECIFIED: _ClassVar[VersionKind]
+    VERSION_KIND_POLICY: _ClassVar[VersionKind]
+    VERSION_KIND_RISK_MODEL: _ClassVar[VersionKind]
+    VERSION_KIND_SCORECARD: _ClassVar[VersionKind]
+VERSION_KIND_UNSPECIFIED: VersionKind
+VERSION_KIND_POLICY: VersionKind
+VERSION_KIND_RISK_MODEL: VersionKind
+VERSION_KIND_SCORECARD: VersionKind
+
+class StoredVersion(_message.Message):
+    __slots__ = ("kind", "version", "first_activated_at", "activated_at", "active", "content_digest", "content_bytes")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    FIRST_ACTIVATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_BYTES_FIELD_NUMBER: _ClassVar[int]
+    kind: VersionKind
+    version: str
+    first_activated_at: _timestamp_pb2.Timestamp
+    activated_at: _timestamp_pb2.Timestamp
+    active: bool
+    content_digest: str
+    content_bytes: int
+    def __init__(self, kind: _Optional[_Union[VersionKind, str]] = ..., version: _Optional[str] = ..., first_activated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., activated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., active: _Optional[bool] = ..., content_digest: _Optional[str] = ..., content_bytes: _Optional[int] = ...) -> None: ...
+
+class ListVersionsRequest(_message.Message):
+    __slots__ = ("kind", "page_size", "page_token")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    kind: VersionKind
+    page_size: int
+    page_token: str
+    def __init__(self, kind: _Optional[_Union[VersionKind, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListVersionsResponse(_message.Message):
+    __slots__ = ("versions", "next_page_token")
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    versions: _containers.RepeatedCompositeFieldContainer[StoredVersion]
+    next_page_token: str
+    def __init__(self, versions: _Optional[_Iterable[_Union[StoredVersion, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetVersionRequest(_message.Message):
+    __slots__ = ("kind", "version")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    kind: VersionKind
+    version: str
+    def __init__(self, kind: _Optional[_Union[VersionKind, str]] = ..., version: _Optional[str] = ...) -> None: ...
+
+class GetVersionResponse(_message.Message):
+    __slots__ = ("version", "policy", "risk_model", "scorecard")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    RISK_MODEL_FIELD_NUMBER: _ClassVar[int]
+    SCORECARD_FIELD_NUMBER: _ClassVar[int]
+    version: StoredVersion
+    policy: _policy_pb2.Policy
+    risk_model: bytes
+    scorecard: _credit_pb2.Scorecard
+    def __init__(self, version: _Optional[_Union[StoredVersion, _Mapping]] = ..., policy: _Optional[_Union[_policy_pb2.Policy, _Mapping]] = ..., risk_model: _Optional[bytes] = ..., scorecard: _Optional[_Union[_credit_pb2.Scorecard, _Mapping]] = ...) -> None: ...
+
+class ActivateVersionRequest(_message.Message):
+    __slots__ = ("request_id", "kind", "version")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    kind: VersionKind
+    version: str
+    def __init__(self, request_id: _Optional[str] = ..., kind: _Optional[_Union[VersionKind, str]] = ..., version: _Optional[str] = ...) -> None: ...
+
+class ActivateVersionResponse(_message.Message):
+    __slots__ = ("version",)
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    version: StoredVersion
+    def __init__(self, version: _Optional[_Union[StoredVersion, _Mapping]] = ...) -> None: ...
 
 class SetScorecardRequest(_message.Message):
     __slots__ = ("request_id", "scorecard")

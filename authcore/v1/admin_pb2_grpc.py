@@ -70,6 +70,21 @@ class AdminServiceStub:
                 request_serializer=authcore_dot_v1_dot_admin__pb2.GetScorecardRequest.SerializeToString,
                 response_deserializer=authcore_dot_v1_dot_admin__pb2.GetScorecardResponse.FromString,
                 _registered_method=True)
+        self.ListVersions = channel.unary_unary(
+                '/authcore.v1.AdminService/ListVersions',
+                request_serializer=authcore_dot_v1_dot_admin__pb2.ListVersionsRequest.SerializeToString,
+                response_deserializer=authcore_dot_v1_dot_admin__pb2.ListVersionsResponse.FromString,
+                _registered_method=True)
+        self.GetVersion = channel.unary_unary(
+                '/authcore.v1.AdminService/GetVersion',
+                request_serializer=authcore_dot_v1_dot_admin__pb2.GetVersionRequest.SerializeToString,
+                response_deserializer=authcore_dot_v1_dot_admin__pb2.GetVersionResponse.FromString,
+                _registered_method=True)
+        self.ActivateVersion = channel.unary_unary(
+                '/authcore.v1.AdminService/ActivateVersion',
+                request_serializer=authcore_dot_v1_dot_admin__pb2.ActivateVersionRequest.SerializeToString,
+                response_deserializer=authcore_dot_v1_dot_admin__pb2.ActivateVersionResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -123,6 +138,29 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListVersions(self, request, context):
+        """Every policy, risk model and scorecard ever made active, latest activation first. A version
+        names one content for good: activating other content under a stored version is refused.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetVersion(self, request, context):
+        """A stored version and its content.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ActivateVersion(self, request, context):
+        """Makes a stored version active again (a rollback), validated as SetPolicy, SetRiskModel and
+        SetScorecard validate; activating the active version changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -160,6 +198,21 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.GetScorecard,
                     request_deserializer=authcore_dot_v1_dot_admin__pb2.GetScorecardRequest.FromString,
                     response_serializer=authcore_dot_v1_dot_admin__pb2.GetScorecardResponse.SerializeToString,
+            ),
+            'ListVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListVersions,
+                    request_deserializer=authcore_dot_v1_dot_admin__pb2.ListVersionsRequest.FromString,
+                    response_serializer=authcore_dot_v1_dot_admin__pb2.ListVersionsResponse.SerializeToString,
+            ),
+            'GetVersion': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetVersion,
+                    request_deserializer=authcore_dot_v1_dot_admin__pb2.GetVersionRequest.FromString,
+                    response_serializer=authcore_dot_v1_dot_admin__pb2.GetVersionResponse.SerializeToString,
+            ),
+            'ActivateVersion': grpc.unary_unary_rpc_method_handler(
+                    servicer.ActivateVersion,
+                    request_deserializer=authcore_dot_v1_dot_admin__pb2.ActivateVersionRequest.FromString,
+                    response_serializer=authcore_dot_v1_dot_admin__pb2.ActivateVersionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -352,6 +405,87 @@ class AdminService:
             '/authcore.v1.AdminService/GetScorecard',
             authcore_dot_v1_dot_admin__pb2.GetScorecardRequest.SerializeToString,
             authcore_dot_v1_dot_admin__pb2.GetScorecardResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authcore.v1.AdminService/ListVersions',
+            authcore_dot_v1_dot_admin__pb2.ListVersionsRequest.SerializeToString,
+            authcore_dot_v1_dot_admin__pb2.ListVersionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetVersion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authcore.v1.AdminService/GetVersion',
+            authcore_dot_v1_dot_admin__pb2.GetVersionRequest.SerializeToString,
+            authcore_dot_v1_dot_admin__pb2.GetVersionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ActivateVersion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authcore.v1.AdminService/ActivateVersion',
+            authcore_dot_v1_dot_admin__pb2.ActivateVersionRequest.SerializeToString,
+            authcore_dot_v1_dot_admin__pb2.ActivateVersionResponse.FromString,
             options,
             channel_credentials,
             insecure,
