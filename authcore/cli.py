@@ -13,11 +13,13 @@ import threading
 
 from google.protobuf import json_format
 
-from authcore import cluster
+from authcore import cluster, observability
 from authcore import config as config_mod
 from authcore.engine import Engine
 from authcore.errors import AuthcoreError
 from authcore.idempotency import IdempotencyIndex
+from authcore.observability import events, logs, tracing
+from authcore.observability.metrics import endpoint_for as metrics_endpoint
 from authcore.identity import PLAINTEXT_WARNING, public_port
 from authcore.partitions import LayoutRefused, check_layout
 from authcore.reload import FileWatcher
@@ -33,6 +35,7 @@ def build_engine(cfg: config_mod.Config, data_dir: str | pathlib.Path | None = N
     journal = Journal(cfg.data_dir if data_dir is None else data_dir, cfg.durability)
     engine = Engine(journal, max_accounts=cfg.max_accounts,
                     idempotency=IdempotencyIndex(retention_s=cfg.idempotency_retention_s), id_tag=id_tag)
+    observability.watch(engine)
     if cfg.policy_file or cfg.model_file:
         watcher = FileWatcher(engine, cfg.policy_file, cfg.model_file)
         try:
@@ -64,11 +67,19 @@ def demo_certs(ns: argparse.Namespace, cfg: config_mod.Config) -> str | None:
     return ns.tls_dir or str(pathlib.Path(cfg.tls_client_ca_file).parent)
 
 
+def _stop_observing(metrics) -> None:
+    """Close the metrics endpoint (when one was opened) and flush the spans not yet exported."""
+    events.stopped("authcore")
+    if metrics is not None:
+        metrics.close()
+    tracing.shutdown()
+
+
 def cmd_serve(ns: argparse.Namespace) -> int:
     try:
         cfg = config_mod.load(ns.config)
         for key in ("host", "port", "data_dir", "durability", "processes", "tls_cert_file", "tls_key_file",
-                    "tls_client_ca_file"):
+                    "tls_client_ca_file", "metrics_host", "metrics_port", "logging_format", "logging_level"):
             if getattr(ns, key) is not None:
                 setattr(cfg, key, getattr(ns, key))
         if ns.tls_dir is not None:
@@ -77,6 +88,9 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"authcore: bad configuration: {exc}", file=sys.stderr)
         return 2
+    logs.configure(cfg.logging_format, cfg.logging_level)
+    if ns.partition is not None or cfg.processes == 1:  # the processes that serve calls
+        tracing.configure(cfg.telemetry_otlp_endpoint)
     if ns.partition is not None:
         return cluster.run_worker(cfg, ns.partition, ns.socket_dir, functools.partial(build_engine, cfg))
     if cfg.processes > 1:
@@ -89,14 +103,21 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         return 2
     try:
         service, engine = build_service(cfg)
+        metrics = metrics_endpoint(cfg)
     except (AuthcoreError, RuntimeError, ValueError, OSError) as exc:
         print(f"authcore: cannot start: {exc}", file=sys.stderr)
         return 2
     service.start()
     target = f"{cfg.host}:{service.port}"
+    events.started("authcore", address=target, data_dir=str(cfg.data_dir), durability=cfg.durability,
+                   accounts=engine.ledger.n_accounts, journal_records=engine.replayed_records,
+                   policy_version=engine.ledger.policy.version, model_version=engine.model_info.version,
+                   metrics_port=None if metrics is None else metrics.port)
     print(f"authcore serving on {target} ({'mutual TLS' if cfg.tls else 'plaintext'}, data dir {cfg.data_dir}, "
           f"durability {cfg.durability}, {engine.ledger.n_accounts} accounts and {engine.replayed_records} journal "
           f"records loaded, policy {engine.ledger.policy.version})", flush=True)
+    if metrics is not None:
+        print(f"metrics on http://{cfg.metrics_host}:{metrics.port}/metrics", flush=True)
     if not cfg.tls:
         print(PLAINTEXT_WARNING, file=sys.stderr, flush=True)
     if ns.demo:
@@ -104,6 +125,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
 
         run_demo(target, lang=ns.lang, tls_dir=demo_certs(ns, cfg))
     if ns.exit_after_demo:
+        _stop_observing(metrics)
         service.stop()
         return 0
     stopped = threading.Event()
@@ -113,6 +135,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     stopped.wait()
     print("stopping: draining in-flight calls", flush=True)
     service.stop()
+    _stop_observing(metrics)
     return 0
 
 
@@ -134,7 +157,7 @@ def cmd_demo(ns: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure("text", "INFO")  # `serve` reconfigures from its flags and configuration
     parser = argparse.ArgumentParser(prog="authcore", description="Authorization core for credit-line payments.")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the gRPC server on the embedded store")
@@ -143,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, help="port (default 50051; 0 picks a free one)")
     serve.add_argument("--data-dir", dest="data_dir", help="where the journal lives (default ./authcore-data)")
     serve.add_argument("--durability", choices=["normal", "fsync"], help="journal durability mode")
+    serve.add_argument("--metrics-port", dest="metrics_port", type=int,
+                       help="serve Prometheus metrics on this port (worker i of --processes N: port + i)")
+    serve.add_argument("--metrics-host", dest="metrics_host", help="address of the metrics port (default 127.0.0.1)")
+    serve.add_argument("--log-format", dest="logging_format", choices=logs.FORMATS,
+                       help="logs on stderr: text (default) or json, one object a line; masked either way")
+    serve.add_argument("--log-level", dest="logging_level", choices=logs.LEVELS, help="default INFO")
     serve.add_argument("--tls-dir", dest="tls_dir",
                        help="mutual TLS with the server.pem, server-key.pem and ca.pem of `authcore certs`")
     serve.add_argument("--tls-cert", dest="tls_cert_file", help="the server's certificate (PEM)")

@@ -49,6 +49,8 @@ from authcore.partitions import (
     socket_name,
 )
 from authcore.identity import PLAINTEXT_WARNING, IdentityInterceptor, public_port
+from authcore.observability import events, tracing
+from authcore.observability.metrics import endpoint_for as metrics_endpoint
 from authcore.router import public_server
 from authcore.server import create_server
 
@@ -136,8 +138,15 @@ def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[
         service.stop(GRACE_S)
         return 2
     public.start()
+    try:
+        metrics = metrics_endpoint(cfg, index)
+    except OSError as exc:
+        print(f"authcore: partition {index} of {processes} cannot serve metrics: {exc}", file=sys.stderr, flush=True)
+        metrics = None
     supervisor.tell("ready", accounts=engine.ledger.n_accounts, records=engine.replayed_records,
-                    policy=engine.ledger.policy.version)
+                    policy=engine.ledger.policy.version, metrics_port=None if metrics is None else metrics.port)
+    events.started("partition", partition=index, processes=processes, address=f"{cfg.host}:{cfg.port}",
+                   accounts=engine.ledger.n_accounts, metrics_port=None if metrics is None else metrics.port)
     _wait_for(terminated, supervisor.gone)
     # A stop that outlives every step's bound is a bug: say where each thread is, and exit.
     faulthandler.dump_traceback_later(GRACE_S * 2 + STOP_MARGIN_S * 2, exit=True)
@@ -148,6 +157,10 @@ def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[
     # Other workers may still forward calls here while they drain: serve them until told.
     _wait_for(supervisor.gone, timeout_s=GRACE_S + STOP_MARGIN_S)
     service.stop(GRACE_S)
+    events.stopped("partition", partition=index)
+    if metrics is not None:
+        metrics.close()
+    tracing.shutdown()
     return 0
 
 
@@ -190,6 +203,9 @@ class Cluster:
                 "--data-dir", str(cfg.data_dir), "--durability", cfg.durability]
         if config_path:
             argv += ["--config", config_path]
+        argv += ["--log-format", cfg.logging_format, "--log-level", str(cfg.logging_level).upper()]
+        if cfg.metrics_port is not None:  # worker i serves its metrics on metrics_port + i
+            argv += ["--metrics-host", cfg.metrics_host, "--metrics-port", str(cfg.metrics_port)]
         if cfg.tls:
             argv += ["--tls-cert", cfg.tls_cert_file, "--tls-key", cfg.tls_key_file,
                      "--tls-client-ca", cfg.tls_client_ca_file]
@@ -351,6 +367,9 @@ def _supervise(cluster: Cluster, cfg: Config, port: int, held: socket.socket | N
         print(f"authcore serving on {target} ({cfg.processes} processes, data dir {data_dir}, durability "
               f"{cfg.durability}, {sum(r['accounts'] for r in ready)} accounts and "
               f"{sum(r['records'] for r in ready)} journal records loaded, policy {', '.join(policies)})", flush=True)
+        if cfg.metrics_port is not None:
+            ports = ", ".join(str(r.get("metrics_port")) for r in ready)
+            print(f"metrics of partitions 0..{cfg.processes - 1} on {cfg.metrics_host} ports {ports}", flush=True)
         if not cfg.tls:
             print(PLAINTEXT_WARNING, file=sys.stderr, flush=True)
         if demo:

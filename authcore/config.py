@@ -6,6 +6,7 @@ import dataclasses
 import pathlib
 import tomllib
 
+from authcore.observability.logs import FORMATS as LOG_FORMATS, LEVELS as LOG_LEVELS
 from authcore.partitions import MAX_PROCESSES
 from authcore.store import DURABILITY_MODES
 
@@ -34,6 +35,16 @@ class Config:
     tls_cert_file: str | None = None
     tls_key_file: str | None = None
     tls_client_ca_file: str | None = None
+    # Prometheus metrics over HTTP ([metrics] host, port): off while metrics_port is None. With
+    # --processes N, worker i serves on metrics_port + i (0: each worker picks a free port).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = None
+    # OpenTelemetry spans to this OTLP/gRPC endpoint ([telemetry] otlp_endpoint; else
+    # $OTEL_EXPORTER_OTLP_ENDPOINT), when the otel extra is installed.
+    telemetry_otlp_endpoint: str | None = None
+    # Logs on stderr ([logging] format, level): "text" for people or "json", one object a line.
+    logging_format: str = "text"
+    logging_level: str = "INFO"
 
     @property
     def tls(self) -> bool:
@@ -52,6 +63,13 @@ class Config:
             raise ValueError("snapshot_every_records must be at least 1,000")
         if self.idempotency_retention_s < 24 * 3600:
             raise ValueError("idempotency_retention_s must be at least 24 hours")
+        if self.metrics_port is not None and (type(self.metrics_port) is not int
+                                              or not 0 <= self.metrics_port <= 65536 - self.processes):
+            raise ValueError(f"[metrics] port must be between 0 and {65536 - self.processes} (one a process)")
+        if self.logging_format not in LOG_FORMATS:
+            raise ValueError(f"[logging] format must be one of {LOG_FORMATS}")
+        if str(self.logging_level).upper() not in LOG_LEVELS:
+            raise ValueError(f"[logging] level must be one of {LOG_LEVELS}")
         tls = (self.tls_cert_file, self.tls_key_file, self.tls_client_ca_file)
         if any(tls) and not all(tls):
             raise ValueError("[tls] needs cert_file, key_file and client_ca_file together")
@@ -82,9 +100,12 @@ SECTIONS = {
     "store": ("data_dir", "durability", "snapshot_every_records"),
     "engine": ("max_accounts", "policy_file", "model_file", "expiry_interval_s", "idempotency_retention_s"),
     "tls": ("cert_file", "key_file", "client_ca_file"),
+    "metrics": ("host", "port"),
+    "telemetry": ("otlp_endpoint",),
+    "logging": ("format", "level"),
 }
 # Keys whose attribute carries their section's name first.
-PREFIXED = ("tls",)
+PREFIXED = ("tls", "metrics", "telemetry", "logging")
 
 
 def load(path: str | pathlib.Path | None) -> Config:

@@ -41,6 +41,7 @@ from authcore.ledger import CAPTURED, EXPIRED, HELD, VOIDED, Hold, Ledger
 from authcore.locks import RWLock, Stripes
 from authcore.money import currency_alpha, currency_numeric
 from authcore.models import ModelError, load_model
+from authcore.observability import decisions as observed
 from authcore.scorecard import CompiledScorecard, ScorecardError
 from authcore.policy import CHANNELS, country_code, default_policy, validate_policy
 from authcore.reasons import RULE_NAMES, reasons_of_mask
@@ -436,7 +437,11 @@ class Engine:
                 effect = self._split(slot, req, response, effect)
             return response, effect
 
-        return self._mutate("Authorize", req, authz.AuthorizeResponse, decide, lambda: self._slot(req.account_id))
+        response, replayed = self._mutate("Authorize", req, authz.AuthorizeResponse, decide,
+                                          lambda: self._slot(req.account_id))
+        if not replayed:
+            observed.authorized(req, response)
+        return response, replayed
 
     def _applicant(self, slot: int, channel: int = 0, mcc: str = "") -> installments.Applicant:
         row = self.ledger.row(slot)
@@ -627,6 +632,7 @@ class Engine:
             if effect:
                 effects.append(effect)
         self._commit_booked(records, undo, now_s)
+        observed.batch_decided(decided[pending], matrix[pending, 1], [results[i] for i in pending])
         for effect in effects:
             self._apply(effect, now_s, booked=True)
 
@@ -702,6 +708,7 @@ class Engine:
                       "locations": base64.b64encode(locations.tobytes()).decode()}
         self._commit_booked([("AuthorizeBulk", req.request_id, digest, effect, response.SerializeToString())], undo,
                             now_s)
+        observed.count_decisions(decisions, reasons, matrix[:, 1] + 1)
         if effect:
             # The columns at hand, not the journal's encoding of them.
             self._apply_holds(ids, account_ids, merchant_ids, expires_s, ints, locations, now_s, booked=True)

@@ -233,11 +233,14 @@ This is for local development only. For anything else, make certificates
 
 
 def public_port(cfg) -> tuple[tuple, grpc.ServerCredentials | None]:
-    """The interceptors (outermost first) and credentials of the port the channels call."""
+    """The interceptors (outermost first) and credentials of the port the channels call:
+    metrics first, so that refused calls are counted too."""
+    from authcore.observability import MetricsInterceptor
+
     if not cfg.tls:
-        return (), None
+        return (MetricsInterceptor(),), None
     tls = TlsFiles(cfg.tls_cert_file, cfg.tls_key_file, cfg.tls_client_ca_file)
-    return (IdentityInterceptor("tls"),), tls.server_credentials()
+    return (MetricsInterceptor(), IdentityInterceptor("tls")), tls.server_credentials()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,6 +17,7 @@ from grpc_reflection.v1alpha import reflection
 from authcore import identity
 from authcore.engine import Engine
 from authcore.errors import AuthcoreError, abort_with
+from authcore.observability import events
 from authcore.v1 import (
     account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2, authorization_pb2_grpc, credit_pb2,
     credit_pb2_grpc, diagnostics_pb2, diagnostics_pb2_grpc, installment_pb2, installment_pb2_grpc,
@@ -36,15 +37,17 @@ SERVICE_NAMES = (
 )
 
 
-def _served(context, name: str, call):
+def _served(context, name: str, call, request=None):
     """call(); an AuthcoreError ends the call with its status and google.rpc details, anything
-    unexpected with INTERNAL (the one place that turns a bug into a status)."""
+    unexpected with INTERNAL (the one place that turns a bug into a status). Both are logged,
+    with request's identifiers as fields (masked by the log formatter)."""
     try:
         return call()
     except AuthcoreError as error:
+        events.refused(name, error, request)
         abort_with(context, error)
     except Exception:  # noqa: BLE001
-        log.exception("unexpected error in %s", name)
+        log.exception("unexpected error in %s", name, extra=events.request_fields(request))
         context.abort(grpc.StatusCode.INTERNAL, "internal error; nothing was changed if the request is retried")
 
 
@@ -55,7 +58,7 @@ def rpc(method):
     @functools.wraps(method)
     def wrapper(self, request, context):
         started = time.perf_counter_ns()
-        result = _served(context, method.__name__, lambda: method(self, request, context))
+        result = _served(context, method.__name__, lambda: method(self, request, context), request)
         replayed = False
         if isinstance(result, tuple):
             result, replayed = result
@@ -139,11 +142,15 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
 
     @rpc
     def SetPolicy(self, request, context):
-        return self.engine.set_policy(request)
+        answer = self.engine.set_policy(request)
+        events.activated("policy", answer[0].policy.version, request.request_id, replayed=answer[1])
+        return answer
 
     @rpc
     def SetRiskModel(self, request, context):
-        return self.engine.set_risk_model(request)
+        answer = self.engine.set_risk_model(request)
+        events.activated("risk model", answer[0].model.version, request.request_id, replayed=answer[1])
+        return answer
 
     @rpc
     def GetRiskModel(self, request, context):
@@ -151,7 +158,9 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
 
     @rpc
     def SetScorecard(self, request, context):
-        return self.engine.set_scorecard(request)
+        answer = self.engine.set_scorecard(request)
+        events.activated("scorecard", answer[0].scorecard.version, request.request_id, replayed=answer[1])
+        return answer
 
     @rpc
     def GetScorecard(self, request, context):
@@ -233,7 +242,9 @@ class Service:
             try:
                 while self.engine.expire_due():
                     pass
-                self.engine.maybe_snapshot(self.snapshot_every_records)
+                started_s = time.perf_counter()
+                if self.engine.maybe_snapshot(self.snapshot_every_records):
+                    events.snapshot_written(self.engine.snapshot_seq, time.perf_counter() - started_s)
             except AuthcoreError:
                 log.exception("hold expiry failed; retrying on the next sweep")
             except sqlite3.Error:

@@ -27,7 +27,8 @@ import hashlib
 import pathlib
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 SCHEMA_VERSION = 3
 # A snapshot is stored in blobs of at most this many bytes (SQLite refuses blobs over 1 GB).
@@ -264,6 +265,10 @@ class GroupCommitter:
         self._busy = False
         self.commits = 0
         self.records = 0
+        # Records handed to commit() so far; less self.records, those not yet durable.
+        self.submitted = 0
+        # on_commit(seconds, records) after each commit, outside the lock (metrics).
+        self.on_commit: Callable[[float, int], None] | None = None
 
     def commit(self, records: list[tuple], side: list[tuple] = ()) -> None:
         """Return once the records (and their side rows) are durable; raise what the journal
@@ -271,6 +276,7 @@ class GroupCommitter:
         mine = _Pending(records, side)
         with self._cond:
             self._queue.append(mine)
+            self.submitted += len(records)
         while True:
             with self._cond:
                 while not mine.done and self._busy:
@@ -285,6 +291,7 @@ class GroupCommitter:
                     batch.append(item)
                     count += len(item.records)
             error = None
+            started_s = time.perf_counter()
             try:
                 self.journal.append([r for item in batch for r in item.records],
                                     [row for item in batch for row in item.side])
@@ -297,8 +304,14 @@ class GroupCommitter:
                 self.commits += 1
                 self.records += count
                 self._cond.notify_all()
+            if self.on_commit is not None:
+                self.on_commit(time.perf_counter() - started_s, count)
         if mine.error is not None:
             raise mine.error
+
+    def pending_records(self) -> int:
+        """Records handed to commit() and not yet durable: queued, or in the commit running now."""
+        return self.submitted - self.records
 
 
 @dataclasses.dataclass(slots=True)

@@ -39,7 +39,9 @@ def pytest_terminal_summary(terminalreporter):
                        ("durability_normal_16_callers_per_decision", "durability_fsync_16_callers_per_decision"),
                        ("durability_fsync_16_callers_per_decision", "durability_fsync_one_caller"),
                        ("cluster_get_account_local", "cluster_get_account_forwarded"),
-                       ("cluster_authorize_local", "cluster_authorize_forwarded")):
+                       ("cluster_authorize_local", "cluster_authorize_forwarded"),
+                       ("grpc_authorize_without_metrics", "grpc_authorize_with_metrics"),
+                       ("bare_behaviour_per_call", "metrics_interceptor_per_call")):
         if fast in MEDIANS_S and slow in MEDIANS_S:
             ratios[f"{slow} / {fast}"] = MEDIANS_S[slow] / MEDIANS_S[fast]
             terminalreporter.write_line(f"{slow} / {fast}: {ratios[f'{slow} / {fast}']:.1f}x")
