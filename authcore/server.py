@@ -176,7 +176,10 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
 
     @rpc
     def ActivateVersion(self, request, context):
-        return self.engine.activate_version(request)
+        answer = self.engine.activate_version(request)
+        kind = admin_pb2.VersionKind.Name(request.kind).removeprefix("VERSION_KIND_").lower().replace("_", " ")
+        events.activated(kind, request.version, request.request_id, replayed=answer[1])
+        return answer
 
 
 class InstallmentServicer(installment_pb2_grpc.InstallmentServiceServicer):

@@ -462,6 +462,22 @@ def test_refusals_log_at_info_and_server_trouble_at_warning(captured_json_logs):
     assert (second["level"], second["code"]) == ("WARNING", "UNAVAILABLE")
 
 
+def test_activations_are_logged_once(metered, captured_json_logs):
+    _, channel, _, _ = metered
+    admin = admin_pb2_grpc.AdminServiceStub(channel)
+    policy = admin.GetPolicy(admin_pb2.GetPolicyRequest()).policy
+    shipped = policy.version
+    policy.version = "obs-2"
+    admin.SetPolicy(admin_pb2.SetPolicyRequest(request_id="p-obs-2", policy=policy))
+    admin.SetPolicy(admin_pb2.SetPolicyRequest(request_id="p-obs-2", policy=policy))  # a replay: no new line
+    admin.ActivateVersion(admin_pb2.ActivateVersionRequest(request_id="p-back", kind=admin_pb2.VERSION_KIND_POLICY,
+                                                           version=shipped))
+    lines = [json.loads(line) for line in captured_json_logs.getvalue().splitlines()]
+    activated = [(line["level"], line["kind"], line["version"]) for line in lines
+                 if line["logger"] == "authcore.server" and line["msg"].endswith(" activated")]
+    assert activated == [("INFO", "policy", "obs-2"), ("INFO", "policy", shipped)]
+
+
 def _serve(*flags: str, data_dir: pathlib.Path, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     return subprocess.run([sys.executable, "-m", "authcore", "serve", "--port", "0", "--data-dir", str(data_dir),
