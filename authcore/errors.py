@@ -10,6 +10,20 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 DOMAIN = "authcore.v1"
+# A status travels in the call's trailing metadata: grpc-message, and grpc-status-details-bin with
+# the Status again and its details, in base64. Clients refuse trailers over 8 KiB (gRPC's default),
+# and the caller would get RESOURCE_EXHAUSTED instead of the refusal: a status stays well under it.
+MAX_MESSAGE_BYTES = 400
+MAX_DESCRIPTION_BYTES = 256
+MAX_VIOLATIONS_BYTES = 2_500
+
+
+def clip(text: str, max_bytes: int) -> str:
+    """text cut to at most max_bytes of UTF-8, ending in an ellipsis when it was cut."""
+    data = text.encode()
+    if len(data) <= max_bytes:
+        return text
+    return data[:max_bytes - 3].decode(errors="ignore") + "\u2026"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -33,7 +47,7 @@ class AuthcoreError(Exception):
         return [error_details_pb2.ErrorInfo(reason=self.reason, domain=DOMAIN, metadata=self.metadata)]
 
     def to_status(self) -> status_pb2.Status:
-        status = status_pb2.Status(code=self.code, message=self.message)
+        status = status_pb2.Status(code=self.code, message=clip(self.message, MAX_MESSAGE_BYTES))
         for detail in self.details():
             packed = any_pb2.Any()
             packed.Pack(detail)
@@ -46,18 +60,34 @@ class InvalidArgument(AuthcoreError):
     reason = "INVALID_ARGUMENT"
 
     def __init__(self, violations: list[FieldViolation]):
-        summary = "; ".join(f"{v.field}: {v.description}" for v in violations[:5])
+        summary = "; ".join(f"{v.field}: {v.description}" if v.field else v.description for v in violations[:5])
         super().__init__(f"invalid request: {summary}")
         self.violations = violations
 
     def details(self) -> list:
-        bad = error_details_pb2.BadRequest(
-            field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                for v in self.violations
-            ]
-        )
+        """A BadRequest listing the violations in order, as many as fit MAX_VIOLATIONS_BYTES, then
+        one saying how many more there are."""
+        bad = error_details_pb2.BadRequest()
+        size = 0
+        for i, v in enumerate(self.violations):
+            listed = error_details_pb2.BadRequest.FieldViolation(
+                field=clip(v.field, MAX_DESCRIPTION_BYTES), description=clip(v.description, MAX_DESCRIPTION_BYTES))
+            size += listed.ByteSize() + 3
+            if size > MAX_VIOLATIONS_BYTES:
+                bad.field_violations.add(description=f"and {len(self.violations) - i} more violations")
+                break
+            bad.field_violations.append(listed)
         return [bad, *super().details()]
+
+
+class MalformedRequest(InvalidArgument):
+    """The request's bytes are not a valid protobuf encoding of its message. The violation's
+    field is empty: it is the request as a whole."""
+
+    reason = "MALFORMED_REQUEST"
+
+    def __init__(self, message_name: str, cause: str):
+        super().__init__([FieldViolation("", f"not a valid {message_name} in protobuf binary encoding ({cause})")])
 
 
 class NotFound(AuthcoreError):

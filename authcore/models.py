@@ -52,6 +52,13 @@ def _feature_map(model_names: list[str], n_model: int, schema: list[str] | None)
     return [schema.index(n) for n in model_names], len(schema)
 
 
+def _split_feature(fmap: list[int], index) -> int:
+    """The schema index of the model's feature number index (a negative number would wrap)."""
+    if type(index) is not int or not 0 <= index < len(fmap):
+        raise ModelError(f"a split uses feature {index!r}; the model has {len(fmap)} features")
+    return fmap[index]
+
+
 class _Builder:
     """Accumulates trees into flat arrays; node means are hessian-weighted child means."""
 
@@ -60,6 +67,8 @@ class _Builder:
         self.flags, self.value, self.weight, self.roots = [], [], [], []
 
     def node(self, feature: int, threshold: float, flags: int, value: float, weight: float) -> int:
+        if feature < 0 and not math.isfinite(value):
+            raise ModelError(f"leaf value {value} is not finite")
         self.feature.append(feature)
         self.threshold.append(threshold)
         self.left.append(-1)
@@ -71,8 +80,28 @@ class _Builder:
             raise ModelError(f"more than {MAX_NODES} nodes")
         return len(self.feature) - 1
 
+    def _check_trees(self) -> None:
+        """Every tree a tree: each child inside the node list and after its parent (the backward
+        pass below relies on it), no node the child of two parents and no root a child. A cycle
+        or a shared subtree would otherwise make the layout below run without end."""
+        feature, left, right = self.feature, self.left, self.right
+        n = len(feature)
+        is_child = bytearray(n)
+        for i in range(n):
+            if feature[i] < 0:
+                continue
+            for child in (left[i], right[i]):
+                if not i < child < n:
+                    raise ModelError(f"node {i} has child {child}: children must follow their parent in the tree")
+                if is_child[child]:
+                    raise ModelError(f"node {child} is the child of two nodes")
+                is_child[child] = 1
+        if any(is_child[root] for root in self.roots):
+            raise ModelError("a tree's root is another node's child")
+
     def build(self, base_margin: float, link: int, scale: float, n_features: int, float32: bool,
               version: str) -> TreeEnsemble:
+        self._check_trees()
         feature, left, right = self.feature, self.left, self.right
         weight = list(self.weight)
         mean = list(self.value)
@@ -150,6 +179,8 @@ def _lightgbm_text(text: str, schema, version: str) -> TreeEnsemble:
         if "num_leaves" not in fields:
             continue
         n_leaves = int(fields["num_leaves"])
+        if not 1 <= n_leaves <= MAX_NODES:
+            raise ModelError(f"num_leaves must be between 1 and {MAX_NODES}")
         if int(fields.get("num_cat", 0)) > 0:
             raise ModelError("categorical splits are not supported")
         leaf_value = [float(v) for v in fields["leaf_value"].split()]
@@ -170,7 +201,7 @@ def _lightgbm_text(text: str, schema, version: str) -> TreeEnsemble:
             missing = (decision[i] >> 2) & 3
             flags = (NF_DEFAULT_LEFT if decision[i] & 2 else 0) | (NF_MISSING_ZERO if missing == 1 else 0) | (
                 NF_MISSING_NAN if missing == 2 else 0)
-            b.node(fmap[split_feature[i]], threshold[i], flags, 0.0, 0.0)
+            b.node(_split_feature(fmap, split_feature[i]), threshold[i], flags, 0.0, 0.0)
         for j in range(n_leaves):
             b.node(-1, 0.0, 0, leaf_value[j], leaf_weight[j])
         child = lambda c, base=base, n_internal=n_internal: base + c if c >= 0 else base + n_internal + ~c  # noqa: E731
@@ -197,7 +228,7 @@ def _lightgbm_json(model: dict, schema, version: str) -> TreeEnsemble:
         if node.get("decision_type") != "<=":
             raise ModelError("categorical splits are not supported")
         flags = (NF_DEFAULT_LEFT if node.get("default_left") else 0) | missing_flags[node.get("missing_type", "None")]
-        i = b.node(fmap[node["split_feature"]], float(node["threshold"]), flags, 0.0, 0.0)
+        i = b.node(_split_feature(fmap, node["split_feature"]), float(node["threshold"]), flags, 0.0, 0.0)
         b.left[i] = add(node["left_child"])
         b.right[i] = add(node["right_child"])
         return i
@@ -234,8 +265,8 @@ def _xgboost_json(model: dict, schema, version: str) -> TreeEnsemble:
                 b.node(-1, 0.0, 0, float(np.float32(tree["split_conditions"][i])), float(hess[i]))
             else:
                 flags = NF_STRICT_LESS | (NF_DEFAULT_LEFT if tree["default_left"][i] else 0)
-                b.node(fmap[tree["split_indices"][i]], float(np.float32(tree["split_conditions"][i])), flags, 0.0,
-                       float(hess[i]))
+                b.node(_split_feature(fmap, tree["split_indices"][i]), float(np.float32(tree["split_conditions"][i])),
+                       flags, 0.0, float(hess[i]))
                 b.left[base + i], b.right[base + i] = base + left[i], base + right[i]
         b.roots.append(base)
     return b.build(base_margin, LINK_SIGMOID_F32, 1.0, width, True, version)
@@ -263,11 +294,16 @@ def load_model(content: bytes | str, schema: list[str] | None = None, version: s
     if len(data) > MAX_MODEL_BYTES:
         raise ModelError(f"model larger than {MAX_MODEL_BYTES} bytes")
     version = version or _version(data)
-    text = data.decode("utf-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ModelError("a model file is UTF-8 text (LightGBM text, or JSON)") from None
     try:
         if text.startswith("tree\n"):
             return _lightgbm_text(text, schema, version)
         model = json.loads(text)
+        if not isinstance(model, dict):
+            raise ModelError("a JSON model file holds one object")
         if "tree_info" in model:
             return _lightgbm_json(model, schema, version)
         if "learner" in model:
@@ -276,7 +312,10 @@ def load_model(content: bytes | str, schema: list[str] | None = None, version: s
             return _linear(model, schema, version)
     except ModelError:
         raise
-    except (KeyError, ValueError, TypeError, IndexError) as exc:
+    except RecursionError:
+        raise ModelError("malformed model file: nested too deeply") from None
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError, ArithmeticError) as exc:
+        # AttributeError: a JSON value of another type than the format's (a list for an object).
         raise ModelError(f"malformed model file: {exc!r}") from exc
     raise ModelError("unknown model format (LightGBM text or JSON, XGBoost JSON, authcore-linear-v1)")
 

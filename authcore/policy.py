@@ -99,8 +99,10 @@ def validate_policy(policy: policy_pb2.Policy) -> list[FieldViolation]:
         violations.append(
             FieldViolation("policy.hold_ttl_seconds", f"must be between {MIN_HOLD_TTL_S} and {MAX_HOLD_TTL_S}")
         )
-    tiers = [t.tier for t in policy.tiers]
-    for i, tier in enumerate(policy.tiers):
+    if len(policy.tiers) > len(TIERS):
+        violations.append(FieldViolation("policy.tiers", f"at most {len(TIERS)} entries, one per tier"))
+    tiers = [t.tier for t in policy.tiers[: len(TIERS)]]
+    for i, tier in enumerate(policy.tiers[: len(TIERS)]):
         if tier.tier not in TIERS:
             violations.append(FieldViolation(f"policy.tiers[{i}].tier", "must be a known tier"))
         elif tiers.count(tier.tier) > 1:
@@ -130,14 +132,16 @@ def validate_installments(policy: policy_pb2.InstallmentPolicy, path: str = "pol
             out.append(FieldViolation(f"{ppath}.min_amount_minor", f"between 0 and {MAX_AMOUNT_MINOR}"))
         if not 0 <= plan.max_period_payment_minor <= MAX_AMOUNT_MINOR:
             out.append(FieldViolation(f"{ppath}.max_period_payment_minor", f"between 0 and {MAX_AMOUNT_MINOR}"))
-        if any(t not in TIERS for t in plan.tiers):
-            out.append(FieldViolation(f"{ppath}.tiers", "known tiers"))
+        if len(plan.tiers) > len(TIERS) or any(t not in TIERS for t in plan.tiers) or len(set(plan.tiers)) < len(
+                plan.tiers):
+            out.append(FieldViolation(f"{ppath}.tiers", "known tiers, each at most once"))
         if not (math.isfinite(plan.min_credit_score) and plan.min_credit_score >= 0):
             out.append(FieldViolation(f"{ppath}.min_credit_score", "a finite score, 0 for none"))
     if len(policy.excluded_mccs) > MAX_LISTED or any(not MCC_PATTERN.fullmatch(m) for m in policy.excluded_mccs):
         out.append(FieldViolation(f"{path}.excluded_mccs", f"at most {MAX_LISTED} four-digit codes"))
-    if any(ch not in CHANNELS for ch in policy.channels):
-        out.append(FieldViolation(f"{path}.channels", "known channels"))
+    if len(policy.channels) > len(CHANNELS) or any(ch not in CHANNELS for ch in policy.channels) or len(
+            set(policy.channels)) < len(policy.channels):
+        out.append(FieldViolation(f"{path}.channels", "known channels, each at most once"))
     if not 0 <= policy.auto_min_threshold_minor <= MAX_AMOUNT_MINOR:
         out.append(FieldViolation(f"{path}.auto_min_threshold_minor", f"between 0 and {MAX_AMOUNT_MINOR}"))
     return out

@@ -18,6 +18,7 @@ from grpc_health.v1 import health
 from grpc_status import rpc_status
 
 from authcore import columns, identity, validation
+from authcore.decoding import Undecodable, decoder
 from authcore.engine import Engine, _reused_in_batch
 from authcore.errors import AuthcoreError, InvalidArgument, abort_with
 from authcore.partitions import partition_of, partition_of_id
@@ -76,6 +77,9 @@ CHANNEL_OPTIONS = (("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES))
 # A call without a deadline reports one about 292 years away; forward it without one too.
 NO_DEADLINE_S = 10 * 365 * 86_400
+
+DECODE_BATCH = decoder(authz.AuthorizeBatchRequest.FromString)
+DECODE_BULK = decoder(authz.AuthorizeBulkRequest.FromString)
 
 _Details = collections.namedtuple("_Details", ("method", "invocation_metadata"))
 
@@ -146,11 +150,13 @@ def _caller_may_pay_on(context: grpc.ServicerContext, channels) -> None:
         abort_with(context, error)
 
 
-def _parse(deserialize, data: bytes, context: grpc.ServicerContext):
-    try:
-        return deserialize(data)
-    except Exception:  # noqa: BLE001 - any decoding failure, answered as grpc answers it itself
-        context.abort(grpc.StatusCode.INTERNAL, "Exception deserializing request!")
+def _parse(decode, data: bytes, context: grpc.ServicerContext):
+    """The request decoded by decode (a decoding.decoder); bytes that do not decode end the call
+    with INVALID_ARGUMENT, as in one process."""
+    request = decode(data)
+    if type(request) is Undecodable:
+        abort_with(context, request.error())
+    return request
 
 
 class Router(grpc.GenericRpcHandler):
@@ -258,7 +264,7 @@ class Router(grpc.GenericRpcHandler):
     def _batch(self, path: str, data: bytes, context: grpc.ServicerContext, local: grpc.RpcMethodHandler):
         """Split by account owner, one sub-batch per partition at once, results put back in order."""
         started = time.perf_counter_ns()
-        request = _parse(authz.AuthorizeBatchRequest.FromString, data, context)
+        request = _parse(DECODE_BATCH, data, context)
         _caller_may_pay_on(context, [item.channel for item in request.requests])
         try:
             validation.validate_batch(request)
@@ -311,7 +317,7 @@ class Router(grpc.GenericRpcHandler):
         answers are put back in the chunk's order. A partition's failure fails the chunk: the
         caller retries it with the same request_id."""
         started = time.perf_counter_ns()
-        request = _parse(authz.AuthorizeBulkRequest.FromString, data, context)
+        request = _parse(DECODE_BULK, data, context)
         _caller_may_pay_on(context, request.channels)
         try:
             columns.chunk_of(request)

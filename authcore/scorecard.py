@@ -20,6 +20,12 @@ from authcore.v1 import credit_pb2
 MAX_VARIABLES = 200
 MAX_BINS = 100
 MAX_NAME_LEN = 128
+# A bin's label may list its categories (optbinning joins them), so it is longer than a name.
+MAX_LABEL_LEN = 1024
+MAX_RANGES = 100
+MAX_CATEGORIES = 1000
+MAX_CATEGORY_LEN = 256
+MAX_BANDS = 100
 MAX_FACTORS = 3
 SCORECARDPY_RANGE = re.compile(r"^\[\s*([^,\s]+)\s*,\s*([^,\s]+)\s*\)$")
 OPTBINNING_RANGE = re.compile(r"^[\[(]\s*([^,\s]+)\s*,\s*([^,\s]+)\s*\)$")
@@ -44,7 +50,7 @@ def validate(card: credit_pb2.Scorecard, path: str = "scorecard") -> list[FieldV
         out.append(FieldViolation(f"{path}.base_points", "must be finite"))
     if not 1 <= len(card.variables) <= MAX_VARIABLES:
         out.append(FieldViolation(f"{path}.variables", f"1 to {MAX_VARIABLES} variables"))
-    names = [v.name for v in card.variables]
+    names = [v.name for v in card.variables[:MAX_VARIABLES]]
     for i, variable in enumerate(card.variables[:MAX_VARIABLES]):
         vpath = f"{path}.variables[{i}]"
         if not variable.name or len(variable.name) > MAX_NAME_LEN:
@@ -59,10 +65,17 @@ def validate(card: credit_pb2.Scorecard, path: str = "scorecard") -> list[FieldV
                 out.append(FieldViolation(f"{vpath}.bins[{j}].points", "must be finite"))
             if not (b.ranges or b.categories or b.missing):
                 out.append(FieldViolation(f"{vpath}.bins[{j}]", "matches nothing: give ranges, categories or missing"))
-            for r in b.ranges:
-                if not r.lower < r.upper:
-                    out.append(FieldViolation(f"{vpath}.bins[{j}].ranges", "lower must be below upper"))
-                ranges.append((r.lower, r.upper))
+            if len(b.label) > MAX_LABEL_LEN:
+                out.append(FieldViolation(f"{vpath}.bins[{j}].label", f"at most {MAX_LABEL_LEN} characters"))
+            if len(b.ranges) > MAX_RANGES:
+                out.append(FieldViolation(f"{vpath}.bins[{j}].ranges", f"at most {MAX_RANGES} ranges"))
+            if len(b.categories) > MAX_CATEGORIES or any(len(c) > MAX_CATEGORY_LEN for c in b.categories):
+                out.append(FieldViolation(f"{vpath}.bins[{j}].categories",
+                                          f"at most {MAX_CATEGORIES} categories of at most {MAX_CATEGORY_LEN} characters"))
+            bin_ranges = [(r.lower, r.upper) for r in b.ranges[:MAX_RANGES]]
+            if not all(lower < upper for lower, upper in bin_ranges):
+                out.append(FieldViolation(f"{vpath}.bins[{j}].ranges", "lower must be below upper"))
+            ranges.extend(bin_ranges)
         ranges.sort()
         if any(a[1] > b[0] for a, b in zip(ranges, ranges[1:], strict=False)):
             out.append(FieldViolation(f"{vpath}.bins", "numeric ranges overlap"))
@@ -71,8 +84,10 @@ def validate(card: credit_pb2.Scorecard, path: str = "scorecard") -> list[FieldV
             out.append(FieldViolation(f"{vpath}.bins", "a category is in two bins"))
         if sum(b.missing for b in variable.bins) > 1:
             out.append(FieldViolation(f"{vpath}.bins", "at most one bin for missing values"))
+    if len(card.bands) > MAX_BANDS:
+        out.append(FieldViolation(f"{path}.bands", f"at most {MAX_BANDS} bands"))
     previous = math.inf
-    for i, band in enumerate(card.bands):
+    for i, band in enumerate(card.bands[:MAX_BANDS]):
         bpath = f"{path}.bands[{i}]"
         if not (math.isfinite(band.min_score) and band.min_score < previous):
             out.append(FieldViolation(f"{bpath}.min_score", "finite and below the previous band's"))

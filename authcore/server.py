@@ -14,7 +14,8 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from authcore import identity
+from authcore import identity, validation
+from authcore.decoding import DecodingRegistrar, decoded
 from authcore.engine import Engine
 from authcore.errors import AuthcoreError, abort_with
 from authcore.observability import events
@@ -53,12 +54,12 @@ def _served(context, name: str, call, request=None):
 
 def rpc(method):
     """Run a servicer method through _served, and mark the server's time and replayed answers in
-    the trailing metadata."""
+    the trailing metadata. A request that did not decode is refused before the method runs."""
 
     @functools.wraps(method)
     def wrapper(self, request, context):
         started = time.perf_counter_ns()
-        result = _served(context, method.__name__, lambda: method(self, request, context), request)
+        result = _served(context, method.__name__, lambda: method(self, decoded(request), context), request)
         replayed = False
         if isinstance(result, tuple):
             result, replayed = result
@@ -92,7 +93,7 @@ class AuthorizationServicer(authorization_pb2_grpc.AuthorizationServiceServicer)
     def AuthorizeStream(self, request_iterator, context):
         """Each chunk answered in order; a refused chunk ends the stream with its status."""
         for message in request_iterator:
-            response, _ = _served(context, "AuthorizeStream", lambda: self._bulk_chunk(message.chunk))
+            response, _ = _served(context, "AuthorizeStream", lambda: self._bulk_chunk(decoded(message).chunk))
             yield authorization_pb2.AuthorizeStreamResponse(chunk=response)
 
     def _bulk_chunk(self, chunk):
@@ -199,16 +200,14 @@ class InstallmentServicer(installment_pb2_grpc.InstallmentServiceServicer):
         return self.engine.get_auto_installment(request)
 
 
-# Enough to mirror the largest AuthorizeBulk chunk and its answer.
-MAX_ECHO_BYTES = 1024 * 1024
+MAX_ECHO_BYTES = validation.MAX_ECHO_BYTES
 
 
 class DiagnosticsServicer(diagnostics_pb2_grpc.DiagnosticsServiceServicer):
     """The transport floor: no engine, no lock, no journal."""
 
     def Echo(self, request, context):
-        if len(request.payload) > MAX_ECHO_BYTES or not 0 <= request.response_bytes <= MAX_ECHO_BYTES:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"payload and response_bytes at most {MAX_ECHO_BYTES}")
+        _served(context, "Echo", lambda: validation.validate_echo(decoded(request)))
         return diagnostics_pb2.EchoResponse(payload=bytes(request.response_bytes))
 
 
@@ -277,13 +276,16 @@ def grpc_server(max_workers: int = 16, options: tuple = (), interceptors: tuple 
 
 def add_services(server, engine: Engine, health_servicer: health.HealthServicer) -> None:
     """Register every servicer over engine, health (reporting SERVING) and reflection on server:
-    a grpc.Server, or anything with its add_generic_rpc_handlers and add_registered_method_handlers."""
-    authorization_pb2_grpc.add_AuthorizationServiceServicer_to_server(AuthorizationServicer(engine), server)
-    account_pb2_grpc.add_AccountServiceServicer_to_server(AccountServicer(engine), server)
-    admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(engine), server)
-    credit_pb2_grpc.add_CreditServiceServicer_to_server(CreditServicer(engine), server)
-    installment_pb2_grpc.add_InstallmentServiceServicer_to_server(InstallmentServicer(engine), server)
-    diagnostics_pb2_grpc.add_DiagnosticsServiceServicer_to_server(DiagnosticsServicer(), server)
+    a grpc.Server, or anything with its add_generic_rpc_handlers and add_registered_method_handlers.
+    authcore's own methods answer a request body that does not decode with INVALID_ARGUMENT
+    (authcore.decoding), not grpc's INTERNAL."""
+    ours = DecodingRegistrar(server)
+    authorization_pb2_grpc.add_AuthorizationServiceServicer_to_server(AuthorizationServicer(engine), ours)
+    account_pb2_grpc.add_AccountServiceServicer_to_server(AccountServicer(engine), ours)
+    admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(engine), ours)
+    credit_pb2_grpc.add_CreditServiceServicer_to_server(CreditServicer(engine), ours)
+    installment_pb2_grpc.add_InstallmentServiceServicer_to_server(InstallmentServicer(engine), ours)
+    diagnostics_pb2_grpc.add_DiagnosticsServiceServicer_to_server(DiagnosticsServicer(), ours)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", *SERVICE_NAMES):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)

@@ -3,9 +3,11 @@ A request with any violation is refused with INVALID_ARGUMENT and changes nothin
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import socket
+import zoneinfo
 
 from authcore.errors import FieldViolation, InvalidArgument
 from authcore.money import MAX_AMOUNT_MINOR, currency_numeric, is_country
@@ -178,7 +180,16 @@ def validate_upsert(req) -> None:
         out.append(FieldViolation("credit_score", "must be finite"))
     if len(req.time_zone) > MAX_ZONE_LEN:
         out.append(FieldViolation("time_zone", f"at most {MAX_ZONE_LEN} characters"))
+    elif req.time_zone and req.time_zone not in iana_zones():
+        out.append(FieldViolation("time_zone", f"unknown IANA time zone {req.time_zone!r}"))
     _raise(out)
+
+
+@functools.cache
+def iana_zones() -> frozenset[str]:
+    """The IANA zone names this machine has. A name outside them is refused before the zone
+    database is opened: a folder of it ("Asia") is no zone, and opening it is an OSError."""
+    return frozenset(zoneinfo.available_timezones())
 
 
 MAX_MODEL_BYTES = 4 * 1024 * 1024 - 64 * 1024
@@ -255,6 +266,12 @@ def validate_set_auto(req) -> None:
         if not 1 <= req.setting.term_months <= 60:
             out.append(FieldViolation("setting.term_months", "between 1 and 60"))
         _amount(out, "setting.threshold_minor", req.setting.threshold_minor)
+    else:
+        # Turning it off ignores term and threshold, but a value no setting can have is still an error.
+        if not 0 <= req.setting.term_months <= 60:
+            out.append(FieldViolation("setting.term_months", "between 0 and 60"))
+        if not 0 <= req.setting.threshold_minor <= MAX_AMOUNT_MINOR:
+            out.append(FieldViolation("setting.threshold_minor", f"between 0 and {MAX_AMOUNT_MINOR}"))
     _raise(out)
 
 

@@ -3,12 +3,21 @@ nothing; unknown accounts get NOT_FOUND."""
 
 from __future__ import annotations
 
+import math
+
 import grpc
 import pytest
+from google.protobuf import descriptor_pool
 
-from authcore.v1 import account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c
+from authcore.policy import default_policy
+from authcore.server import SERVICE_NAMES
+from authcore.v1 import (
+    account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2, credit_pb2_grpc, diagnostics_pb2,
+    installment_pb2,
+)
 
-from helpers import call_error, details, violated_fields
+from helpers import call_error, details, error_reason, violated_fields
+from test_scorecard import small_card
 
 W, S, Q = c.CHANNEL_WALLET, c.CHANNEL_SCAN_TO_PAY, c.CHANNEL_QUICK_PAY
 
@@ -118,3 +127,111 @@ def test_currency_and_zone_are_fixed_after_creation(client):
     client.upsert("acct", 100_000)
     error = call_error(client.upsert, "acct", 100_000, currency="USD", time_zone="UTC")
     assert set(violated_fields(error)) == {"currency", "time_zone"}
+
+
+# -- every method, every field ------------------------------------------------------------------
+
+def policy_with(change) -> admin_pb2.SetPolicyRequest:
+    policy = default_policy()
+    policy.version = "bad-1"
+    change(policy)
+    return admin_pb2.SetPolicyRequest(request_id="r", policy=policy)
+
+
+def card_with(change) -> admin_pb2.SetScorecardRequest:
+    card = small_card()
+    change(card)
+    return admin_pb2.SetScorecardRequest(request_id="r", scorecard=card)
+
+
+def auto(**setting) -> installment_pb2.SetAutoInstallmentRequest:
+    return installment_pb2.SetAutoInstallmentRequest(request_id="r", account_id="a",
+                                                     setting=installment_pb2.AutoInstallment(**setting))
+
+
+ADMIN, INSTALLMENTS, DIAGNOSTICS = "/authcore.v1.AdminService/", "/authcore.v1.InstallmentService/", \
+    "/authcore.v1.DiagnosticsService/"
+# name, method path, request, the field that must be named: the bounds added by the audit
+BAD_ADDED = [
+    ("policy-four-tiers", ADMIN + "SetPolicy", policy_with(lambda p: p.tiers.add().CopyFrom(p.tiers[0])),
+     "policy.tiers"),
+    ("policy-plan-tier-twice", ADMIN + "SetPolicy",
+     policy_with(lambda p: p.installments.plans[0].tiers.extend([c.TIER_NEW, c.TIER_NEW])),
+     "policy.installments.plans[0].tiers"),
+    ("policy-plan-many-tiers", ADMIN + "SetPolicy",
+     policy_with(lambda p: p.installments.plans[0].tiers.extend([c.TIER_NEW] * 10_000)),
+     "policy.installments.plans[0].tiers"),
+    ("policy-installment-channel-twice", ADMIN + "SetPolicy",
+     policy_with(lambda p: p.installments.channels.extend([W, W])), "policy.installments.channels"),
+    ("scorecard-long-label", ADMIN + "SetScorecard",
+     card_with(lambda card: setattr(card.variables[0].bins[0], "label", "l" * 1_025)),
+     "scorecard.variables[0].bins[0].label"),
+    ("scorecard-many-ranges", ADMIN + "SetScorecard",
+     card_with(lambda card: card.variables[0].bins[0].ranges.extend(
+         [credit_pb2.NumericRange(lower=i, upper=i + 0.5) for i in range(-200, -99)])),
+     "scorecard.variables[0].bins[0].ranges"),
+    ("scorecard-many-categories", ADMIN + "SetScorecard",
+     card_with(lambda card: card.variables[1].bins[1].categories.extend(f"c{i}" for i in range(1_001))),
+     "scorecard.variables[1].bins[1].categories"),
+    ("scorecard-long-category", ADMIN + "SetScorecard",
+     card_with(lambda card: card.variables[1].bins[1].categories.append("c" * 257)),
+     "scorecard.variables[1].bins[1].categories"),
+    ("scorecard-many-bands", ADMIN + "SetScorecard",
+     card_with(lambda card: card.bands.extend(
+         credit_pb2.CreditBand(min_score=400 - i, tier=c.TIER_NEW, credit_limit_minor=1) for i in range(100))),
+     "scorecard.bands"),
+    ("auto-off-negative-term", INSTALLMENTS + "SetAutoInstallment", auto(enabled=False, term_months=-1),
+     "setting.term_months"),
+    ("auto-off-negative-threshold", INSTALLMENTS + "SetAutoInstallment", auto(enabled=False, threshold_minor=-5),
+     "setting.threshold_minor"),
+    ("upsert-zone-folder", ADMIN + "UpsertAccount",
+     admin_pb2.UpsertAccountRequest(request_id="r", account_id="a", time_zone="America"), "time_zone"),
+    ("upsert-zone-not-a-zone", ADMIN + "UpsertAccount",
+     admin_pb2.UpsertAccountRequest(request_id="r", account_id="a", time_zone="zone.tab"), "time_zone"),
+    ("echo-negative-response", DIAGNOSTICS + "Echo", diagnostics_pb2.EchoRequest(response_bytes=-1),
+     "response_bytes"),
+    ("echo-large-payload", DIAGNOSTICS + "Echo", diagnostics_pb2.EchoRequest(payload=bytes(1024 * 1024 + 1)),
+     "payload"),
+]
+
+
+@pytest.mark.parametrize("name, path, request_message, field", BAD_ADDED, ids=[b[0] for b in BAD_ADDED])
+def test_bounds_of_every_field(client, engine, name, path, request_message, field):
+    call = client.channel.unary_unary(path, request_serializer=None, response_deserializer=None)
+    error = call_error(call, request_message.SerializeToString(), timeout=10)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field in violated_fields(error)
+    assert engine.journal.db.execute("SELECT count(*) FROM journal").fetchone() == (0,)
+
+
+def unary_paths() -> list[str]:
+    pool = descriptor_pool.Default()
+    return [f"/{name}/{m.name}" for name in SERVICE_NAMES for m in pool.FindServiceByName(name).methods
+            if not (m.client_streaming or m.server_streaming)]
+
+
+@pytest.mark.parametrize("path", unary_paths())
+def test_undecodable_bytes_are_invalid_argument(client, engine, path):
+    """Bytes that are no protobuf message (a varint cut short, a tag too long, a field longer
+    than the message) are the caller's error: INVALID_ARGUMENT, reason MALFORMED_REQUEST, with a
+    violation of the request as a whole."""
+    call = client.channel.unary_unary(path, request_serializer=None, response_deserializer=None)
+    for data in (b"\x08", b"\xff" * 11, b"\x0a\x05ab"):
+        error = call_error(call, data, timeout=10)
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, data
+        assert error_reason(error) == "MALFORMED_REQUEST"
+        assert violated_fields(error) == [""]
+    assert engine.journal.db.execute("SELECT count(*) FROM journal").fetchone() == (0,)
+
+
+def test_a_long_list_of_violations_fits_the_trailers(client):
+    """Hundreds of violations are listed as far as they fit, then counted: the status stays
+    within what a client accepts in trailing metadata."""
+    request = credit_pb2.AssessCreditRequest(applicant_id="ap", attributes=[
+        credit_pb2.ApplicantAttribute(name=f"{i:0128d}", number=math.nan) for i in range(200)])
+    error = call_error(credit_pb2_grpc.CreditServiceStub(client.channel).AssessCredit, request)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    violations = details(error)["BadRequest"].field_violations
+    assert violations[0].field == "attributes[0].number"
+    assert 10 < len(violations) < 200 and violations[-1].description.startswith("and ")
+    assert int(violations[-1].description.split()[1]) + len(violations) - 1 == 200
