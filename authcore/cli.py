@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import functools
 import logging
 import pathlib
@@ -20,7 +21,8 @@ from authcore.errors import AuthcoreError
 from authcore.idempotency import IdempotencyIndex
 from authcore.observability import events, logs, tracing
 from authcore.observability.metrics import endpoint_for as metrics_endpoint
-from authcore.identity import PLAINTEXT_WARNING, public_port
+from authcore.gate import public_port
+from authcore.identity import PLAINTEXT_WARNING
 from authcore.partitions import LayoutRefused, check_layout
 from authcore.reload import FileWatcher
 from authcore.server import create_server
@@ -34,7 +36,8 @@ def build_engine(cfg: config_mod.Config, data_dir: str | pathlib.Path | None = N
     policy file's policy and the model file's model active if they differ, and watch both."""
     journal = Journal(cfg.data_dir if data_dir is None else data_dir, cfg.durability)
     engine = Engine(journal, max_accounts=cfg.max_accounts,
-                    idempotency=IdempotencyIndex(retention_s=cfg.idempotency_retention_s), id_tag=id_tag)
+                    idempotency=IdempotencyIndex(retention_s=cfg.idempotency_retention_s), id_tag=id_tag,
+                    audit_retention_s=cfg.audit_retention_days * 86400)
     observability.watch(engine)
     if cfg.policy_file or cfg.model_file:
         watcher = FileWatcher(engine, cfg.policy_file, cfg.model_file)
@@ -119,22 +122,25 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     if metrics is not None:
         print(f"metrics on http://{cfg.metrics_host}:{metrics.port}/metrics", flush=True)
     if not cfg.tls:
-        print(PLAINTEXT_WARNING, file=sys.stderr, flush=True)
+        log.warning(PLAINTEXT_WARNING)
     if ns.demo:
         from authcore.demo import run_demo
 
         run_demo(target, lang=ns.lang, tls_dir=demo_certs(ns, cfg))
     if ns.exit_after_demo:
         _stop_observing(metrics)
-        service.stop()
+        service.stop(cfg.shutdown_grace_s)
         return 0
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
     print("press Ctrl-C to stop", flush=True)
     stopped.wait()
-    print("stopping: draining in-flight calls", flush=True)
-    service.stop()
+    print(f"stopping: health NOT_SERVING, draining in-flight calls (at most {cfg.shutdown_grace_s:g} s)", flush=True)
+    # Every step of the stop is bounded; a stop that still hangs says where, and exits.
+    faulthandler.dump_traceback_later(cfg.drain_delay_s + 2 * cfg.shutdown_grace_s + 30, exit=True)
+    service.stop(cfg.shutdown_grace_s, cfg.drain_delay_s)
+    print(f"stopped: journal flushed through record {engine.journal.last_seq}", flush=True)
     _stop_observing(metrics)
     return 0
 
@@ -196,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     crash.set_defaults(func=None)
     sub.add_parser("bench", help="load a server with simulated traffic beside its transport floor", add_help=False)
     sub.add_parser("certs", help="make development certificates for mutual TLS", add_help=False)
+    sub.add_parser("audit", help="export the decision audit (parquet, csv) or decide it again", add_help=False)
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["crashtest"]:
@@ -206,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
         from authcore.certs import main as certs
 
         return certs(argv[1:])
+    if argv[:1] == ["audit"]:
+        from authcore.audit import main as audit
+
+        return audit(argv[1:])
     if argv[:1] == ["bench"]:
         from authcore.bench import main as bench
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import faulthandler
 import json
+import logging
 import os
 import pathlib
 import queue
@@ -48,12 +49,14 @@ from authcore.partitions import (
     socket_dir_for,
     socket_name,
 )
-from authcore.identity import PLAINTEXT_WARNING, IdentityInterceptor, public_port
+from authcore.gate import GateInterceptor, public_port
+from authcore.identity import PLAINTEXT_WARNING
 from authcore.observability import events, tracing
 from authcore.observability.metrics import endpoint_for as metrics_endpoint
 from authcore.router import public_server
 from authcore.server import create_server
 
+log = logging.getLogger("authcore")
 GRACE_S = 5.0
 # How long a step of the stop may take beyond the grace period before the supervisor kills.
 STOP_MARGIN_S = 10.0
@@ -118,7 +121,7 @@ def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[
         service = create_server(engine, f"unix:{sockets[index]}", max_workers=cfg.workers,
                                 expiry_interval_s=cfg.expiry_interval_s,
                                 snapshot_every_records=cfg.snapshot_every_records,
-                                interceptors=(IdentityInterceptor("forwarded"),))
+                                interceptors=(GateInterceptor("forwarded"),))
     except (AuthcoreError, RuntimeError, ValueError, OSError) as exc:
         print(f"authcore: partition {index} of {processes} cannot start: {exc}", file=sys.stderr, flush=True)
         return 2
@@ -371,7 +374,7 @@ def _supervise(cluster: Cluster, cfg: Config, port: int, held: socket.socket | N
             ports = ", ".join(str(r.get("metrics_port")) for r in ready)
             print(f"metrics of partitions 0..{cfg.processes - 1} on {cfg.metrics_host} ports {ports}", flush=True)
         if not cfg.tls:
-            print(PLAINTEXT_WARNING, file=sys.stderr, flush=True)
+            log.warning(PLAINTEXT_WARNING)
         if demo:
             from authcore.demo import run_demo
 

@@ -6,6 +6,7 @@ import dataclasses
 import pathlib
 import tomllib
 
+from authcore.admission import Limits
 from authcore.observability.logs import FORMATS as LOG_FORMATS, LEVELS as LOG_LEVELS
 from authcore.partitions import MAX_PROCESSES
 from authcore.store import DURABILITY_MODES
@@ -16,6 +17,10 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 50051
     workers: int = 16
+    # Graceful shutdown: NOT_SERVING is reported drain_delay_s before the port stops taking calls,
+    # then calls in flight have shutdown_grace_s to finish.
+    drain_delay_s: float = 0.0
+    shutdown_grace_s: float = 5.0
     # Processes serving the accounts, each a partition of them with its own journal (1: one process).
     processes: int = 1
     data_dir: str = "authcore-data"
@@ -30,6 +35,8 @@ class Config:
     idempotency_retention_s: int = 48 * 3600
     # A snapshot is written (and the journal before it dropped) every this many records.
     snapshot_every_records: int = 100_000
+    # Decisions are kept in the audit this long (authcore.audit), then pruned by the sweeper.
+    audit_retention_days: int = 400
     # Mutual TLS (all three, or none for plaintext on a loopback address): the server's
     # certificate and key, and the CA that signs the clients' certificates (authcore certs).
     tls_cert_file: str | None = None
@@ -45,6 +52,8 @@ class Config:
     # Logs on stderr ([logging] format, level): "text" for people or "json", one object a line.
     logging_format: str = "text"
     logging_level: str = "INFO"
+    # Admission control of the public port ([limits], authcore.admission).
+    limits: Limits = dataclasses.field(default_factory=Limits)
 
     @property
     def tls(self) -> bool:
@@ -59,8 +68,12 @@ class Config:
             raise ValueError("workers must be between 1 and 1024")
         if type(self.processes) is not int or not 1 <= self.processes <= MAX_PROCESSES:
             raise ValueError(f"processes must be between 1 and {MAX_PROCESSES}")
+        if not 0 <= self.drain_delay_s <= 300 or not 0 < self.shutdown_grace_s <= 300:
+            raise ValueError("drain_delay_s must be between 0 and 300 s, shutdown_grace_s above 0 and at most 300 s")
         if self.snapshot_every_records < 1_000:
             raise ValueError("snapshot_every_records must be at least 1,000")
+        if type(self.audit_retention_days) is not int or not 1 <= self.audit_retention_days <= 36_500:
+            raise ValueError("audit_retention_days must be between 1 and 36,500")
         if self.idempotency_retention_s < 24 * 3600:
             raise ValueError("idempotency_retention_s must be at least 24 hours")
         if self.metrics_port is not None and (type(self.metrics_port) is not int
@@ -70,6 +83,7 @@ class Config:
             raise ValueError(f"[logging] format must be one of {LOG_FORMATS}")
         if str(self.logging_level).upper() not in LOG_LEVELS:
             raise ValueError(f"[logging] level must be one of {LOG_LEVELS}")
+        self.limits.validate()
         tls = (self.tls_cert_file, self.tls_key_file, self.tls_client_ca_file)
         if any(tls) and not all(tls):
             raise ValueError("[tls] needs cert_file, key_file and client_ca_file together")
@@ -96,8 +110,8 @@ def is_loopback(host: str) -> bool:
 
 
 SECTIONS = {
-    "server": ("host", "port", "workers", "processes"),
-    "store": ("data_dir", "durability", "snapshot_every_records"),
+    "server": ("host", "port", "workers", "processes", "drain_delay_s", "shutdown_grace_s"),
+    "store": ("data_dir", "durability", "snapshot_every_records", "audit_retention_days"),
     "engine": ("max_accounts", "policy_file", "model_file", "expiry_interval_s", "idempotency_retention_s"),
     "tls": ("cert_file", "key_file", "client_ca_file"),
     "metrics": ("host", "port"),
@@ -115,6 +129,13 @@ def load(path: str | pathlib.Path | None) -> Config:
         return config
     data = tomllib.loads(pathlib.Path(path).read_text())
     for section, values in data.items():
+        if section == "limits":
+            fields = {f.name for f in dataclasses.fields(Limits)}
+            unknown = sorted(set(values) - fields)
+            if unknown:
+                raise ValueError(f"{path}: unknown key {unknown[0]!r} in [limits]")
+            config.limits = Limits(**values)
+            continue
         allowed = SECTIONS.get(section)
         if allowed is None:
             raise ValueError(f"{path}: unknown section [{section}]")

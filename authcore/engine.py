@@ -30,19 +30,22 @@ from typing import Callable
 
 import numpy as np
 
-from authcore import columns, explain, features, installments
+from authcore import audit, columns, explain, features, installments
 from authcore.columns import hash64, ipnet_hash
 from authcore.errors import (
     AuthcoreError, FailedPrecondition, FieldViolation, InstallmentRefused, InvalidArgument, NotFound,
     RequestIdReused, RequestInFlight, ResourceExhausted, Unavailable,
 )
 from authcore.idempotency import Entry, IdempotencyIndex, fingerprint
+from authcore._fast.ledger import FLAG_STAND_IN
 from authcore.ledger import CAPTURED, EXPIRED, HELD, VOIDED, Hold, Ledger
 from authcore.locks import RWLock, Stripes
 from authcore.money import currency_alpha, currency_numeric
 from authcore.models import ModelError, load_model
 from authcore.observability import decisions as observed
+from authcore.observability.metrics import count_stand_in
 from authcore.scorecard import CompiledScorecard, ScorecardError
+from authcore.shadow import Shadow
 from authcore.policy import CHANNELS, country_code, default_policy, validate_policy
 from authcore.reasons import RULE_NAMES, reasons_of_mask
 from authcore.store import GroupCommitter, Journal, JournalCorrupt
@@ -115,6 +118,11 @@ class _InFlight:
     done: threading.Event = dataclasses.field(default_factory=threading.Event)
 
 
+def _signed64(value: int) -> int:
+    """A uint64 hash as the int64 of the same bits (the kernel's request columns)."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
 def factor_bits(factors) -> int:
     bits = 0
     for f in factors:
@@ -127,7 +135,8 @@ class Engine:
 
     def __init__(self, journal: Journal, policy: policy_pb2.Policy | None = None, *,
                  clock: Callable[[], float] = time.time, max_accounts: int = 1_000_000,
-                 idempotency: IdempotencyIndex | None = None, default_model: bool = True, id_tag: str = ""):
+                 idempotency: IdempotencyIndex | None = None, default_model: bool = True, id_tag: str = "",
+                 audit: bool = True, audit_retention_s: int = 400 * 86400):
         # Requests on different accounts run side by side: each holds the shared side of `state`
         # and its account's stripe; whole-state changes hold `state` exclusively.
         self.state = RWLock()
@@ -154,7 +163,14 @@ class Engine:
         self.snapshot_seq = 0
         self.catalog = versions.Catalog(journal.versions())
         # Work the server's sweeper runs about once a second (file watchers): callables.
-        self.periodic: list[Callable[[], object]] = []
+        self.periodic: list[Callable[[], object]] = [self.prune_audit]
+        # Every decision is recorded with its inputs, features and account state (authcore.audit);
+        # off only to measure what that costs.
+        self.audit = audit
+        self.audit_retention_s = audit_retention_s
+        self._views: tuple | None = None
+        # A candidate policy and/or model deciding beside the active ones (authcore.shadow).
+        self.shadow: Shadow | None = None
         snapshot = journal.snapshot()
         digest = b""
         if snapshot is not None:
@@ -420,27 +436,37 @@ class Engine:
 
     # -- authorize ------------------------------------------------------------------------
 
-    def authorize(self, req: authz.AuthorizeRequest) -> tuple[authz.AuthorizeResponse, bool]:
-        """Decide one payment. Returns (response, replayed)."""
+    def authorize(self, req: authz.AuthorizeRequest, deadline_s: float | None = None
+                  ) -> tuple[authz.AuthorizeResponse, bool]:
+        """Decide one payment; with less than the policy's stand-in budget left of deadline_s (the
+        call's remaining time), by the stand-in. Returns (response, replayed)."""
         validation.validate_authorize(req)
+        shadowed: list = []
 
         def decide(now_s: int):
             slot = self._slot(req.account_id)
             risk = risk_inputs(req)
             x, contributions = self._feature_buffers()
+            budget_ms = self.ledger.policy.risk.stand_in_budget_ms
+            stand_in = STAND_IN_DEADLINE if deadline_s is not None and deadline_s * 1000 < budget_ms else 0
+            before = self._rows_before(slot)
             outcome = self.ledger.book.authorize(
                 slot, CHANNELS.index(req.channel), req.amount_minor, currency_numeric(req.currency),
-                req.qr_code_type, factor_bits(req.verification.factors), now_s, *risk, False, x, contributions)
-            response, effect = self._answer(slot, req, outcome, now_s, risk)
+                req.qr_code_type, factor_bits(req.verification.factors), now_s, *risk, False, x, contributions,
+                stand_in)
+            response, effect = self._answer(slot, req, outcome, now_s, risk, stand_in)
             self._explain_risk(response.risk, x, contributions)
             if effect is not None:
                 effect = self._split(slot, req, response, effect)
-            return response, effect
+            shadowed[:] = self._shadow_one(slot, req, risk, stand_in, outcome, now_s)
+            return response, effect, self._audit_one(req, slot, risk, outcome, response, x, before, stand_in, now_s)
 
         response, replayed = self._mutate("Authorize", req, authz.AuthorizeResponse, decide,
                                           lambda: self._slot(req.account_id))
         if not replayed:
             observed.authorized(req, response)
+            if shadowed:
+                shadowed[0].record(*shadowed[1])
         return response, replayed
 
     def _applicant(self, slot: int, channel: int = 0, mcc: str = "") -> installments.Applicant:
@@ -493,12 +519,16 @@ class Engine:
             buffers = self._buffers.arrays = (np.zeros(features.N_FEATURES), np.zeros(features.N_FEATURES))
         return buffers
 
-    def _answer(self, slot: int, req, outcome: tuple, now_s: int,
-                risk: tuple) -> tuple[authz.AuthorizeResponse, dict | None]:
+    def _answer(self, slot: int, req, outcome: tuple, now_s: int, risk: tuple,
+                stand_in: int = 0) -> tuple[authz.AuthorizeResponse, dict | None]:
         decision, failed, max_approvable, available, day, month, flags, score = outcome
         response = authz.AuthorizeResponse(decision=decision, available_credit_minor=available,
                                            policy_version=self.ledger.policy.version,
                                            max_approvable_minor=max_approvable)
+        if flags & FLAG_STAND_IN:
+            # Asked for (the deadline), or the kernel fell back because the model failed.
+            response.stand_in = stand_in or STAND_IN_MODEL_FAILED
+            count_stand_in(STAND_IN_CAUSES[response.stand_in])
         assessment = response.risk
         assessment.score = score
         assessment.model_version = self.model_info.version
@@ -522,7 +552,8 @@ class Engine:
         situation = explain.Situation(
             row=row, prof=self.ledger.profiles[int(row["profile"])], channel=req.channel, amount=req.amount_minor,
             currency=req.currency, account_currency=self._currency_of(slot), zone=self.ledger.zones[slot],
-            factors=factor_bits(req.verification.factors), now_s=now_s)
+            factors=factor_bits(req.verification.factors), now_s=now_s,
+            stand_in_max_minor=self.ledger.policy.risk.stand_in_max_minor)
         windows = explain.reason_windows(situation.row, situation.prof, req.channel,
                                          explain.Clock.of(now_s, int(row["utc_offset_s"])))
         response.reasons.extend(explain.detail(r, situation, windows) for r in reasons)
@@ -537,6 +568,132 @@ class Engine:
                 break
             assessment.top_features.add(feature=features.NAMES[i], value=float(x[i]),
                                         contribution=float(contributions[i]))
+
+    # -- audit ----------------------------------------------------------------------------
+
+    def _row_bytes(self) -> tuple:
+        """(accounts, behaviour, profiles, profile column) of the ledger, the tables as (rows,
+        row size) uint8 views: a row's bytes cost a tenth of a structured row's copy. Rebuilt
+        when the ledger's tables were reallocated."""
+        ledger, views = self.ledger, self._views
+        if views is None or views[0] is not ledger.accounts or views[1] is not ledger.behaviour \
+                or views[2] is not ledger.profiles:
+            views = self._views = (ledger.accounts, ledger.behaviour, ledger.profiles,
+                                   *(t.view(np.uint8).reshape(len(t), -1)
+                                     for t in (ledger.accounts, ledger.behaviour, ledger.profiles)),
+                                   ledger.accounts["profile"])
+        return views[3:]
+
+    def _rows_before(self, slot: int) -> tuple | None:
+        """The bytes of an account's rows (account, behaviour, limit profile) before a decision."""
+        if not self.audit:
+            return None
+        accounts, behaviour, profiles, profile_of = self._row_bytes()
+        return accounts[slot].tobytes(), behaviour[slot].tobytes(), profiles[profile_of[slot]].tobytes()
+
+    def _audit_one(self, req, slot: int, risk: tuple, outcome: tuple, response, x: np.ndarray, before: tuple | None,
+                   stand_in: int, now_s: int) -> list[tuple]:
+        """The audit row of one Authorize decision, as a side row of its journal record."""
+        if before is None:
+            return []
+        inputs = (slot, CHANNELS.index(req.channel), req.amount_minor, currency_numeric(req.currency), req.qr_code_type,
+                  factor_bits(req.verification.factors), _signed64(risk[0]), _signed64(risk[1]), risk[4], risk[5])
+        return [audit.row_for_one(now_s, req.request_id, req.account_id, req.merchant.merchant_id, inputs, risk[2:4],
+                                  outcome, (response.decision, response.reason), x, *before, stand_in,
+                                  self.ledger.policy.version, self.model_info.version)]
+
+    def _audit_many(self, method: str, now_s: int, request_id: str, request_ids: list[str] | None,
+                    rows: np.ndarray, matrix: np.ndarray, locations: np.ndarray, decided: np.ndarray,
+                    scores: np.ndarray, answered, trail: tuple, account_ids: list[str],
+                    merchant_ids: list[str]) -> list[tuple]:
+        """The audit row of the decided rows of a batch or chunk (rows: their indices; answered,
+        account_ids and merchant_ids: theirs only)."""
+        if not trail or not len(rows):
+            return []
+        x, accounts, behaviour = trail
+        answered = np.asarray(answered, np.int64).reshape(-1, 2)
+        # Every row decided (the usual chunk): the columns as they are, not copies.
+        pick = slice(None) if len(rows) == len(matrix) else rows
+        return [audit.row_for_many(
+            method, now_s, request_id, request_ids, rows, account_ids, merchant_ids, matrix[pick], locations[pick],
+            decided[pick], scores[pick], answered, x[pick], accounts[pick], behaviour[pick], self._row_bytes()[2],
+            np.zeros(len(rows), np.uint8), self.ledger.policy.version, self.model_info.version)]
+
+    def prune_audit(self) -> int:
+        """Drop audit rows past the retention, a bounded number per call (the sweeper's);
+        returns how many rounds deleted."""
+        cutoff_s = self._now() - self.audit_retention_s
+        rounds = 0
+        while rounds < audit.PRUNE_ROUNDS:
+            oldest = self.journal.oldest_audit_s()
+            if oldest is None or oldest >= cutoff_s:
+                break
+            # Through the committer: the delete is serialized with the journal's writes.
+            self.committer.commit([], [("audit_prune", (cutoff_s, audit.PRUNE_BATCH))])
+            rounds += 1
+        return rounds
+
+    # -- shadow -------------------------------------------------------------------------------
+
+    def _shadow_one(self, slot: int, req, risk: tuple, stand_in: int, outcome: tuple, now_s: int) -> list:
+        """[shadow, its record() arguments] of a payment decided by the shadow candidate on the
+        same state; [] without a candidate."""
+        shadow = self.shadow
+        if shadow is None:
+            return []
+        theirs = shadow.sync(self.ledger).authorize(
+            slot, CHANNELS.index(req.channel), req.amount_minor, currency_numeric(req.currency), req.qr_code_type,
+            factor_bits(req.verification.factors), now_s, *risk, False, None, None, stand_in)
+        return [shadow, (now_s, req.request_id, req.account_id, req.amount_minor, outcome, theirs)]
+
+    def _shadow_versions(self, shadow: Shadow) -> tuple[str, str]:
+        return (shadow.policy.version if shadow.policy is not None else self.ledger.policy.version,
+                shadow.scorer.version if shadow.scorer is not None else self.model_info.version)
+
+    def set_shadow(self, req: admin_pb2.SetShadowRequest) -> admin_pb2.SetShadowResponse:
+        """Make a candidate policy and/or model decide every payment beside the active ones."""
+        validation.validate_set_shadow(req)
+        policy, scorer = None, None
+        kind = req.WhichOneof("policy_candidate")
+        if kind == "policy":
+            policy = req.policy
+        elif kind == "policy_version":
+            policy = policy_pb2.Policy.FromString(self._stored_content(versions.POLICY, req.policy_version))
+            problems = validate_policy(policy)
+            if problems:
+                raise FailedPrecondition("STORED_VERSION_INVALID", f"stored policy version {req.policy_version!r} "
+                                         f"does not pass validation now: {problems[0].field}: {problems[0].description}")
+        kind = req.WhichOneof("model_candidate")
+        if kind is not None:
+            content = req.model.model if kind == "model" else self._stored_content(versions.MODEL, req.model_version)
+            version = (req.model.version or None) if kind == "model" else req.model_version
+            try:
+                scorer = load_model(content, schema=features.NAMES, version=version)
+            except ModelError as exc:
+                raise InvalidArgument([FieldViolation(f"{kind}", str(exc))]) from None
+        with self.state.exclusive():
+            self.shadow = Shadow(policy, scorer, self._now())
+            return admin_pb2.SetShadowResponse(report=self.shadow.report(*self._shadow_versions(self.shadow)))
+
+    def _stored_content(self, kind: str, version: str) -> bytes:
+        if self.catalog.get(kind, version) is None:
+            raise NotFound(f"{kind} version", version)
+        return self.journal.version_content(kind, version)
+
+    def clear_shadow(self) -> admin_pb2.ClearShadowResponse:
+        """Stop shadow decisions; the final report."""
+        with self.state.exclusive():
+            shadow, self.shadow = self.shadow, None
+            if shadow is None:
+                return admin_pb2.ClearShadowResponse(report=admin_pb2.ShadowReport())
+            return admin_pb2.ClearShadowResponse(report=shadow.report(*self._shadow_versions(shadow)))
+
+    def get_shadow_report(self) -> admin_pb2.GetShadowReportResponse:
+        with self.state.shared():
+            shadow = self.shadow
+            if shadow is None:
+                return admin_pb2.GetShadowReportResponse(report=admin_pb2.ShadowReport())
+            return admin_pb2.GetShadowReportResponse(report=shadow.report(*self._shadow_versions(shadow)))
 
     def authorize_batch(self, req: authz.AuthorizeBatchRequest) -> authz.AuthorizeBatchResponse:
         """Decide requests in order, as if each were sent after the previous one was answered.
@@ -601,28 +758,40 @@ class Engine:
 
     def _run_batch(self, matrix: np.ndarray, locations: np.ndarray, slots: np.ndarray, now_s: int) -> tuple:
         """The batch kernel over matrix's rows, booking each approval before the next decision.
-        Returns (decided, scores, undo); undo() puts the rows of slots (every account the rows
-        name) back as they were, for when the journal cannot be written."""
+        Returns (decided, scores, undo, trail, shadowed); undo() puts the rows of slots (every
+        account the rows name) back as they were, for when the journal cannot be written; trail
+        is, for the audit, each row's (features, account row bytes, behaviour row bytes) before its
+        decision; shadowed, with a shadow candidate, (shadow, its outcomes, its scores)."""
         saved = self.ledger.accounts[slots].copy(), self.ledger.behaviour[slots].copy()
-        decided = np.zeros((len(matrix), 7), dtype=np.int64)
-        scores = np.full(len(matrix), np.nan)
-        self.ledger.book.authorize_batch(matrix, locations, now_s, decided, scores)
+        n = len(matrix)
+        decided = np.zeros((n, 7), dtype=np.int64)
+        scores = np.full(n, np.nan)
+        trail = ()
+        if self.audit:
+            trail = (np.empty((n, features.N_FEATURES)), np.empty((n, self.ledger.accounts.itemsize), np.uint8),
+                     np.empty((n, self.ledger.behaviour.itemsize), np.uint8))
+        shadow, shadowed, candidate = self.shadow, None, {}
+        if shadow is not None:
+            shadowed = (shadow, np.zeros((n, 7), np.int64), np.full(n, np.nan))
+            candidate = {"shadow": shadow.sync(self.ledger), "shadow_out": shadowed[1], "shadow_scores": shadowed[2]}
+        self.ledger.book.authorize_batch(matrix, locations, now_s, decided, scores, *trail, **candidate)
 
         def undo() -> None:
             self.ledger.accounts[slots], self.ledger.behaviour[slots] = saved
 
-        return decided, scores, undo
+        return decided, scores, undo, trail, shadowed
 
-    def _commit_booked(self, records: list[tuple], undo, now_s: int) -> None:
+    def _commit_booked(self, records: list[tuple], undo, now_s: int, side: list[tuple] = ()) -> None:
         """Journal the records of decisions the kernel booked already; on failure, unbook them."""
         try:
-            self._commit(records, now_s)
+            self._commit(records, now_s, side)
         except Unavailable:
             undo()
             raise
 
     def _decide_batch(self, requests, matrix, locations, risks, pending, digests, results, now_s) -> None:
-        decided, scores, undo = self._run_batch(matrix, locations, np.unique(matrix[pending, 0]), now_s)
+        decided, scores, undo, trail, shadowed = self._run_batch(matrix, locations, np.unique(matrix[pending, 0]),
+                                                                 now_s)
         records, effects = [], []
         for i in pending:
             outcome = (*(int(v) for v in decided[i]), float(scores[i]))
@@ -631,7 +800,16 @@ class Engine:
             records.append(("Authorize", requests[i].request_id, digests[i], effect, response.SerializeToString()))
             if effect:
                 effects.append(effect)
-        self._commit_booked(records, undo, now_s)
+        side = self._audit_many("AuthorizeBatch", now_s, requests[pending[0]].request_id,
+                                [requests[i].request_id for i in pending], np.array(pending), matrix, locations,
+                                decided, scores, [(results[i].decision, results[i].reason) for i in pending], trail,
+                                [requests[i].account_id for i in pending],
+                                [requests[i].merchant.merchant_id for i in pending])
+        self._commit_booked(records, undo, now_s, side)
+        if shadowed:
+            shadowed[0].record_many(now_s, [requests[i].request_id for i in pending], np.array(pending),
+                                    [requests[i].account_id for i in pending], matrix[pending, 2], decided[pending],
+                                    scores[pending], shadowed[1][pending], shadowed[2][pending])
         observed.batch_decided(decided[pending], matrix[pending, 1], [results[i] for i in pending])
         for effect in effects:
             self._apply(effect, now_s, booked=True)
@@ -661,7 +839,7 @@ class Engine:
     def _decide_bulk(self, req, chunk: columns.Chunk, digest: bytes, slots: np.ndarray) -> authz.AuthorizeBulkResponse:
         ledger, n, matrix = self.ledger, chunk.n, chunk.matrix
         now_s = self._now()
-        decided, scores, undo = self._run_batch(matrix, chunk.locations, slots, now_s)
+        decided, scores, undo, trail, shadowed = self._run_batch(matrix, chunk.locations, slots, now_s)
         decisions = decided[:, 0]
         approved = np.flatnonzero(decisions == c.DECISION_APPROVED)
         reasons = np.zeros(n, np.int64)
@@ -689,6 +867,10 @@ class Engine:
         response.max_approvable_minor.extend(decided[:, 2].tolist())
         response.risk_scores.extend(scores.tolist())
         response.installment_terms.extend(terms.tolist())
+        stood_in = (decided[:, 6] & FLAG_STAND_IN) != 0
+        if stood_in.any():
+            response.stand_in.extend(np.where(stood_in, STAND_IN_MODEL_FAILED, 0).tolist())
+            count_stand_in(STAND_IN_CAUSES[STAND_IN_MODEL_FAILED], int(stood_in.sum()))
         for i in np.flatnonzero(matrix[:, 0] < 0).tolist():
             response.errors.add(index=i).status.CopyFrom(NotFound("account", req.account_ids[i]).to_status())
         effect = None
@@ -706,8 +888,17 @@ class Engine:
             effect = {"t": "holds", "id": ids, "acct": account_ids, "m": merchant_ids, "exp": expires_s,
                       "ints": base64.b64encode(ints.tobytes()).decode(),
                       "locations": base64.b64encode(locations.tobytes()).decode()}
+        known = np.flatnonzero(matrix[:, 0] >= 0)
+        side = self._audit_many("AuthorizeBulk", now_s, req.request_id, None, known, matrix, chunk.locations, decided,
+                                scores, np.stack([decisions, reasons], axis=1)[known], trail,
+                                [req.account_ids[i] for i in known.tolist()],
+                                [req.merchant_ids[i] for i in known.tolist()] if req.merchant_ids else [""] * len(known))
         self._commit_booked([("AuthorizeBulk", req.request_id, digest, effect, response.SerializeToString())], undo,
-                            now_s)
+                            now_s, side)
+        if shadowed:
+            shadowed[0].record_many(now_s, [req.request_id] * len(known), known,
+                                    [req.account_ids[i] for i in known.tolist()], matrix[known, 2], decided[known],
+                                    scores[known], shadowed[1][known], shadowed[2][known])
         observed.count_decisions(decisions, reasons, matrix[:, 1] + 1)
         if effect:
             # The columns at hand, not the journal's encoding of them.
@@ -1207,6 +1398,9 @@ class Engine:
 
 
 DEFAULT_MODEL_VERSION = "default-2026.1"
+STAND_IN_MODEL_FAILED, STAND_IN_DEADLINE = authz.STAND_IN_CAUSE_MODEL_FAILED, authz.STAND_IN_CAUSE_DEADLINE
+# The cause label of authcore_stand_in_total.
+STAND_IN_CAUSES = {STAND_IN_MODEL_FAILED: "model_failed", STAND_IN_DEADLINE: "deadline"}
 
 
 def _model_info(scorer) -> admin_pb2.RiskModelInfo:

@@ -155,6 +155,7 @@ class Situation:
     zone: str
     factors: int        # verification factor bits
     now_s: int
+    stand_in_max_minor: int = 0
 
 
 def _fill(template: str, values: dict) -> str:
@@ -179,7 +180,7 @@ def detail(reason: int, s: Situation | None, windows: dict | None = None) -> c.R
         "channel_zh": zh, "channel_en": en, "currency": s.currency, "account_currency": s.account_currency,
         "zone": s.zone, "overdue": money(row["overdue"]), "available": money(max(0, available)),
         "shortfall": money(max(0, s.amount - available)), "limit": "", "remaining": "", "next_cap": "",
-        "level_b": "",
+        "level_b": "", "stand_in_limit": money(s.stand_in_max_minor),
     }
     window = None
     if reason in WINDOWED:

@@ -26,7 +26,7 @@ import pathlib
 
 import grpc
 
-from authcore.errors import AuthcoreError, PermissionDenied, Unauthenticated, abort_with
+from authcore.errors import PermissionDenied, Unauthenticated
 from authcore.policy import CHANNELS
 from authcore.v1 import common_pb2 as c
 
@@ -127,31 +127,8 @@ def forwarded_metadata() -> tuple | None:
     return None if caller is None else ((FORWARDED_KEY, caller),)
 
 
-class IdentityInterceptor(grpc.ServerInterceptor):
-    """Names the caller of every call and refuses the methods it may not call.
-
-    source "tls": from the client certificate (a call without one is UNAUTHENTICATED; the TLS
-    handshake already refuses most). source "forwarded": from the metadata a public port set
-    (private unix sockets only); a call without it is not checked."""
-
-    def __init__(self, source: str):
-        if source not in ("tls", "forwarded"):
-            raise ValueError(f"unknown identity source {source!r}")
-        self.source = source
-
-    def intercept_service(self, continuation, handler_call_details):
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None
-        path = handler_call_details.method
-        rule = allowed(path)
-        if self.source == "forwarded":
-            caller = dict(handler_call_details.invocation_metadata or ()).get(FORWARDED_KEY)
-            return _wrap(handler, lambda context: caller, rule, path)
-        return _wrap(handler, _certificate_identity, rule, path)
-
-
-def _certificate_identity(context) -> str:
+def certificate_identity(context) -> str:
+    """The identity the call's client certificate names; Unauthenticated when none."""
     identity = identity_of_sans(context.auth_context().get(SAN_KEY))
     if identity is None:
         raise Unauthenticated(f"a client certificate naming one of {', '.join(URI_PREFIX + i for i in IDENTITIES)} "
@@ -159,66 +136,11 @@ def _certificate_identity(context) -> str:
     return identity
 
 
-def _admit(resolve, rule, path: str, context) -> contextvars.Token:
-    try:
-        caller = resolve(context)
-        if caller is not None and rule is not None and caller not in rule:
-            raise PermissionDenied("IDENTITY_NOT_ALLOWED", f"{caller} may not call {path}",
-                                   {"identity": caller, "method": path})
-    except AuthcoreError as error:
-        abort_with(context, error)
-    return CALLER.set(caller)
-
-
-def _wrap(handler: grpc.RpcMethodHandler, resolve, rule, path: str) -> grpc.RpcMethodHandler:
-    """handler with the caller named (and refused) before its behaviour runs."""
-    if handler.unary_unary is not None:
-        inner = handler.unary_unary
-
-        def unary_unary(request, context):
-            token = _admit(resolve, rule, path, context)
-            try:
-                return inner(request, context)
-            finally:
-                CALLER.reset(token)
-
-        return grpc.unary_unary_rpc_method_handler(unary_unary, handler.request_deserializer,
-                                                   handler.response_serializer)
-    if handler.unary_stream is not None:
-        inner_us = handler.unary_stream
-
-        def unary_stream(request, context):
-            token = _admit(resolve, rule, path, context)
-            try:
-                yield from inner_us(request, context)
-            finally:
-                CALLER.reset(token)
-
-        return grpc.unary_stream_rpc_method_handler(unary_stream, handler.request_deserializer,
-                                                    handler.response_serializer)
-    if handler.stream_stream is not None:
-        inner_ss = handler.stream_stream
-
-        def stream_stream(requests, context):
-            token = _admit(resolve, rule, path, context)
-            try:
-                yield from inner_ss(requests, context)
-            finally:
-                CALLER.reset(token)
-
-        return grpc.stream_stream_rpc_method_handler(stream_stream, handler.request_deserializer,
-                                                     handler.response_serializer)
-    inner_su = handler.stream_unary
-
-    def stream_unary(requests, context):
-        token = _admit(resolve, rule, path, context)
-        try:
-            return inner_su(requests, context)
-        finally:
-            CALLER.reset(token)
-
-    return grpc.stream_unary_rpc_method_handler(stream_unary, handler.request_deserializer,
-                                                handler.response_serializer)
+def check_allowed(caller: str | None, rule: frozenset | None, path: str) -> None:
+    """Refuse path to caller unless rule (allowed(path)) lets it in; None callers are not checked."""
+    if caller is not None and rule is not None and caller not in rule:
+        raise PermissionDenied("IDENTITY_NOT_ALLOWED", f"{caller} may not call {path}",
+                               {"identity": caller, "method": path})
 
 
 # -- credentials ----------------------------------------------------------------------------
@@ -230,17 +152,6 @@ Every caller may call every method, on every channel, including AdminService.
 This is for local development only. For anything else, make certificates
 (authcore certs --out DIR) and serve with --tls-dir DIR (or [tls] in the config).
 ************************************************************************************"""
-
-
-def public_port(cfg) -> tuple[tuple, grpc.ServerCredentials | None]:
-    """The interceptors (outermost first) and credentials of the port the channels call:
-    metrics first, so that refused calls are counted too."""
-    from authcore.observability import MetricsInterceptor
-
-    if not cfg.tls:
-        return (MetricsInterceptor(),), None
-    tls = TlsFiles(cfg.tls_cert_file, cfg.tls_key_file, cfg.tls_client_ca_file)
-    return (MetricsInterceptor(), IdentityInterceptor("tls")), tls.server_credentials()
 
 
 @dataclasses.dataclass(frozen=True)

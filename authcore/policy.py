@@ -148,6 +148,7 @@ def validate_installments(policy: policy_pb2.InstallmentPolicy, path: str = "pol
 
 
 MAX_LISTED = 1000
+MAX_STAND_IN_BUDGET_MS = 60_000
 MCC_PATTERN = re.compile(r"[0-9]{4}")
 
 
@@ -176,6 +177,10 @@ def validate_risk(risk: policy_pb2.RiskPolicy, path: str = "policy.risk") -> lis
             out.append(FieldViolation(f"{path}.{name}", "between 0 and 1,000,000"))
     if not 0 <= risk.new_device_challenge_minor <= MAX_AMOUNT_MINOR:
         out.append(FieldViolation(f"{path}.new_device_challenge_minor", f"between 0 and {MAX_AMOUNT_MINOR}"))
+    if not 0 <= risk.stand_in_max_minor <= MAX_AMOUNT_MINOR:
+        out.append(FieldViolation(f"{path}.stand_in_max_minor", f"between 0 and {MAX_AMOUNT_MINOR}"))
+    if not 0 <= risk.stand_in_budget_ms <= MAX_STAND_IN_BUDGET_MS:
+        out.append(FieldViolation(f"{path}.stand_in_budget_ms", f"between 0 and {MAX_STAND_IN_BUDGET_MS}"))
     if len(risk.blocked_mccs) > MAX_LISTED or any(not MCC_PATTERN.fullmatch(m) for m in risk.blocked_mccs):
         out.append(FieldViolation(f"{path}.blocked_mccs", f"at most {MAX_LISTED} four-digit codes"))
     if len(risk.blocked_countries) > MAX_LISTED or any(not is_country(c) for c in risk.blocked_countries):
@@ -203,7 +208,7 @@ def risk_tables(risk: policy_pb2.RiskPolicy) -> tuple:
     return (mcc_risk, mcc_blocked, country_blocked, risk.challenge_score or off, risk.decline_score or off,
             risk.max_travel_speed_kmh or off, risk.min_travel_distance_km if risk.max_travel_speed_kmh else off,
             risk.new_device_challenge_minor or int(NO_LIMIT), risk.max_payments_per_minute,
-            risk.max_payments_per_hour, country_code(risk.home_country or "CN"))
+            risk.max_payments_per_hour, country_code(risk.home_country or "CN"), risk.stand_in_max_minor)
 
 
 def tier_limits(policy: policy_pb2.Policy, tier: int) -> common_pb2.LimitProfile:

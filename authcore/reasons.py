@@ -102,6 +102,12 @@ CATALOGUE: dict[int, ReasonInfo] = {
         _info(R.REASON_SUSPECTED_FRAUD, "59", LATER, "为保障资金安全，本次支付未通过",
               "For your security this payment was not approved",
               "如为本人操作，请联系客服核实后再试", "If this was you, contact customer service to confirm, then retry"),
+        # The stand-in decides without the model (it failed, or the call's time was nearly up)
+        # and approves small amounts only; a retry shortly after is decided in full.
+        _info(R.REASON_STAND_IN_LIMIT_EXCEEDED, "91", LATER, "系统繁忙，暂时只能支付{stand_in_limit}以内的金额",
+              "The service is busy: only payments up to {stand_in_limit} can be approved right now",
+              "请稍后重试，或支付不超过{stand_in_limit}的金额",
+              "Try again in a moment, or pay at most {stand_in_limit}"),
         _info(R.REASON_INSTALLMENT_NOT_AVAILABLE, "57", FIX, "该笔消费不支持所选分期", "The installment plan asked for "
               "is not available for this purchase", "请全额支付或选择其他分期期数（原因见分期详情）",
               "Pay in full or choose another term (the installment details say why)"),
@@ -148,6 +154,7 @@ BIT_ORDER: tuple[int, ...] = (
     R.REASON_VELOCITY_LIMIT_EXCEEDED,
     R.REASON_IMPOSSIBLE_TRAVEL,
     R.REASON_SUSPECTED_FRAUD,
+    R.REASON_STAND_IN_LIMIT_EXCEEDED,
     R.REASON_SCAN_QR_VERIFICATION_REQUIRED,
     R.REASON_QUICK_PAY_VERIFICATION_REQUIRED,
     R.REASON_NEW_DEVICE_VERIFICATION_REQUIRED,

@@ -144,9 +144,12 @@ class Rules:
     decline_score: float
 
 
-def findings(x: list[float], p: Payment, rules: Rules, score: float) -> list[int]:
-    """The risk reasons of a payment, in precedence order."""
+def findings(x: list[float], p: Payment, rules: Rules, score: float, stand_in_max: int | None = None) -> list[int]:
+    """The risk reasons of a payment, in precedence order. stand_in_max: decided by the stand-in
+    (no score), which approves at most that amount."""
     out = []
+    if stand_in_max is not None and p.amount_minor > stand_in_max:
+        out.append(R.REASON_STAND_IN_LIMIT_EXCEEDED)
     if p.mcc in rules.blocked_mccs:
         out.append(R.REASON_MERCHANT_CATEGORY_BLOCKED)
     if p.country in rules.blocked_countries:

@@ -28,7 +28,8 @@ from authcore.server import (
     add_services,
     grpc_server,
 )
-from authcore.v1 import authorization_pb2 as authz
+from authcore.shadow import merge_reports
+from authcore.v1 import admin_pb2, authorization_pb2 as authz
 
 # Route kinds. The key field of ACCOUNT and AUTHORIZATION routes names the request field read.
 ACCOUNT = "account"  # the owner of request.<key> (an account id)
@@ -37,6 +38,7 @@ BULK = "bulk"  # a columnar chunk split by account like a batch; one request_id 
 BATCH = "batch"  # split by account, sent to each owner at once, put back in order
 BROADCAST = "broadcast"  # the same request to every partition; partition 0's answer or the first error
 LOCAL = "local"  # any process answers from its own state, which every partition holds alike
+GATHER = "gather"  # the same request to every partition; their answers merged (MERGES)
 
 AUTHORIZATION_SERVICE = "/authcore.v1.AuthorizationService/"
 ACCOUNT_SERVICE = "/authcore.v1.AccountService/"
@@ -64,6 +66,10 @@ ROUTES: dict[str, tuple[str, str]] = {
     ADMIN_SERVICE + "ActivateVersion": (BROADCAST, ""),
     ADMIN_SERVICE + "ListVersions": (LOCAL, ""),
     ADMIN_SERVICE + "GetVersion": (LOCAL, ""),
+    ADMIN_SERVICE + "SetShadow": (BROADCAST, ""),
+    # Each partition counts the payments of its own accounts: the report is the sum.
+    ADMIN_SERVICE + "ClearShadow": (GATHER, ""),
+    ADMIN_SERVICE + "GetShadowReport": (GATHER, ""),
     INSTALLMENT_SERVICE + "QuoteInstallments": (ACCOUNT, "account_id"),
     INSTALLMENT_SERVICE + "SetAutoInstallment": (ACCOUNT, "account_id"),
     INSTALLMENT_SERVICE + "GetAutoInstallment": (ACCOUNT, "account_id"),
@@ -197,6 +203,9 @@ class Router(grpc.GenericRpcHandler):
             return local
         if kind == BROADCAST:
             return grpc.unary_unary_rpc_method_handler(lambda data, context: self._broadcast(path, data, context))
+        if kind == GATHER:
+            return grpc.unary_unary_rpc_method_handler(lambda data, context: self._gather(path, data, context),
+                                                       response_serializer=_to_bytes)
         if kind == BULK:
             return grpc.unary_unary_rpc_method_handler(
                 lambda data, context: self._bulk(path, data, context, local), response_serializer=_to_bytes)
@@ -248,6 +257,19 @@ class Router(grpc.GenericRpcHandler):
                 _relay_error(answer, context)
         context.set_trailing_metadata(tuple(calls[0].trailing_metadata() or ()))
         return answers[0]
+
+    def _gather(self, path: str, data: bytes, context: grpc.ServicerContext):
+        """The same request to every partition at once; their answers merged into one."""
+        timeout, metadata = _timeout(context), identity.forwarded_metadata()
+        calls = [owner.future(data, timeout=timeout, metadata=metadata) for owner in self._owners[path]]
+        for call in calls:
+            context.add_callback(call.cancel)
+        answers = [_outcome(call, context) for call in calls]
+        for answer in answers:
+            if isinstance(answer, grpc.RpcError):
+                _relay_error(answer, context)
+        response_cls = MERGES[path][0]
+        return MERGES[path][1]([response_cls.FromString(answer) for answer in answers])
 
     def _scatter(self, path: str, groups: dict[int, list[int]], part_of, context: grpc.ServicerContext) -> list:
         """part_of(indices) sent to each owner of groups at once; [(indices, response bytes or
@@ -352,6 +374,14 @@ class Router(grpc.GenericRpcHandler):
         context.set_trailing_metadata(((SERVER_TIME_KEY, str((time.perf_counter_ns() - started) // 1000)),))
         return out
 
+
+# How the answers of every partition become one, for the GATHER routes.
+MERGES = {
+    ADMIN_SERVICE + "ClearShadow": (admin_pb2.ClearShadowResponse, lambda answers: admin_pb2.ClearShadowResponse(
+        report=merge_reports([a.report for a in answers]))),
+    ADMIN_SERVICE + "GetShadowReport": (admin_pb2.GetShadowReportResponse, lambda answers: admin_pb2.GetShadowReportResponse(
+        report=merge_reports([a.report for a in answers]))),
+}
 
 BULK_ANSWER_COLUMNS = ("decisions", "reasons", "authorization_ids", "available_credit_minor", "max_approvable_minor",
                        "risk_scores", "installment_terms")

@@ -78,7 +78,7 @@ class AuthorizationServicer(authorization_pb2_grpc.AuthorizationServiceServicer)
     @rpc
     def Authorize(self, request, context):
         identity.caller_channel_check(request.channel)
-        return self.engine.authorize(request)
+        return self.engine.authorize(request, context.time_remaining())
 
     @rpc
     def AuthorizeBatch(self, request, context):
@@ -182,6 +182,18 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         events.activated(kind, request.version, request.request_id, replayed=answer[1])
         return answer
 
+    @rpc
+    def SetShadow(self, request, context):
+        return self.engine.set_shadow(request)
+
+    @rpc
+    def ClearShadow(self, request, context):
+        return self.engine.clear_shadow()
+
+    @rpc
+    def GetShadowReport(self, request, context):
+        return self.engine.get_shadow_report()
+
 
 class InstallmentServicer(installment_pb2_grpc.InstallmentServiceServicer):
     def __init__(self, engine: Engine):
@@ -253,9 +265,13 @@ class Service:
                 log.exception("snapshot failed; retrying on the next sweep")
             self.engine.run_periodic()
 
-    def stop(self, grace_s: float = 5.0) -> None:
-        """Report NOT_SERVING, let in-flight calls finish, then close the journal."""
+    def stop(self, grace_s: float = 5.0, drain_delay_s: float = 0.0) -> None:
+        """Graceful shutdown: report NOT_SERVING (and keep serving for drain_delay_s, while load
+        balancers and health watchers take note), stop taking calls and let those in flight
+        finish (at most grace_s), then flush and close the journal."""
         self.health.enter_graceful_shutdown()
+        if drain_delay_s > 0:
+            time.sleep(drain_delay_s)
         self._stop.set()
         self.server.stop(grace_s).wait()
         self._sweeper.join(timeout=grace_s)
@@ -265,10 +281,13 @@ class Service:
 def grpc_server(max_workers: int = 16, options: tuple = (), interceptors: tuple = ()) -> grpc.Server:
     """A gRPC server with authcore's thread pool, bound on concurrent calls and message limits,
     interceptors (outermost first), and no services yet."""
+    # An admission gate (authcore.gate) bounds the calls it admits and answers the rest with
+    # RetryInfo; grpc's own bound would refuse calls the gate has already counted in.
+    gated = any(getattr(interceptor, "admission", None) is not None for interceptor in interceptors)
     return grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="authcore-rpc"),
         interceptors=interceptors,
-        maximum_concurrent_rpcs=max_workers * 64,
+        maximum_concurrent_rpcs=None if gated else max_workers * 64,
         options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                  ("grpc.max_send_message_length", MAX_MESSAGE_BYTES), *options],
     )

@@ -13,6 +13,8 @@ write-ahead log checksums its frames and rolls an incomplete transaction back on
 Beside the records, in the same transaction as the record that brings them (see SIDE_ROWS):
   versions - every policy, risk model and scorecard ever made active, by version, with its
              content; snapshots never drop them.
+  audit    - every decision with what it was decided on (authcore.audit); snapshots never
+             drop it, the sweeper prunes it past its retention.
 
 Durability modes:
   "normal" - synchronous=NORMAL: a committed record survives a crash or kill -9 of the
@@ -39,6 +41,12 @@ SIDE_ROWS = {
     "version_new": "INSERT INTO versions (kind, version, digest, content, first_activated_s, activated_s) "
                    "VALUES (?, ?, ?, ?, ?, ?)",
     "version_activated": "UPDATE versions SET activated_s = ? WHERE kind = ? AND version = ?",
+    "audit": "INSERT INTO audit (at_s, method, request_id, decisions, policy_version, model_version, data) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    # (cutoff_s, limit): rows older than cutoff_s among the oldest limit rows. Rows come in time
+    # order, so this reads the head of the table only.
+    "audit_prune": "DELETE FROM audit WHERE seq IN (SELECT seq FROM (SELECT seq, at_s FROM audit ORDER BY seq "
+                   "LIMIT ?2) WHERE at_s < ?1)",
 }
 
 
@@ -121,6 +129,17 @@ class Journal:
                 activated_s INTEGER NOT NULL,
                 PRIMARY KEY (kind, version)
             );
+            -- Decisions as columns, one row per Authorize, AuthorizeBatch or AuthorizeBulk chunk.
+            CREATE TABLE IF NOT EXISTS audit (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                at_s INTEGER NOT NULL,
+                method TEXT NOT NULL,
+                request_id TEXT NOT NULL,
+                decisions INTEGER NOT NULL,
+                policy_version TEXT NOT NULL,
+                model_version TEXT NOT NULL,
+                data BLOB NOT NULL
+            );
             """
         )
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -156,8 +175,12 @@ class Journal:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-            for name, params in side:
-                self.db.execute(SIDE_ROWS[name], params)
+            if len(side) == 1:
+                self.db.execute(SIDE_ROWS[side[0][0]], side[0][1])
+            elif side:
+                # The audit rows of a group commit in one statement; every kind in arrival order.
+                for name in dict.fromkeys(name for name, _ in side):
+                    self.db.executemany(SIDE_ROWS[name], [params for n, params in side if n == name])
             self.db.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:
@@ -234,13 +257,20 @@ class Journal:
         self.db.execute("INSERT OR IGNORE INTO versions VALUES (?, ?, ?, ?, ?, ?)",
                         (kind, version, digest, content, at_s, at_s))
 
-    def version_content(self, kind: str, version: str) -> bytes | None:
-        """The content of a stored version, read beside the writer."""
+    def oldest_audit_s(self) -> int | None:
+        """The time of the oldest audit row, read beside the writer."""
+        row = self._read("SELECT at_s FROM audit ORDER BY seq LIMIT 1", ())
+        return None if row is None else row[0]
+
+    def _read(self, query: str, params: tuple):
         with self._reader_lock:
             if self._reader is None:
                 self._reader = sqlite3.connect(self.path, check_same_thread=False)
-            row = self._reader.execute("SELECT content FROM versions WHERE kind = ? AND version = ?",
-                                       (kind, version)).fetchone()
+            return self._reader.execute(query, params).fetchone()
+
+    def version_content(self, kind: str, version: str) -> bytes | None:
+        """The content of a stored version, read beside the writer."""
+        row = self._read("SELECT content FROM versions WHERE kind = ? AND version = ?", (kind, version))
         return None if row is None else bytes(row[0])
 
     def close(self) -> None:
@@ -248,7 +278,14 @@ class Journal:
             if self._reader is not None:
                 self._reader.close()
                 self._reader = None
-        self.db.close()
+        # Flush: the write-ahead log checkpointed into the database file (and synced) first.
+        # Closing twice is harmless.
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.ProgrammingError:
+            pass  # closed already
+        finally:
+            self.db.close()
 
 
 class GroupCommitter:

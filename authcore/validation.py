@@ -324,3 +324,24 @@ def validate_echo(req) -> None:
     if not 0 <= req.response_bytes <= MAX_ECHO_BYTES:
         out.append(FieldViolation("response_bytes", f"between 0 and {MAX_ECHO_BYTES}"))
     _raise(out)
+
+
+def validate_set_shadow(req) -> None:
+    out: list[FieldViolation] = []
+    policy, model = req.WhichOneof("policy_candidate"), req.WhichOneof("model_candidate")
+    if policy is None and model is None:
+        out.append(FieldViolation("policy_candidate", "a candidate policy or model (or both) is required"))
+    if policy == "policy":
+        out.extend(validate_policy(req.policy))
+    if policy == "policy_version" and not 1 <= len(req.policy_version) <= 64:
+        out.append(FieldViolation("policy_version", "1 to 64 characters"))
+    if model == "model":
+        if not req.model.model:
+            out.append(FieldViolation("model.model", "is required"))
+        elif len(req.model.model) > MAX_MODEL_BYTES:
+            out.append(FieldViolation("model.model", f"at most {MAX_MODEL_BYTES} bytes"))
+        if len(req.model.version) > 64 or not req.model.version.isprintable():
+            out.append(FieldViolation("model.version", "at most 64 printable characters"))
+    if model == "model_version" and not 1 <= len(req.model_version) <= 64:
+        out.append(FieldViolation("model_version", "1 to 64 characters"))
+    _raise(out)

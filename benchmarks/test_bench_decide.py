@@ -125,16 +125,35 @@ def test_kernel_batch(benchmark, ledger, record):
     record("kernel_batch_per_decision", benchmark, per_call=len(rows))
 
 
-def test_engine_authorize_in_process(benchmark, record):
+# Variants of the in-process engine: as served (every decision in the audit), without the
+# audit, and with a shadow candidate (a second policy deciding every payment too).
+ENGINE_VARIANTS = {"served": {}, "no_audit": {"audit": False}, "shadow": {}}
+AUTHORIZE_FIGURES = {"served": "engine_authorize_with_journal", "no_audit": "engine_authorize_without_audit",
+                     "shadow": "engine_authorize_with_shadow"}
+BULK_FIGURES = {"served": "engine_bulk_per_decision", "no_audit": "engine_bulk_without_audit_per_decision",
+                "shadow": "engine_bulk_with_shadow_per_decision"}
+
+
+def engine_for(data_dir: str, variant: str) -> Engine:
+    policy = policy_mod.default_policy()
+    policy.risk.max_payments_per_minute = policy.risk.max_payments_per_hour = 0  # one account, many payments
+    engine = Engine(Journal(data_dir), policy=policy, **ENGINE_VARIANTS[variant])
+    engine.upsert_account(admin_pb2.UpsertAccountRequest(
+        request_id="u", account_id="acct", credit_limit_minor=10**13, tier=c.TIER_PREMIUM,
+        limit_overrides=OVERRIDES))
+    if variant == "shadow":
+        candidate = policy_mod.default_policy()
+        candidate.version = "candidate"
+        engine.set_shadow(admin_pb2.SetShadowRequest(policy=candidate))
+    return engine
+
+
+@pytest.mark.parametrize("variant", list(ENGINE_VARIANTS))
+def test_engine_authorize_in_process(benchmark, record, variant):
     """The whole Python path without gRPC: validation, limits, features, default model, response,
-    journal commit."""
+    audit row and journal commit."""
     with tempfile.TemporaryDirectory() as data_dir:
-        policy = policy_mod.default_policy()
-        policy.risk.max_payments_per_minute = policy.risk.max_payments_per_hour = 0  # one account, many payments
-        engine = Engine(Journal(data_dir), policy=policy)
-        engine.upsert_account(admin_pb2.UpsertAccountRequest(
-            request_id="u", account_id="acct", credit_limit_minor=10**13, tier=c.TIER_PREMIUM,
-            limit_overrides=OVERRIDES))
+        engine = engine_for(data_dir, variant)
         counter = itertools.count()
         # Two factors, so that the model's challenge of rapid repeats is answered.
         base = authz.AuthorizeRequest(account_id="acct", channel=c.CHANNEL_WALLET, amount_minor=100, currency="CNY",
@@ -149,22 +168,18 @@ def test_engine_authorize_in_process(benchmark, record):
 
         assert run()[0].decision == c.DECISION_APPROVED
         benchmark(run)
-        record("engine_authorize_with_journal", benchmark)
+        record(AUTHORIZE_FIGURES[variant], benchmark)
         engine.close()
 
 
-def test_engine_authorize_bulk_in_process(benchmark, record):
+@pytest.mark.parametrize("variant", list(ENGINE_VARIANTS))
+def test_engine_authorize_bulk_in_process(benchmark, record, variant):
     """The same payments as columns: one AuthorizeBulk chunk of 1,000 (validation, limits,
-    features, default model, answers, one journal record), per decision."""
+    features, default model, answers, audit row, one journal record), per decision."""
     from authcore import columns
 
     with tempfile.TemporaryDirectory() as data_dir:
-        policy = policy_mod.default_policy()
-        policy.risk.max_payments_per_minute = policy.risk.max_payments_per_hour = 0
-        engine = Engine(Journal(data_dir), policy=policy)
-        engine.upsert_account(admin_pb2.UpsertAccountRequest(
-            request_id="u", account_id="acct", credit_limit_minor=10**13, tier=c.TIER_PREMIUM,
-            limit_overrides=OVERRIDES))
+        engine = engine_for(data_dir, variant)
         payment = authz.AuthorizeRequest(account_id="acct", channel=c.CHANNEL_WALLET, amount_minor=100, currency="CNY",
                                          merchant=authz.Merchant(merchant_id="m", mcc="5411"),
                                          verification=authz.Verification(factors=[1, 2]))
@@ -177,7 +192,7 @@ def test_engine_authorize_bulk_in_process(benchmark, record):
 
         assert set(run()[0].decisions) == {c.DECISION_APPROVED}
         benchmark(run)
-        record("engine_bulk_per_decision", benchmark, per_call=1000)
+        record(BULK_FIGURES[variant], benchmark, per_call=1000)
         engine.close()
 
 

@@ -18,7 +18,8 @@ from grpc_status import rpc_status
 from authcore import config
 from authcore.certs import make_certs
 from authcore.engine import Engine
-from authcore.identity import IDENTITIES, IdentityInterceptor, TlsFiles, channel_credentials, identity_of_sans
+from authcore.gate import GateInterceptor
+from authcore.identity import IDENTITIES, TlsFiles, channel_credentials, identity_of_sans
 from authcore.server import create_server
 from authcore.store import Journal
 from authcore.v1 import (
@@ -42,7 +43,7 @@ def certs(tmp_path_factory):
 def server(certs, tmp_path_factory):
     engine = Engine(Journal(tmp_path_factory.mktemp("tls-data")), default_model=False)
     tls = TlsFiles(str(certs / "server.pem"), str(certs / "server-key.pem"), str(certs / "ca.pem"))
-    service = create_server(engine, "127.0.0.1:0", expiry_interval_s=3600, interceptors=(IdentityInterceptor("tls"),),
+    service = create_server(engine, "127.0.0.1:0", expiry_interval_s=3600, interceptors=(GateInterceptor("tls"),),
                             credentials=tls.server_credentials()).start()
     yield service
     service.stop(grace_s=1)

@@ -18,12 +18,13 @@ from hypothesis import strategies as st
 from authcore import policy as policy_mod
 from authcore import reference as ref
 from authcore import risk_reference as rref
+from authcore._fast.ledger import FLAG_STAND_IN
 from authcore._fast.models import LinearModel
 from authcore.engine import factor_bits, fixed_utc_offset_s, hash64
 from authcore.ledger import Hold, Ledger
 from authcore.money import currency_numeric
 from authcore.reasons import BIT_ORDER, reasons_of_mask
-from authcore.v1 import common_pb2 as c
+from authcore.v1 import authorization_pb2, common_pb2 as c
 
 from conftest import START_S
 
@@ -132,11 +133,13 @@ class Twin:
         return datetime.datetime.fromtimestamp(self.now_s, datetime.UTC)
 
     def authorize(self, i: int, channel: int, amount: int, currency: str, qr: int, factors: set[int],
-                  risk: tuple = (0, 0, math.nan, math.nan, -1, "")) -> None:
+                  risk: tuple = (0, 0, math.nan, math.nan, -1, ""), stand_in: bool = False) -> None:
+        """Decide on both sides; stand_in: as the stand-in decides (no model, a small amount cap)."""
         device, ipnet, lat, lon, mcc, country = risk
         out = self.ledger.book.authorize(i, CHANNELS.index(channel), amount, currency_numeric(currency), qr,
                                          factor_bits(factors), self.now_s, device, ipnet, lat, lon, mcc,
-                                         policy_mod.country_code(country), book=True)
+                                         policy_mod.country_code(country), book=True,
+                                         stand_in=authorization_pb2.STAND_IN_CAUSE_DEADLINE if stand_in else 0)
         decision, failed, max_approvable, available, day, month, flags, score = out
         self.decisions += 1
         context = (i, channel, amount, currency, qr, sorted(factors), risk, self.now_s)
@@ -155,8 +158,13 @@ class Twin:
             expected_score = 1.0 / (1.0 + math.exp(-margin))
         except OverflowError:  # C's exp gives inf, and the score 0
             expected_score = 0.0
-        assert score == expected_score, context
-        reasons = sorted(limits.reasons + rref.findings(x, payment, self.rules, expected_score))
+        stand_in_max = self.ledger.policy.risk.stand_in_max_minor if stand_in else None
+        if stand_in:
+            expected_score = math.nan
+            assert math.isnan(score) and flags & FLAG_STAND_IN, context
+        else:
+            assert score == expected_score and not flags & FLAG_STAND_IN, context
+        reasons = sorted(limits.reasons + rref.findings(x, payment, self.rules, expected_score, stand_in_max))
         if any(r not in ref.CHALLENGES and r not in (c.REASON_NEW_DEVICE_VERIFICATION_REQUIRED,
                                                      c.REASON_RISK_VERIFICATION_REQUIRED) for r in reasons):
             expected_decision = c.DECISION_DECLINED
@@ -167,7 +175,8 @@ class Twin:
         assert decision == expected_decision, context
         assert reasons_of_mask(failed) == reasons, context
         self.seen_reasons.update(reasons)
-        assert max_approvable == (0 if BLOCKING & set(reasons) else limits.max_approvable), context
+        expected_max = limits.max_approvable if stand_in_max is None else min(limits.max_approvable, stand_in_max)
+        assert max_approvable == (0 if BLOCKING & set(reasons) else expected_max), context
         raw_available = account.limit - account.posted - account.held
         assert available == raw_available - (amount if decision == c.DECISION_APPROVED else 0), context
         if decision == c.DECISION_APPROVED:
@@ -261,7 +270,7 @@ def run(seed: int, steps: int, n_accounts: int = 40) -> Twin:
     for step in range(steps):
         r = rng.random()
         if r < 0.8:
-            twin.authorize(*twin.random_request())
+            twin.authorize(*twin.random_request(), stand_in=r < 0.04)
         elif r < 0.97:
             twin.move()
         else:

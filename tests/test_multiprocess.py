@@ -391,6 +391,48 @@ def test_every_method_of_the_contract_is_routed_or_refused(pair):
         assert health.status == health_pb2.HealthCheckResponse.SERVING
 
 
+def test_versions_are_activated_in_every_partition(pair):
+    """ActivateVersion is broadcast: each partition rolls back; ListVersions answers alike anywhere."""
+    (client,) = clients_of(f"127.0.0.1:{pair['ports'][0]}", 1)
+    policy = default_policy()
+    policy.version = "mp-rollback-1"
+    try:
+        client.admin.SetPolicy(admin_pb2.SetPolicyRequest(request_id="mp-rb-set", policy=policy), timeout=10)
+        client.admin.ActivateVersion(admin_pb2.ActivateVersionRequest(
+            request_id="mp-rb-back", kind=admin_pb2.VERSION_KIND_POLICY, version="default-2026.1"), timeout=10)
+        for socket in pair["sockets"]:
+            with grpc.insecure_channel(f"unix:{socket}") as channel:
+                admin = admin_pb2_grpc.AdminServiceStub(channel)
+                assert admin.GetPolicy(admin_pb2.GetPolicyRequest(), timeout=10).policy.version == "default-2026.1"
+                listed = admin.ListVersions(admin_pb2.ListVersionsRequest(kind=admin_pb2.VERSION_KIND_POLICY),
+                                            timeout=10).versions
+                assert {v.version for v in listed} >= {"default-2026.1", "mp-rollback-1"}
+    finally:
+        client.channel.close()
+
+
+def test_the_shadow_report_sums_the_partitions(pair):
+    (client,) = clients_of(f"127.0.0.1:{pair['ports'][0]}", 1)
+    policy = default_policy()
+    policy.version = "mp-shadow-1"
+    policy_limits = next(t for t in policy.tiers if t.tier == c.TIER_NEW).limits
+    policy_limits.per_transaction_minor = 500
+    try:
+        client.admin.SetShadow(admin_pb2.SetShadowRequest(policy=policy), timeout=10)
+        accounts = accounts_in(0, "shadow", 2) + accounts_in(1, "shadow", 2)
+        for account in accounts:
+            client.upsert(account, 100_000)
+            assert client.pay(account, 1_000).decision == c.DECISION_APPROVED
+        report = client.admin.GetShadowReport(admin_pb2.GetShadowReportRequest(), timeout=10).report
+        assert (report.decisions, report.agreements, report.policy_version) == (4, 0, "mp-shadow-1")
+        assert {d.account_id for d in report.disagreements} == set(accounts)
+        final = client.admin.ClearShadow(admin_pb2.ClearShadowRequest(), timeout=10).report
+        assert final.decisions == 4
+        assert not client.admin.GetShadowReport(admin_pb2.GetShadowReportRequest(), timeout=10).report.active
+    finally:
+        client.channel.close()
+
+
 # -- real processes -----------------------------------------------------------------------------
 
 

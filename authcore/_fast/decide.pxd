@@ -29,13 +29,14 @@ cdef enum:
     B_VELOCITY = 20
     B_IMPOSSIBLE_TRAVEL = 21
     B_SUSPECTED_FRAUD = 22
-    B_SCAN_QR_VERIFICATION = 23
-    B_QUICK_PAY_VERIFICATION = 24
-    B_NEW_DEVICE_VERIFICATION = 25
-    B_RISK_VERIFICATION = 26
-    N_CHECKS = 27
+    B_STAND_IN_LIMIT = 23
+    B_SCAN_QR_VERIFICATION = 24
+    B_QUICK_PAY_VERIFICATION = 25
+    B_NEW_DEVICE_VERIFICATION = 26
+    B_RISK_VERIFICATION = 27
+    N_CHECKS = 28
     # Bits below this one decline; the others challenge.
-    FIRST_CHALLENGE_BIT = 23
+    FIRST_CHALLENGE_BIT = 24
     # Decision values (proto Decision).
     D_APPROVED = 1
     D_DECLINED = 2
@@ -48,6 +49,7 @@ cdef struct Request:
     int32_t currency     # ISO 4217 numeric
     int32_t qr           # QrCodeType
     int32_t factors      # verification factor bits
+    int32_t stand_in     # decide without the model, under the stand-in amount (StandInCause)
 
 cdef struct Outcome:
     uint64_t failed

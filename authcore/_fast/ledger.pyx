@@ -11,13 +11,21 @@ from libc.string cimport memcpy, memset
 
 from authcore._fast.calendar cimport local_day, month_of_day
 from authcore._fast.decide cimport (
-    D_APPROVED, Outcome, Request, apply_approval, decide, finish, release_windows,
+    B_STAND_IN_LIMIT, D_APPROVED, Outcome, Request, apply_approval, decide, finish, release_windows,
 )
 from authcore._fast.models cimport Scorer
 from authcore._fast.risk cimport (
     N_COUNTRY, N_FEATURES, N_MCC, RiskInput, RiskParams, assemble, remember, rule_bits, score_bits,
 )
-from authcore._fast.state cimport N_CHANNELS, AccountRow, BehaviourRow, ProfileRow
+from authcore._fast.state cimport HF_STAND_IN, N_CHANNELS, AccountRow, BehaviourRow, ProfileRow
+
+# StandInCause values (proto).
+cdef enum:
+    STAND_IN_MODEL_FAILED = 1
+    STAND_IN_DEADLINE = 2
+
+# The hold flag of a stand-in approval, for the Python layer.
+FLAG_STAND_IN = HF_STAND_IN
 
 from authcore._fast.state import ACCOUNT_DTYPE, BEHAVIOUR_DTYPE, PROFILE_DTYPE
 
@@ -98,7 +106,8 @@ cdef class Book:
 
     def set_risk(self, mcc_risk, mcc_blocked, country_blocked, double challenge_score, double decline_score,
                  double max_speed_kmh, double min_distance_km, int64_t new_device_challenge_minor,
-                 int32_t max_per_minute, int32_t max_per_hour, int32_t home_country):
+                 int32_t max_per_minute, int32_t max_per_hour, int32_t home_country,
+                 int64_t stand_in_max_minor=0):
         """The risk policy: per-MCC risk weights and blocks, blocked countries, thresholds."""
         tables = dict(mcc_risk=np.ascontiguousarray(mcc_risk, dtype=np.float64),
                       mcc_blocked=np.ascontiguousarray(mcc_blocked, dtype=np.uint8),
@@ -119,6 +128,7 @@ cdef class Book:
         self.params.max_per_minute = max_per_minute
         self.params.max_per_hour = max_per_hour
         self.params.home_country = home_country
+        self.params.stand_in_max_minor = stand_in_max_minor
 
     def set_scorer(self, Scorer scorer):
         """The transaction model (None: rules only)."""
@@ -146,6 +156,7 @@ cdef class Book:
         r.currency = currency
         r.qr = qr
         r.factors = factors
+        r.stand_in = 0
         return 0
 
     cdef int risk_input(self, RiskInput* ri, uint64_t device, uint64_t ipnet, double lat, double lon,
@@ -163,17 +174,31 @@ cdef class Book:
         return 0
 
     cdef void evaluate(self, Py_ssize_t slot, const Request* r, const RiskInput* ri, Outcome* o) noexcept nogil:
-        """Limits, features, rules and model: the whole decision of one payment."""
+        """Limits, features, rules and model: the whole decision of one payment. A model whose
+        score is not a number, or a request marked stand_in, is decided by the stand-in: the
+        rules and limits without the model, approving at most params.stand_in_max_minor."""
         cdef AccountRow* a = &self.acc[slot]
         cdef double m
+        cdef int32_t stand_in = r.stand_in
         decide(a, &self.prof[a.profile], r, o)
         assemble(a, &self.beh[slot], r, ri, self.mcc_risk, self.params.home_country, self.x)
         o.failed |= rule_bits(self.x, r, ri, &self.params, self.mcc_blocked, self.country_blocked)
         memset(self.contrib, 0, N_FEATURES * sizeof(double))
-        if self.scorer is not None:
+        if self.scorer is not None and not stand_in:
             m = self.scorer.margin(self.x, self.contrib)
             o.score = self.scorer.probability(m)
-            o.failed |= score_bits(o.score, r.factors, &self.params)
+            if isnan(o.score):
+                stand_in = STAND_IN_MODEL_FAILED
+                memset(self.contrib, 0, N_FEATURES * sizeof(double))
+            else:
+                o.failed |= score_bits(o.score, r.factors, &self.params)
+        if stand_in:
+            o.flags |= HF_STAND_IN
+            o.score = NAN
+            if r.amount > self.params.stand_in_max_minor:
+                o.failed |= (<uint64_t>1) << B_STAND_IN_LIMIT
+            if o.max_approvable > self.params.stand_in_max_minor:
+                o.max_approvable = self.params.stand_in_max_minor
         finish(o)
 
     cdef void book_approved(self, Py_ssize_t slot, const Request* r, const RiskInput* ri, Outcome* o) noexcept nogil:
@@ -183,7 +208,7 @@ cdef class Book:
     def authorize(self, Py_ssize_t slot, int32_t channel, int64_t amount, int32_t currency,
                   int32_t qr, int32_t factors, int64_t now_s, uint64_t device=0, uint64_t ipnet=0,
                   double lat=NAN, double lon=NAN, int32_t mcc=-1, int32_t country=0, bint book=True,
-                  double[::1] features_out=None, double[::1] contributions_out=None):
+                  double[::1] features_out=None, double[::1] contributions_out=None, int32_t stand_in=0):
         """Decide one payment and, if approved and book is true, place its hold. The features
         and contributions of the decision are left in .features and .contributions, and copied
         into features_out and contributions_out when given (callers on several threads pass
@@ -195,6 +220,7 @@ cdef class Book:
         cdef RiskInput ri
         cdef Outcome o
         self.fill(&r, channel, amount, currency, qr, factors, now_s)
+        r.stand_in = stand_in
         self.risk_input(&ri, device, ipnet, lat, lon, mcc, country)
         if (features_out is not None and features_out.shape[0] != N_FEATURES) or (
                 contributions_out is not None and contributions_out.shape[0] != N_FEATURES):
@@ -212,24 +238,46 @@ cdef class Book:
                 o.score)
 
     def authorize_batch(self, const int64_t[:, ::1] requests, const double[:, ::1] locations, int64_t now_s,
-                        int64_t[:, ::1] out, double[::1] scores):
+                        int64_t[:, ::1] out, double[::1] scores, double[:, ::1] features_out=None,
+                        uint8_t[:, ::1] accounts_out=None, uint8_t[:, ::1] behaviour_out=None,
+                        Book shadow=None, int64_t[:, ::1] shadow_out=None, double[::1] shadow_scores=None):
         """Decide requests in order, booking each approval before the next decision.
 
         requests has the IN_* columns (device and IP hashes as their int64 bit patterns),
         locations the IN_LAT and IN_LON columns; a row whose slot is negative is skipped
-        (decision 0). out receives the OUT_* columns and scores the model's probabilities."""
+        (decision 0). out receives the OUT_* columns and scores the model's probabilities.
+        For the audit, when given: features_out (n, FEATURE_COUNT) receives each decision's
+        features, accounts_out (n, ACCOUNT_DTYPE.itemsize) and behaviour_out (n,
+        BEHAVIOUR_DTYPE.itemsize) the bytes of its account's rows just before its decision.
+        With shadow (a Book bound to the same accounts and behaviour), each row is decided by it
+        too, on the same state and without booking, into shadow_out (OUT_* columns) and
+        shadow_scores."""
         cdef Py_ssize_t n = requests.shape[0], i
         cdef Request r
         cdef RiskInput ri
-        cdef Outcome o
+        cdef Outcome o, so
+        cdef bint keep_features = features_out is not None
+        cdef bint keep_state = accounts_out is not None
         if (requests.shape[1] != 10 or locations.shape[1] != 2 or locations.shape[0] < n or out.shape[1] != 7
                 or out.shape[0] < n or scores.shape[0] < n):
             raise ValueError("requests must be (n, 10), locations (n, 2), out (n, 7) and scores (n,)")
+        if keep_features and (features_out.shape[0] < n or features_out.shape[1] != N_FEATURES):
+            raise ValueError(f"features_out must be (n, {N_FEATURES})")
+        if keep_state and (behaviour_out is None or accounts_out.shape[0] < n or behaviour_out.shape[0] < n
+                           or accounts_out.shape[1] != sizeof(AccountRow)
+                           or behaviour_out.shape[1] != sizeof(BehaviourRow)):
+            raise ValueError("accounts_out and behaviour_out must be (n, row size), both or neither")
+        if shadow is not None and (shadow_out is None or shadow_scores is None or shadow_out.shape[0] < n
+                                   or shadow_out.shape[1] != 7 or shadow_scores.shape[0] < n
+                                   or shadow.acc != self.acc or shadow.beh != self.beh or shadow.n_acc != self.n_acc):
+            raise ValueError("shadow must share the accounts and behaviour; shadow_out (n, 7), shadow_scores (n,)")
         # Validate every row first so that a bad row cannot leave the batch half booked.
         for i in range(n):
             if requests[i, C_SLOT] < 0:
                 continue
             self.row(requests[i, C_SLOT])
+            if shadow is not None:
+                shadow.row(requests[i, C_SLOT])
             self.fill(&r, <int32_t>requests[i, C_CHANNEL], requests[i, C_AMOUNT],
                       <int32_t>requests[i, C_CURRENCY], <int32_t>requests[i, C_QR],
                       <int32_t>requests[i, C_FACTORS], now_s)
@@ -252,7 +300,22 @@ cdef class Book:
             ri.lon = locations[i, C_LON]
             ri.mcc = <int32_t>requests[i, C_MCC]
             ri.country = <int32_t>requests[i, C_COUNTRY]
+            if keep_state:
+                memcpy(&accounts_out[i, 0], &self.acc[requests[i, C_SLOT]], sizeof(AccountRow))
+                memcpy(&behaviour_out[i, 0], &self.beh[requests[i, C_SLOT]], sizeof(BehaviourRow))
+            if shadow is not None:
+                shadow.evaluate(requests[i, C_SLOT], &r, &ri, &so)
+                shadow_out[i, C_DECISION] = so.decision
+                shadow_out[i, C_FAILED] = <int64_t>so.failed
+                shadow_out[i, C_MAX_APPROVABLE] = so.max_approvable
+                shadow_out[i, C_AVAILABLE] = so.available
+                shadow_out[i, C_DAY] = so.day_index
+                shadow_out[i, C_MONTH] = so.month_index
+                shadow_out[i, C_FLAGS] = so.flags
+                shadow_scores[i] = so.score
             self.evaluate(requests[i, C_SLOT], &r, &ri, &o)
+            if keep_features:
+                memcpy(&features_out[i, 0], self.x, N_FEATURES * sizeof(double))
             if o.decision == D_APPROVED:
                 self.book_approved(requests[i, C_SLOT], &r, &ri, &o)
                 o.available -= r.amount

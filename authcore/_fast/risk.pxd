@@ -50,6 +50,7 @@ cdef struct RiskParams:
     double max_speed_kmh
     double min_distance_km
     int64_t new_device_challenge_minor
+    int64_t stand_in_max_minor
     int32_t max_per_minute
     int32_t max_per_hour
     int32_t home_country

@@ -27,6 +27,8 @@ cdef enum:
     # Hold flags: which channel-rule windows a hold counted in.
     HF_STATIC_QR = 1
     HF_QUICK_UNVERIFIED = 2
+    # Not a window: the hold was approved by the stand-in (no model).
+    HF_STAND_IN = 4
 
 # Everything the decision needs about one account. Amounts are minor units; day and month
 # windows are reset lazily: a counter belongs to day_index / month_index and reads as zero on

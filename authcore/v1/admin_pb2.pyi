@@ -25,6 +25,112 @@ VERSION_KIND_POLICY: VersionKind
 VERSION_KIND_RISK_MODEL: VersionKind
 VERSION_KIND_SCORECARD: VersionKind
 
+class SetShadowRequest(_message.Message):
+    __slots__ = ("policy", "policy_version", "model", "model_version")
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    policy: _policy_pb2.Policy
+    policy_version: str
+    model: ShadowModel
+    model_version: str
+    def __init__(self, policy: _Optional[_Union[_policy_pb2.Policy, _Mapping]] = ..., policy_version: _Optional[str] = ..., model: _Optional[_Union[ShadowModel, _Mapping]] = ..., model_version: _Optional[str] = ...) -> None: ...
+
+class ShadowModel(_message.Message):
+    __slots__ = ("model", "version")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    model: bytes
+    version: str
+    def __init__(self, model: _Optional[bytes] = ..., version: _Optional[str] = ...) -> None: ...
+
+class SetShadowResponse(_message.Message):
+    __slots__ = ("report",)
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    report: ShadowReport
+    def __init__(self, report: _Optional[_Union[ShadowReport, _Mapping]] = ...) -> None: ...
+
+class ClearShadowRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ClearShadowResponse(_message.Message):
+    __slots__ = ("report",)
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    report: ShadowReport
+    def __init__(self, report: _Optional[_Union[ShadowReport, _Mapping]] = ...) -> None: ...
+
+class GetShadowReportRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetShadowReportResponse(_message.Message):
+    __slots__ = ("report",)
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    report: ShadowReport
+    def __init__(self, report: _Optional[_Union[ShadowReport, _Mapping]] = ...) -> None: ...
+
+class ShadowReport(_message.Message):
+    __slots__ = ("active", "policy_version", "model_version", "since", "decisions", "agreements", "counts", "disagreements")
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    AGREEMENTS_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    DISAGREEMENTS_FIELD_NUMBER: _ClassVar[int]
+    active: bool
+    policy_version: str
+    model_version: str
+    since: _timestamp_pb2.Timestamp
+    decisions: int
+    agreements: int
+    counts: _containers.RepeatedCompositeFieldContainer[ShadowCount]
+    disagreements: _containers.RepeatedCompositeFieldContainer[ShadowDisagreement]
+    def __init__(self, active: _Optional[bool] = ..., policy_version: _Optional[str] = ..., model_version: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decisions: _Optional[int] = ..., agreements: _Optional[int] = ..., counts: _Optional[_Iterable[_Union[ShadowCount, _Mapping]]] = ..., disagreements: _Optional[_Iterable[_Union[ShadowDisagreement, _Mapping]]] = ...) -> None: ...
+
+class ShadowCount(_message.Message):
+    __slots__ = ("active", "shadow", "count")
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    SHADOW_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    active: _common_pb2.Decision
+    shadow: _common_pb2.Decision
+    count: int
+    def __init__(self, active: _Optional[_Union[_common_pb2.Decision, str]] = ..., shadow: _Optional[_Union[_common_pb2.Decision, str]] = ..., count: _Optional[int] = ...) -> None: ...
+
+class ShadowDisagreement(_message.Message):
+    __slots__ = ("request_id", "item", "account_id", "amount_minor", "decided_at", "active", "shadow")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    SHADOW_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    item: int
+    account_id: str
+    amount_minor: int
+    decided_at: _timestamp_pb2.Timestamp
+    active: ShadowOutcome
+    shadow: ShadowOutcome
+    def __init__(self, request_id: _Optional[str] = ..., item: _Optional[int] = ..., account_id: _Optional[str] = ..., amount_minor: _Optional[int] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., active: _Optional[_Union[ShadowOutcome, _Mapping]] = ..., shadow: _Optional[_Union[ShadowOutcome, _Mapping]] = ...) -> None: ...
+
+class ShadowOutcome(_message.Message):
+    __slots__ = ("decision", "reasons", "score", "max_approvable_minor")
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    MAX_APPROVABLE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    decision: _common_pb2.Decision
+    reasons: _containers.RepeatedScalarFieldContainer[_common_pb2.Reason]
+    score: float
+    max_approvable_minor: int
+    def __init__(self, decision: _Optional[_Union[_common_pb2.Decision, str]] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, str]]] = ..., score: _Optional[float] = ..., max_approvable_minor: _Optional[int] = ...) -> None: ...
+
 class StoredVersion(_message.Message):
     __slots__ = ("kind", "version", "first_activated_at", "activated_at", "active", "content_digest", "content_bytes")
     KIND_FIELD_NUMBER: _ClassVar[int]

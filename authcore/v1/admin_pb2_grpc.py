@@ -85,6 +85,21 @@ class AdminServiceStub:
                 request_serializer=authcore_dot_v1_dot_admin__pb2.ActivateVersionRequest.SerializeToString,
                 response_deserializer=authcore_dot_v1_dot_admin__pb2.ActivateVersionResponse.FromString,
                 _registered_method=True)
+        self.SetShadow = channel.unary_unary(
+                '/authcore.v1.AdminService/SetShadow',
+                request_serializer=authcore_dot_v1_dot_admin__pb2.SetShadowRequest.SerializeToString,
+                response_deserializer=authcore_dot_v1_dot_admin__pb2.SetShadowResponse.FromString,
+                _registered_method=True)
+        self.ClearShadow = channel.unary_unary(
+                '/authcore.v1.AdminService/ClearShadow',
+                request_serializer=authcore_dot_v1_dot_admin__pb2.ClearShadowRequest.SerializeToString,
+                response_deserializer=authcore_dot_v1_dot_admin__pb2.ClearShadowResponse.FromString,
+                _registered_method=True)
+        self.GetShadowReport = channel.unary_unary(
+                '/authcore.v1.AdminService/GetShadowReport',
+                request_serializer=authcore_dot_v1_dot_admin__pb2.GetShadowReportRequest.SerializeToString,
+                response_deserializer=authcore_dot_v1_dot_admin__pb2.GetShadowReportResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -161,6 +176,30 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetShadow(self, request, context):
+        """Sets a shadow candidate: a policy and/or a risk model that decides every payment too, on the
+        same state, without acting on it (the active policy and model still decide and book). The
+        candidate replaces any earlier one and its report starts afresh. Kept in memory only: a
+        restart clears it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClearShadow(self, request, context):
+        """Stops shadow decisions; answers with the final report.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetShadowReport(self, request, context):
+        """How the candidate's decisions compare with the active ones since it was set.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -213,6 +252,21 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ActivateVersion,
                     request_deserializer=authcore_dot_v1_dot_admin__pb2.ActivateVersionRequest.FromString,
                     response_serializer=authcore_dot_v1_dot_admin__pb2.ActivateVersionResponse.SerializeToString,
+            ),
+            'SetShadow': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetShadow,
+                    request_deserializer=authcore_dot_v1_dot_admin__pb2.SetShadowRequest.FromString,
+                    response_serializer=authcore_dot_v1_dot_admin__pb2.SetShadowResponse.SerializeToString,
+            ),
+            'ClearShadow': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClearShadow,
+                    request_deserializer=authcore_dot_v1_dot_admin__pb2.ClearShadowRequest.FromString,
+                    response_serializer=authcore_dot_v1_dot_admin__pb2.ClearShadowResponse.SerializeToString,
+            ),
+            'GetShadowReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetShadowReport,
+                    request_deserializer=authcore_dot_v1_dot_admin__pb2.GetShadowReportRequest.FromString,
+                    response_serializer=authcore_dot_v1_dot_admin__pb2.GetShadowReportResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -486,6 +540,87 @@ class AdminService:
             '/authcore.v1.AdminService/ActivateVersion',
             authcore_dot_v1_dot_admin__pb2.ActivateVersionRequest.SerializeToString,
             authcore_dot_v1_dot_admin__pb2.ActivateVersionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetShadow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authcore.v1.AdminService/SetShadow',
+            authcore_dot_v1_dot_admin__pb2.SetShadowRequest.SerializeToString,
+            authcore_dot_v1_dot_admin__pb2.SetShadowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClearShadow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authcore.v1.AdminService/ClearShadow',
+            authcore_dot_v1_dot_admin__pb2.ClearShadowRequest.SerializeToString,
+            authcore_dot_v1_dot_admin__pb2.ClearShadowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetShadowReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/authcore.v1.AdminService/GetShadowReport',
+            authcore_dot_v1_dot_admin__pb2.GetShadowReportRequest.SerializeToString,
+            authcore_dot_v1_dot_admin__pb2.GetShadowReportResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -28,13 +28,15 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x61uthcore/v1/authorization.proto\x12\x0b\x61uthcore.v1\x1a\x18\x61uthcore/v1/common.proto\x1a\x1d\x61uthcore/v1/installment.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"=\n\x08Merchant\x12\x13\n\x0bmerchant_id\x18\x01 \x01(\t\x12\x0b\n\x03mcc\x18\x02 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x03 \x01(\t\"@\n\x0cVerification\x12\x30\n\x07\x66\x61\x63tors\x18\x01 \x03(\x0e\x32\x1f.authcore.v1.VerificationFactor\"L\n\x06\x44\x65vice\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\n\n\x02ip\x18\x02 \x01(\t\x12\x10\n\x08latitude\x18\x03 \x01(\x01\x12\x11\n\tlongitude\x18\x04 \x01(\x01\"\x89\x03\n\x10\x41uthorizeRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12%\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x14.authcore.v1.Channel\x12\x14\n\x0c\x61mount_minor\x18\x04 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x05 \x01(\t\x12\'\n\x08merchant\x18\x06 \x01(\x0b\x32\x15.authcore.v1.Merchant\x12-\n\x0cqr_code_type\x18\x07 \x01(\x0e\x32\x17.authcore.v1.QrCodeType\x12/\n\x0cverification\x18\x08 \x01(\x0b\x32\x19.authcore.v1.Verification\x12#\n\x06\x64\x65vice\x18\t \x01(\x0b\x32\x13.authcore.v1.Device\x12/\n\x0boccurred_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1f\n\x17installment_term_months\x18\x0b \x01(\x05\"\x91\x03\n\x11\x41uthorizeResponse\x12\'\n\x08\x64\x65\x63ision\x18\x01 \x01(\x0e\x32\x15.authcore.v1.Decision\x12\x18\n\x10\x61uthorization_id\x18\x02 \x01(\t\x12#\n\x06reason\x18\x03 \x01(\x0e\x32\x13.authcore.v1.Reason\x12*\n\x07reasons\x18\x04 \x03(\x0b\x32\x19.authcore.v1.ReasonDetail\x12\x1e\n\x16\x61vailable_credit_minor\x18\x05 \x01(\x03\x12\x16\n\x0epolicy_version\x18\x06 \x01(\t\x12\x1c\n\x14max_approvable_minor\x18\x07 \x01(\x03\x12\x33\n\x0fhold_expires_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x04risk\x18\t \x01(\x0b\x32\x1b.authcore.v1.RiskAssessment\x12\x32\n\x0binstallment\x18\n \x01(\x0b\x32\x1d.authcore.v1.InstallmentQuote\"\x9b\x01\n\x0eRiskAssessment\x12\r\n\x05score\x18\x01 \x01(\x01\x12\x15\n\rmodel_version\x18\x02 \x01(\t\x12\x16\n\x0e\x66\x65\x61ture_schema\x18\x03 \x01(\t\x12\x13\n\x0brules_fired\x18\x04 \x03(\t\x12\x36\n\x0ctop_features\x18\x05 \x03(\x0b\x32 .authcore.v1.FeatureContribution\"K\n\x13\x46\x65\x61tureContribution\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x14\n\x0c\x63ontribution\x18\x03 \x01(\x01\"H\n\x15\x41uthorizeBatchRequest\x12/\n\x08requests\x18\x01 \x03(\x0b\x32\x1d.authcore.v1.AuthorizeRequest\"L\n\x16\x41uthorizeBatchResponse\x12\x32\n\x07results\x18\x01 \x03(\x0b\x32!.authcore.v1.AuthorizeBatchResult\"y\n\x14\x41uthorizeBatchResult\x12\x32\n\x08response\x18\x01 \x01(\x0b\x32\x1e.authcore.v1.AuthorizeResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x42\x08\n\x06result\"\xea\x02\n\x14\x41uthorizeBulkRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0b\x61\x63\x63ount_ids\x18\x02 \x03(\t\x12\x15\n\ramounts_minor\x18\x03 \x03(\x03\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12&\n\x08\x63hannels\x18\x05 \x03(\x0e\x32\x14.authcore.v1.Channel\x12.\n\rqr_code_types\x18\x06 \x03(\x0e\x32\x17.authcore.v1.QrCodeType\x12 \n\x18verification_factor_bits\x18\x07 \x03(\r\x12\x14\n\x0cmerchant_ids\x18\x08 \x03(\t\x12\x0c\n\x04mccs\x18\t \x03(\t\x12\x1a\n\x12merchant_countries\x18\n \x03(\t\x12\x12\n\ndevice_ids\x18\x0b \x03(\t\x12\x0b\n\x03ips\x18\x0c \x03(\t\x12\x11\n\tlatitudes\x18\r \x03(\x01\x12\x12\n\nlongitudes\x18\x0e \x03(\x01\"\x94\x03\n\x15\x41uthorizeBulkResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12(\n\tdecisions\x18\x02 \x03(\x0e\x32\x15.authcore.v1.Decision\x12$\n\x07reasons\x18\x03 \x03(\x0e\x32\x13.authcore.v1.Reason\x12\x19\n\x11\x61uthorization_ids\x18\x04 \x03(\t\x12\x1e\n\x16\x61vailable_credit_minor\x18\x05 \x03(\x03\x12\x1c\n\x14max_approvable_minor\x18\x06 \x03(\x03\x12\x13\n\x0brisk_scores\x18\x07 \x03(\x01\x12\x19\n\x11installment_terms\x18\x08 \x03(\x05\x12*\n\x06\x65rrors\x18\t \x03(\x0b\x32\x1a.authcore.v1.BulkItemError\x12\x33\n\x0fhold_expires_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0epolicy_version\x18\x0b \x01(\t\x12\x15\n\rmodel_version\x18\x0c \x01(\t\"J\n\x16\x41uthorizeStreamRequest\x12\x30\n\x05\x63hunk\x18\x01 \x01(\x0b\x32!.authcore.v1.AuthorizeBulkRequest\"L\n\x17\x41uthorizeStreamResponse\x12\x31\n\x05\x63hunk\x18\x01 \x01(\x0b\x32\".authcore.v1.AuthorizeBulkResponse\"B\n\rBulkItemError\x12\r\n\x05index\x18\x01 \x01(\r\x12\"\n\x06status\x18\x02 \x01(\x0b\x32\x12.google.rpc.Status\"|\n\x0e\x43\x61ptureRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x18\n\x10\x61uthorization_id\x18\x02 \x01(\t\x12\x19\n\x0c\x61mount_minor\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x10\n\x08\x63urrency\x18\x04 \x01(\tB\x0f\n\r_amount_minor\"{\n\x0f\x43\x61ptureResponse\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63\x61ptured_minor\x18\x02 \x01(\x03\x12\x16\n\x0ereleased_minor\x18\x03 \x01(\x03\x12\x1e\n\x16\x61vailable_credit_minor\x18\x04 \x01(\x03\";\n\x0bVoidRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x18\n\x10\x61uthorization_id\x18\x02 \x01(\t\"`\n\x0cVoidResponse\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\x12\x16\n\x0ereleased_minor\x18\x02 \x01(\x03\x12\x1e\n\x16\x61vailable_credit_minor\x18\x03 \x01(\x03\"e\n\rRefundRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x18\n\x10\x61uthorization_id\x18\x02 \x01(\t\x12\x14\n\x0c\x61mount_minor\x18\x03 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\"\x93\x01\n\x0eRefundResponse\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\x12\x11\n\trefund_id\x18\x02 \x01(\t\x12\x16\n\x0erefunded_minor\x18\x03 \x01(\x03\x12\x1c\n\x14refunded_total_minor\x18\x04 \x01(\x03\x12\x1e\n\x16\x61vailable_credit_minor\x18\x05 \x01(\x03\x32\xbd\x04\n\x14\x41uthorizationService\x12J\n\tAuthorize\x12\x1d.authcore.v1.AuthorizeRequest\x1a\x1e.authcore.v1.AuthorizeResponse\x12Y\n\x0e\x41uthorizeBatch\x12\".authcore.v1.AuthorizeBatchRequest\x1a#.authcore.v1.AuthorizeBatchResponse\x12V\n\rAuthorizeBulk\x12!.authcore.v1.AuthorizeBulkRequest\x1a\".authcore.v1.AuthorizeBulkResponse\x12`\n\x0f\x41uthorizeStream\x12#.authcore.v1.AuthorizeStreamRequest\x1a$.authcore.v1.AuthorizeStreamResponse(\x01\x30\x01\x12\x44\n\x07\x43\x61pture\x12\x1b.authcore.v1.CaptureRequest\x1a\x1c.authcore.v1.CaptureResponse\x12;\n\x04Void\x12\x18.authcore.v1.VoidRequest\x1a\x19.authcore.v1.VoidResponse\x12\x41\n\x06Refund\x12\x1a.authcore.v1.RefundRequest\x1a\x1b.authcore.v1.RefundResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x61uthcore/v1/authorization.proto\x12\x0b\x61uthcore.v1\x1a\x18\x61uthcore/v1/common.proto\x1a\x1d\x61uthcore/v1/installment.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"=\n\x08Merchant\x12\x13\n\x0bmerchant_id\x18\x01 \x01(\t\x12\x0b\n\x03mcc\x18\x02 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x03 \x01(\t\"@\n\x0cVerification\x12\x30\n\x07\x66\x61\x63tors\x18\x01 \x03(\x0e\x32\x1f.authcore.v1.VerificationFactor\"L\n\x06\x44\x65vice\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\n\n\x02ip\x18\x02 \x01(\t\x12\x10\n\x08latitude\x18\x03 \x01(\x01\x12\x11\n\tlongitude\x18\x04 \x01(\x01\"\x89\x03\n\x10\x41uthorizeRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12%\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x14.authcore.v1.Channel\x12\x14\n\x0c\x61mount_minor\x18\x04 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x05 \x01(\t\x12\'\n\x08merchant\x18\x06 \x01(\x0b\x32\x15.authcore.v1.Merchant\x12-\n\x0cqr_code_type\x18\x07 \x01(\x0e\x32\x17.authcore.v1.QrCodeType\x12/\n\x0cverification\x18\x08 \x01(\x0b\x32\x19.authcore.v1.Verification\x12#\n\x06\x64\x65vice\x18\t \x01(\x0b\x32\x13.authcore.v1.Device\x12/\n\x0boccurred_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1f\n\x17installment_term_months\x18\x0b \x01(\x05\"\xbe\x03\n\x11\x41uthorizeResponse\x12\'\n\x08\x64\x65\x63ision\x18\x01 \x01(\x0e\x32\x15.authcore.v1.Decision\x12\x18\n\x10\x61uthorization_id\x18\x02 \x01(\t\x12#\n\x06reason\x18\x03 \x01(\x0e\x32\x13.authcore.v1.Reason\x12*\n\x07reasons\x18\x04 \x03(\x0b\x32\x19.authcore.v1.ReasonDetail\x12\x1e\n\x16\x61vailable_credit_minor\x18\x05 \x01(\x03\x12\x16\n\x0epolicy_version\x18\x06 \x01(\t\x12\x1c\n\x14max_approvable_minor\x18\x07 \x01(\x03\x12\x33\n\x0fhold_expires_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x04risk\x18\t \x01(\x0b\x32\x1b.authcore.v1.RiskAssessment\x12\x32\n\x0binstallment\x18\n \x01(\x0b\x32\x1d.authcore.v1.InstallmentQuote\x12+\n\x08stand_in\x18\x0b \x01(\x0e\x32\x19.authcore.v1.StandInCause\"\x9b\x01\n\x0eRiskAssessment\x12\r\n\x05score\x18\x01 \x01(\x01\x12\x15\n\rmodel_version\x18\x02 \x01(\t\x12\x16\n\x0e\x66\x65\x61ture_schema\x18\x03 \x01(\t\x12\x13\n\x0brules_fired\x18\x04 \x03(\t\x12\x36\n\x0ctop_features\x18\x05 \x03(\x0b\x32 .authcore.v1.FeatureContribution\"K\n\x13\x46\x65\x61tureContribution\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x14\n\x0c\x63ontribution\x18\x03 \x01(\x01\"H\n\x15\x41uthorizeBatchRequest\x12/\n\x08requests\x18\x01 \x03(\x0b\x32\x1d.authcore.v1.AuthorizeRequest\"L\n\x16\x41uthorizeBatchResponse\x12\x32\n\x07results\x18\x01 \x03(\x0b\x32!.authcore.v1.AuthorizeBatchResult\"y\n\x14\x41uthorizeBatchResult\x12\x32\n\x08response\x18\x01 \x01(\x0b\x32\x1e.authcore.v1.AuthorizeResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x42\x08\n\x06result\"\xea\x02\n\x14\x41uthorizeBulkRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0b\x61\x63\x63ount_ids\x18\x02 \x03(\t\x12\x15\n\ramounts_minor\x18\x03 \x03(\x03\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12&\n\x08\x63hannels\x18\x05 \x03(\x0e\x32\x14.authcore.v1.Channel\x12.\n\rqr_code_types\x18\x06 \x03(\x0e\x32\x17.authcore.v1.QrCodeType\x12 \n\x18verification_factor_bits\x18\x07 \x03(\r\x12\x14\n\x0cmerchant_ids\x18\x08 \x03(\t\x12\x0c\n\x04mccs\x18\t \x03(\t\x12\x1a\n\x12merchant_countries\x18\n \x03(\t\x12\x12\n\ndevice_ids\x18\x0b \x03(\t\x12\x0b\n\x03ips\x18\x0c \x03(\t\x12\x11\n\tlatitudes\x18\r \x03(\x01\x12\x12\n\nlongitudes\x18\x0e \x03(\x01\"\xc1\x03\n\x15\x41uthorizeBulkResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12(\n\tdecisions\x18\x02 \x03(\x0e\x32\x15.authcore.v1.Decision\x12$\n\x07reasons\x18\x03 \x03(\x0e\x32\x13.authcore.v1.Reason\x12\x19\n\x11\x61uthorization_ids\x18\x04 \x03(\t\x12\x1e\n\x16\x61vailable_credit_minor\x18\x05 \x03(\x03\x12\x1c\n\x14max_approvable_minor\x18\x06 \x03(\x03\x12\x13\n\x0brisk_scores\x18\x07 \x03(\x01\x12\x19\n\x11installment_terms\x18\x08 \x03(\x05\x12*\n\x06\x65rrors\x18\t \x03(\x0b\x32\x1a.authcore.v1.BulkItemError\x12\x33\n\x0fhold_expires_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0epolicy_version\x18\x0b \x01(\t\x12\x15\n\rmodel_version\x18\x0c \x01(\t\x12+\n\x08stand_in\x18\r \x03(\x0e\x32\x19.authcore.v1.StandInCause\"J\n\x16\x41uthorizeStreamRequest\x12\x30\n\x05\x63hunk\x18\x01 \x01(\x0b\x32!.authcore.v1.AuthorizeBulkRequest\"L\n\x17\x41uthorizeStreamResponse\x12\x31\n\x05\x63hunk\x18\x01 \x01(\x0b\x32\".authcore.v1.AuthorizeBulkResponse\"B\n\rBulkItemError\x12\r\n\x05index\x18\x01 \x01(\r\x12\"\n\x06status\x18\x02 \x01(\x0b\x32\x12.google.rpc.Status\"|\n\x0e\x43\x61ptureRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x18\n\x10\x61uthorization_id\x18\x02 \x01(\t\x12\x19\n\x0c\x61mount_minor\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x10\n\x08\x63urrency\x18\x04 \x01(\tB\x0f\n\r_amount_minor\"{\n\x0f\x43\x61ptureResponse\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63\x61ptured_minor\x18\x02 \x01(\x03\x12\x16\n\x0ereleased_minor\x18\x03 \x01(\x03\x12\x1e\n\x16\x61vailable_credit_minor\x18\x04 \x01(\x03\";\n\x0bVoidRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x18\n\x10\x61uthorization_id\x18\x02 \x01(\t\"`\n\x0cVoidResponse\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\x12\x16\n\x0ereleased_minor\x18\x02 \x01(\x03\x12\x1e\n\x16\x61vailable_credit_minor\x18\x03 \x01(\x03\"e\n\rRefundRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x18\n\x10\x61uthorization_id\x18\x02 \x01(\t\x12\x14\n\x0c\x61mount_minor\x18\x03 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\"\x93\x01\n\x0eRefundResponse\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\x12\x11\n\trefund_id\x18\x02 \x01(\t\x12\x16\n\x0erefunded_minor\x18\x03 \x01(\x03\x12\x1c\n\x14refunded_total_minor\x18\x04 \x01(\x03\x12\x1e\n\x16\x61vailable_credit_minor\x18\x05 \x01(\x03*l\n\x0cStandInCause\x12\x1e\n\x1aSTAND_IN_CAUSE_UNSPECIFIED\x10\x00\x12\x1f\n\x1bSTAND_IN_CAUSE_MODEL_FAILED\x10\x01\x12\x1b\n\x17STAND_IN_CAUSE_DEADLINE\x10\x02\x32\xbd\x04\n\x14\x41uthorizationService\x12J\n\tAuthorize\x12\x1d.authcore.v1.AuthorizeRequest\x1a\x1e.authcore.v1.AuthorizeResponse\x12Y\n\x0e\x41uthorizeBatch\x12\".authcore.v1.AuthorizeBatchRequest\x1a#.authcore.v1.AuthorizeBatchResponse\x12V\n\rAuthorizeBulk\x12!.authcore.v1.AuthorizeBulkRequest\x1a\".authcore.v1.AuthorizeBulkResponse\x12`\n\x0f\x41uthorizeStream\x12#.authcore.v1.AuthorizeStreamRequest\x1a$.authcore.v1.AuthorizeStreamResponse(\x01\x30\x01\x12\x44\n\x07\x43\x61pture\x12\x1b.authcore.v1.CaptureRequest\x1a\x1c.authcore.v1.CaptureResponse\x12;\n\x04Void\x12\x18.authcore.v1.VoidRequest\x1a\x19.authcore.v1.VoidResponse\x12\x41\n\x06Refund\x12\x1a.authcore.v1.RefundRequest\x1a\x1b.authcore.v1.RefundResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'authcore.v1.authorization_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_STANDINCAUSE']._serialized_start=3427
+  _globals['_STANDINCAUSE']._serialized_end=3535
   _globals['_MERCHANT']._serialized_start=163
   _globals['_MERCHANT']._serialized_end=224
   _globals['_VERIFICATION']._serialized_start=226
@@ -44,39 +46,39 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AUTHORIZEREQUEST']._serialized_start=371
   _globals['_AUTHORIZEREQUEST']._serialized_end=764
   _globals['_AUTHORIZERESPONSE']._serialized_start=767
-  _globals['_AUTHORIZERESPONSE']._serialized_end=1168
-  _globals['_RISKASSESSMENT']._serialized_start=1171
-  _globals['_RISKASSESSMENT']._serialized_end=1326
-  _globals['_FEATURECONTRIBUTION']._serialized_start=1328
-  _globals['_FEATURECONTRIBUTION']._serialized_end=1403
-  _globals['_AUTHORIZEBATCHREQUEST']._serialized_start=1405
-  _globals['_AUTHORIZEBATCHREQUEST']._serialized_end=1477
-  _globals['_AUTHORIZEBATCHRESPONSE']._serialized_start=1479
-  _globals['_AUTHORIZEBATCHRESPONSE']._serialized_end=1555
-  _globals['_AUTHORIZEBATCHRESULT']._serialized_start=1557
-  _globals['_AUTHORIZEBATCHRESULT']._serialized_end=1678
-  _globals['_AUTHORIZEBULKREQUEST']._serialized_start=1681
-  _globals['_AUTHORIZEBULKREQUEST']._serialized_end=2043
-  _globals['_AUTHORIZEBULKRESPONSE']._serialized_start=2046
-  _globals['_AUTHORIZEBULKRESPONSE']._serialized_end=2450
-  _globals['_AUTHORIZESTREAMREQUEST']._serialized_start=2452
-  _globals['_AUTHORIZESTREAMREQUEST']._serialized_end=2526
-  _globals['_AUTHORIZESTREAMRESPONSE']._serialized_start=2528
-  _globals['_AUTHORIZESTREAMRESPONSE']._serialized_end=2604
-  _globals['_BULKITEMERROR']._serialized_start=2606
-  _globals['_BULKITEMERROR']._serialized_end=2672
-  _globals['_CAPTUREREQUEST']._serialized_start=2674
-  _globals['_CAPTUREREQUEST']._serialized_end=2798
-  _globals['_CAPTURERESPONSE']._serialized_start=2800
-  _globals['_CAPTURERESPONSE']._serialized_end=2923
-  _globals['_VOIDREQUEST']._serialized_start=2925
-  _globals['_VOIDREQUEST']._serialized_end=2984
-  _globals['_VOIDRESPONSE']._serialized_start=2986
-  _globals['_VOIDRESPONSE']._serialized_end=3082
-  _globals['_REFUNDREQUEST']._serialized_start=3084
-  _globals['_REFUNDREQUEST']._serialized_end=3185
-  _globals['_REFUNDRESPONSE']._serialized_start=3188
-  _globals['_REFUNDRESPONSE']._serialized_end=3335
-  _globals['_AUTHORIZATIONSERVICE']._serialized_start=3338
-  _globals['_AUTHORIZATIONSERVICE']._serialized_end=3911
+  _globals['_AUTHORIZERESPONSE']._serialized_end=1213
+  _globals['_RISKASSESSMENT']._serialized_start=1216
+  _globals['_RISKASSESSMENT']._serialized_end=1371
+  _globals['_FEATURECONTRIBUTION']._serialized_start=1373
+  _globals['_FEATURECONTRIBUTION']._serialized_end=1448
+  _globals['_AUTHORIZEBATCHREQUEST']._serialized_start=1450
+  _globals['_AUTHORIZEBATCHREQUEST']._serialized_end=1522
+  _globals['_AUTHORIZEBATCHRESPONSE']._serialized_start=1524
+  _globals['_AUTHORIZEBATCHRESPONSE']._serialized_end=1600
+  _globals['_AUTHORIZEBATCHRESULT']._serialized_start=1602
+  _globals['_AUTHORIZEBATCHRESULT']._serialized_end=1723
+  _globals['_AUTHORIZEBULKREQUEST']._serialized_start=1726
+  _globals['_AUTHORIZEBULKREQUEST']._serialized_end=2088
+  _globals['_AUTHORIZEBULKRESPONSE']._serialized_start=2091
+  _globals['_AUTHORIZEBULKRESPONSE']._serialized_end=2540
+  _globals['_AUTHORIZESTREAMREQUEST']._serialized_start=2542
+  _globals['_AUTHORIZESTREAMREQUEST']._serialized_end=2616
+  _globals['_AUTHORIZESTREAMRESPONSE']._serialized_start=2618
+  _globals['_AUTHORIZESTREAMRESPONSE']._serialized_end=2694
+  _globals['_BULKITEMERROR']._serialized_start=2696
+  _globals['_BULKITEMERROR']._serialized_end=2762
+  _globals['_CAPTUREREQUEST']._serialized_start=2764
+  _globals['_CAPTUREREQUEST']._serialized_end=2888
+  _globals['_CAPTURERESPONSE']._serialized_start=2890
+  _globals['_CAPTURERESPONSE']._serialized_end=3013
+  _globals['_VOIDREQUEST']._serialized_start=3015
+  _globals['_VOIDREQUEST']._serialized_end=3074
+  _globals['_VOIDRESPONSE']._serialized_start=3076
+  _globals['_VOIDRESPONSE']._serialized_end=3172
+  _globals['_REFUNDREQUEST']._serialized_start=3174
+  _globals['_REFUNDREQUEST']._serialized_end=3275
+  _globals['_REFUNDRESPONSE']._serialized_start=3278
+  _globals['_REFUNDRESPONSE']._serialized_end=3425
+  _globals['_AUTHORIZATIONSERVICE']._serialized_start=3538
+  _globals['_AUTHORIZATIONSERVICE']._serialized_end=4111
 # @@protoc_insertion_point(module_scope)

@@ -5,12 +5,22 @@ from authcore.v1 import installment_pb2 as _installment_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class StandInCause(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    STAND_IN_CAUSE_UNSPECIFIED: _ClassVar[StandInCause]
+    STAND_IN_CAUSE_MODEL_FAILED: _ClassVar[StandInCause]
+    STAND_IN_CAUSE_DEADLINE: _ClassVar[StandInCause]
+STAND_IN_CAUSE_UNSPECIFIED: StandInCause
+STAND_IN_CAUSE_MODEL_FAILED: StandInCause
+STAND_IN_CAUSE_DEADLINE: StandInCause
 
 class Merchant(_message.Message):
     __slots__ = ("merchant_id", "mcc", "country")
@@ -67,7 +77,7 @@ class AuthorizeRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., account_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., amount_minor: _Optional[int] = ..., currency: _Optional[str] = ..., merchant: _Optional[_Union[Merchant, _Mapping]] = ..., qr_code_type: _Optional[_Union[_common_pb2.QrCodeType, str]] = ..., verification: _Optional[_Union[Verification, _Mapping]] = ..., device: _Optional[_Union[Device, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., installment_term_months: _Optional[int] = ...) -> None: ...
 
 class AuthorizeResponse(_message.Message):
-    __slots__ = ("decision", "authorization_id", "reason", "reasons", "available_credit_minor", "policy_version", "max_approvable_minor", "hold_expires_at", "risk", "installment")
+    __slots__ = ("decision", "authorization_id", "reason", "reasons", "available_credit_minor", "policy_version", "max_approvable_minor", "hold_expires_at", "risk", "installment", "stand_in")
     DECISION_FIELD_NUMBER: _ClassVar[int]
     AUTHORIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
@@ -78,6 +88,7 @@ class AuthorizeResponse(_message.Message):
     HOLD_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     RISK_FIELD_NUMBER: _ClassVar[int]
     INSTALLMENT_FIELD_NUMBER: _ClassVar[int]
+    STAND_IN_FIELD_NUMBER: _ClassVar[int]
     decision: _common_pb2.Decision
     authorization_id: str
     reason: _common_pb2.Reason
@@ -88,7 +99,8 @@ class AuthorizeResponse(_message.Message):
     hold_expires_at: _timestamp_pb2.Timestamp
     risk: RiskAssessment
     installment: _installment_pb2.InstallmentQuote
-    def __init__(self, decision: _Optional[_Union[_common_pb2.Decision, str]] = ..., authorization_id: _Optional[str] = ..., reason: _Optional[_Union[_common_pb2.Reason, str]] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.ReasonDetail, _Mapping]]] = ..., available_credit_minor: _Optional[int] = ..., policy_version: _Optional[str] = ..., max_approvable_minor: _Optional[int] = ..., hold_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., risk: _Optional[_Union[RiskAssessment, _Mapping]] = ..., installment: _Optional[_Union[_installment_pb2.InstallmentQuote, _Mapping]] = ...) -> None: ...
+    stand_in: StandInCause
+    def __init__(self, decision: _Optional[_Union[_common_pb2.Decision, str]] = ..., authorization_id: _Optional[str] = ..., reason: _Optional[_Union[_common_pb2.Reason, str]] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.ReasonDetail, _Mapping]]] = ..., available_credit_minor: _Optional[int] = ..., policy_version: _Optional[str] = ..., max_approvable_minor: _Optional[int] = ..., hold_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., risk: _Optional[_Union[RiskAssessment, _Mapping]] = ..., installment: _Optional[_Union[_installment_pb2.InstallmentQuote, _Mapping]] = ..., stand_in: _Optional[_Union[StandInCause, str]] = ...) -> None: ...
 
 class RiskAssessment(_message.Message):
     __slots__ = ("score", "model_version", "feature_schema", "rules_fired", "top_features")
@@ -167,7 +179,7 @@ class AuthorizeBulkRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., account_ids: _Optional[_Iterable[str]] = ..., amounts_minor: _Optional[_Iterable[int]] = ..., currency: _Optional[str] = ..., channels: _Optional[_Iterable[_Union[_common_pb2.Channel, str]]] = ..., qr_code_types: _Optional[_Iterable[_Union[_common_pb2.QrCodeType, str]]] = ..., verification_factor_bits: _Optional[_Iterable[int]] = ..., merchant_ids: _Optional[_Iterable[str]] = ..., mccs: _Optional[_Iterable[str]] = ..., merchant_countries: _Optional[_Iterable[str]] = ..., device_ids: _Optional[_Iterable[str]] = ..., ips: _Optional[_Iterable[str]] = ..., latitudes: _Optional[_Iterable[float]] = ..., longitudes: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class AuthorizeBulkResponse(_message.Message):
-    __slots__ = ("request_id", "decisions", "reasons", "authorization_ids", "available_credit_minor", "max_approvable_minor", "risk_scores", "installment_terms", "errors", "hold_expires_at", "policy_version", "model_version")
+    __slots__ = ("request_id", "decisions", "reasons", "authorization_ids", "available_credit_minor", "max_approvable_minor", "risk_scores", "installment_terms", "errors", "hold_expires_at", "policy_version", "model_version", "stand_in")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     DECISIONS_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
@@ -180,6 +192,7 @@ class AuthorizeBulkResponse(_message.Message):
     HOLD_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    STAND_IN_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     decisions: _containers.RepeatedScalarFieldContainer[_common_pb2.Decision]
     reasons: _containers.RepeatedScalarFieldContainer[_common_pb2.Reason]
@@ -192,7 +205,8 @@ class AuthorizeBulkResponse(_message.Message):
     hold_expires_at: _timestamp_pb2.Timestamp
     policy_version: str
     model_version: str
-    def __init__(self, request_id: _Optional[str] = ..., decisions: _Optional[_Iterable[_Union[_common_pb2.Decision, str]]] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, str]]] = ..., authorization_ids: _Optional[_Iterable[str]] = ..., available_credit_minor: _Optional[_Iterable[int]] = ..., max_approvable_minor: _Optional[_Iterable[int]] = ..., risk_scores: _Optional[_Iterable[float]] = ..., installment_terms: _Optional[_Iterable[int]] = ..., errors: _Optional[_Iterable[_Union[BulkItemError, _Mapping]]] = ..., hold_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., policy_version: _Optional[str] = ..., model_version: _Optional[str] = ...) -> None: ...
+    stand_in: _containers.RepeatedScalarFieldContainer[StandInCause]
+    def __init__(self, request_id: _Optional[str] = ..., decisions: _Optional[_Iterable[_Union[_common_pb2.Decision, str]]] = ..., reasons: _Optional[_Iterable[_Union[_common_pb2.Reason, str]]] = ..., authorization_ids: _Optional[_Iterable[str]] = ..., available_credit_minor: _Optional[_Iterable[int]] = ..., max_approvable_minor: _Optional[_Iterable[int]] = ..., risk_scores: _Optional[_Iterable[float]] = ..., installment_terms: _Optional[_Iterable[int]] = ..., errors: _Optional[_Iterable[_Union[BulkItemError, _Mapping]]] = ..., hold_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., policy_version: _Optional[str] = ..., model_version: _Optional[str] = ..., stand_in: _Optional[_Iterable[_Union[StandInCause, str]]] = ...) -> None: ...
 
 class AuthorizeStreamRequest(_message.Message):
     __slots__ = ("chunk",)

@@ -50,7 +50,7 @@ class InstallmentPlanPolicy(_message.Message):
     def __init__(self, term_months: _Optional[int] = ..., monthly_rate_bps: _Optional[int] = ..., min_amount_minor: _Optional[int] = ..., tiers: _Optional[_Iterable[_Union[_common_pb2.Tier, str]]] = ..., min_credit_score: _Optional[float] = ..., max_period_payment_minor: _Optional[int] = ...) -> None: ...
 
 class RiskPolicy(_message.Message):
-    __slots__ = ("challenge_score", "decline_score", "max_payments_per_minute", "max_payments_per_hour", "max_travel_speed_kmh", "min_travel_distance_km", "new_device_challenge_minor", "blocked_mccs", "blocked_countries", "mcc_risk", "home_country")
+    __slots__ = ("challenge_score", "decline_score", "max_payments_per_minute", "max_payments_per_hour", "max_travel_speed_kmh", "min_travel_distance_km", "new_device_challenge_minor", "blocked_mccs", "blocked_countries", "mcc_risk", "home_country", "stand_in_max_minor", "stand_in_budget_ms")
     class MccRiskEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -69,6 +69,8 @@ class RiskPolicy(_message.Message):
     BLOCKED_COUNTRIES_FIELD_NUMBER: _ClassVar[int]
     MCC_RISK_FIELD_NUMBER: _ClassVar[int]
     HOME_COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    STAND_IN_MAX_MINOR_FIELD_NUMBER: _ClassVar[int]
+    STAND_IN_BUDGET_MS_FIELD_NUMBER: _ClassVar[int]
     challenge_score: float
     decline_score: float
     max_payments_per_minute: int
@@ -80,7 +82,9 @@ class RiskPolicy(_message.Message):
     blocked_countries: _containers.RepeatedScalarFieldContainer[str]
     mcc_risk: _containers.ScalarMap[str, float]
     home_country: str
-    def __init__(self, challenge_score: _Optional[float] = ..., decline_score: _Optional[float] = ..., max_payments_per_minute: _Optional[int] = ..., max_payments_per_hour: _Optional[int] = ..., max_travel_speed_kmh: _Optional[float] = ..., min_travel_distance_km: _Optional[float] = ..., new_device_challenge_minor: _Optional[int] = ..., blocked_mccs: _Optional[_Iterable[str]] = ..., blocked_countries: _Optional[_Iterable[str]] = ..., mcc_risk: _Optional[_Mapping[str, float]] = ..., home_country: _Optional[str] = ...) -> None: ...
+    stand_in_max_minor: int
+    stand_in_budget_ms: int
+    def __init__(self, challenge_score: _Optional[float] = ..., decline_score: _Optional[float] = ..., max_payments_per_minute: _Optional[int] = ..., max_payments_per_hour: _Optional[int] = ..., max_travel_speed_kmh: _Optional[float] = ..., min_travel_distance_km: _Optional[float] = ..., new_device_challenge_minor: _Optional[int] = ..., blocked_mccs: _Optional[_Iterable[str]] = ..., blocked_countries: _Optional[_Iterable[str]] = ..., mcc_risk: _Optional[_Mapping[str, float]] = ..., home_country: _Optional[str] = ..., stand_in_max_minor: _Optional[int] = ..., stand_in_budget_ms: _Optional[int] = ...) -> None: ...
 
 class TierPolicy(_message.Message):
     __slots__ = ("tier", "limits")
