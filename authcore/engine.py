@@ -43,7 +43,6 @@ from authcore.locks import RWLock, Stripes
 from authcore.money import currency_alpha, currency_numeric
 from authcore.models import ModelError, load_model
 from authcore.observability import decisions as observed
-from authcore.observability.metrics import count_stand_in
 from authcore.scorecard import CompiledScorecard, ScorecardError
 from authcore.shadow import Shadow
 from authcore.policy import CHANNELS, country_code, default_policy, validate_policy
@@ -528,7 +527,6 @@ class Engine:
         if flags & FLAG_STAND_IN:
             # Asked for (the deadline), or the kernel fell back because the model failed.
             response.stand_in = stand_in or STAND_IN_MODEL_FAILED
-            count_stand_in(STAND_IN_CAUSES[response.stand_in])
         assessment = response.risk
         assessment.score = score
         assessment.model_version = self.model_info.version
@@ -870,7 +868,6 @@ class Engine:
         stood_in = (decided[:, 6] & FLAG_STAND_IN) != 0
         if stood_in.any():
             response.stand_in.extend(np.where(stood_in, STAND_IN_MODEL_FAILED, 0).tolist())
-            count_stand_in(STAND_IN_CAUSES[STAND_IN_MODEL_FAILED], int(stood_in.sum()))
         for i in np.flatnonzero(matrix[:, 0] < 0).tolist():
             response.errors.add(index=i).status.CopyFrom(NotFound("account", req.account_ids[i]).to_status())
         effect = None
@@ -900,6 +897,7 @@ class Engine:
                                     [req.account_ids[i] for i in known.tolist()], matrix[known, 2], decided[known],
                                     scores[known], shadowed[1][known], shadowed[2][known])
         observed.count_decisions(decisions, reasons, matrix[:, 1] + 1)
+        observed.stood_in(STAND_IN_MODEL_FAILED, int(stood_in.sum()))
         if effect:
             # The columns at hand, not the journal's encoding of them.
             self._apply_holds(ids, account_ids, merchant_ids, expires_s, ints, locations, now_s, booked=True)
@@ -1399,8 +1397,6 @@ class Engine:
 
 DEFAULT_MODEL_VERSION = "default-2026.1"
 STAND_IN_MODEL_FAILED, STAND_IN_DEADLINE = authz.STAND_IN_CAUSE_MODEL_FAILED, authz.STAND_IN_CAUSE_DEADLINE
-# The cause label of authcore_stand_in_total.
-STAND_IN_CAUSES = {STAND_IN_MODEL_FAILED: "model_failed", STAND_IN_DEADLINE: "deadline"}
 
 
 def _model_info(scorer) -> admin_pb2.RiskModelInfo:

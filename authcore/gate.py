@@ -14,7 +14,7 @@ import grpc
 from authcore import identity
 from authcore.admission import PLAINTEXT, Admission, Refused, weight
 from authcore.errors import AuthcoreError, abort_with
-from authcore.observability.metrics import count_refused
+from authcore.observability.metrics import count_refused, method_shape
 
 HEALTH = "/grpc.health.v1.Health/"
 
@@ -115,63 +115,44 @@ def _full(handler: grpc.RpcMethodHandler, admission: Admission) -> grpc.RpcMetho
         behaviour = refuse_stream
     else:
         behaviour = refuse
-    factory = {(False, False): grpc.unary_unary_rpc_method_handler, (False, True): grpc.unary_stream_rpc_method_handler,
-               (True, False): grpc.stream_unary_rpc_method_handler,
-               (True, True): grpc.stream_stream_rpc_method_handler}[(handler.request_streaming,
-                                                                       handler.response_streaming)]
+    factory, _ = method_shape(handler)
     return factory(behaviour, request_deserializer=None, response_serializer=handler.response_serializer)
 
 
 def _gated(handler: grpc.RpcMethodHandler, call: _Call) -> grpc.RpcMethodHandler:
-    """handler behind call's checks, given back to the count however it ends."""
-    serializers = handler.request_deserializer, handler.response_serializer
-    if handler.unary_unary is not None:
-        inner = handler.unary_unary
+    """handler behind call's checks, given back to the count however it ends. A unary request is
+    checked (and charged) before the behaviour; a request stream's messages as they arrive."""
+    factory, inner = method_shape(handler)
+    if handler.request_streaming:
+        def run(requests, context):
+            return inner(call.metered(requests, context), context)
 
-        def unary_unary(request, context):
+        def checked(request):
+            return None
+    else:
+        run = inner
+
+        def checked(request):
+            return request
+
+    if handler.response_streaming:
+        def behaviour(request, context):
             token = None
             try:
-                token = call.open(request, context)
-                return inner(request, context)
+                token = call.open(checked(request), context)
+                yield from run(request, context)
+            finally:
+                call.close(token)
+    else:
+        def behaviour(request, context):
+            token = None
+            try:
+                token = call.open(checked(request), context)
+                return run(request, context)
             finally:
                 call.close(token)
 
-        return grpc.unary_unary_rpc_method_handler(unary_unary, *serializers)
-    if handler.unary_stream is not None:
-        inner_us = handler.unary_stream
-
-        def unary_stream(request, context):
-            token = None
-            try:
-                token = call.open(request, context)
-                yield from inner_us(request, context)
-            finally:
-                call.close(token)
-
-        return grpc.unary_stream_rpc_method_handler(unary_stream, *serializers)
-    if handler.stream_stream is not None:
-        inner_ss = handler.stream_stream
-
-        def stream_stream(requests, context):
-            token = None
-            try:
-                token = call.open(None, context)
-                yield from inner_ss(call.metered(requests, context), context)
-            finally:
-                call.close(token)
-
-        return grpc.stream_stream_rpc_method_handler(stream_stream, *serializers)
-    inner_su = handler.stream_unary
-
-    def stream_unary(requests, context):
-        token = None
-        try:
-            token = call.open(None, context)
-            return inner_su(call.metered(requests, context), context)
-        finally:
-            call.close(token)
-
-    return grpc.stream_unary_rpc_method_handler(stream_unary, *serializers)
+    return factory(behaviour, handler.request_deserializer, handler.response_serializer)
 
 
 def public_port(cfg) -> tuple[tuple, grpc.ServerCredentials | None]:

@@ -83,7 +83,7 @@ def caller_channel_check(channel: int) -> None:
     caller = CALLER.get()
     if caller is None or CHANNEL_OF.get(caller) == channel:
         return
-    raise _mismatch(caller, c.Channel.Name(channel) if channel in c.Channel.values() else str(channel))
+    raise _mismatch(caller, channel)
 
 
 def caller_channels_check(channels) -> None:
@@ -94,8 +94,7 @@ def caller_channels_check(channels) -> None:
     own = CHANNEL_OF.get(caller)
     for i, channel in enumerate(channels):
         if channel != own:
-            raise _mismatch(caller, c.Channel.Name(channel) if channel in c.Channel.values() else str(channel),
-                            index=i)
+            raise _mismatch(caller, channel, index=i)
 
 
 def caller_hold_check(channel_index: int | None) -> None:
@@ -112,7 +111,8 @@ def caller_hold_check(channel_index: int | None) -> None:
                                                                   "channel": c.Channel.Name(channel)})
 
 
-def _mismatch(caller: str, channel: str, index: int | None = None) -> PermissionDenied:
+def _mismatch(caller: str, channel_value: int, index: int | None = None) -> PermissionDenied:
+    channel = c.Channel.Name(channel_value) if channel_value in c.Channel.values() else str(channel_value)
     where = "" if index is None else f" (payment {index})"
     metadata = {"identity": caller, "channel": channel}
     if index is not None:

@@ -244,9 +244,9 @@ class Router(grpc.GenericRpcHandler):
         context.set_trailing_metadata(tuple(call.trailing_metadata() or ()))
         return answer
 
-    def _broadcast(self, path: str, data: bytes, context: grpc.ServicerContext) -> bytes:
-        """The same request (same request_id) to every partition at once. Each journals it, so a
-        retry after a failure part-way is answered by replay where it was done and done elsewhere."""
+    def _to_every_partition(self, path: str, data: bytes, context: grpc.ServicerContext) -> tuple[list, list]:
+        """The same request to every partition at once: (calls, answer bytes); the first failure
+        ends the call with its status."""
         timeout, metadata = _timeout(context), identity.forwarded_metadata()
         calls = [owner.future(data, timeout=timeout, metadata=metadata) for owner in self._owners[path]]
         for call in calls:
@@ -255,19 +255,18 @@ class Router(grpc.GenericRpcHandler):
         for answer in answers:
             if isinstance(answer, grpc.RpcError):
                 _relay_error(answer, context)
+        return calls, answers
+
+    def _broadcast(self, path: str, data: bytes, context: grpc.ServicerContext) -> bytes:
+        """The same request (same request_id) to every partition at once. Each journals it, so a
+        retry after a failure part-way is answered by replay where it was done and done elsewhere."""
+        calls, answers = self._to_every_partition(path, data, context)
         context.set_trailing_metadata(tuple(calls[0].trailing_metadata() or ()))
         return answers[0]
 
     def _gather(self, path: str, data: bytes, context: grpc.ServicerContext):
         """The same request to every partition at once; their answers merged into one."""
-        timeout, metadata = _timeout(context), identity.forwarded_metadata()
-        calls = [owner.future(data, timeout=timeout, metadata=metadata) for owner in self._owners[path]]
-        for call in calls:
-            context.add_callback(call.cancel)
-        answers = [_outcome(call, context) for call in calls]
-        for answer in answers:
-            if isinstance(answer, grpc.RpcError):
-                _relay_error(answer, context)
+        _, answers = self._to_every_partition(path, data, context)
         response_cls = MERGES[path][0]
         return MERGES[path][1]([response_cls.FromString(answer) for answer in answers])
 

@@ -52,6 +52,17 @@ def day_and_month(int64_t now_s, int32_t utc_offset_s):
     return day, month_of_day(day)
 
 
+cdef inline void write_outcome(int64_t* row, const Outcome* o) noexcept nogil:
+    """An outcome as a row of the batch kernel's OUT_* columns."""
+    row[C_DECISION] = o.decision
+    row[C_FAILED] = <int64_t>o.failed
+    row[C_MAX_APPROVABLE] = o.max_approvable
+    row[C_AVAILABLE] = o.available
+    row[C_DAY] = o.day_index
+    row[C_MONTH] = o.month_index
+    row[C_FLAGS] = o.flags
+
+
 cdef class Book:
     """The account rows and limit profiles, bound as raw pointers for the kernels."""
 
@@ -305,13 +316,7 @@ cdef class Book:
                 memcpy(&behaviour_out[i, 0], &self.beh[requests[i, C_SLOT]], sizeof(BehaviourRow))
             if shadow is not None:
                 shadow.evaluate(requests[i, C_SLOT], &r, &ri, &so)
-                shadow_out[i, C_DECISION] = so.decision
-                shadow_out[i, C_FAILED] = <int64_t>so.failed
-                shadow_out[i, C_MAX_APPROVABLE] = so.max_approvable
-                shadow_out[i, C_AVAILABLE] = so.available
-                shadow_out[i, C_DAY] = so.day_index
-                shadow_out[i, C_MONTH] = so.month_index
-                shadow_out[i, C_FLAGS] = so.flags
+                write_outcome(&shadow_out[i, 0], &so)
                 shadow_scores[i] = so.score
             self.evaluate(requests[i, C_SLOT], &r, &ri, &o)
             if keep_features:
@@ -319,13 +324,7 @@ cdef class Book:
             if o.decision == D_APPROVED:
                 self.book_approved(requests[i, C_SLOT], &r, &ri, &o)
                 o.available -= r.amount
-            out[i, C_DECISION] = o.decision
-            out[i, C_FAILED] = <int64_t>o.failed
-            out[i, C_MAX_APPROVABLE] = o.max_approvable
-            out[i, C_AVAILABLE] = o.available
-            out[i, C_DAY] = o.day_index
-            out[i, C_MONTH] = o.month_index
-            out[i, C_FLAGS] = o.flags
+            write_outcome(&out[i, 0], &o)
             scores[i] = o.score
 
     def book_hold(self, Py_ssize_t slot, int32_t channel, int64_t amount, int32_t flags, int64_t now_s,

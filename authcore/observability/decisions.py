@@ -13,8 +13,9 @@ import logging
 
 import numpy as np
 
-from authcore.observability.metrics import DECISIONS
-from authcore.v1 import common_pb2 as c
+from authcore._fast.ledger import FLAG_STAND_IN
+from authcore.observability.metrics import DECISIONS, count_stand_in
+from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
 
 log = logging.getLogger("authcore.decisions")
 
@@ -63,9 +64,21 @@ def count_decisions(decisions, reasons, channels) -> None:
         _log_summary(values, counts)
 
 
+# The cause label of authcore_stand_in_total, by StandInCause.
+STAND_IN_LABELS = {authz.STAND_IN_CAUSE_MODEL_FAILED: "model_failed", authz.STAND_IN_CAUSE_DEADLINE: "deadline"}
+
+
+def stood_in(cause: int, n: int = 1) -> None:
+    """n journaled decisions were made by the stand-in, for cause (a StandInCause)."""
+    if n:
+        count_stand_in(STAND_IN_LABELS[cause], n)
+
+
 def authorized(request, response) -> None:
     """An Authorize decision was made and journaled."""
     _child(response.decision, response.reason, request.channel).inc()
+    if response.stand_in:
+        stood_in(response.stand_in)
     if response.decision != c.DECISION_APPROVED and log.isEnabledFor(logging.DEBUG):
         log.debug("payment not approved", extra={
             "account_id": request.account_id, "request_id": request.request_id,
@@ -84,6 +97,8 @@ def batch_decided(decided: np.ndarray, channel_index: np.ndarray, responses: lis
     for k in np.flatnonzero(decisions != c.DECISION_APPROVED).tolist():
         reasons[k] = responses[k].reason
     count_decisions(decisions, reasons, np.asarray(channel_index, np.int64) + 1)
+    # A batch item stands in only when the model fails (the deadline stand-in is unary).
+    stood_in(authz.STAND_IN_CAUSE_MODEL_FAILED, int(np.count_nonzero(decided[:, 6] & FLAG_STAND_IN)))
 
 
 def _log_summary(values: np.ndarray, counts: np.ndarray) -> None:

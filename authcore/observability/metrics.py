@@ -102,17 +102,21 @@ def final_code(context: grpc.ServicerContext, raised: bool) -> grpc.StatusCode:
     return grpc.StatusCode.UNKNOWN if context.is_active() else grpc.StatusCode.CANCELLED
 
 
+def method_shape(handler: grpc.RpcMethodHandler) -> tuple:
+    """(the grpc factory of a handler of handler's shape, handler's behaviour)."""
+    if handler.request_streaming and handler.response_streaming:
+        return grpc.stream_stream_rpc_method_handler, handler.stream_stream
+    if handler.request_streaming:
+        return grpc.stream_unary_rpc_method_handler, handler.stream_unary
+    if handler.response_streaming:
+        return grpc.unary_stream_rpc_method_handler, handler.unary_stream
+    return grpc.unary_unary_rpc_method_handler, handler.unary_unary
+
+
 def wrap_behaviour(handler: grpc.RpcMethodHandler, begin, end) -> grpc.RpcMethodHandler:
     """handler whose behaviour calls begin(context) -> token first and end(token, context, raised)
     once it has returned or raised (for a response stream: once the stream is over)."""
-    if handler.request_streaming and handler.response_streaming:
-        factory, inner = grpc.stream_stream_rpc_method_handler, handler.stream_stream
-    elif handler.request_streaming:
-        factory, inner = grpc.stream_unary_rpc_method_handler, handler.stream_unary
-    elif handler.response_streaming:
-        factory, inner = grpc.unary_stream_rpc_method_handler, handler.unary_stream
-    else:
-        factory, inner = grpc.unary_unary_rpc_method_handler, handler.unary_unary
+    factory, inner = method_shape(handler)
 
     if handler.response_streaming:
         def behaviour(request, context):
