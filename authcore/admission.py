@@ -15,7 +15,7 @@ Four checks, cheapest first, each answering at once instead of letting a call wa
 Refusals 1, 2 and 4 are RESOURCE_EXHAUSTED with google.rpc.RetryInfo (when a retry could pass),
 QuotaFailure and ErrorInfo; 3 is DEADLINE_EXCEEDED. Nothing is changed and no request_id is
 claimed, so a retry with the same request_id is safe. Every refusal is counted
-(authcore_refused_total{identity,reason}).
+(authcore_rate_limited_total{identity,reason}).
 """
 
 from __future__ import annotations
