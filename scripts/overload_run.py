@@ -2,7 +2,10 @@
 its sustainable rate. What was admitted should keep its latency, the rest be refused at once
 (RESOURCE_EXHAUSTED with RetryInfo), and the server's memory stay bounded.
 
-    python scripts/overload_run.py [--duration 10] [--json overload.json]
+    python scripts/overload_run.py [--duration 10] [--json overload.json] [--pin] [--limits TOML]
+
+--pin keeps the server on the first CPU and the load generators on the others, so that the
+server's figures are not those of a machine shared with its own load.
 
 Steps: start `authcore serve` with [limits] (max_in_flight 24, max_queue_ms 50), open the
 simulator's accounts, measure the sustainable rate closed-loop (2 client processes x 8 callers),
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import re
 import subprocess
@@ -56,17 +60,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--pin", action="store_true",
+                        help="the server on the first CPU, the load generators on the others")
+    parser.add_argument("--limits", default=LIMITS, help="the [limits] section to serve with")
     ns = parser.parse_args(argv)
+    cpus = sorted(os.sched_getaffinity(0))
+    if ns.pin and len(cpus) < 2:
+        parser.error("--pin needs two CPUs or more")
     with tempfile.TemporaryDirectory(prefix="authcore-overload-") as tmp:
         config = pathlib.Path(tmp) / "authcore.toml"
-        config.write_text(LIMITS)
+        config.write_text(ns.limits.replace("\\n", "\n") + "\n")
         server = subprocess.Popen([sys.executable, "-m", "authcore", "serve", "--port", "0", "--data-dir",
                                    f"{tmp}/data", "--config", str(config)], stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, text=True)
+                                  stderr=subprocess.DEVNULL, text=True,
+                                  preexec_fn=(lambda: os.sched_setaffinity(0, cpus[:1])) if ns.pin else None)
+        if ns.pin:
+            os.sched_setaffinity(0, cpus[1:])  # the client processes inherit it
         try:
             target = re.search(r"serving on ([\d.]+:\d+)", server.stdout.readline()).group(1)
             open_accounts(target, ns.accounts, 1)
-            figures = {"limits": LIMITS.strip(), "start_rss_mib": round(rss_mib(server.pid), 1)}
+            figures = {"limits": config.read_text().strip(), "pinned": ns.pin, "start_rss_mib": round(rss_mib(server.pid), 1)}
             closed = run(Plan(target, "authorize", "closed", ns.duration, 8, 0.0, ns.accounts, 1, 0), 2)
             sustainable = closed["throughput_per_s"]
             figures["sustainable_per_s"] = sustainable
