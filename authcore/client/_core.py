@@ -1,0 +1,166 @@
+"""What the sync and the asyncio client share: the methods of the contract, which of them are
+safe to retry, the channel's options and credentials, and how a request is prepared."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pathlib
+import uuid
+
+import grpc
+from google.protobuf import message as pb_message
+
+from authcore.v1 import (
+    account_pb2, admin_pb2, authorization_pb2, credit_pb2, diagnostics_pb2, installment_pb2,
+)
+
+PACKAGE = "authcore.v1"
+DEFAULT_TIMEOUT_S = 2.0
+MAX_MESSAGE_BYTES = 16 << 20
+# Read-only methods: safe to send again whatever happened to the first attempt.
+READ_ONLY = frozenset({
+    "AccountService/GetAccount", "AdminService/GetPolicy", "AdminService/GetRiskModel", "AdminService/GetScorecard",
+    "AdminService/ListVersions", "AdminService/GetVersion", "AdminService/GetShadowReport",
+    "CreditService/AssessCredit", "DiagnosticsService/Echo", "InstallmentService/QuoteInstallments",
+    "InstallmentService/GetAutoInstallment",
+})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Method:
+    """One unary RPC of the contract."""
+
+    path: str                 # "/authcore.v1.AuthorizationService/Authorize"
+    request: type
+    response: type
+    # Safe to retry on UNAVAILABLE: read-only, or acting at most once per request_id.
+    retryable: bool
+    # The request carries request_id (idempotency key) at the top, or in each of its requests.
+    keyed: bool
+
+
+def _methods() -> dict[str, Method]:
+    out = {}
+    for module in (authorization_pb2, account_pb2, installment_pb2, credit_pb2, admin_pb2, diagnostics_pb2):
+        for service in module.DESCRIPTOR.services_by_name.values():
+            for m in service.methods:
+                if m.client_streaming or m.server_streaming:
+                    continue  # AuthorizeStream: use the generated stub (authcore.v1)
+                name = f"{service.name}/{m.name}"
+                keyed = "request_id" in m.input_type.fields_by_name or m.input_type.name == "AuthorizeBatchRequest"
+                out[name] = Method(f"/{PACKAGE}.{name}", _message_class(m.input_type), _message_class(m.output_type),
+                                   retryable=keyed or name in READ_ONLY, keyed=keyed)
+    return out
+
+
+def _message_class(descriptor) -> type:
+    from google.protobuf import message_factory
+
+    return message_factory.GetMessageClass(descriptor)
+
+
+METHODS = _methods()
+
+
+def method(name: str) -> Method:
+    """A method by "Service/Method" or, when unambiguous, by its RPC name alone ("Authorize")."""
+    if name in METHODS:
+        return METHODS[name]
+    found = [m for key, m in METHODS.items() if key.split("/")[1] == name]
+    if len(found) != 1:
+        raise ValueError(f"no unary authcore method {name!r}")
+    return found[0]
+
+
+@dataclasses.dataclass(frozen=True)
+class Retries:
+    """grpc's own retries of UNAVAILABLE, for the methods safe to retry (the same bytes, so the
+    same request_id). The whole call, every attempt included, stays within its deadline."""
+
+    max_attempts: int = 4
+    initial_backoff_s: float = 0.05
+    max_backoff_s: float = 1.0
+    multiplier: float = 2.0
+
+    def service_config(self) -> str:
+        if self.max_attempts < 2:
+            return json.dumps({"methodConfig": []})
+        names = [{"service": f"{PACKAGE}.{key.split('/')[0]}", "method": key.split("/")[1]}
+                 for key, m in sorted(METHODS.items()) if m.retryable]
+        return json.dumps({"methodConfig": [{"name": names, "retryPolicy": {
+            "maxAttempts": min(self.max_attempts, 5),  # grpc's own ceiling
+            "initialBackoff": f"{self.initial_backoff_s:.3f}s",
+            "maxBackoff": f"{self.max_backoff_s:.3f}s",
+            "backoffMultiplier": self.multiplier,
+            "retryableStatusCodes": ["UNAVAILABLE"],
+        }}]})
+
+
+NO_RETRIES = Retries(max_attempts=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class Tls:
+    """Mutual TLS: the CA that signed the server's certificate, and this client's certificate and
+    key (whose SAN names its identity: spiffe://authcore/wallet, ...). server_name: the name to
+    check the server's certificate against, when it is not the target's host."""
+
+    ca_file: str
+    cert_file: str
+    key_file: str
+    server_name: str | None = None
+
+    @classmethod
+    def from_dir(cls, directory: str | pathlib.Path, identity: str, server_name: str | None = None) -> "Tls":
+        """The files `authcore certs --out DIR` writes: ca.pem, IDENTITY.pem and IDENTITY-key.pem."""
+        d = pathlib.Path(directory)
+        return cls(str(d / "ca.pem"), str(d / f"{identity}.pem"), str(d / f"{identity}-key.pem"), server_name)
+
+    def credentials(self) -> grpc.ChannelCredentials:
+        ca, cert, key = (pathlib.Path(p).read_bytes() for p in (self.ca_file, self.cert_file, self.key_file))
+        return grpc.ssl_channel_credentials(root_certificates=ca, private_key=key, certificate_chain=cert)
+
+
+def channel_options(tls: Tls | None, retries: Retries) -> list[tuple]:
+    options = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+               ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+               ("grpc.enable_retries", 1 if retries.max_attempts > 1 else 0),
+               ("grpc.service_config", retries.service_config())]
+    if tls is not None and tls.server_name:
+        options.append(("grpc.ssl_target_name_override", tls.server_name))
+    return options
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def prepare(spec: Method, request: pb_message.Message | None, fields: dict) -> tuple[pb_message.Message, str]:
+    """The request to send (a copy: the caller's message is left as it was) with a request_id
+    made where it needs one and has none, and that id ("" when it has none)."""
+    if request is None:
+        try:
+            request = spec.request(**fields)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"{spec.request.DESCRIPTOR.name}: {error}") from None
+    else:
+        if fields:
+            raise TypeError("give a request message or its fields, not both")
+        if not isinstance(request, spec.request):
+            raise TypeError(f"{spec.path} takes a {spec.request.DESCRIPTOR.full_name}, "
+                            f"not a {type(request).__name__}")
+        copy = spec.request()
+        copy.CopyFrom(request)
+        request = copy
+    request_id = ""
+    if spec.keyed:
+        if spec.request.DESCRIPTOR.name == "AuthorizeBatchRequest":
+            for item in request.requests:
+                if not item.request_id:
+                    item.request_id = new_request_id()
+        else:
+            if not request.request_id:
+                request.request_id = new_request_id()
+            request_id = request.request_id
+    return request, request_id

@@ -1,0 +1,142 @@
+"""The asyncio client: AsyncClient's methods are coroutines, otherwise as authcore.client.Client.
+
+Every method takes the request message, or its fields as keywords
+(`client.authorize(account_id=..., channel=..., amount_minor=..., currency="CNY", ...)`), and:
+
+- gives the call a deadline (the client's `timeout`, 2 s unless set) when none is given;
+- makes a request_id when the request has none (it is on the error raised, to retry with);
+- lets grpc retry UNAVAILABLE, with backoff and within the deadline, where that is safe: read-only
+  methods and those that act at most once per request_id (the same bytes go again);
+- raises a typed `authcore.client.AuthcoreError` (InvalidArgument, NotFound, ResourceExhausted,
+  ...) decoded from the call's google.rpc.Status, carrying the reason and the details.
+
+Any other unary method, AdminService's included: `call("SetPolicy", request)`. AuthorizeStream:
+the generated stub over `client.channel` (authcore.v1.authorization_pb2_grpc)."""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf import message as pb_message
+
+from authcore.client import _core
+from authcore.client.errors import from_rpc_error
+from authcore.client.sync import Metadata
+from authcore.v1 import account_pb2, authorization_pb2, credit_pb2, installment_pb2
+
+M = _core.METHODS
+
+
+class AsyncClient:
+    """A connection to an authcore server from asyncio code; the arguments are Client's. Make it
+    inside the event loop that uses it; `async with AsyncClient(...) as client:` closes it."""
+
+    def __init__(self, target: str = "127.0.0.1:50051", *, tls: _core.Tls | None = None,
+                 timeout: float = _core.DEFAULT_TIMEOUT_S, retries: _core.Retries = _core.Retries(),
+                 metadata: Metadata = ()):
+        if not timeout > 0:
+            raise ValueError("timeout must be above 0 seconds")
+        options = _core.channel_options(tls, retries)
+        self.channel = (grpc.aio.secure_channel(target, tls.credentials(), options=options) if tls is not None
+                        else grpc.aio.insecure_channel(target, options=options))
+        self.timeout = timeout
+        self.metadata = tuple(metadata)
+        self._callables: dict = {}
+
+    async def _invoke(self, spec: _core.Method, request, fields: dict, timeout: float | None, metadata: Metadata):
+        request, request_id = _core.prepare(spec, request, fields)
+        send = self._callables.get(spec.path)
+        if send is None:
+            send = self._callables[spec.path] = self.channel.unary_unary(
+                spec.path, request_serializer=spec.request.SerializeToString,
+                response_deserializer=spec.response.FromString)
+        try:
+            return await send(request, timeout=self.timeout if timeout is None else timeout,
+                              metadata=self.metadata + tuple(metadata) or None)
+        except grpc.RpcError as error:
+            raise from_rpc_error(error, request_id) from None
+
+    async def call(self, method: str, request: pb_message.Message | None = None, /, *,
+                   timeout: float | None = None, metadata: Metadata = (), **fields) -> pb_message.Message:
+        """Any unary method, by "Service/Method" or its RPC name: await call("SetPolicy", request)."""
+        return await self._invoke(_core.method(method), request, fields, timeout, metadata)
+
+    async def authorize(self, request: authorization_pb2.AuthorizeRequest | None = None, /, *,
+                        timeout: float | None = None, metadata: Metadata = (),
+                        **fields) -> authorization_pb2.AuthorizeResponse:
+        """Approve, decline or challenge one payment (a request_id is made when none is given)."""
+        return await self._invoke(M["AuthorizationService/Authorize"], request, fields, timeout, metadata)
+
+    async def authorize_batch(self, request: authorization_pb2.AuthorizeBatchRequest | None = None, /, *,
+                              timeout: float | None = None, metadata: Metadata = (),
+                              **fields) -> authorization_pb2.AuthorizeBatchResponse:
+        """Up to 1,000 payments decided in order, each with its own request_id (made where missing)."""
+        return await self._invoke(M["AuthorizationService/AuthorizeBatch"], request, fields, timeout, metadata)
+
+    async def authorize_bulk(self, request: authorization_pb2.AuthorizeBulkRequest | None = None, /, *,
+                             timeout: float | None = None, metadata: Metadata = (),
+                             **fields) -> authorization_pb2.AuthorizeBulkResponse:
+        """A chunk of payments as columns (authcore.columns.bulk_request builds one)."""
+        return await self._invoke(M["AuthorizationService/AuthorizeBulk"], request, fields, timeout, metadata)
+
+    async def capture(self, request: authorization_pb2.CaptureRequest | None = None, /, *,
+                      timeout: float | None = None, metadata: Metadata = (),
+                      **fields) -> authorization_pb2.CaptureResponse:
+        """Capture all or part of an approved authorization."""
+        return await self._invoke(M["AuthorizationService/Capture"], request, fields, timeout, metadata)
+
+    async def void(self, request: authorization_pb2.VoidRequest | None = None, /, *,
+                   timeout: float | None = None, metadata: Metadata = (),
+                   **fields) -> authorization_pb2.VoidResponse:
+        """Release an authorization's hold."""
+        return await self._invoke(M["AuthorizationService/Void"], request, fields, timeout, metadata)
+
+    async def refund(self, request: authorization_pb2.RefundRequest | None = None, /, *,
+                     timeout: float | None = None, metadata: Metadata = (),
+                     **fields) -> authorization_pb2.RefundResponse:
+        """Refund all or part of a capture."""
+        return await self._invoke(M["AuthorizationService/Refund"], request, fields, timeout, metadata)
+
+    async def get_account(self, request: account_pb2.GetAccountRequest | None = None, /, *,
+                          timeout: float | None = None, metadata: Metadata = (),
+                          **fields) -> account_pb2.GetAccountResponse:
+        """An account's limit, balances and state."""
+        return await self._invoke(M["AccountService/GetAccount"], request, fields, timeout, metadata)
+
+    async def repay(self, request: account_pb2.RepayRequest | None = None, /, *,
+                    timeout: float | None = None, metadata: Metadata = (),
+                    **fields) -> account_pb2.RepayResponse:
+        """Record a repayment, restoring available credit."""
+        return await self._invoke(M["AccountService/Repay"], request, fields, timeout, metadata)
+
+    async def quote_installments(self, request: installment_pb2.QuoteInstallmentsRequest | None = None, /, *,
+                                 timeout: float | None = None, metadata: Metadata = (),
+                                 **fields) -> installment_pb2.QuoteInstallmentsResponse:
+        """The installment plans a purchase could be split into, with their fees."""
+        return await self._invoke(M["InstallmentService/QuoteInstallments"], request, fields, timeout, metadata)
+
+    async def set_auto_installment(self, request: installment_pb2.SetAutoInstallmentRequest | None = None, /, *,
+                                   timeout: float | None = None, metadata: Metadata = (),
+                                   **fields) -> installment_pb2.SetAutoInstallmentResponse:
+        """Turn automatic installments on or off for an account."""
+        return await self._invoke(M["InstallmentService/SetAutoInstallment"], request, fields, timeout, metadata)
+
+    async def get_auto_installment(self, request: installment_pb2.GetAutoInstallmentRequest | None = None, /, *,
+                                   timeout: float | None = None, metadata: Metadata = (),
+                                   **fields) -> installment_pb2.GetAutoInstallmentResponse:
+        """An account's automatic-installment setting."""
+        return await self._invoke(M["InstallmentService/GetAutoInstallment"], request, fields, timeout, metadata)
+
+    async def assess_credit(self, request: credit_pb2.AssessCreditRequest | None = None, /, *,
+                            timeout: float | None = None, metadata: Metadata = (),
+                            **fields) -> credit_pb2.AssessCreditResponse:
+        """Score an applicant with the active scorecard."""
+        return await self._invoke(M["CreditService/AssessCredit"], request, fields, timeout, metadata)
+
+    async def close(self) -> None:
+        await self.channel.close()
+
+    async def __aenter__(self) -> "AsyncClient":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()

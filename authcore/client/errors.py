@@ -1,0 +1,164 @@
+"""The errors a call to authcore ends in, decoded from the call's google.rpc.Status.
+
+Every failed call raises an AuthcoreError subclass chosen by its gRPC status code; each carries
+the reason (ErrorInfo.reason, e.g. "REQUEST_ID_REUSED", "OVERLOADED", "ACCOUNT_NOT_FOUND"), the
+message, and whatever details the server sent: BadRequest field violations, RetryInfo's delay,
+QuotaFailure, ResourceInfo, PreconditionFailure and localized messages. A declined payment is
+not an error: it is an answer (AuthorizeResponse.decision)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import grpc
+from google.rpc import error_details_pb2, status_pb2
+
+DETAILS_KEY = "grpc-status-details-bin"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldViolation:
+    """One field of the request and what is wrong with it ("" is the request as a whole)."""
+
+    field: str
+    description: str
+
+
+class AuthcoreError(Exception):
+    """A call that did not succeed. code: the grpc.StatusCode; reason: the machine-readable
+    reason (ErrorInfo.reason, or the code's name when the server gave none); request_id: the
+    request's idempotency key, if it has one (retry with the same id to act at most once)."""
+
+    def __init__(self, code: grpc.StatusCode, message: str, status: status_pb2.Status | None = None,
+                 request_id: str = ""):
+        super().__init__(f"{code.name}: {message}")
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.reason = code.name
+        self.domain = ""
+        self.metadata: dict[str, str] = {}
+        self.field_violations: list[FieldViolation] = []
+        self.retry_after_s: float | None = None
+        self.quota_violations: list[tuple[str, str]] = []
+        self.precondition_violations: list[tuple[str, str, str]] = []
+        self.resource: tuple[str, str] | None = None
+        self.localized: dict[str, str] = {}
+        self.status = status
+        for detail in status.details if status is not None else ():
+            self._read(detail)
+
+    def _read(self, detail) -> None:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            self.reason, self.domain, self.metadata = info.reason, info.domain, dict(info.metadata)
+        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            self.field_violations = [FieldViolation(v.field, v.description) for v in bad.field_violations]
+        elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            retry = error_details_pb2.RetryInfo()
+            detail.Unpack(retry)
+            self.retry_after_s = retry.retry_delay.ToNanoseconds() / 1e9
+        elif detail.Is(error_details_pb2.QuotaFailure.DESCRIPTOR):
+            quota = error_details_pb2.QuotaFailure()
+            detail.Unpack(quota)
+            self.quota_violations = [(v.subject, v.description) for v in quota.violations]
+        elif detail.Is(error_details_pb2.PreconditionFailure.DESCRIPTOR):
+            failure = error_details_pb2.PreconditionFailure()
+            detail.Unpack(failure)
+            self.precondition_violations = [(v.type, v.subject, v.description) for v in failure.violations]
+        elif detail.Is(error_details_pb2.ResourceInfo.DESCRIPTOR):
+            info = error_details_pb2.ResourceInfo()
+            detail.Unpack(info)
+            self.resource = (info.resource_type, info.resource_name)
+        elif detail.Is(error_details_pb2.LocalizedMessage.DESCRIPTOR):
+            localized = error_details_pb2.LocalizedMessage()
+            detail.Unpack(localized)
+            self.localized[localized.locale] = localized.message
+
+
+class InvalidArgument(AuthcoreError):
+    """The request is wrong (field_violations says where); nothing changed. Fix it, do not retry."""
+
+
+class NotFound(AuthcoreError):
+    """The account, authorization or version named does not exist (resource names it)."""
+
+
+class AlreadyExists(AuthcoreError):
+    """The request_id was used before for a different request (reason REQUEST_ID_REUSED)."""
+
+
+class FailedPrecondition(AuthcoreError):
+    """Valid, but the state forbids it: an expired hold, a refund above the capture, ..."""
+
+
+class Aborted(AuthcoreError):
+    """Another call is serving the same request_id right now: retry with the same id."""
+
+
+class PermissionDenied(AuthcoreError):
+    """The caller's identity may not do this (another channel's payment, AdminService)."""
+
+
+class Unauthenticated(AuthcoreError):
+    """No usable client certificate."""
+
+
+class ResourceExhausted(AuthcoreError):
+    """The server is at a limit (OVERLOADED, RATE_LIMITED, ...); retry_after_s says when to come
+    back, if it knows. The request was not acted on."""
+
+
+class DeadlineExceeded(AuthcoreError):
+    """The deadline passed. An Authorize may or may not have been decided: retry with the same
+    request_id to learn its answer."""
+
+
+class Unavailable(AuthcoreError):
+    """The server could not be reached or could not write its journal (after the client's own
+    retries). Retry with the same request_id."""
+
+
+class Cancelled(AuthcoreError):
+    """The call was cancelled before it was answered."""
+
+
+class Internal(AuthcoreError):
+    """A server fault (INTERNAL, UNKNOWN, DATA_LOSS, UNIMPLEMENTED)."""
+
+
+_BY_CODE = {
+    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
+    grpc.StatusCode.OUT_OF_RANGE: InvalidArgument,
+    grpc.StatusCode.NOT_FOUND: NotFound,
+    grpc.StatusCode.ALREADY_EXISTS: AlreadyExists,
+    grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
+    grpc.StatusCode.ABORTED: Aborted,
+    grpc.StatusCode.PERMISSION_DENIED: PermissionDenied,
+    grpc.StatusCode.UNAUTHENTICATED: Unauthenticated,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhausted,
+    grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceeded,
+    grpc.StatusCode.UNAVAILABLE: Unavailable,
+    grpc.StatusCode.CANCELLED: Cancelled,
+}
+
+
+def status_of(trailing_metadata) -> status_pb2.Status | None:
+    """The google.rpc.Status a call's trailing metadata carries, if any (and if it decodes)."""
+    for key, value in trailing_metadata or ():
+        if key == DETAILS_KEY:
+            try:
+                return status_pb2.Status.FromString(value)
+            except Exception:  # a malformed trailer: the code and message still say what happened
+                return None
+    return None
+
+
+def from_rpc_error(error: grpc.RpcError, request_id: str = "") -> AuthcoreError:
+    """The typed error of a failed call (sync grpc.RpcError or grpc.aio.AioRpcError)."""
+    code = error.code()
+    cls = _BY_CODE.get(code, Internal)
+    return cls(code, error.details() or "", status_of(error.trailing_metadata()), request_id)
