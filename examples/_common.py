@@ -1,0 +1,53 @@
+"""What the three example clients share: their command line, the clients they connect with, an
+example account opened through AdminService, and how an answer is printed."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+
+from authcore.client import Client, Tls
+from authcore.money import format_minor
+from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
+
+
+def parse_args(description: str, argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--target", default="127.0.0.1:50051", help="the server (default: %(default)s, as `make serve`)")
+    parser.add_argument("--tls-dir", help="mutual TLS with the certificates of `authcore certs --out DIR`: this "
+                                          "channel's for payments, admin's to open the example account")
+    parser.add_argument("--lang", choices=("en", "zh-CN"), default="en", help="the language customers are told in")
+    return parser.parse_args(argv)
+
+
+def connect(ns: argparse.Namespace, identity: str) -> Client:
+    """A client as `identity` (plaintext when no --tls-dir: a development server on loopback)."""
+    tls = Tls.from_dir(ns.tls_dir, identity, server_name="localhost") if ns.tls_dir else None
+    return Client(ns.target, tls=tls)
+
+
+def open_account(ns: argparse.Namespace, name: str, limit_minor: int) -> str:
+    """A new account for this run, so that every run starts from a full credit line."""
+    account_id = f"example-{name}-{secrets.token_hex(3)}"
+    with connect(ns, "admin") as admin:
+        admin.call("UpsertAccount", account_id=account_id, credit_limit_minor=limit_minor, tier=c.TIER_STANDARD)
+    print(f"opened {account_id} with a credit line of {format_minor(limit_minor)}")
+    return account_id
+
+
+def told(answer: authz.AuthorizeResponse, lang: str) -> str:
+    """What the customer is told: the first reason's message and hint, in their language."""
+    if answer.decision == c.DECISION_APPROVED or not answer.reasons:
+        return ""
+    first = answer.reasons[0]
+    if lang == "zh-CN":
+        return f"{first.message_zh}；{first.hint_zh}" if first.hint_zh else first.message_zh
+    return f"{first.message_en}. {first.hint_en}" if first.hint_en else first.message_en
+
+
+def show(what: str, answer: authz.AuthorizeResponse, lang: str) -> None:
+    decision = c.Decision.Name(answer.decision).removeprefix("DECISION_")
+    reason = c.Reason.Name(answer.reason).removeprefix("REASON_")
+    print(f"{what:<44} {decision:<10} {reason:<38} available {format_minor(answer.available_credit_minor)}")
+    if told(answer, lang):
+        print(f"{'':<44} customer is told: {told(answer, lang)}")

@@ -1,0 +1,50 @@
+"""A quick-pay (快捷支付) client, written with asyncio: a payment above the no-PIN limit is
+challenged and passes with the PIN; a few payments sent at once; then a capture.
+
+    python examples/quick_pay.py [--target 127.0.0.1:50051] [--tls-dir certs] [--lang zh-CN]"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from authcore.client import AsyncClient, Tls
+from authcore.money import format_minor
+from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
+
+try:
+    from examples._common import open_account, parse_args, show
+except ImportError:  # run as a script: python examples/quick_pay.py
+    from _common import open_account, parse_args, show
+
+SHOP = authz.Merchant(merchant_id="example-online-042", mcc="5732", country="CN")
+PIN = c.VERIFICATION_FACTOR_PASSWORD
+
+
+async def run(ns, account_id: str) -> None:
+    tls = Tls.from_dir(ns.tls_dir, "quick-pay", server_name="localhost") if ns.tls_dir else None
+    async with AsyncClient(ns.target, tls=tls) as quick:
+        def pay(amount_minor: int, *factors: int):
+            return quick.authorize(account_id=account_id, channel=c.CHANNEL_QUICK_PAY, amount_minor=amount_minor,
+                                   currency="CNY", merchant=SHOP, verification=authz.Verification(factors=factors))
+
+        show("quick-pay ¥1,200.00", await pay(120_000), ns.lang)
+        headphones = await pay(120_000, PIN)
+        show("quick-pay ¥1,200.00 + PIN", headphones, ns.lang)
+        several = await asyncio.gather(*(pay(amount) for amount in (9_900, 4_500, 2_300)))
+        for amount, answer in zip((9_900, 4_500, 2_300), several):
+            show(f"quick-pay {format_minor(amount)} (sent at once)", answer, ns.lang)
+        captured = await quick.capture(authorization_id=headphones.authorization_id, currency="CNY")
+        print(f"captured {format_minor(captured.captured_minor)}: available "
+              f"{format_minor(captured.available_credit_minor)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ns = parse_args(__doc__.splitlines()[0], argv)
+    account_id = open_account(ns, "quick", 1_000_000)
+    asyncio.run(run(ns, account_id))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
