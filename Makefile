@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SOURCES := pyproject.toml setup.py $(wildcard authcore/_fast/*.pyx authcore/_fast/*.pxd)
 
-.PHONY: serve demo test lint bench perf protos model model-check clean
+.PHONY: serve demo test lint contract-release bench perf protos model model-check clean
 
 $(VENV)/.installed: $(SOURCES)
 	$(PYTHON) -m venv $(VENV)
@@ -20,14 +20,27 @@ serve: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(VENV)/bin/authcore demo
 
-## Every test.
-test: $(VENV)/.installed
+# The npm packages of package-lock.json: buf, and grpc-js with proto-loader for the Node.js contract test.
+node_modules/.installed: package.json package-lock.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Every test (the Node.js contract test included).
+test: $(VENV)/.installed node_modules/.installed
 	$(PY) -m pytest
 
-## buf lint (STANDARD) of proto/, through the npm package @bufbuild/buf.
-lint:
-	npm install --no-audit --no-fund --loglevel=error
+## The contract's checks: buf lint (STANDARD) of proto/, and buf breaking (FILE) against the last
+## release's image in contract/: a change that would break a client of that release fails.
+lint: node_modules/.installed
 	npx buf lint
+	npx buf breaking --against $(RELEASE_IMAGE)
+
+RELEASE_IMAGE := contract/authcore-v1-release.json
+
+## At a release: the contract as it is now becomes what buf breaking compares against.
+contract-release: node_modules/.installed
+	npx buf build --exclude-source-info -o $(RELEASE_IMAGE)
+	python3 -c "import json, sys; p = sys.argv[1]; d = json.load(open(p)); json.dump(d, open(p, 'w'), indent=1, sort_keys=True)" $(RELEASE_IMAGE)
 
 ## Kernel benchmarks beside the plain-Python reference; ratios in .benchmarks/ratios.json.
 bench: $(VENV)/.installed
