@@ -10,10 +10,7 @@ import sys
 from authcore.money import format_minor
 from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
 
-try:
-    from examples._common import connect, open_account, parse_args, show
-except ImportError:  # run as a script: python examples/scan_to_pay.py
-    from _common import connect, open_account, parse_args, show
+from _common import connect, open_account, parse_args, show  # examples/_common.py, beside this file
 
 STALL = authz.Merchant(merchant_id="example-noodles-007", mcc="5812", country="CN")
 F = c.VerificationFactor
@@ -23,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     ns = parse_args(__doc__.splitlines()[0], argv)
     account_id = open_account(ns, "scan", 2_000_000)
     with connect(ns, "scan-to-pay") as scan:
-        def pay(amount_minor: int, qr: int, *factors: int) -> authz.AuthorizeResponse:
+        def pay(amount_minor: int, qr: c.QrCodeType.ValueType, *factors: c.VerificationFactor.ValueType) -> authz.AuthorizeResponse:
             return scan.authorize(account_id=account_id, channel=c.CHANNEL_SCAN_TO_PAY, amount_minor=amount_minor,
                                   currency="CNY", merchant=STALL, qr_code_type=qr,
                                   verification=authz.Verification(factors=factors))

@@ -11,10 +11,7 @@ from authcore.client import AuthcoreError
 from authcore.money import format_minor
 from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
 
-try:
-    from examples._common import connect, open_account, parse_args, show
-except ImportError:  # run as a script: python examples/wallet.py
-    from _common import connect, open_account, parse_args, show
+from _common import connect, open_account, parse_args, show  # examples/_common.py, beside this file
 
 SHOP = authz.Merchant(merchant_id="example-grocer-001", mcc="5411", country="CN")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import pathlib
+import shutil
 import sys
 
 import grpc_tools
@@ -25,8 +26,18 @@ def proto_files() -> list[str]:
     return sorted(str(p.relative_to(PROTO_ROOT)) for p in (PROTO_ROOT / "authcore" / "v1").glob("*.proto"))
 
 
+def plugin(name: str) -> str:
+    """mypy-protobuf's protoc plugin, beside this interpreter (a virtualenv's bin) or on PATH."""
+    beside = pathlib.Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if not found:
+        raise SystemExit(f"{name} not found: pip install mypy-protobuf (in the dev extra)")
+    return found
+
+
 def generate(out_dir: pathlib.Path) -> None:
-    """Write *_pb2.py, *_pb2.pyi and *_pb2_grpc.py under out_dir/authcore/v1."""
+    """Write *_pb2.py, *_pb2_grpc.py and their type stubs (mypy-protobuf: *_pb2.pyi,
+    *_pb2_grpc.pyi) under out_dir/authcore/v1."""
     out_dir.mkdir(parents=True, exist_ok=True)
     args = [
         "grpc_tools.protoc",
@@ -34,7 +45,10 @@ def generate(out_dir: pathlib.Path) -> None:
         f"-I{THIRD_PARTY}",
         f"-I{WELL_KNOWN}",
         f"--python_out={out_dir}",
-        f"--pyi_out={out_dir}",
+        f"--plugin=protoc-gen-mypy={plugin('protoc-gen-mypy')}",
+        f"--plugin=protoc-gen-mypy_grpc={plugin('protoc-gen-mypy_grpc')}",
+        f"--mypy_out={out_dir}",
+        f"--mypy_grpc_out={out_dir}",
         f"--grpc_python_out={out_dir}",
         *proto_files(),
     ]

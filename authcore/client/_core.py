@@ -7,6 +7,7 @@ import dataclasses
 import json
 import pathlib
 import uuid
+from typing import Any
 
 import grpc
 from google.protobuf import message as pb_message
@@ -32,8 +33,8 @@ class Method:
     """One unary RPC of the contract."""
 
     path: str                 # "/authcore.v1.AuthorizationService/Authorize"
-    request: type
-    response: type
+    request: type[pb_message.Message]
+    response: type[pb_message.Message]
     # Safe to retry on UNAVAILABLE: read-only, or acting at most once per request_id.
     retryable: bool
     # The request carries request_id (idempotency key) at the top, or in each of its requests.
@@ -54,7 +55,7 @@ def _methods() -> dict[str, Method]:
     return out
 
 
-def _message_class(descriptor) -> type:
+def _message_class(descriptor: Any) -> type[pb_message.Message]:
     from google.protobuf import message_factory
 
     return message_factory.GetMessageClass(descriptor)
@@ -136,9 +137,10 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
-def prepare(spec: Method, request: pb_message.Message | None, fields: dict) -> tuple[pb_message.Message, str]:
+def prepare(spec: Method, given: pb_message.Message | None, fields: dict[str, Any]) -> tuple[pb_message.Message, str]:
     """The request to send (a copy: the caller's message is left as it was) with a request_id
     made where it needs one and has none, and that id ("" when it has none)."""
+    request: Any = given
     if request is None:
         try:
             request = spec.request(**fields)

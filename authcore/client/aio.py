@@ -15,6 +15,8 @@ the generated stub over `client.channel` (authcore.v1.authorization_pb2_grpc).""
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from google.protobuf import message as pb_message
 
@@ -40,9 +42,10 @@ class AsyncClient:
                         else grpc.aio.insecure_channel(target, options=options))
         self.timeout = timeout
         self.metadata = tuple(metadata)
-        self._callables: dict = {}
+        self._callables: dict[str, Any] = {}
 
-    async def _invoke(self, spec: _core.Method, request, fields: dict, timeout: float | None, metadata: Metadata):
+    async def _invoke(self, spec: _core.Method, request: pb_message.Message | None, fields: dict[str, Any],
+                      timeout: float | None, metadata: Metadata) -> Any:
         request, request_id = _core.prepare(spec, request, fields)
         send = self._callables.get(spec.path)
         if send is None:
@@ -56,79 +59,79 @@ class AsyncClient:
             raise from_rpc_error(error, request_id) from None
 
     async def call(self, method: str, request: pb_message.Message | None = None, /, *,
-                   timeout: float | None = None, metadata: Metadata = (), **fields) -> pb_message.Message:
+                   timeout: float | None = None, metadata: Metadata = (), **fields: Any) -> pb_message.Message:
         """Any unary method, by "Service/Method" or its RPC name: await call("SetPolicy", request)."""
         return await self._invoke(_core.method(method), request, fields, timeout, metadata)
 
     async def authorize(self, request: authorization_pb2.AuthorizeRequest | None = None, /, *,
                         timeout: float | None = None, metadata: Metadata = (),
-                        **fields) -> authorization_pb2.AuthorizeResponse:
+                        **fields: Any) -> authorization_pb2.AuthorizeResponse:
         """Approve, decline or challenge one payment (a request_id is made when none is given)."""
         return await self._invoke(M["AuthorizationService/Authorize"], request, fields, timeout, metadata)
 
     async def authorize_batch(self, request: authorization_pb2.AuthorizeBatchRequest | None = None, /, *,
                               timeout: float | None = None, metadata: Metadata = (),
-                              **fields) -> authorization_pb2.AuthorizeBatchResponse:
+                              **fields: Any) -> authorization_pb2.AuthorizeBatchResponse:
         """Up to 1,000 payments decided in order, each with its own request_id (made where missing)."""
         return await self._invoke(M["AuthorizationService/AuthorizeBatch"], request, fields, timeout, metadata)
 
     async def authorize_bulk(self, request: authorization_pb2.AuthorizeBulkRequest | None = None, /, *,
                              timeout: float | None = None, metadata: Metadata = (),
-                             **fields) -> authorization_pb2.AuthorizeBulkResponse:
+                             **fields: Any) -> authorization_pb2.AuthorizeBulkResponse:
         """A chunk of payments as columns (authcore.columns.bulk_request builds one)."""
         return await self._invoke(M["AuthorizationService/AuthorizeBulk"], request, fields, timeout, metadata)
 
     async def capture(self, request: authorization_pb2.CaptureRequest | None = None, /, *,
                       timeout: float | None = None, metadata: Metadata = (),
-                      **fields) -> authorization_pb2.CaptureResponse:
+                      **fields: Any) -> authorization_pb2.CaptureResponse:
         """Capture all or part of an approved authorization."""
         return await self._invoke(M["AuthorizationService/Capture"], request, fields, timeout, metadata)
 
     async def void(self, request: authorization_pb2.VoidRequest | None = None, /, *,
                    timeout: float | None = None, metadata: Metadata = (),
-                   **fields) -> authorization_pb2.VoidResponse:
+                   **fields: Any) -> authorization_pb2.VoidResponse:
         """Release an authorization's hold."""
         return await self._invoke(M["AuthorizationService/Void"], request, fields, timeout, metadata)
 
     async def refund(self, request: authorization_pb2.RefundRequest | None = None, /, *,
                      timeout: float | None = None, metadata: Metadata = (),
-                     **fields) -> authorization_pb2.RefundResponse:
+                     **fields: Any) -> authorization_pb2.RefundResponse:
         """Refund all or part of a capture."""
         return await self._invoke(M["AuthorizationService/Refund"], request, fields, timeout, metadata)
 
     async def get_account(self, request: account_pb2.GetAccountRequest | None = None, /, *,
                           timeout: float | None = None, metadata: Metadata = (),
-                          **fields) -> account_pb2.GetAccountResponse:
+                          **fields: Any) -> account_pb2.GetAccountResponse:
         """An account's limit, balances and state."""
         return await self._invoke(M["AccountService/GetAccount"], request, fields, timeout, metadata)
 
     async def repay(self, request: account_pb2.RepayRequest | None = None, /, *,
                     timeout: float | None = None, metadata: Metadata = (),
-                    **fields) -> account_pb2.RepayResponse:
+                    **fields: Any) -> account_pb2.RepayResponse:
         """Record a repayment, restoring available credit."""
         return await self._invoke(M["AccountService/Repay"], request, fields, timeout, metadata)
 
     async def quote_installments(self, request: installment_pb2.QuoteInstallmentsRequest | None = None, /, *,
                                  timeout: float | None = None, metadata: Metadata = (),
-                                 **fields) -> installment_pb2.QuoteInstallmentsResponse:
+                                 **fields: Any) -> installment_pb2.QuoteInstallmentsResponse:
         """The installment plans a purchase could be split into, with their fees."""
         return await self._invoke(M["InstallmentService/QuoteInstallments"], request, fields, timeout, metadata)
 
     async def set_auto_installment(self, request: installment_pb2.SetAutoInstallmentRequest | None = None, /, *,
                                    timeout: float | None = None, metadata: Metadata = (),
-                                   **fields) -> installment_pb2.SetAutoInstallmentResponse:
+                                   **fields: Any) -> installment_pb2.SetAutoInstallmentResponse:
         """Turn automatic installments on or off for an account."""
         return await self._invoke(M["InstallmentService/SetAutoInstallment"], request, fields, timeout, metadata)
 
     async def get_auto_installment(self, request: installment_pb2.GetAutoInstallmentRequest | None = None, /, *,
                                    timeout: float | None = None, metadata: Metadata = (),
-                                   **fields) -> installment_pb2.GetAutoInstallmentResponse:
+                                   **fields: Any) -> installment_pb2.GetAutoInstallmentResponse:
         """An account's automatic-installment setting."""
         return await self._invoke(M["InstallmentService/GetAutoInstallment"], request, fields, timeout, metadata)
 
     async def assess_credit(self, request: credit_pb2.AssessCreditRequest | None = None, /, *,
                             timeout: float | None = None, metadata: Metadata = (),
-                            **fields) -> credit_pb2.AssessCreditResponse:
+                            **fields: Any) -> credit_pb2.AssessCreditResponse:
         """Score an applicant with the active scorecard."""
         return await self._invoke(M["CreditService/AssessCredit"], request, fields, timeout, metadata)
 
@@ -138,5 +141,5 @@ class AsyncClient:
     async def __aenter__(self) -> "AsyncClient":
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.close()
