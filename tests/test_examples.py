@@ -90,3 +90,15 @@ def test_each_example_runs_with_its_channels_certificate(mutual_tls, name):
 def test_customers_are_told_in_chinese_when_asked(plaintext):
     out = run_example("wallet", "--target", plaintext, "--lang", "zh-CN")
     assert "customer is told: 可用额度不足" in out
+
+
+def test_the_python_of_getting_started_runs_as_written(plaintext, tmp_path):
+    page = (ROOT / "docs" / "getting-started.md").read_text()
+    code = re.search(r"```python\n(.*?)```", page, re.S).group(1)
+    assert "127.0.0.1:50051" in code
+    script = tmp_path / "hello.py"
+    script.write_text(code.replace("127.0.0.1:50051", plaintext))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=ENV, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "DECISION_APPROVED REASON_APPROVED 487655"
+    assert done.stdout.splitlines()[1].startswith("INVALID_ARGUMENT [('amount_minor', 'must be greater than zero')")

@@ -58,3 +58,16 @@ def test_a_failing_contract_fails_the_run(tmp_path):
     """The wrapper sees a failing Node test (the server is not there)."""
     with pytest.raises(AssertionError):
         run_node("127.0.0.1:1")
+
+
+def test_the_node_example_of_getting_started_authorizes(tmp_path):
+    server, target = serve(tmp_path / "data")
+    try:
+        done = subprocess.run([shutil.which("node") or "node", str(ROOT / "examples" / "node" / "authorize.js"), target],
+                              capture_output=True, text=True, env=ENV, timeout=120, cwd=ROOT)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"node-example-\w+: DECISION_APPROVED \(REASON_APPROVED\), available 487655 fen", done.stdout)
+    assert re.search(r"captured 12345 fen of au_", done.stdout)
