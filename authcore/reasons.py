@@ -181,15 +181,35 @@ def reasons_of_mask(mask: int) -> list[int]:
     return [reason for bit, reason in enumerate(BIT_ORDER) if mask >> bit & 1]
 
 
+# The retry category as the tables show it: its number and what it asks of the client.
+RETRY_LABELS = {NEVER: "1 never", LATER: "2 later", FIX: "3 fix / verify", c.RETRY_CATEGORY_UNSPECIFIED: "-"}
+
+
 def markdown_table() -> str:
     """The reasons table of the README, generated from this catalogue."""
-    retry = {NEVER: "1 never", LATER: "2 later", FIX: "3 fix / verify", c.RETRY_CATEGORY_UNSPECIFIED: "-"}
+    retry = RETRY_LABELS
     lines = ["| precedence | reason | ISO 8583 | retry | message (en) | message (zh-CN) | hint (en) |",
              "|---|---|---|---|---|---|---|"]
     for reason in sorted(CATALOGUE):
         info = CATALOGUE[reason]
         lines.append(f"| {reason} | `{R.Name(reason)}` | {info.iso8583} | {retry[info.retry]} | {info.message_en} | "
                      f"{info.message_zh} | {info.hint_en or '-'} |")
+    return "\n".join(lines)
+
+
+def reference_table() -> str:
+    """The full table of docs/reasons.md: every reason with both messages and both hints."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|") if text else "-"
+
+    lines = ["| precedence | reason | ISO 8583 | retry | message (zh-CN) | message (en) | hint (zh-CN) | hint (en) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for reason in sorted(CATALOGUE):
+        info = CATALOGUE[reason]
+        lines.append(f"| {reason} | `{R.Name(reason)}` | {info.iso8583} | {RETRY_LABELS[info.retry]} | "
+                     f"{cell(info.message_zh)} | {cell(info.message_en)} | {cell(info.hint_zh)} | "
+                     f"{cell(info.hint_en)} |")
     return "\n".join(lines)
 
 
