@@ -123,7 +123,8 @@ PREFIXED = ("tls", "metrics", "telemetry", "logging")
 
 
 def load(path: str | pathlib.Path | None) -> Config:
-    """Defaults, overlaid with a TOML file's [server], [store] and [engine] tables."""
+    """Defaults, overlaid with a TOML file's tables ([server], [store], [engine], [tls], [limits],
+    [metrics], [telemetry], [logging]; docs/operations.md lists every key)."""
     config = Config()
     if path is None:
         return config

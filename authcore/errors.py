@@ -95,7 +95,7 @@ class NotFound(AuthcoreError):
 
     def __init__(self, resource_type: str, name: str):
         super().__init__(f"{resource_type} {name!r} not found", {"resource_type": resource_type})
-        self.reason = f"{resource_type.upper()}_NOT_FOUND"
+        self.reason = f"{resource_type.upper().replace(' ', '_')}_NOT_FOUND"  # POLICY_VERSION_NOT_FOUND
         self.resource_type = resource_type
         self.name = name
 

@@ -318,7 +318,7 @@ def error_reasons() -> dict[str, list[str]]:
                     types = [arg.strip('"')]
                 else:
                     raise SystemExit(f"{where}: a NotFound resource type gen_docs cannot read")
-                found[code_pb2.NOT_FOUND] |= {f"{t.upper()}_NOT_FOUND" for t in types}
+                found[code_pb2.NOT_FOUND] |= {f"{t.upper().replace(' ', '_')}_NOT_FOUND" for t in types}
             elif arg.startswith("EXISTS_REASONS["):
                 found[code_pb2.FAILED_PRECONDITION] |= set(versions.EXISTS_REASONS.values())
             elif arg.startswith('"'):
@@ -376,7 +376,7 @@ def render_errors(page: Page) -> None:
         "| `NOT_FOUND` | unknown account (in `AuthorizeBulk`: per payment, in `errors`), authorization or stored "
         "version; in multi-process mode also an authorization id that names no partition | `ResourceInfo`, "
         f"`ErrorInfo` | {listed('NOT_FOUND')} (`<resource type>_NOT_FOUND`, from `ResourceInfo.resource_type` "
-        "upper-cased as it is) |",
+        "upper-cased, spaces as underscores) |",
         "| `ALREADY_EXISTS` | the `request_id` was used before for another request (other parameters or another "
         f"method) | `ErrorInfo` | {listed('ALREADY_EXISTS')} |",
         "| `ABORTED` | inside an `AuthorizeBatch`, a `request_id` that another call is serving right now (a batch "

@@ -244,8 +244,9 @@ def count_stand_in(cause: str, n: int = 1) -> None:
 
 
 def count_refused(identity: str, reason: str) -> None:
-    """Count one call refused by admission control, for the caller identity (a configured caller
-    name, e.g. the channel's) and a short reason ("rate", "concurrency", ...). Identities past
+    """Count one call refused at the gate (admission control or identity), for the caller identity
+    (a configured caller name, e.g. the channel's; "*" when the port was full for everyone) and the
+    refusal's reason (OVERLOADED, RATE_LIMITED, DEADLINE_TOO_SHORT, IDENTITY_NOT_ALLOWED, ...). Identities past
     MAX_REFUSED_IDENTITIES are counted as "other", so that callers cannot grow the series."""
     if identity not in _refused_identities:
         with _refused_lock:
