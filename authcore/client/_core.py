@@ -133,6 +133,25 @@ def channel_options(tls: Tls | None, retries: Retries) -> list[tuple]:
     return options
 
 
+def open_channel(module: Any, target: str, tls: Tls | None, retries: Retries, timeout: float) -> Any:
+    """A channel of module (grpc, or grpc.aio) to target, over mutual TLS when tls is given."""
+    if not timeout > 0:
+        raise ValueError("timeout must be above 0 seconds")
+    options = channel_options(tls, retries)
+    if tls is not None:
+        return module.secure_channel(target, tls.credentials(), options=options)
+    return module.insecure_channel(target, options=options)
+
+
+def callable_of(channel: Any, made: dict[str, Any], spec: Method) -> Any:
+    """channel's multi-callable of spec, made once and kept in made."""
+    send = made.get(spec.path)
+    if send is None:
+        send = made[spec.path] = channel.unary_unary(spec.path, request_serializer=spec.request.SerializeToString,
+                                                     response_deserializer=spec.response.FromString)
+    return send
+
+
 def new_request_id() -> str:
     return uuid.uuid4().hex
 

@@ -1,17 +1,6 @@
 """The asyncio client: AsyncClient's methods are coroutines, otherwise as authcore.client.Client.
 
-Every method takes the request message, or its fields as keywords
-(`client.authorize(account_id=..., channel=..., amount_minor=..., currency="CNY", ...)`), and:
-
-- gives the call a deadline (the client's `timeout`, 2 s unless set) when none is given;
-- makes a request_id when the request has none (it is on the error raised, to retry with);
-- lets grpc retry UNAVAILABLE, with backoff and within the deadline, where that is safe: read-only
-  methods and those that act at most once per request_id (the same bytes go again);
-- raises a typed `authcore.client.AuthcoreError` (InvalidArgument, NotFound, ResourceExhausted,
-  ...) decoded from the call's google.rpc.Status, carrying the reason and the details.
-
-Any other unary method, AdminService's included: `call("SetPolicy", request)`. AuthorizeStream:
-the generated stub over `client.channel` (authcore.v1.authorization_pb2_grpc)."""
+Deadlines, request ids, retries and typed errors: as authcore.client.sync says."""
 
 from __future__ import annotations
 
@@ -35,11 +24,7 @@ class AsyncClient:
     def __init__(self, target: str = "127.0.0.1:50051", *, tls: _core.Tls | None = None,
                  timeout: float = _core.DEFAULT_TIMEOUT_S, retries: _core.Retries = _core.Retries(),
                  metadata: Metadata = ()):
-        if not timeout > 0:
-            raise ValueError("timeout must be above 0 seconds")
-        options = _core.channel_options(tls, retries)
-        self.channel = (grpc.aio.secure_channel(target, tls.credentials(), options=options) if tls is not None
-                        else grpc.aio.insecure_channel(target, options=options))
+        self.channel = _core.open_channel(grpc.aio, target, tls, retries, timeout)
         self.timeout = timeout
         self.metadata = tuple(metadata)
         self._callables: dict[str, Any] = {}
@@ -47,11 +32,7 @@ class AsyncClient:
     async def _invoke(self, spec: _core.Method, request: pb_message.Message | None, fields: dict[str, Any],
                       timeout: float | None, metadata: Metadata) -> Any:
         request, request_id = _core.prepare(spec, request, fields)
-        send = self._callables.get(spec.path)
-        if send is None:
-            send = self._callables[spec.path] = self.channel.unary_unary(
-                spec.path, request_serializer=spec.request.SerializeToString,
-                response_deserializer=spec.response.FromString)
+        send = _core.callable_of(self.channel, self._callables, spec)
         try:
             return await send(request, timeout=self.timeout if timeout is None else timeout,
                               metadata=self.metadata + tuple(metadata) or None)

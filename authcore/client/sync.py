@@ -37,11 +37,7 @@ class Client:
     def __init__(self, target: str = "127.0.0.1:50051", *, tls: _core.Tls | None = None,
                  timeout: float = _core.DEFAULT_TIMEOUT_S, retries: _core.Retries = _core.Retries(),
                  metadata: Metadata = ()):
-        if not timeout > 0:
-            raise ValueError("timeout must be above 0 seconds")
-        options = _core.channel_options(tls, retries)
-        self.channel = (grpc.secure_channel(target, tls.credentials(), options=options) if tls is not None
-                        else grpc.insecure_channel(target, options=options))
+        self.channel = _core.open_channel(grpc, target, tls, retries, timeout)
         self.timeout = timeout
         self.metadata = tuple(metadata)
         self._callables: dict[str, Any] = {}
@@ -49,11 +45,7 @@ class Client:
     def _invoke(self, spec: _core.Method, request: pb_message.Message | None, fields: dict[str, Any],
                 timeout: float | None, metadata: Metadata) -> Any:
         request, request_id = _core.prepare(spec, request, fields)
-        send = self._callables.get(spec.path)
-        if send is None:
-            send = self._callables[spec.path] = self.channel.unary_unary(
-                spec.path, request_serializer=spec.request.SerializeToString,
-                response_deserializer=spec.response.FromString)
+        send = _core.callable_of(self.channel, self._callables, spec)
         try:
             return send(request, timeout=self.timeout if timeout is None else timeout,
                         metadata=self.metadata + tuple(metadata) or None)
