@@ -20,10 +20,15 @@ def parse_args(description: str, argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def tls_of(ns: argparse.Namespace, identity: str) -> Tls | None:
+    """identity's certificate from --tls-dir (None without it: plaintext, a development server on
+    loopback). The development certificates name localhost, whatever address the target has."""
+    return Tls.from_dir(ns.tls_dir, identity, server_name="localhost") if ns.tls_dir else None
+
+
 def connect(ns: argparse.Namespace, identity: str) -> Client:
-    """A client as `identity` (plaintext when no --tls-dir: a development server on loopback)."""
-    tls = Tls.from_dir(ns.tls_dir, identity, server_name="localhost") if ns.tls_dir else None
-    return Client(ns.target, tls=tls)
+    """A client as `identity`."""
+    return Client(ns.target, tls=tls_of(ns, identity))
 
 
 def open_account(ns: argparse.Namespace, name: str, limit_minor: int) -> str:

@@ -10,19 +10,18 @@ import asyncio
 import sys
 from collections.abc import Awaitable
 
-from authcore.client import AsyncClient, Tls
+from authcore.client import AsyncClient
 from authcore.money import format_minor
 from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
 
-from _common import open_account, parse_args, show  # examples/_common.py, beside this file
+from _common import open_account, parse_args, show, tls_of  # examples/_common.py, beside this file
 
 SHOP = authz.Merchant(merchant_id="example-online-042", mcc="5732", country="CN")
 PIN = c.VERIFICATION_FACTOR_PASSWORD
 
 
 async def run(ns: argparse.Namespace, account_id: str) -> None:
-    tls = Tls.from_dir(ns.tls_dir, "quick-pay", server_name="localhost") if ns.tls_dir else None
-    async with AsyncClient(ns.target, tls=tls) as quick:
+    async with AsyncClient(ns.target, tls=tls_of(ns, "quick-pay")) as quick:
         def pay(amount_minor: int, *factors: c.VerificationFactor.ValueType) -> Awaitable[authz.AuthorizeResponse]:
             return quick.authorize(account_id=account_id, channel=c.CHANNEL_QUICK_PAY, amount_minor=amount_minor,
                                    currency="CNY", merchant=SHOP, verification=authz.Verification(factors=factors))

@@ -318,7 +318,7 @@ def error_reasons() -> dict[str, list[str]]:
                     types = [arg.strip('"')]
                 else:
                     raise SystemExit(f"{where}: a NotFound resource type gen_docs cannot read")
-                found[code_pb2.NOT_FOUND] |= {f"{t.upper().replace(' ', '_')}_NOT_FOUND" for t in types}
+                found[code_pb2.NOT_FOUND] |= {errors.NotFound(t, "").reason for t in types}
             elif arg.startswith("EXISTS_REASONS["):
                 found[code_pb2.FAILED_PRECONDITION] |= set(versions.EXISTS_REASONS.values())
             elif arg.startswith('"'):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from concurrent import futures
 
 import grpc
 import pytest
@@ -149,7 +150,7 @@ class Flaky:
         self.failures, self.sleep_s, self.code = failures, sleep_s, code
         self.seen: list[str] = []
         self._lock = threading.Lock()
-        self.server = grpc.server(__import__("concurrent.futures").futures.ThreadPoolExecutor(4))
+        self.server = grpc.server(futures.ThreadPoolExecutor(4))
         handlers = {
             "Authorize": grpc.unary_unary_rpc_method_handler(
                 self._authorize, request_deserializer=authz.AuthorizeRequest.FromString,

@@ -20,7 +20,7 @@ NODE_TESTS = ROOT / "tests" / "node"
 def run_node(target: str, tls_dir: pathlib.Path | None = None) -> str:
     node = shutil.which("node")
     assert node, "Node.js is needed for the contract test (see README: Two commands)"
-    assert (ROOT / "node_modules" / "@grpc" / "grpc-js").is_dir(), "run `npm ci` (make test does)"
+    assert (ROOT / "node_modules" / "@grpc" / "grpc-js").is_dir(), "run `npm install` (make test does)"
     env = {**ENV, "AUTHCORE_TARGET": target}
     if tls_dir is not None:
         env["AUTHCORE_TLS_DIR"] = str(tls_dir)

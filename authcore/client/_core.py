@@ -17,6 +17,7 @@ from authcore.v1 import (
 )
 
 PACKAGE = "authcore.v1"
+Metadata = tuple[tuple[str, str], ...]
 DEFAULT_TIMEOUT_S = 2.0
 MAX_MESSAGE_BYTES = 16 << 20
 # Read-only methods: safe to send again whatever happened to the first attempt.
@@ -37,8 +38,9 @@ class Method:
     response: type[pb_message.Message]
     # Safe to retry on UNAVAILABLE: read-only, or acting at most once per request_id.
     retryable: bool
-    # The request carries request_id (idempotency key) at the top, or in each of its requests.
-    keyed: bool
+    # Where the request's idempotency keys are: "request_id" at the top, the name of a repeated
+    # field whose items each carry one (AuthorizeBatch's "requests"), or "" (none).
+    keyed: str
 
 
 def _methods() -> dict[str, Method]:
@@ -49,10 +51,17 @@ def _methods() -> dict[str, Method]:
                 if m.client_streaming or m.server_streaming:
                     continue  # AuthorizeStream: use the generated stub (authcore.v1)
                 name = f"{service.name}/{m.name}"
-                keyed = "request_id" in m.input_type.fields_by_name or m.input_type.name == "AuthorizeBatchRequest"
+                keyed = _keys_of(m.input_type)
                 out[name] = Method(f"/{PACKAGE}.{name}", _message_class(m.input_type), _message_class(m.output_type),
-                                   retryable=keyed or name in READ_ONLY, keyed=keyed)
+                                   retryable=bool(keyed) or name in READ_ONLY, keyed=keyed)
     return out
+
+
+def _keys_of(request: Any) -> str:
+    if "request_id" in request.fields_by_name:
+        return "request_id"
+    return next((f.name for f in request.fields if f.message_type is not None and f.is_repeated
+                 and "request_id" in f.message_type.fields_by_name), "")
 
 
 def _message_class(descriptor: Any) -> type[pb_message.Message]:
@@ -175,13 +184,12 @@ def prepare(spec: Method, given: pb_message.Message | None, fields: dict[str, An
         copy.CopyFrom(request)
         request = copy
     request_id = ""
-    if spec.keyed:
-        if spec.request.DESCRIPTOR.name == "AuthorizeBatchRequest":
-            for item in request.requests:
-                if not item.request_id:
-                    item.request_id = new_request_id()
-        else:
-            if not request.request_id:
-                request.request_id = new_request_id()
-            request_id = request.request_id
+    if spec.keyed == "request_id":
+        if not request.request_id:
+            request.request_id = new_request_id()
+        request_id = request.request_id
+    elif spec.keyed:
+        for item in getattr(request, spec.keyed):
+            if not item.request_id:
+                item.request_id = new_request_id()
     return request, request_id

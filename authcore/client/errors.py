@@ -12,8 +12,12 @@ import dataclasses
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
 
-DETAILS_KEY = "grpc-status-details-bin"
+# The google.rpc details authcore sends, read into an error's attributes.
+DETAIL_TYPES = (error_details_pb2.ErrorInfo, error_details_pb2.BadRequest, error_details_pb2.RetryInfo,
+                error_details_pb2.QuotaFailure, error_details_pb2.PreconditionFailure, error_details_pb2.ResourceInfo,
+                error_details_pb2.LocalizedMessage)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -49,34 +53,24 @@ class AuthcoreError(Exception):
             self._read(detail)
 
     def _read(self, detail) -> None:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            self.reason, self.domain, self.metadata = info.reason, info.domain, dict(info.metadata)
-        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            self.field_violations = [FieldViolation(v.field, v.description) for v in bad.field_violations]
-        elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
-            retry = error_details_pb2.RetryInfo()
-            detail.Unpack(retry)
-            self.retry_after_s = retry.retry_delay.ToNanoseconds() / 1e9
-        elif detail.Is(error_details_pb2.QuotaFailure.DESCRIPTOR):
-            quota = error_details_pb2.QuotaFailure()
-            detail.Unpack(quota)
-            self.quota_violations = [(v.subject, v.description) for v in quota.violations]
-        elif detail.Is(error_details_pb2.PreconditionFailure.DESCRIPTOR):
-            failure = error_details_pb2.PreconditionFailure()
-            detail.Unpack(failure)
-            self.precondition_violations = [(v.type, v.subject, v.description) for v in failure.violations]
-        elif detail.Is(error_details_pb2.ResourceInfo.DESCRIPTOR):
-            info = error_details_pb2.ResourceInfo()
-            detail.Unpack(info)
-            self.resource = (info.resource_type, info.resource_name)
-        elif detail.Is(error_details_pb2.LocalizedMessage.DESCRIPTOR):
-            localized = error_details_pb2.LocalizedMessage()
-            detail.Unpack(localized)
-            self.localized[localized.locale] = localized.message
+        message = next((cls() for cls in DETAIL_TYPES if detail.Is(cls.DESCRIPTOR)), None)
+        if message is None:
+            return  # a detail this client does not know: the status keeps it
+        detail.Unpack(message)
+        if isinstance(message, error_details_pb2.ErrorInfo):
+            self.reason, self.domain, self.metadata = message.reason, message.domain, dict(message.metadata)
+        elif isinstance(message, error_details_pb2.BadRequest):
+            self.field_violations = [FieldViolation(v.field, v.description) for v in message.field_violations]
+        elif isinstance(message, error_details_pb2.RetryInfo):
+            self.retry_after_s = message.retry_delay.ToNanoseconds() / 1e9
+        elif isinstance(message, error_details_pb2.QuotaFailure):
+            self.quota_violations = [(v.subject, v.description) for v in message.violations]
+        elif isinstance(message, error_details_pb2.PreconditionFailure):
+            self.precondition_violations = [(v.type, v.subject, v.description) for v in message.violations]
+        elif isinstance(message, error_details_pb2.ResourceInfo):
+            self.resource = (message.resource_type, message.resource_name)
+        else:
+            self.localized[message.locale] = message.message
 
 
 class InvalidArgument(AuthcoreError):
@@ -146,19 +140,11 @@ _BY_CODE = {
 }
 
 
-def status_of(trailing_metadata) -> status_pb2.Status | None:
-    """The google.rpc.Status a call's trailing metadata carries, if any (and if it decodes)."""
-    for key, value in trailing_metadata or ():
-        if key == DETAILS_KEY:
-            try:
-                return status_pb2.Status.FromString(value)
-            except Exception:  # a malformed trailer: the code and message still say what happened
-                return None
-    return None
-
-
 def from_rpc_error(error: grpc.RpcError, request_id: str = "") -> AuthcoreError:
     """The typed error of a failed call (sync grpc.RpcError or grpc.aio.AioRpcError)."""
     code = error.code()
-    cls = _BY_CODE.get(code, Internal)
-    return cls(code, error.details() or "", status_of(error.trailing_metadata()), request_id)
+    try:
+        status = rpc_status.from_call(error)
+    except ValueError:  # a status detail that disagrees with the call's: the call's code and message stand
+        status = None
+    return _BY_CODE.get(code, Internal)(code, error.details() or "", status, request_id)

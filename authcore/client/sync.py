@@ -21,10 +21,9 @@ import grpc
 from google.protobuf import message as pb_message
 
 from authcore.client import _core
+from authcore.client._core import Metadata
 from authcore.client.errors import from_rpc_error
 from authcore.v1 import account_pb2, authorization_pb2, credit_pb2, installment_pb2
-
-Metadata = tuple[tuple[str, str], ...]
 
 M = _core.METHODS
 
