@@ -6,15 +6,33 @@ SOURCES := pyproject.toml setup.py $(wildcard authcore/_fast/*.pyx authcore/_fas
 
 .PHONY: serve demo test lint contract-release bench perf protos model model-check clean
 
-$(VENV)/.installed: $(SOURCES)
+# Three stamps, so that each command installs only what it needs and never twice: .venv itself;
+# authcore with its serving dependencies (make serve, make demo); and the development extras
+# (make test and the tools: pytest, mypy, LightGBM, XGBoost, scikit-learn, pyarrow, OpenTelemetry).
+$(VENV)/.created:
+	@echo "== creating $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "== upgrading pip in $(VENV)"
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
+$(VENV)/.installed: $(VENV)/.created $(SOURCES)
+	@echo "== installing authcore and its serving dependencies (grpcio, protobuf, numpy, cryptography, ...)"
+	@echo "== and building the compiled kernels (Cython): about a minute the first time"
+	$(PY) -m pip install --progress-bar on -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.created $(SOURCES)
+	@echo "== installing authcore with the development extras (pytest, mypy, LightGBM, XGBoost, scikit-learn,"
+	@echo "== pyarrow, OpenTelemetry, ...) and building the compiled kernels: a few minutes the first time"
+	$(PY) -m pip install --progress-bar on -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
 ## Start the server on the embedded store (./authcore-data) on 127.0.0.1:50051 and run the demo through it.
+## More serve flags: make serve ARGS="--port 50061".
 serve: $(VENV)/.installed
-	$(VENV)/bin/authcore serve --demo
+	@echo "== starting authcore serve --demo $(ARGS)"
+	$(VENV)/bin/authcore serve --demo $(ARGS)
 
 ## The scripted demo against an in-process server on a temporary store.
 demo: $(VENV)/.installed
@@ -26,7 +44,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 ## Every test (the Node.js contract test included).
-test: $(VENV)/.installed node_modules/.installed
+test: $(VENV)/.installed-dev node_modules/.installed
 	$(PY) -m pytest
 
 ## The contract's checks: buf lint (STANDARD) of proto/, and buf breaking (FILE) against the last
@@ -43,24 +61,24 @@ contract-release: node_modules/.installed
 	python3 -c "import json, sys; p = sys.argv[1]; d = json.load(open(p)); json.dump(d, open(p, 'w'), indent=1, sort_keys=True)" $(RELEASE_IMAGE)
 
 ## Kernel benchmarks beside the plain-Python reference; ratios in .benchmarks/ratios.json.
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-dev
 	$(PY) -m pytest benchmarks --benchmark-enable
 
 ## Every figure of docs/performance.md, measured now, and the report rewritten (about 10 minutes).
-perf: $(VENV)/.installed
+perf: $(VENV)/.installed-dev
 	$(PY) -m pip install --quiet matplotlib
 	$(PY) scripts/performance_report.py
 
 ## Train the default risk model on the simulator and evaluate it on a held-out simulation.
-model: $(VENV)/.installed
+model: $(VENV)/.installed-dev
 	$(PY) scripts/train_default_model.py
 
 ## Evaluate the shipped default model only.
-model-check: $(VENV)/.installed
+model-check: $(VENV)/.installed-dev
 	$(PY) scripts/train_default_model.py --check
 
 ## Regenerate authcore/v1 from proto/ (tests fail when they drift).
-protos: $(VENV)/.installed
+protos: $(VENV)/.installed-dev
 	$(PY) scripts/gen_protos.py
 
 clean:
