@@ -75,7 +75,7 @@ class Hold:
 class Outcome:
     decision: int
     reasons: list[int]
-    max_approvable: int
+    max_approvable: int   # before this payment's own hold, on an approval too
     available: int
     hold: Hold | None
 

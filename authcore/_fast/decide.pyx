@@ -43,7 +43,9 @@ cdef inline int64_t amount_window(int64_t limit, int64_t used, int64_t amount, i
 cdef void decide(const AccountRow* a, const ProfileRow* p, const Request* r, Outcome* o) noexcept nogil:
     cdef uint64_t failed = 0
     cdef bint blocked = False           # a failure no smaller amount could pass
-    cdef int64_t headroom = INT64_MAX   # largest amount the amount checks allow
+    # The largest amount the amount checks allow, before this payment's own hold: it becomes
+    # max_approvable_minor, on an approved answer too (AuthorizeResponse in authorization.proto).
+    cdef int64_t headroom = INT64_MAX
     cdef int32_t ch = r.channel
     cdef int32_t day = local_day(r.now_s, a.utc_offset_s)
     cdef int32_t month = month_of_day(day)

@@ -327,6 +327,7 @@ class ShadowOutcome(_message.Message):
     score: _builtins.float
     """The model's probability; NaN without a model or by the stand-in."""
     max_approvable_minor: _builtins.int
+    """As AuthorizeResponse.max_approvable_minor: before the payment's own hold."""
     @_builtins.property
     def reasons(self) -> _containers.RepeatedScalarFieldContainer[_common_pb2.Reason.ValueType]:
         """Every reason, in precedence order (REASON_APPROVED when approved)."""

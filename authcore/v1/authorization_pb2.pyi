@@ -206,7 +206,14 @@ class AuthorizeResponse(_message.Message):
     """Credit available after this decision."""
     policy_version: _builtins.str
     max_approvable_minor: _builtins.int
-    """The largest amount that would be approved now on this channel with the same verification."""
+    """The largest amount this request would have been approved for, on its channel with its
+    verification, at decision time: the least of what the credit line, every limit window, the
+    channel's rules and the stand-in limit left before this payment's own hold. On an APPROVED
+    answer it is therefore at least amount_minor (the hold is not deducted); after a decline or a
+    challenge it is the largest amount that would pass now. 0 when no amount would pass (a closed
+    or frozen account, a count limit reached, a blocking risk rule or score). The risk model is
+    not scored again for that amount.
+    """
     stand_in: Global___StandInCause.ValueType
     """Set when the payment was decided by the stand-in: rules and limits only, without the
     model, and approved only up to the policy's stand-in amount (RiskPolicy.stand_in_max_minor).
@@ -520,7 +527,7 @@ class AuthorizeBulkResponse(_message.Message):
 
     @_builtins.property
     def max_approvable_minor(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
-        """The largest amount that would have been approved at the payment's turn."""
+        """AuthorizeResponse.max_approvable_minor of each payment, at its turn (before its own hold)."""
 
     @_builtins.property
     def risk_scores(self) -> _containers.RepeatedScalarFieldContainer[_builtins.float]:
