@@ -34,11 +34,13 @@ class AuthcoreError(Exception):
     request's idempotency key, if it has one (retry with the same id to act at most once)."""
 
     def __init__(self, code: grpc.StatusCode, message: str, status: status_pb2.Status | None = None,
-                 request_id: str = ""):
-        super().__init__(f"{code.name}: {message}")
+                 request_id: str = "", hint: str = ""):
+        super().__init__(f"{code.name}: {message}" + (f" ({hint})" if hint else ""))
         self.code = code
         self.message = message
         self.request_id = request_id
+        # What to check, when the client can tell more than the status says ("" otherwise).
+        self.hint = hint
         self.reason = code.name
         self.domain = ""
         self.metadata: dict[str, str] = {}
@@ -140,11 +142,31 @@ _BY_CODE = {
 }
 
 
-def from_rpc_error(error: grpc.RpcError, request_id: str = "") -> AuthcoreError:
-    """The typed error of a failed call (sync grpc.RpcError or grpc.aio.AioRpcError)."""
+# A plaintext channel to a server that serves TLS fails its handshake, and grpc says no more than
+# "Socket closed" or "Connection reset by peer": the hint says what to try.
+TLS_HINT = ("the server may require TLS: connect with tls=Tls.from_dir(CERTS_DIR, IDENTITY) "
+            "(the examples: --tls-dir CERTS_DIR), or check the target")
+REFUSED_HINT = "nothing listens there: check that the server runs and the target's host and port"
+
+
+def connection_hint(code: grpc.StatusCode, message: str, status: status_pb2.Status | None, plaintext: bool) -> str:
+    """What to check after a call that failed before reaching authcore: UNAVAILABLE without the
+    details authcore sends with its own UNAVAILABLE (JOURNAL_UNAVAILABLE)."""
+    if code != grpc.StatusCode.UNAVAILABLE or status is not None:
+        return ""
+    if "Connection refused" in message:
+        return REFUSED_HINT
+    return TLS_HINT if plaintext else ""
+
+
+def from_rpc_error(error: grpc.RpcError, request_id: str = "", plaintext: bool = False) -> AuthcoreError:
+    """The typed error of a failed call (sync grpc.RpcError or grpc.aio.AioRpcError). plaintext:
+    the call went over a plaintext channel (an UNAVAILABLE then hints at TLS)."""
     code = error.code()
+    message = error.details() or ""
     try:
         status = rpc_status.from_call(error)
     except ValueError:  # a status detail that disagrees with the call's: the call's code and message stand
         status = None
-    return _BY_CODE.get(code, Internal)(code, error.details() or "", status, request_id)
+    return _BY_CODE.get(code, Internal)(code, message, status, request_id,
+                                        connection_hint(code, message, status, plaintext))

@@ -36,6 +36,7 @@ class Client:
     def __init__(self, target: str = "127.0.0.1:50051", *, tls: _core.Tls | None = None,
                  timeout: float = _core.DEFAULT_TIMEOUT_S, retries: _core.Retries = _core.Retries(),
                  metadata: Metadata = ()):
+        self._plaintext = tls is None
         self.channel = _core.open_channel(grpc, target, tls, retries, timeout)
         self.timeout = timeout
         self.metadata = tuple(metadata)
@@ -49,7 +50,7 @@ class Client:
             return send(request, timeout=self.timeout if timeout is None else timeout,
                         metadata=self.metadata + tuple(metadata) or None)
         except grpc.RpcError as error:
-            raise from_rpc_error(error, request_id) from None
+            raise from_rpc_error(error, request_id, plaintext=self._plaintext) from None
 
     def call(self, method: str, request: pb_message.Message | None = None, /, *, timeout: float | None = None,
              metadata: Metadata = (), **fields: Any) -> pb_message.Message:
