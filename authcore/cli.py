@@ -203,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("bench", help="load a server with simulated traffic beside its transport floor", add_help=False)
     sub.add_parser("certs", help="make development certificates for mutual TLS", add_help=False)
     sub.add_parser("audit", help="export the decision audit (parquet, csv) or decide it again", add_help=False)
+    sub.add_parser("policy", help="print the default or a server's policy as JSON (policy show)", add_help=False)
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["crashtest"]:
@@ -217,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
         from authcore.audit import main as audit
 
         return audit(argv[1:])
+    if argv[:1] == ["policy"]:
+        from authcore.policy_tool import main as policy
+
+        return policy(argv[1:])
     if argv[:1] == ["bench"]:
         from authcore.bench import main as bench
 

@@ -34,6 +34,29 @@ class ModelError(ValueError):
     """The model file cannot be loaded; the message says why."""
 
 
+# What load_model reads, for a content that is none of it.
+EXPECTED = ("LightGBM text (Booster.save_model or model_to_string), LightGBM JSON (Booster.dump_model), "
+            "XGBoost JSON (Booster.save_model(\"model.json\")) or authcore-linear-v1 JSON")
+
+
+class NotAModel(ModelError):
+    """A content that is none of the formats load_model reads (rather than one of them that is
+    wrong): the message names the content (source), what it was found to be and what is expected."""
+
+    def __init__(self, source: str, found: str):
+        super().__init__(f"{source} is not a LightGBM or XGBoost model dump: {found}, expected {EXPECTED}")
+        self.found = found
+
+
+def _text_start(text: str) -> str:
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return repr(first[:40] + ("..." if len(first) > 40 else ""))
+
+
+def _json_kind(value) -> str:
+    return {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(type(value), "number")
+
+
 def _version(content: bytes) -> str:
     return "sha256:" + hashlib.sha256(content).hexdigest()[:16]
 
@@ -163,9 +186,11 @@ def _sigmoid_scale(objective: str) -> float:
     return 1.0
 
 
-def _lightgbm_text(text: str, schema, version: str) -> TreeEnsemble:
+def _lightgbm_text(text: str, schema, version: str, source: str) -> TreeEnsemble:
     header, _, body = text.partition("\nTree=")
     meta = dict(line.split("=", 1) for line in header.splitlines() if "=" in line)
+    if "objective" not in meta:
+        raise NotAModel(source, "text starting 'tree' without an objective= line")
     if int(meta.get("num_class", 1)) != 1:
         raise ModelError("multiclass models are not supported")
     scale = _sigmoid_scale(meta.get("objective", ""))
@@ -287,23 +312,30 @@ def _linear(model: dict, schema, version: str) -> LinearModel:
     return LinearModel(full_coef, full_fill, float(model["intercept"]), version)
 
 
-def load_model(content: bytes | str, schema: list[str] | None = None, version: str | None = None) -> Scorer:
+def load_model(content: bytes | str, schema: list[str] | None = None, version: str | None = None,
+               source: str = "the content") -> Scorer:
     """A compiled scorer from a model file's content. schema: the feature names the scorer
-    reads, in order (None: the model's own feature order)."""
+    reads, in order (None: the model's own feature order). source: how a refusal names the
+    content ("model file my_model.txt")."""
     data = content.encode() if isinstance(content, str) else bytes(content)
     if len(data) > MAX_MODEL_BYTES:
         raise ModelError(f"model larger than {MAX_MODEL_BYTES} bytes")
     version = version or _version(data)
+    if not data.strip():
+        raise NotAModel(source, "it is empty")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ModelError("a model file is UTF-8 text (LightGBM text, or JSON)") from None
+        raise NotAModel(source, "binary data, not UTF-8 text (a pickled or joblib model? "
+                                "save the booster to a file instead)") from None
     try:
         if text.startswith("tree\n"):
-            return _lightgbm_text(text, schema, version)
+            return _lightgbm_text(text, schema, version, source)
+        if text.lstrip()[:1] not in ("{", "["):
+            raise NotAModel(source, f"text starting {_text_start(text)}")
         model = json.loads(text)
         if not isinstance(model, dict):
-            raise ModelError("a JSON model file holds one object")
+            raise NotAModel(source, f"a JSON {_json_kind(model)}, not an object")
         if "tree_info" in model:
             return _lightgbm_json(model, schema, version)
         if "learner" in model:
@@ -317,7 +349,8 @@ def load_model(content: bytes | str, schema: list[str] | None = None, version: s
     except (KeyError, ValueError, TypeError, IndexError, AttributeError, ArithmeticError) as exc:
         # AttributeError: a JSON value of another type than the format's (a list for an object).
         raise ModelError(f"malformed model file: {exc!r}") from exc
-    raise ModelError("unknown model format (LightGBM text or JSON, XGBoost JSON, authcore-linear-v1)")
+    keys = ", ".join(list(model)[:6]) + (", ..." if len(model) > 6 else "")
+    raise NotAModel(source, f"a JSON object of unknown model format (keys: {keys or 'none'})")
 
 
 def linear_from_sklearn(estimator, feature_names: list[str], fill_values: list[float] | None = None) -> str:

@@ -16,7 +16,9 @@ import time
 
 from google.protobuf import json_format
 
+from authcore import features
 from authcore.engine import Engine
+from authcore.models import ModelError, NotAModel, load_model
 from authcore.errors import AuthcoreError
 from authcore.v1 import admin_pb2, policy_pb2
 
@@ -63,7 +65,7 @@ class FileWatcher:
             return None
         if kind == "policy":
             return self._policy(content, digest)
-        return self._model(content, digest)
+        return self._model(path, content, digest)
 
     def _request_id(self, kind: str, digest: str) -> str:
         # Unique per activation: the same content may come back after another one.
@@ -78,11 +80,18 @@ class FileWatcher:
         self.engine.set_policy(admin_pb2.SetPolicyRequest(request_id=self._request_id("policy", digest), policy=policy))
         return policy.version
 
-    def _model(self, content: bytes, digest: str) -> str | None:
+    def _model(self, path: pathlib.Path, content: bytes, digest: str) -> str | None:
         with self.engine.state.shared():
             source = self.engine.model_source
         if source is not None and source[0] == content:
             return None
+        # Read here first so that a refusal names the file (SetRiskModel reads it again).
+        try:
+            load_model(content, schema=features.NAMES, source=f"model file {path}")
+        except NotAModel:
+            raise
+        except ModelError as exc:
+            raise ModelError(f"model file {path}: {exc}") from None
         response, _ = self.engine.set_risk_model(admin_pb2.SetRiskModelRequest(
             request_id=self._request_id("model", digest), model=content))
         return response.model.version
