@@ -55,6 +55,7 @@ from authcore.observability import events, tracing
 from authcore.observability.metrics import endpoint_for as metrics_endpoint
 from authcore.router import public_server
 from authcore.server import create_server
+from authcore.store import DataDirInUse, DataDirLock
 
 log = logging.getLogger("authcore")
 GRACE_S = 5.0
@@ -325,13 +326,44 @@ def run_supervisor(cfg: Config, config_path: str | None, *, demo: bool = False, 
     cfg = dataclasses.replace(cfg, data_dir=str(pathlib.Path(cfg.data_dir).resolve()))
     try:
         check_layout(cfg.data_dir, cfg.processes)
-        held, port = _reserve_port(cfg.host, cfg.port)
-    except LayoutRefused as exc:
+        lock = _hold_data_dir(cfg.data_dir, cfg.processes)
+    except (LayoutRefused, DataDirInUse) as exc:
         print(f"authcore: cannot start: {exc}", file=sys.stderr)
         return 2
+    try:
+        held, port = _reserve_port(cfg.host, cfg.port)
     except OSError as exc:
-        print(f"authcore: cannot start: {cfg.host}:{cfg.port}: {exc}", file=sys.stderr)
+        lock.release()
+        print(f"authcore: cannot start: port {cfg.port} on {cfg.host} is not free ({exc}); another server may "
+              "be serving it: stop it, or choose another --port", file=sys.stderr)
         return 2
+    try:
+        return _run_cluster(cfg, config_path, port, held, shown_data_dir, demo, exit_after_demo, lang, tls_dir)
+    finally:
+        lock.release()
+
+
+def _hold_data_dir(data_dir: str, processes: int) -> DataDirLock:
+    """Hold the data dir for the supervisor's life (a second supervisor is refused), and refuse
+    to start while any partition is still held: by the workers of a supervisor that was killed
+    (kill -9, the OOM killer) and that are still draining. Those stop by themselves once they
+    see their supervisor gone; the start is refused, not delayed, so nothing ever runs beside them."""
+    lock = DataDirLock(data_dir)
+    try:
+        for index in range(processes):
+            try:
+                DataDirLock(partition_dir(data_dir, index, processes)).release()
+            except DataDirInUse as exc:
+                raise DataDirInUse(f"partition {index} of {processes}: {exc}; it may be a worker of an earlier "
+                                   "server that is still stopping: wait for it to exit") from None
+    except BaseException:
+        lock.release()
+        raise
+    return lock
+
+
+def _run_cluster(cfg: Config, config_path: str | None, port: int, held: socket.socket | None, shown_data_dir: str,
+                 demo: bool, exit_after_demo: bool, lang: str, tls_dir: str | None) -> int:
     socket_dir = socket_dir_for(cfg.data_dir, cfg.processes)
     temporary_dir = None if socket_dir is not None else pathlib.Path(tempfile.mkdtemp(prefix="authcore-"))
     cluster = Cluster(cfg, config_path, port, socket_dir or temporary_dir)

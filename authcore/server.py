@@ -317,13 +317,20 @@ def create_server(engine: Engine, address: str = "127.0.0.1:0", *, max_workers: 
                   interceptors: tuple = (), credentials: grpc.ServerCredentials | None = None) -> Service:
     """Build (not start) a server on address; bind port 0 to get a free port (Service.port).
     With credentials the port is TLS, else plaintext."""
-    server = grpc_server(max_workers, interceptors=interceptors)
+    # grpc turns SO_REUSEPORT on by default: a second server would then share a port already
+    # served and the kernel would spread the connections over two stores. Only the workers of
+    # one multi-process server share their public port (authcore.router).
+    server = grpc_server(max_workers, options=(("grpc.so_reuseport", 0),), interceptors=interceptors)
     health_servicer = health.HealthServicer()
     add_services(server, engine, health_servicer)
-    if credentials is None:
-        port = server.add_insecure_port(address)
-    else:
-        port = server.add_secure_port(address, credentials)
+    try:
+        if credentials is None:
+            port = server.add_insecure_port(address)
+        else:
+            port = server.add_secure_port(address, credentials)
+    except RuntimeError:
+        port = 0
     if port == 0:
-        raise RuntimeError(f"could not bind {address}")
+        raise RuntimeError(f"could not listen on {address}: the port is in use (another server may be serving "
+                           "it: stop it, or choose another --port) or the address is not this machine's")
     return Service(server, port, engine, health_servicer, expiry_interval_s, snapshot_every_records)
