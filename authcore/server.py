@@ -245,6 +245,19 @@ class Service:
         self.snapshot_every_records = snapshot_every_records
         self._sweeper = threading.Thread(target=self._sweep, args=(expiry_interval_s,), name="hold-expiry",
                                          daemon=True)
+        # NOT_SERVING while the journal cannot be written (every write would answer UNAVAILABLE),
+        # so that load balancers route elsewhere; SERVING again after a write succeeds.
+        engine.committer.on_writable = self._journal_writable
+
+    def _journal_writable(self, writable: bool) -> None:
+        status = health_pb2.HealthCheckResponse.SERVING if writable else health_pb2.HealthCheckResponse.NOT_SERVING
+        if writable:
+            log.warning("the journal can be written again; health SERVING")
+        else:
+            log.error("the journal cannot be written; health NOT_SERVING until a write succeeds")
+        # After enter_graceful_shutdown the health servicer ignores set(): a stop stays NOT_SERVING.
+        for name in ("", *SERVICE_NAMES):
+            self.health.set(name, status)
 
     def start(self) -> "Service":
         self.server.start()
@@ -253,6 +266,10 @@ class Service:
 
     def _sweep(self, interval_s: float) -> None:
         while not self._stop.wait(interval_s):
+            # Once traffic is routed away no caller writes: try a write here, so that health
+            # turns SERVING by itself once space is back.
+            if not self.engine.committer.writable and not self.engine.committer.probe(int(self.engine.clock())):
+                continue
             try:
                 while self.engine.expire_due():
                     pass

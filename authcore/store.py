@@ -49,6 +49,9 @@ SIDE_ROWS = {
     # order, so this reads the head of the table only.
     "audit_prune": "DELETE FROM audit WHERE seq IN (SELECT seq FROM (SELECT seq, at_s FROM audit ORDER BY seq "
                    "LIMIT ?2) WHERE at_s < ?1)",
+    # (at_s,): a real write to the database, not a record: whether the journal can be written
+    # again (GroupCommitter.probe) once a write failed and no caller writes any more.
+    "write_probe": "INSERT OR REPLACE INTO meta VALUES ('write_probe_s', CAST(? AS TEXT))",
 }
 
 
@@ -372,6 +375,10 @@ class GroupCommitter:
         self.submitted = 0
         # on_commit(seconds, records) after each commit, outside the lock (metrics).
         self.on_commit: Callable[[float, int], None] | None = None
+        # False from a commit that failed (a full disk, an I/O error) to the next that succeeds;
+        # on_writable(writable) at each change, in commit order (health).
+        self.writable = True
+        self.on_writable: Callable[[bool], None] | None = None
 
     def commit(self, records: list[tuple], side: list[tuple] = ()) -> None:
         """Return once the records (and their side rows) are durable; raise what the journal
@@ -403,6 +410,12 @@ class GroupCommitter:
             with self._cond:
                 for item in batch:
                     item.done, item.error = True, error
+                # Commits run one at a time, so the changes are told in the order they happened.
+                writable = error is None or not isinstance(error, sqlite3.Error)
+                if writable != self.writable:
+                    self.writable = writable
+                    if self.on_writable is not None:
+                        self.on_writable(writable)
                 self._busy = False
                 self.commits += 1
                 self.records += count
@@ -411,6 +424,15 @@ class GroupCommitter:
                 self.on_commit(time.perf_counter() - started_s, count)
         if mine.error is not None:
             raise mine.error
+
+    def probe(self, at_s: int) -> bool:
+        """Write to the database (a meta row, no record) in turn with the commits; True if it could.
+        Tells on_writable of a change like any commit."""
+        try:
+            self.commit([], [("write_probe", (at_s,))])
+        except sqlite3.Error:
+            return False
+        return True
 
     def pending_records(self) -> int:
         """Records handed to commit() and not yet durable: queued, or in the commit running now."""
