@@ -93,13 +93,34 @@ class _SupervisorLink:
             self.gone.set()
 
 
-def _wait_for(*events: threading.Event, timeout_s: float | None = None) -> bool:
+class _Terminated:
+    """Set by SIGTERM. A plain attribute, not a threading.Event: a Python signal handler runs in
+    the main thread between two bytecodes, possibly while that thread is inside Event.wait and
+    holds the Event's (non-reentrant) lock, so a handler calling Event.set() can block the main
+    thread on itself forever: the worker then never drains, never stops, and is killed."""
+
+    def __init__(self) -> None:
+        self._set = False
+        signal.signal(signal.SIGTERM, self._on_signal)
+
+    def _on_signal(self, *_) -> None:
+        self._set = True  # no lock, no call that could take one
+
+    def is_set(self) -> bool:
+        return self._set
+
+
+def _wait_for(*events: threading.Event | _Terminated, timeout_s: float | None = None) -> bool:
     """Until one of events is set (True) or timeout_s passes (False)."""
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    waitable = next((event for event in events if isinstance(event, threading.Event)), None)
     while not any(event.is_set() for event in events):
         if deadline is not None and time.monotonic() >= deadline:
             return False
-        events[0].wait(POLL_S)
+        if waitable is None:
+            time.sleep(POLL_S)
+        else:
+            waitable.wait(POLL_S)
     return True
 
 
@@ -111,8 +132,7 @@ def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[
               file=sys.stderr)
         return 2
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the supervisor, which stops everyone
-    terminated = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: terminated.set())
+    terminated = _Terminated()
     supervisor = _SupervisorLink(sys.stdin, sys.stdout)
     sockets = [str(pathlib.Path(socket_dir) / socket_name(i, processes)) for i in range(processes)]
     try:
