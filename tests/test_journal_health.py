@@ -116,3 +116,34 @@ def test_a_graceful_stop_stays_not_serving_when_a_write_succeeds(served):
                                                                  tier=c.TIER_STANDARD))
     assert service.engine.committer.writable
     assert statuses(health) == {NOT_SERVING}
+
+
+def test_a_workers_public_port_reports_the_journal_too(tmp_path):
+    """A multi-process worker answers health on its public port from the same servicer as its
+    private socket: NOT_SERVING there too while its partition's journal cannot be written."""
+    from authcore.router import public_server
+
+    engine = Engine(Journal(tmp_path / "partition"), default_model=False, id_tag="p0x1")
+    disk = FullDisk(engine.journal)
+    sockets = [str(tmp_path / "p0.sock")]
+    service = create_server(engine, f"unix:{sockets[0]}", max_workers=4, expiry_interval_s=0.05).start()
+    public, port, router = public_server(engine, service.health, 0, sockets, "127.0.0.1:0", max_workers=4)
+    public.start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        client = Client(channel, authorization_pb2_grpc.AuthorizationServiceStub(channel),
+                        account_pb2_grpc.AccountServiceStub(channel), admin_pb2_grpc.AdminServiceStub(channel))
+        health = health_pb2_grpc.HealthStub(channel)
+        client.upsert("acct", 100_000, tier=c.TIER_STANDARD)
+        disk.full = True
+        with pytest.raises(grpc.RpcError) as refused:
+            client.pay("acct", 1_000)
+        assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert statuses(health) == {NOT_SERVING}
+        disk.full = False
+        wait_for(health, SERVING)
+    finally:
+        channel.close()
+        public.stop(1).wait()
+        router.close()
+        service.stop(grace_s=1)
