@@ -55,6 +55,7 @@ from authcore.observability import events, tracing
 from authcore.observability.metrics import endpoint_for as metrics_endpoint
 from authcore.router import public_server
 from authcore.server import create_server
+from authcore.store import DataDirInUse, DataDirLock
 
 log = logging.getLogger("authcore")
 GRACE_S = 5.0
@@ -92,13 +93,34 @@ class _SupervisorLink:
             self.gone.set()
 
 
-def _wait_for(*events: threading.Event, timeout_s: float | None = None) -> bool:
+class _Terminated:
+    """Set by SIGTERM. A plain attribute, not a threading.Event: a Python signal handler runs in
+    the main thread between two bytecodes, possibly while that thread is inside Event.wait and
+    holds the Event's (non-reentrant) lock, so a handler calling Event.set() can block the main
+    thread on itself forever: the worker then never drains, never stops, and is killed."""
+
+    def __init__(self) -> None:
+        self._set = False
+        signal.signal(signal.SIGTERM, self._on_signal)
+
+    def _on_signal(self, *_) -> None:
+        self._set = True  # no lock, no call that could take one
+
+    def is_set(self) -> bool:
+        return self._set
+
+
+def _wait_for(*events: threading.Event | _Terminated, timeout_s: float | None = None) -> bool:
     """Until one of events is set (True) or timeout_s passes (False)."""
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    waitable = next((event for event in events if isinstance(event, threading.Event)), None)
     while not any(event.is_set() for event in events):
         if deadline is not None and time.monotonic() >= deadline:
             return False
-        events[0].wait(POLL_S)
+        if waitable is None:
+            time.sleep(POLL_S)
+        else:
+            waitable.wait(POLL_S)
     return True
 
 
@@ -110,8 +132,7 @@ def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[
               file=sys.stderr)
         return 2
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the supervisor, which stops everyone
-    terminated = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: terminated.set())
+    terminated = _Terminated()
     supervisor = _SupervisorLink(sys.stdin, sys.stdout)
     sockets = [str(pathlib.Path(socket_dir) / socket_name(i, processes)) for i in range(processes)]
     try:
@@ -325,13 +346,44 @@ def run_supervisor(cfg: Config, config_path: str | None, *, demo: bool = False, 
     cfg = dataclasses.replace(cfg, data_dir=str(pathlib.Path(cfg.data_dir).resolve()))
     try:
         check_layout(cfg.data_dir, cfg.processes)
-        held, port = _reserve_port(cfg.host, cfg.port)
-    except LayoutRefused as exc:
+        lock = _hold_data_dir(cfg.data_dir, cfg.processes)
+    except (LayoutRefused, DataDirInUse) as exc:
         print(f"authcore: cannot start: {exc}", file=sys.stderr)
         return 2
+    try:
+        held, port = _reserve_port(cfg.host, cfg.port)
     except OSError as exc:
-        print(f"authcore: cannot start: {cfg.host}:{cfg.port}: {exc}", file=sys.stderr)
+        lock.release()
+        print(f"authcore: cannot start: port {cfg.port} on {cfg.host} is not free ({exc}); another server may "
+              "be serving it: stop it, or choose another --port", file=sys.stderr)
         return 2
+    try:
+        return _run_cluster(cfg, config_path, port, held, shown_data_dir, demo, exit_after_demo, lang, tls_dir)
+    finally:
+        lock.release()
+
+
+def _hold_data_dir(data_dir: str, processes: int) -> DataDirLock:
+    """Hold the data dir for the supervisor's life (a second supervisor is refused), and refuse
+    to start while any partition is still held: by the workers of a supervisor that was killed
+    (kill -9, the OOM killer) and that are still draining. Those stop by themselves once they
+    see their supervisor gone; the start is refused, not delayed, so nothing ever runs beside them."""
+    lock = DataDirLock(data_dir)
+    try:
+        for index in range(processes):
+            try:
+                DataDirLock(partition_dir(data_dir, index, processes)).release()
+            except DataDirInUse as exc:
+                raise DataDirInUse(f"partition {index} of {processes}: {exc}; it may be a worker of an earlier "
+                                   "server that is still stopping: wait for it to exit") from None
+    except BaseException:
+        lock.release()
+        raise
+    return lock
+
+
+def _run_cluster(cfg: Config, config_path: str | None, port: int, held: socket.socket | None, shown_data_dir: str,
+                 demo: bool, exit_after_demo: bool, lang: str, tls_dir: str | None) -> int:
     socket_dir = socket_dir_for(cfg.data_dir, cfg.processes)
     temporary_dir = None if socket_dir is not None else pathlib.Path(tempfile.mkdtemp(prefix="authcore-"))
     cluster = Cluster(cfg, config_path, port, socket_dir or temporary_dir)

@@ -245,6 +245,19 @@ class Service:
         self.snapshot_every_records = snapshot_every_records
         self._sweeper = threading.Thread(target=self._sweep, args=(expiry_interval_s,), name="hold-expiry",
                                          daemon=True)
+        # NOT_SERVING while the journal cannot be written (every write would answer UNAVAILABLE),
+        # so that load balancers route elsewhere; SERVING again after a write succeeds.
+        engine.committer.on_writable = self._journal_writable
+
+    def _journal_writable(self, writable: bool) -> None:
+        status = health_pb2.HealthCheckResponse.SERVING if writable else health_pb2.HealthCheckResponse.NOT_SERVING
+        if writable:
+            log.warning("the journal can be written again; health SERVING")
+        else:
+            log.error("the journal cannot be written; health NOT_SERVING until a write succeeds")
+        # After enter_graceful_shutdown the health servicer ignores set(): a stop stays NOT_SERVING.
+        for name in ("", *SERVICE_NAMES):
+            self.health.set(name, status)
 
     def start(self) -> "Service":
         self.server.start()
@@ -253,6 +266,10 @@ class Service:
 
     def _sweep(self, interval_s: float) -> None:
         while not self._stop.wait(interval_s):
+            # Once traffic is routed away no caller writes: try a write here, so that health
+            # turns SERVING by itself once space is back.
+            if not self.engine.committer.writable and not self.engine.committer.probe(int(self.engine.clock())):
+                continue
             try:
                 while self.engine.expire_due():
                     pass
@@ -317,13 +334,20 @@ def create_server(engine: Engine, address: str = "127.0.0.1:0", *, max_workers: 
                   interceptors: tuple = (), credentials: grpc.ServerCredentials | None = None) -> Service:
     """Build (not start) a server on address; bind port 0 to get a free port (Service.port).
     With credentials the port is TLS, else plaintext."""
-    server = grpc_server(max_workers, interceptors=interceptors)
+    # grpc turns SO_REUSEPORT on by default: a second server would then share a port already
+    # served and the kernel would spread the connections over two stores. Only the workers of
+    # one multi-process server share their public port (authcore.router).
+    server = grpc_server(max_workers, options=(("grpc.so_reuseport", 0),), interceptors=interceptors)
     health_servicer = health.HealthServicer()
     add_services(server, engine, health_servicer)
-    if credentials is None:
-        port = server.add_insecure_port(address)
-    else:
-        port = server.add_secure_port(address, credentials)
+    try:
+        if credentials is None:
+            port = server.add_insecure_port(address)
+        else:
+            port = server.add_secure_port(address, credentials)
+    except RuntimeError:
+        port = 0
     if port == 0:
-        raise RuntimeError(f"could not bind {address}")
+        raise RuntimeError(f"could not listen on {address}: the port is in use (another server may be serving "
+                           "it: stop it, or choose another --port) or the address is not this machine's")
     return Service(server, port, engine, health_servicer, expiry_interval_s, snapshot_every_records)

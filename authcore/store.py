@@ -25,7 +25,9 @@ Durability modes:
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
+import os
 import pathlib
 import sqlite3
 import threading
@@ -47,11 +49,66 @@ SIDE_ROWS = {
     # order, so this reads the head of the table only.
     "audit_prune": "DELETE FROM audit WHERE seq IN (SELECT seq FROM (SELECT seq, at_s FROM audit ORDER BY seq "
                    "LIMIT ?2) WHERE at_s < ?1)",
+    # (at_s,): a real write to the database, not a record: whether the journal can be written
+    # again (GroupCommitter.probe) once a write failed and no caller writes any more.
+    "write_probe": "INSERT OR REPLACE INTO meta VALUES ('write_probe_s', CAST(? AS TEXT))",
 }
+
+
+LOCK_FILE = "authcore.lock"
 
 
 class JournalCorrupt(RuntimeError):
     """The journal cannot be trusted; the server must not start on it."""
+
+
+class DataDirInUse(RuntimeError):
+    """Another live process holds the data dir; a second writer must not open it."""
+
+
+class DataDirLock:
+    """The exclusive hold of a data dir by the one process that writes it.
+
+    An flock on <data_dir>/authcore.lock, taken without waiting: a second opener is refused at
+    once, with the holder's pid (written in the file) in the message. The kernel drops the lock
+    when the holder exits, however it exits (kill -9, the OOM killer), so a stale file never
+    blocks a start. The descriptor is not inherited by child processes (Python opens files
+    close-on-exec). Read-only tools (authcore audit) open the database read-only and never take it.
+    """
+
+    def __init__(self, data_dir: str | pathlib.Path):
+        self.path = pathlib.Path(data_dir) / LOCK_FILE
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(fd)
+            os.close(fd)
+            raise DataDirInUse(f"{self.path.parent} is in use by another authcore process "
+                               f"({'pid ' + holder if holder else 'pid unknown'}, holding {self.path}); "
+                               "stop it first, or use another --data-dir") from None
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        """Give the data dir up (closing twice is harmless)."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # closing the only descriptor drops the flock
+
+
+def _read_holder(fd: int) -> str:
+    """The pid written by the process that holds the lock ("" when it has not written it yet)."""
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
+    return text if text.isdigit() else ""
 
 
 def _digest(previous: bytes, at_s: int, method: str, request_id, fingerprint, effect, response) -> bytes:
@@ -77,13 +134,24 @@ class Record:
 
 
 class Journal:
-    """Append-only journal in <data_dir>/authcore.db."""
+    """Append-only journal in <data_dir>/authcore.db, held exclusively (DataDirLock) while open."""
 
     def __init__(self, data_dir: str | pathlib.Path, durability: str = "normal"):
         if durability not in DURABILITY_MODES:
             raise ValueError(f"durability must be one of {sorted(DURABILITY_MODES)}")
         self.path = pathlib.Path(data_dir) / "authcore.db"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Taken before the database is touched: two writers on one journal fork its digest
+        # chain and overspend the same credit lines.
+        self.lock = DataDirLock(self.path.parent)
+        try:
+            self._open(durability)
+        except BaseException:
+            if getattr(self, "db", None) is not None:
+                self.db.close()
+            self.lock.release()
+            raise
+
+    def _open(self, durability: str) -> None:
         # One connection, used under the engine's lock.
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
@@ -286,6 +354,7 @@ class Journal:
             pass  # closed already
         finally:
             self.db.close()
+            self.lock.release()
 
 
 class GroupCommitter:
@@ -306,6 +375,10 @@ class GroupCommitter:
         self.submitted = 0
         # on_commit(seconds, records) after each commit, outside the lock (metrics).
         self.on_commit: Callable[[float, int], None] | None = None
+        # False from a commit that failed (a full disk, an I/O error) to the next that succeeds;
+        # on_writable(writable) at each change, in commit order (health).
+        self.writable = True
+        self.on_writable: Callable[[bool], None] | None = None
 
     def commit(self, records: list[tuple], side: list[tuple] = ()) -> None:
         """Return once the records (and their side rows) are durable; raise what the journal
@@ -337,6 +410,12 @@ class GroupCommitter:
             with self._cond:
                 for item in batch:
                     item.done, item.error = True, error
+                # Commits run one at a time, so the changes are told in the order they happened.
+                writable = error is None or not isinstance(error, sqlite3.Error)
+                if writable != self.writable:
+                    self.writable = writable
+                    if self.on_writable is not None:
+                        self.on_writable(writable)
                 self._busy = False
                 self.commits += 1
                 self.records += count
@@ -345,6 +424,15 @@ class GroupCommitter:
                 self.on_commit(time.perf_counter() - started_s, count)
         if mine.error is not None:
             raise mine.error
+
+    def probe(self, at_s: int) -> bool:
+        """Write to the database (a meta row, no record) in turn with the commits; True if it could.
+        Tells on_writable of a change like any commit."""
+        try:
+            self.commit([], [("write_probe", (at_s,))])
+        except sqlite3.Error:
+            return False
+        return True
 
     def pending_records(self) -> int:
         """Records handed to commit() and not yet durable: queued, or in the commit running now."""
