@@ -376,9 +376,9 @@ def _supervise(cluster: Cluster, cfg: Config, port: int, held: socket.socket | N
         if not cfg.tls:
             log.warning(PLAINTEXT_WARNING)
         if demo:
-            from authcore.demo import run_demo
+            from authcore.demo import run_demo_beside_service
 
-            run_demo(target, lang=lang, tls_dir=tls_dir)
+            run_demo_beside_service(target, lang=lang, tls_dir=tls_dir)
         if exit_after_demo:
             return 0 if cluster.stop() else 1
         print("press Ctrl-C to stop", flush=True)
