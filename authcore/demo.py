@@ -172,10 +172,11 @@ class Demo:
         if earlier.decision == c.DECISION_APPROVED:
             self.authz.Capture(authz.CaptureRequest(request_id=self.rid(), authorization_id=earlier.authorization_id,
                                                     currency="CNY"), timeout=5)
+            self.admin.UpsertAccount(admin_pb2.UpsertAccountRequest(
+                request_id=self.rid(), account_id=carol, credit_limit_minor=500_000, overdue_minor=30_000), timeout=5)
         else:
-            self.skip("capturing carol's purchase of last month", "入账 carol 上月的消费", earlier)
-        self.admin.UpsertAccount(admin_pb2.UpsertAccountRequest(
-            request_id=self.rid(), account_id=carol, credit_limit_minor=500_000, overdue_minor=30_000), timeout=5)
+            self.skip("capturing carol's purchase of last month and marking its repayment overdue",
+                      "入账 carol 上月的消费并将其还款标记为逾期", earlier)
 
         first_id = self.rid()
         groceries = self.pay("alice", alice, W, 19_900, request_id=first_id)
@@ -195,8 +196,9 @@ class Demo:
         self.pay("bob", bob, W, 250_000)
         self.pay("bob", bob, Q, 80_000)
         self.pay("carol", carol, W, 5_000)
-        self.accounts.Repay(account_pb2.RepayRequest(request_id=self.rid(), account_id=carol, amount_minor=30_000,
-                                                     currency="CNY"), timeout=5)
+        if earlier.decision == c.DECISION_APPROVED:
+            self.accounts.Repay(account_pb2.RepayRequest(request_id=self.rid(), account_id=carol,
+                                                         amount_minor=30_000, currency="CNY"), timeout=5)
         self.pay("carol", carol, W, 5_000)
         self.pay("dave", dave, W, 5_000)
         print(file=self.out)
@@ -206,10 +208,15 @@ class Demo:
         replay = self.pay("alice", alice, W, 19_900, request_id=first_id)
         self.rows.pop()
         same = replay.authorization_id == groceries.authorization_id
-        self.say(f"retry of request {first_id} with the same request_id: same authorization "
-                 f"{replay.authorization_id or '(none)'} ({'no second hold' if same else 'MISMATCH'})",
-                 f"用同一 request_id 重试请求 {first_id}：同一笔授权 {replay.authorization_id or '（无）'}"
-                 f"（{'没有第二笔预授权' if same else '不一致'}）")
+        if groceries.authorization_id:
+            self.say(f"retry of request {first_id} with the same request_id: same authorization "
+                     f"{replay.authorization_id} ({'no second hold' if same else 'MISMATCH'})",
+                     f"用同一 request_id 重试请求 {first_id}：同一笔授权 {replay.authorization_id}"
+                     f"（{'没有第二笔预授权' if same else '不一致'}）")
+        else:
+            decision = (DECISION_LABEL_ZH if self.zh else DECISION_LABEL)[replay.decision]
+            self.say(f"retry of request {first_id} with the same request_id: the same answer, {decision}, no hold",
+                     f"用同一 request_id 重试请求 {first_id}：同样的结果（{decision}），没有预授权")
         if groceries.decision == c.DECISION_APPROVED:
             captured = self.authz.Capture(authz.CaptureRequest(
                 request_id=self.rid(), authorization_id=groceries.authorization_id, amount_minor=15_000,
