@@ -124,14 +124,16 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         print(f"metrics on http://{cfg.metrics_host}:{metrics.port}/metrics", flush=True)
     if not cfg.tls:
         log.warning(PLAINTEXT_WARNING)
+    demo_ran = True
     if ns.demo:
         from authcore.demo import run_demo_beside_service
 
-        run_demo_beside_service(target, lang=ns.lang, tls_dir=demo_certs(ns, cfg))
+        demo_ran = run_demo_beside_service(target, lang=ns.lang, tls_dir=demo_certs(ns, cfg),
+                                           keeps_serving=not ns.exit_after_demo)
     if ns.exit_after_demo:
         _stop_observing(metrics)
         service.stop(cfg.shutdown_grace_s)
-        return 0
+        return 0 if demo_ran else 1
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())

@@ -340,13 +340,15 @@ def run_demo(target: str, out: TextIO = sys.stdout, lang: str = "en", tls_dir: s
             channel.close()
 
 
-def run_demo_beside_service(target: str, out: TextIO = sys.stdout, lang: str = "en", tls_dir: str | None = None) -> bool:
-    """The demo of `authcore serve --demo`: a demo that fails says so in one line on stderr and
-    the service keeps serving. True when the demo ran to its end."""
+def run_demo_beside_service(target: str, out: TextIO = sys.stdout, lang: str = "en", tls_dir: str | None = None,
+                            keeps_serving: bool = True) -> bool:
+    """The demo of `authcore serve --demo`: a demo that fails says so in one line on stderr, and
+    the service keeps serving (keeps_serving: whether it goes on after the demo, as said in that
+    line). True when the demo ran to its end."""
     try:
         run_demo(target, out, lang, tls_dir)
         return True
     except Exception as error:  # noqa: BLE001 - whatever stops the demo must not stop the service
-        print(f"authcore: the demo stopped early ({describe_failure(error)}); the server keeps serving on {target}",
-              file=sys.stderr, flush=True)
+        after = f"the server keeps serving on {target}" if keeps_serving else "the server stops (--exit-after-demo)"
+        print(f"authcore: the demo stopped early ({describe_failure(error)}); {after}", file=sys.stderr, flush=True)
         return False

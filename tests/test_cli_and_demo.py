@@ -237,3 +237,16 @@ def test_every_option_of_every_command_has_a_help_text(command, monkeypatch):
         if command in ("bench", "crashtest") and action.default not in (None, argparse.SUPPRESS, False):
             shown = parser._get_formatter()._expand_help(action)  # the text --help prints for it
             assert f"default: {action.default}" in shown or "default" in shown, (path, action.option_strings)
+
+
+def test_serve_demo_in_multi_process_mode_with_a_model_that_declines_everything(tmp_path):
+    (tmp_path / "fraud.json").write_bytes(fraud_everywhere_model())
+    (tmp_path / "authcore.toml").write_text(f'[engine]\nmodel_file = "{tmp_path / "fraud.json"}"\n')
+    done = subprocess.run([sys.executable, "-m", "authcore", "serve", "--port", "0", "--data-dir", str(tmp_path / "d"),
+                           "--processes", "2", "--config", str(tmp_path / "authcore.toml"), "--demo",
+                           "--exit-after-demo"], capture_output=True, text=True, timeout=180,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert done.returncode == 0, done.stderr
+    assert "the active risk model is 'sha256:" in done.stdout
+    assert "skipped: the void of the static-QR hold" in done.stdout and "GetAccount demo-alice-" in done.stdout
+    assert "Traceback" not in done.stderr and "demo stopped early" not in done.stderr
