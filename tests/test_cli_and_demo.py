@@ -236,7 +236,7 @@ def test_every_option_of_every_command_has_a_help_text(command, monkeypatch):
         assert action.help, (path, action.option_strings)
         if command in ("bench", "crashtest") and action.default not in (None, argparse.SUPPRESS, False):
             shown = parser._get_formatter()._expand_help(action)  # the text --help prints for it
-            assert f"default: {action.default}" in shown or "default" in shown, (path, action.option_strings)
+            assert "default" in shown, (path, action.option_strings)
 
 
 def test_serve_demo_in_multi_process_mode_with_a_model_that_declines_everything(tmp_path):
