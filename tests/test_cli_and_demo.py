@@ -234,7 +234,8 @@ def test_every_option_of_every_command_has_a_help_text(command, monkeypatch):
     parser = capture_parsers(monkeypatch, lambda: cli.main([command]))[-1]
     for path, action in options_of(parser, command):
         assert action.help, (path, action.option_strings)
-        if command in ("bench", "crashtest") and action.default not in (None, argparse.SUPPRESS, False):
+        if command in ("bench", "crashtest") and action.default not in (None, argparse.SUPPRESS) \
+                and action.default is not False:
             shown = parser._get_formatter()._expand_help(action)  # the text --help prints for it
             assert "default" in shown, (path, action.option_strings)
 
