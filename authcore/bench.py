@@ -43,6 +43,7 @@ BULK_ANSWER_BYTES = 45
 MAX_SAMPLES = 5_000_000
 MAX_IN_FLIGHT = 20_000
 PERCENTILES = (50, 90, 99, 99.9)
+OPEN_IN_FLIGHT = 64
 # The bench's accounts are named <prefix>-000000, <prefix>-000001, ...
 ACCOUNT_PREFIX = "bench"
 
@@ -291,11 +292,12 @@ def open_accounts(target: str, accounts: int, seed: int) -> None:
     """The simulator's customers, created on the target (idempotent: fixed request ids)."""
     sim = Simulator(seed=seed, customers=max(accounts, 1), days=2, warmup_days=1, fraud_events={}, prefix=ACCOUNT_PREFIX)
     with grpc.insecure_channel(target) as channel:
-        admin = admin_pb2_grpc.AdminServiceStub(channel)
-        for cust in sim.customers:
-            admin.UpsertAccount(admin_pb2.UpsertAccountRequest(
-                request_id=f"{cust.account_id}-open", account_id=cust.account_id, credit_limit_minor=10**10,
-                tier=c.TIER_PREMIUM), timeout=10)
+        upsert = admin_pb2_grpc.AdminServiceStub(channel).UpsertAccount
+        for start in range(0, len(sim.customers), OPEN_IN_FLIGHT):  # OPEN_IN_FLIGHT calls at a time
+            for call in [upsert.future(admin_pb2.UpsertAccountRequest(
+                    request_id=f"{cust.account_id}-open", account_id=cust.account_id, credit_limit_minor=10**10,
+                    tier=c.TIER_PREMIUM), timeout=10) for cust in sim.customers[start:start + OPEN_IN_FLIGHT]]:
+                call.result()
 
 
 def table(results: dict[str, dict]) -> str:
