@@ -363,7 +363,7 @@ def plot_figure(results: dict[str, dict], settings: str = ""):
     ax.set_yticklabels(["50", "90", "99", "99.9"])
     ax.minorticks_off()
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper left", fontsize="small")
     ax.set_title("authcore bench: " + ("AuthorizeBulk" if "bulk" in results else "Authorize")
                  + " beside the transport floor\n" + settings, fontsize="small")
     fig.tight_layout()
