@@ -412,7 +412,8 @@ def main(argv: list[str]) -> int:
         command.add_argument("--since", help="ISO 8601 time, inclusive (UTC unless it names an offset)")
         command.add_argument("--until", help="ISO 8601 time, exclusive")
         if name == "export":
-            command.add_argument("--format", choices=["parquet", "csv"], required=True)
+            command.add_argument("--format", choices=["parquet", "csv"], required=True,
+                                 help="parquet (needs pyarrow) or csv")
             command.add_argument("--out", required=True, help="the file to write")
     ns = parser.parse_args(argv)
     try:

@@ -43,6 +43,9 @@ BULK_ANSWER_BYTES = 45
 MAX_SAMPLES = 5_000_000
 MAX_IN_FLIGHT = 20_000
 PERCENTILES = (50, 90, 99, 99.9)
+OPEN_IN_FLIGHT = 64
+# The bench's accounts are named <prefix>-000000, <prefix>-000001, ...
+ACCOUNT_PREFIX = "bench"
 
 
 @dataclasses.dataclass
@@ -61,7 +64,7 @@ class Plan:
 
 def requests_for(accounts: int, seed: int) -> list[bytes]:
     """Serialized AuthorizeRequests of normal simulated payments over bench accounts."""
-    sim = Simulator(seed=seed, customers=max(accounts, 1), days=2, warmup_days=1, fraud_events={}, prefix="bench")
+    sim = Simulator(seed=seed, customers=max(accounts, 1), days=2, warmup_days=1, fraud_events={}, prefix=ACCOUNT_PREFIX)
     out = []
     for payment in sim.payments[:50_000]:
         out.append(payment.request("x").SerializeToString())
@@ -82,7 +85,9 @@ def _with_request_id(request_id: str, chunk: bytes) -> bytes:
 
 
 def _send_loop(plan: Plan) -> dict:
-    """One client process: run the plan and return its samples and counts."""
+    """One client process: build its simulated payments, run the plan, and return its samples
+    and counts, and how long the payments took to build."""
+    prepare_started = time.perf_counter()
     channel = grpc.insecure_channel(plan.target, options=[("grpc.max_receive_message_length", 16 << 20),
                                                           ("grpc.max_send_message_length", 16 << 20)])
     authorize = authorization_pb2_grpc.AuthorizationServiceStub(channel).Authorize
@@ -126,6 +131,7 @@ def _send_loop(plan: Plan) -> dict:
                 count[0] += 1
 
     started = time.perf_counter()
+    prepare_s = started - prepare_started
     deadline = started + plan.duration_s
     if plan.mode == "closed":
         def caller():
@@ -181,7 +187,7 @@ def _send_loop(plan: Plan) -> dict:
     elapsed = time.perf_counter() - started
     channel.close()
     return {"latencies": latencies[: count[0]].copy(), "server_us": server_us[: count[0]].copy(),
-            "errors": dict(errors), "elapsed_s": elapsed}
+            "errors": dict(errors), "elapsed_s": elapsed, "prepare_s": prepare_s}
 
 
 class ProgressBar:
@@ -227,6 +233,7 @@ def run(plan: Plan, processes: int) -> dict:
         errors.update(p["errors"])
     elapsed = max(p["elapsed_s"] for p in parts)
     out = summarise(latencies, dict(errors), elapsed)
+    out["prepare_s"] = round(max(p["prepare_s"] for p in parts), 3)
     if plan.bulk and plan.method != "floor":
         out["decisions_per_s"] = round(out["throughput_per_s"] * plan.bulk, 1)
     server = server[~np.isnan(server)]
@@ -246,6 +253,23 @@ def summarise(latencies_s: np.ndarray, errors: dict, elapsed_s: float) -> dict:
     return out
 
 
+READY_TIMEOUT_S = 5.0
+
+
+class Unreachable(Exception):
+    """No server answered at the target."""
+
+
+def wait_ready(target: str) -> None:
+    """Return once a server answers at target; Unreachable after READY_TIMEOUT_S."""
+    with grpc.insecure_channel(target) as channel:
+        try:
+            grpc.channel_ready_future(channel).result(timeout=READY_TIMEOUT_S)
+        except grpc.FutureTimeoutError:
+            raise Unreachable(f"cannot reach {target} in {READY_TIMEOUT_S:g} s (is `authcore serve` running there? "
+                              "`make serve` starts one; without --target bench starts its own)") from None
+
+
 def start_server(data_dir: str, processes: int = 1) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen([sys.executable, "-m", "authcore", "serve", "--port", "0", "--data-dir", data_dir,
                                 "--processes", str(processes)],
@@ -259,15 +283,21 @@ def start_server(data_dir: str, processes: int = 1) -> tuple[subprocess.Popen, s
     return process, match.group(1)
 
 
+def account_ids(accounts: int) -> str:
+    """The ids of the bench's accounts, as a range."""
+    return f"{ACCOUNT_PREFIX}-000000 .. {ACCOUNT_PREFIX}-{max(accounts, 1) - 1:06d}"
+
+
 def open_accounts(target: str, accounts: int, seed: int) -> None:
     """The simulator's customers, created on the target (idempotent: fixed request ids)."""
-    sim = Simulator(seed=seed, customers=max(accounts, 1), days=2, warmup_days=1, fraud_events={}, prefix="bench")
+    sim = Simulator(seed=seed, customers=max(accounts, 1), days=2, warmup_days=1, fraud_events={}, prefix=ACCOUNT_PREFIX)
     with grpc.insecure_channel(target) as channel:
-        admin = admin_pb2_grpc.AdminServiceStub(channel)
-        for cust in sim.customers:
-            admin.UpsertAccount(admin_pb2.UpsertAccountRequest(
-                request_id=f"{cust.account_id}-open", account_id=cust.account_id, credit_limit_minor=10**10,
-                tier=c.TIER_PREMIUM), timeout=10)
+        upsert = admin_pb2_grpc.AdminServiceStub(channel).UpsertAccount
+        for start in range(0, len(sim.customers), OPEN_IN_FLIGHT):  # OPEN_IN_FLIGHT calls at a time
+            for call in [upsert.future(admin_pb2.UpsertAccountRequest(
+                    request_id=f"{cust.account_id}-open", account_id=cust.account_id, credit_limit_minor=10**10,
+                    tier=c.TIER_PREMIUM), timeout=10) for cust in sim.customers[start:start + OPEN_IN_FLIGHT]]:
+                call.result()
 
 
 def table(results: dict[str, dict]) -> str:
@@ -294,83 +324,150 @@ def table(results: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def plot(results: dict[str, dict], path: str) -> str:
-    try:
-        import matplotlib
+def plot_available() -> bool:
+    """Whether matplotlib (which --plot needs) is installed."""
+    import importlib.util
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return "matplotlib is not installed: no plot"
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+def settings_line(ns: argparse.Namespace) -> str:
+    """The run's settings, as printed above the figures and in the plot's title."""
+    load = f"{ns.concurrency} callers each" if ns.mode == "closed" else f"{ns.rate:g} requests/s"
+    kind = f"AuthorizeBulk chunks of {ns.bulk}" if ns.bulk else "Authorize"
+    return (f"{kind}, {ns.mode} loop, {ns.processes} client process(es), {load}, {ns.duration:g} s per method, "
+            f"{ns.accounts} accounts, seed {ns.seed}")
+
+
+def plot_figure(results: dict[str, dict], settings: str = ""):
+    """Each method's latency distribution: latency against percentile (50 to 99.9 and beyond on a
+    log-odds scale), the run's settings in the title and each line's samples in the legend.
+    Needs matplotlib."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 5))
     for name, r in results.items():
         us = np.sort(r["_samples_us"])
         if len(us):
-            quantiles = 1 - np.arange(1, len(us) + 1) / (len(us) + 1)
-            ax.plot(us, 1 / quantiles, label=name)
+            tail = 1 - np.arange(1, len(us) + 1) / (len(us) + 1)  # the share of samples above each one
+            ax.plot(us, 1 / tail, label=f"{name}: {len(us):,} samples, p50 {r['p50_us']:.0f} µs, "
+                                        f"p99 {r['p99_us']:.0f} µs")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("latency (µs)")
-    ax.set_ylabel("1 / (1 - percentile)")
+    ax.set_ylabel("percentile")
     ax.set_yticks([2, 10, 100, 1000])
-    ax.set_yticklabels(["p50", "p90", "p99", "p99.9"])
+    ax.set_yticklabels(["50", "90", "99", "99.9"])
+    ax.minorticks_off()
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    ax.set_title("authcore bench: Authorize beside the transport floor")
+    ax.legend(loc="upper left", fontsize="small")
+    ax.set_title("authcore bench: " + ("AuthorizeBulk" if "bulk" in results else "Authorize")
+                 + " beside the transport floor\n" + settings, fontsize="small")
     fig.tight_layout()
+    return fig
+
+
+def plot(results: dict[str, dict], path: str, settings: str = "") -> str:
+    """plot_figure written to path as a PNG."""
+    import matplotlib.pyplot as plt
+
+    fig = plot_figure(results, settings)
     fig.savefig(path, dpi=120)
+    plt.close(fig)
     return f"plot written to {path}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="authcore bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    from authcore.helpformat import DefaultsHelpFormatter
+
+    parser = argparse.ArgumentParser(prog="authcore bench", description=__doc__, formatter_class=DefaultsHelpFormatter)
     parser.add_argument("--target", help="host:port of a running server (default: start one on a temporary store)")
-    parser.add_argument("--mode", choices=["closed", "open"], default="closed")
+    parser.add_argument("--mode", choices=["closed", "open"], default="closed",
+                        help="closed: each caller waits for its answer; open: requests leave at --rate")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (at most 600)")
     parser.add_argument("--concurrency", type=int, default=8, help="closed loop: callers per client process")
     parser.add_argument("--rate", type=float, default=1000.0, help="open loop: requests per second in all")
     parser.add_argument("--processes", type=int, default=1, help="client processes")
     parser.add_argument("--server-processes", type=int, default=1,
                         help="without --target: serve with this many processes (multi-process mode)")
-    parser.add_argument("--accounts", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--accounts", type=int, default=2000,
+                        help=f"accounts the payments are spread over, opened on the target as {ACCOUNT_PREFIX}-000000, "
+                             f"{ACCOUNT_PREFIX}-000001, ... (they stay in its store)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the simulated payments (the same seed, the same "
+                                                            "payments)")
     parser.add_argument("--bulk", type=int, default=0,
                         help="send AuthorizeBulk chunks of this many payments instead of unary Authorize calls")
     parser.add_argument("--json", help="write the figures here")
-    parser.add_argument("--plot", help="write a PNG of the latency distributions here")
+    parser.add_argument("--plot", help="write a PNG of the latency distributions here (needs matplotlib)")
     ns = parser.parse_args(argv)
     if not (0 < ns.duration <= 600 and 1 <= ns.processes <= 64 and 1 <= ns.concurrency <= 1024 and ns.rate > 0
-            and 0 <= ns.bulk <= columns.MAX_BULK):
-        parser.error(f"duration 0-600 s, 1-64 processes, 1-1024 callers, a positive rate, bulk 0-{columns.MAX_BULK}")
-    server = None
-    with tempfile.TemporaryDirectory(prefix="authcore-bench-") as data_dir:
-        target = ns.target
-        if target is None:
-            server, target = start_server(data_dir, ns.server_processes)
+            and 0 <= ns.bulk <= columns.MAX_BULK and ns.accounts >= 1):
+        parser.error(f"duration 0-600 s, 1-64 processes, 1-1024 callers, a positive rate, bulk 0-{columns.MAX_BULK}, "
+                     "at least 1 account")
+    if ns.plot and not plot_available():
+        print("authcore bench: --plot needs matplotlib, which is not installed: pip install matplotlib "
+              "(or leave out --plot)", file=sys.stderr)
+        return 2
+    measured = "bulk" if ns.bulk else "authorize"
+    if ns.target is not None:
         try:
-            print(f"opening {ns.accounts} accounts on {target} ...", file=sys.stderr)
-            open_accounts(target, ns.accounts, ns.seed)
-            results = {}
-            for method in ("floor", "bulk" if ns.bulk else "authorize"):
-                plan = Plan(target, method, ns.mode, ns.duration, ns.concurrency, ns.rate / ns.processes, ns.accounts,
-                            ns.seed, 0, ns.bulk)
-                with ProgressBar(method, ns.duration):
-                    results[method] = run(plan, ns.processes)
-        finally:
-            if server is not None:
-                server.terminate()
-                server.wait(timeout=30)
-    print(f"mode {ns.mode}, {ns.processes} client process(es), "
-          + (f"{ns.concurrency} callers each" if ns.mode == "closed" else f"{ns.rate:.0f} requests/s")
-          + f", {ns.duration:.0f} s per method")
+            wait_ready(ns.target)
+        except Unreachable as exc:
+            print(f"authcore bench: {exc}", file=sys.stderr)
+            return 1
+    print(f"authcore bench runs, in order: {'' if ns.target else 'start a server on a temporary store, '}"
+          f"open {ns.accounts} accounts, then for the transport floor (Echo) and for {measured}: build the simulated "
+          f"payments (a few seconds) and measure for {ns.duration:g} s", file=sys.stderr)
+    phases: dict[str, float] = {}
+    wall_started = time.monotonic()
+    server = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="authcore-bench-") as data_dir:
+            target = ns.target
+            t0 = time.monotonic()
+            if target is None:
+                server, target = start_server(data_dir, ns.server_processes)
+                phases["server start"] = time.monotonic() - t0
+            try:
+                wait_ready(target)
+                where = "the temporary store" if ns.target is None else f"the store of {target}; they stay there"
+                print(f"opening {ns.accounts} accounts {account_ids(ns.accounts)} on {where} ...", file=sys.stderr)
+                t0 = time.monotonic()
+                open_accounts(target, ns.accounts, ns.seed)
+                phases["opening accounts"] = time.monotonic() - t0
+                results = {}
+                for method in ("floor", measured):
+                    plan = Plan(target, method, ns.mode, ns.duration, ns.concurrency, ns.rate / ns.processes,
+                                ns.accounts, ns.seed, 0, ns.bulk)
+                    with ProgressBar(method, ns.duration):
+                        results[method] = run(plan, ns.processes)
+                    phases[f"{method}: building payments"] = results[method]["prepare_s"]
+                    phases[f"{method}: measuring"] = results[method]["elapsed_s"]
+            finally:
+                if server is not None:
+                    server.terminate()
+                    server.wait(timeout=30)
+    except Unreachable as exc:
+        print(f"authcore bench: {exc}", file=sys.stderr)
+        return 1
+    except grpc.RpcError as error:
+        print(f"authcore bench: a call to {ns.target or 'the temporary server'} failed: {error.code().name}: "
+              f"{error.details()}", file=sys.stderr)
+        return 1
+    wall_s = time.monotonic() - wall_started
+    print(settings_line(ns))
     print(table(results))
+    print(f"wall time {wall_s:.1f} s: " + ", ".join(f"{name} {secs:.1f} s" for name, secs in phases.items())
+          + f", the rest {max(0.0, wall_s - sum(phases.values())):.1f} s (processes starting and stopping)")
     if ns.json:
         clean = {k: {kk: vv for kk, vv in v.items() if not kk.startswith("_")} for k, v in results.items()}
         with open(ns.json, "w") as f:
-            json.dump({"settings": vars(ns), "results": clean}, f, indent=2)
+            json.dump({"settings": vars(ns), "results": clean, "phases_s": phases}, f, indent=2)
     if ns.plot:
-        print(plot(results, ns.plot))
+        print(plot(results, ns.plot, settings_line(ns)))
     return 0
 
 

@@ -21,6 +21,7 @@ from authcore.errors import AuthcoreError
 from authcore.idempotency import IdempotencyIndex
 from authcore.observability import events, logs, tracing
 from authcore.observability.metrics import endpoint_for as metrics_endpoint
+from authcore.demo import LANGS
 from authcore.gate import public_port
 from authcore.identity import PLAINTEXT_WARNING
 from authcore.partitions import LayoutRefused, check_layout
@@ -123,14 +124,16 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         print(f"metrics on http://{cfg.metrics_host}:{metrics.port}/metrics", flush=True)
     if not cfg.tls:
         log.warning(PLAINTEXT_WARNING)
+    demo_ran = True
     if ns.demo:
-        from authcore.demo import run_demo
+        from authcore.demo import run_demo_beside_service
 
-        run_demo(target, lang=ns.lang, tls_dir=demo_certs(ns, cfg))
+        demo_ran = run_demo_beside_service(target, lang=ns.lang, tls_dir=demo_certs(ns, cfg),
+                                           keeps_serving=not ns.exit_after_demo)
     if ns.exit_after_demo:
         _stop_observing(metrics)
         service.stop(cfg.shutdown_grace_s)
-        return 0
+        return 0 if demo_ran else 1
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
@@ -146,25 +149,49 @@ def cmd_serve(ns: argparse.Namespace) -> int:
 
 
 def cmd_demo(ns: argparse.Namespace) -> int:
-    from authcore.demo import run_demo
+    import grpc
 
-    if ns.target:
-        run_demo(ns.target, lang=ns.lang)
-        return 0
-    with tempfile.TemporaryDirectory(prefix="authcore-demo-") as data_dir:
-        cfg = config_mod.Config(port=0, data_dir=data_dir)
-        service, _ = build_service(cfg)
-        service.start()
-        try:
-            run_demo(f"127.0.0.1:{service.port}", lang=ns.lang)
-        finally:
-            service.stop()
+    from authcore.demo import Unreachable, describe_failure, run_demo
+
+    try:
+        if ns.target:
+            run_demo(ns.target, lang=ns.lang)
+            return 0
+        with tempfile.TemporaryDirectory(prefix="authcore-demo-") as data_dir:
+            cfg = config_mod.Config(port=0, data_dir=data_dir)
+            service, _ = build_service(cfg)
+            service.start()
+            try:
+                run_demo(f"127.0.0.1:{service.port}", lang=ns.lang)
+            finally:
+                service.stop()
+    except Unreachable as exc:
+        print(f"authcore demo: {exc}", file=sys.stderr)
+        return 1
+    except grpc.RpcError as error:
+        print(f"authcore demo: a call to {ns.target or 'the in-process server'} failed: {describe_failure(error)}",
+              file=sys.stderr)
+        return 1
     return 0
+
+
+def version() -> str:
+    """The installed package's version (authcore.__version__ when it is not installed)."""
+    from importlib import metadata
+
+    import authcore
+
+    try:
+        return metadata.version("authcore")
+    except metadata.PackageNotFoundError:
+        return authcore.__version__
 
 
 def main(argv: list[str] | None = None) -> int:
     logs.configure("text", "INFO")  # `serve` reconfigures from its flags and configuration
     parser = argparse.ArgumentParser(prog="authcore", description="Authorization core for credit-line payments.")
+    parser.add_argument("--version", action="version", version=f"authcore {version()}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the gRPC server on the embedded store")
     serve.add_argument("--config", help="TOML configuration file")
@@ -191,11 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--socket-dir", dest="socket_dir", help=argparse.SUPPRESS)
     serve.add_argument("--demo", action="store_true", help="after starting, run the scripted demo against it")
     serve.add_argument("--exit-after-demo", action="store_true", help="stop after the demo (with --demo)")
-    serve.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the demo's messages")
+    serve.add_argument("--lang", choices=LANGS, default="en",
+                       help="language of the demo's messages: en, or zh (also spelled zh-CN) (default en)")
     serve.set_defaults(func=cmd_serve)
     demo = sub.add_parser("demo", help="run the scripted demo (against --target, or an in-process server)")
     demo.add_argument("--target", help="host:port of a running server")
-    demo.add_argument("--lang", choices=["en", "zh"], default="en")
+    demo.add_argument("--lang", choices=LANGS, default="en",
+                      help="language of the demo's messages: en, or zh (also spelled zh-CN) (default en)")
     demo.set_defaults(func=cmd_demo)
     crash = sub.add_parser("crashtest", help="kill -9 the server under load, restart, check the invariants",
                            add_help=False)

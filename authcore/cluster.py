@@ -427,12 +427,13 @@ def _supervise(cluster: Cluster, cfg: Config, port: int, held: socket.socket | N
             print(f"metrics of partitions 0..{cfg.processes - 1} on {cfg.metrics_host} ports {ports}", flush=True)
         if not cfg.tls:
             log.warning(PLAINTEXT_WARNING)
+        demo_ran = True
         if demo:
-            from authcore.demo import run_demo
+            from authcore.demo import run_demo_beside_service
 
-            run_demo(target, lang=lang, tls_dir=tls_dir)
+            demo_ran = run_demo_beside_service(target, lang=lang, tls_dir=tls_dir, keeps_serving=not exit_after_demo)
         if exit_after_demo:
-            return 0 if cluster.stop() else 1
+            return 0 if cluster.stop() and demo_ran else 1
         print("press Ctrl-C to stop", flush=True)
         while True:
             cluster.wait_one()

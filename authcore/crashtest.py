@@ -301,12 +301,16 @@ class Harness:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
+    from authcore.helpformat import DefaultsHelpFormatter
+
     parser = argparse.ArgumentParser(prog="authcore crashtest", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cycles", type=int, default=50)
-    parser.add_argument("--threads", type=int, default=6)
-    parser.add_argument("--durability", choices=["normal", "fsync"], default="normal")
-    parser.add_argument("--seed", type=int, default=0)
+                                     formatter_class=DefaultsHelpFormatter)
+    parser.add_argument("--cycles", type=int, default=50, help="kill -9 and restart cycles to run")
+    parser.add_argument("--threads", type=int, default=6, help="client threads sending payments during each cycle")
+    parser.add_argument("--durability", choices=["normal", "fsync"], default="normal",
+                        help="the server's journal durability mode")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the random payments and kill moments (the same seed, the same run)")
     ns = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="authcore-crash-") as data_dir:
         harness = Harness(data_dir, threads=ns.threads, seed=ns.seed, durability=ns.durability)

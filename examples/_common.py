@@ -1,12 +1,16 @@
 """What the three example clients share: their command line, the clients they connect with, an
-example account opened through AdminService, and how an answer is printed."""
+example account opened through AdminService, how an answer is printed, and how a failed call is
+told (one line, exit status 1)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
+import sys
+from collections.abc import Callable
 
-from authcore.client import Client, Tls
+from authcore.client import AuthcoreError, Client, Tls, Unavailable
 from authcore.money import format_minor
 from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
 
@@ -16,8 +20,26 @@ def parse_args(description: str, argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--target", default="127.0.0.1:50051", help="the server (default: %(default)s, as `make serve`)")
     parser.add_argument("--tls-dir", help="mutual TLS with the certificates of `authcore certs --out DIR`: this "
                                           "channel's for payments, admin's to open the example account")
-    parser.add_argument("--lang", choices=("en", "zh-CN"), default="en", help="the language customers are told in")
+    parser.add_argument("--lang", choices=("en", "zh", "zh-CN"), default="en",
+                        help="the language customers are told in: en, or zh (also spelled zh-CN)")
     return parser.parse_args(argv)
+
+
+def run_cli(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:
+    """main(argv), with a call that fails told in one line on stderr and exit status 1."""
+    prog = os.path.basename(sys.argv[0])
+    try:
+        return main(argv)
+    except Unavailable as error:
+        target = parse_args("", argv).target
+        print(f"{prog}: cannot reach {target} ({error.code.name}: {error.message}): is `authcore serve` running "
+              "there? (`make serve` starts one; --target names another)", file=sys.stderr)
+    except AuthcoreError as error:
+        print(f"{prog}: a call to {parse_args('', argv).target} failed: {error.code.name} {error.reason}: "
+              f"{error.message}", file=sys.stderr)
+    except OSError as error:  # the certificates of --tls-dir
+        print(f"{prog}: {error}", file=sys.stderr)
+    return 1
 
 
 def tls_of(ns: argparse.Namespace, identity: str) -> Tls | None:
@@ -45,7 +67,7 @@ def told(answer: authz.AuthorizeResponse, lang: str) -> str:
     if answer.decision == c.DECISION_APPROVED or not answer.reasons:
         return ""
     first = answer.reasons[0]
-    if lang == "zh-CN":
+    if lang in ("zh", "zh-CN"):
         return f"{first.message_zh}；{first.hint_zh}" if first.hint_zh else first.message_zh
     return f"{first.message_en}. {first.hint_en}" if first.hint_en else first.message_en
 

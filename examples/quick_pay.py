@@ -14,7 +14,7 @@ from authcore.client import AsyncClient
 from authcore.money import format_minor
 from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
 
-from _common import open_account, parse_args, show, tls_of  # examples/_common.py, beside this file
+from _common import open_account, parse_args, run_cli, show, tls_of  # examples/_common.py, beside this file
 
 SHOP = authz.Merchant(merchant_id="example-online-042", mcc="5732", country="CN")
 PIN = c.VERIFICATION_FACTOR_PASSWORD
@@ -45,4 +45,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

@@ -10,7 +10,7 @@ import sys
 from authcore.money import format_minor
 from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
 
-from _common import connect, open_account, parse_args, show  # examples/_common.py, beside this file
+from _common import connect, open_account, parse_args, run_cli, show  # examples/_common.py, beside this file
 
 STALL = authz.Merchant(merchant_id="example-noodles-007", mcc="5812", country="CN")
 F = c.VerificationFactor
@@ -41,4 +41,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

@@ -11,7 +11,7 @@ from authcore.client import AuthcoreError
 from authcore.money import format_minor
 from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
 
-from _common import connect, open_account, parse_args, show  # examples/_common.py, beside this file
+from _common import connect, open_account, parse_args, run_cli, show  # examples/_common.py, beside this file
 
 SHOP = authz.Merchant(merchant_id="example-grocer-001", mcc="5411", country="CN")
 
@@ -50,4 +50,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

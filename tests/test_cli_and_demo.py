@@ -4,10 +4,13 @@ its state on restart."""
 
 from __future__ import annotations
 
+import argparse
 import io
+import json
 import os
 import pathlib
 import re
+import socket
 import subprocess
 import sys
 
@@ -17,11 +20,13 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 import pytest
 
+import authcore
+from authcore import cli, demo as demo_mod, features
 from authcore.demo import run_demo
 from authcore.engine import Engine
 from authcore.server import create_server
 from authcore.store import Journal
-from authcore.v1 import account_pb2, account_pb2_grpc
+from authcore.v1 import account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc
 
 
 @pytest.fixture
@@ -98,3 +103,151 @@ def test_serve_refuses_a_bad_config(tmp_path):
     result = subprocess.run([sys.executable, "-m", "authcore", "serve", "--config", str(config)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "bad configuration: durability" in result.stderr
+
+
+def fraud_everywhere_model() -> bytes:
+    """A linear model that scores every payment as fraud."""
+    n = len(features.NAMES)
+    return json.dumps({"format": "authcore-linear-v1", "features": features.NAMES, "coefficients": [0.0] * n,
+                       "intercept": 20.0, "fill_values": [0.0] * n}).encode()
+
+
+def test_serve_demo_on_a_store_whose_model_declines_everything_keeps_serving(tmp_path):
+    data_dir = tmp_path / "store"
+    engine = Engine(Journal(data_dir))
+    engine.set_risk_model(admin_pb2.SetRiskModelRequest(request_id="fraud-model", model=fraud_everywhere_model(),
+                                                        version="fraud-everywhere"))
+    engine.close()
+    process = serve(data_dir, "--demo")
+    try:
+        lines = []
+        while not any("press Ctrl-C to stop" in line for line in lines):
+            line = process.stdout.readline()
+            assert line, (lines, process.stderr.read() if process.poll() is not None else "")
+            lines.append(line)
+        out = "".join(lines)
+        target = re.search(r"serving on ([\d.]+:\d+)", out).group(1)
+        assert "the active risk model is 'fraud-everywhere', not the shipped" in out
+        assert "skipped: the capture and refund of alice's groceries" in out
+        assert "skipped: the void of the static-QR hold" in out
+        with grpc.insecure_channel(target) as channel:
+            health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+            assert health.status == health_pb2.HealthCheckResponse.SERVING
+            account_id = re.search(r"GetAccount (demo-alice-\w+)", out).group(1)
+            account = account_pb2_grpc.AccountServiceStub(channel).GetAccount(
+                account_pb2.GetAccountRequest(account_id=account_id), timeout=10).account
+            assert account.held_minor == 0
+            model = admin_pb2_grpc.AdminServiceStub(channel).GetRiskModel(admin_pb2.GetRiskModelRequest(), timeout=10)
+            assert model.model.version == "fraud-everywhere"
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=30)
+    assert "Traceback" not in err
+
+
+def test_a_demo_that_fails_does_not_stop_serve(monkeypatch, capsys):
+    def broken(*_args, **_kwargs):
+        raise grpc.FutureTimeoutError()
+
+    monkeypatch.setattr(demo_mod, "run_demo", broken)
+    assert demo_mod.run_demo_beside_service("127.0.0.1:1") is False
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "the demo stopped early" in err and "keeps serving" in err
+
+
+def closed_port() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{s.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("command", [["demo"], ["bench", "--duration", "1"]])
+def test_a_command_against_a_closed_port_says_what_to_check_in_one_line(command):
+    target = closed_port()
+    done = subprocess.run([sys.executable, "-m", "authcore", *command, "--target", target], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert f"cannot reach {target} in 5 s" in lines[0] and "authcore serve" in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("lang", ["zh", "zh-CN"])
+def test_demo_in_chinese_has_no_english_only_line(service, lang):
+    out = io.StringIO()
+    run_demo(f"127.0.0.1:{service.port}", out, lang=lang)
+    text = out.getvalue()
+    for known in ("分期报价", "自动分期已开启", "bob 开启 12 期自动分期：被拒绝", "GetAccount demo-alice-", "没有第二笔预授权",
+                  "客户", "告知客户"):
+        assert known in text, known
+    for line in text.splitlines():
+        if re.search(r"[A-Za-z]", line):
+            assert re.search(r"[\u4e00-\u9fff]", line), line
+
+
+@pytest.mark.parametrize("lang", ["zh", "zh-CN", "en"])
+def test_both_spellings_of_chinese_are_accepted_by_the_cli(lang, monkeypatch):
+    seen = {}
+    monkeypatch.setattr(demo_mod, "run_demo", lambda target, lang="en", **_: seen.update(target=target, lang=lang))
+    assert cli.main(["demo", "--target", "127.0.0.1:1", "--lang", lang]) == 0
+    assert seen["lang"] == lang
+    parser = capture_parsers(monkeypatch, lambda: cli.main(["serve", "--lang", lang]))[-1]
+    assert parser.parse_args(["serve", "--lang", lang]).lang == lang
+
+
+def test_version():
+    done = subprocess.run([sys.executable, "-m", "authcore", "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == f"authcore {authcore.__version__}"
+
+
+class _Captured(Exception):
+    pass
+
+
+def capture_parsers(monkeypatch, call) -> list[argparse.ArgumentParser]:
+    """The parsers a command builds, caught when it parses its arguments."""
+    parsers = []
+
+    def parse(self, *args, **kwargs):
+        parsers.append(self)
+        raise _Captured
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parse)
+    with pytest.raises(_Captured):
+        call()
+    monkeypatch.undo()
+    return parsers
+
+
+def options_of(parser: argparse.ArgumentParser, path: str):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from options_of(sub, f"{path} {name}")
+        elif action.option_strings and action.help != argparse.SUPPRESS:
+            yield path, action
+
+
+@pytest.mark.parametrize("command", ["serve", "demo", "crashtest", "bench", "certs", "audit"])
+def test_every_option_of_every_command_has_a_help_text(command, monkeypatch):
+    parser = capture_parsers(monkeypatch, lambda: cli.main([command]))[-1]
+    for path, action in options_of(parser, command):
+        assert action.help, (path, action.option_strings)
+        if command in ("bench", "crashtest") and action.default not in (None, argparse.SUPPRESS) \
+                and action.default is not False:
+            shown = parser._get_formatter()._expand_help(action)  # the text --help prints for it
+            assert "default" in shown, (path, action.option_strings)
+
+
+def test_serve_demo_in_multi_process_mode_with_a_model_that_declines_everything(tmp_path):
+    (tmp_path / "fraud.json").write_bytes(fraud_everywhere_model())
+    (tmp_path / "authcore.toml").write_text(f'[engine]\nmodel_file = "{tmp_path / "fraud.json"}"\n')
+    done = subprocess.run([sys.executable, "-m", "authcore", "serve", "--port", "0", "--data-dir", str(tmp_path / "d"),
+                           "--processes", "2", "--config", str(tmp_path / "authcore.toml"), "--demo",
+                           "--exit-after-demo"], capture_output=True, text=True, timeout=180,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert done.returncode == 0, done.stderr
+    assert "the active risk model is 'sha256:" in done.stdout
+    assert "skipped: the void of the static-QR hold" in done.stdout and "GetAccount demo-alice-" in done.stdout
+    assert "Traceback" not in done.stderr and "demo stopped early" not in done.stderr

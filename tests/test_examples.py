@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pathlib
 import re
+import socket
 import subprocess
 import sys
 
@@ -87,9 +88,30 @@ def test_each_example_runs_with_its_channels_certificate(mutual_tls, name):
     check(name, run_example(name, "--target", target, "--tls-dir", str(certs)))
 
 
-def test_customers_are_told_in_chinese_when_asked(plaintext):
-    out = run_example("wallet", "--target", plaintext, "--lang", "zh-CN")
+@pytest.mark.parametrize("lang", ["zh-CN", "zh"])
+def test_customers_are_told_in_chinese_when_asked(plaintext, lang):
+    out = run_example("wallet", "--target", plaintext, "--lang", lang)
     assert "customer is told: 可用额度不足" in out
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_each_example_accepts_both_spellings_of_chinese(name):
+    for lang in ("zh", "zh-CN"):
+        done = subprocess.run([sys.executable, str(ROOT / "examples" / f"{name}.py"), "--lang", lang, "--help"],
+                              capture_output=True, text=True, env=ENV, timeout=60, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_each_example_against_a_closed_port_says_what_to_check_in_one_line(name):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        target = f"127.0.0.1:{s.getsockname()[1]}"
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / f"{name}.py"), "--target", target],
+                          capture_output=True, text=True, env=ENV, timeout=60, cwd=ROOT)
+    assert done.returncode == 1 and done.stdout == "", (done.stdout, done.stderr)
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert done.stderr.startswith(f"{name}.py: cannot reach {target} (UNAVAILABLE") and "authcore serve" in done.stderr
 
 
 def test_the_python_of_getting_started_runs_as_written(plaintext, tmp_path):
