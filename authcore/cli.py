@@ -10,7 +10,7 @@ import pathlib
 import signal
 import sys
 import tempfile
-import threading
+import time
 
 from google.protobuf import json_format
 
@@ -30,6 +30,8 @@ from authcore.server import create_server
 from authcore.store import Journal
 
 log = logging.getLogger("authcore")
+# How often a serving process looks whether a stop signal came.
+STOP_POLL_S = 0.1
 
 
 def build_engine(cfg: config_mod.Config, data_dir: str | pathlib.Path | None = None, id_tag: str = "") -> Engine:
@@ -111,6 +113,12 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     except (AuthcoreError, RuntimeError, ValueError, OSError) as exc:
         print(f"authcore: cannot start: {exc}", file=sys.stderr)
         return 2
+    # The stop signals are taken before the port opens, so that a SIGTERM at any point after it
+    # stops the server in order. The handler only sets a flag: a handler runs in the main thread
+    # between two bytecodes, where setting an Event whose lock that thread holds would deadlock.
+    stop_signals: list[int] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, _frame: stop_signals.append(signum))
     service.start()
     target = f"{cfg.host}:{service.port}"
     events.started("authcore", address=target, data_dir=str(cfg.data_dir), durability=cfg.durability,
@@ -134,11 +142,9 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         _stop_observing(metrics)
         service.stop(cfg.shutdown_grace_s)
         return 0 if demo_ran else 1
-    stopped = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopped.set())
     print("press Ctrl-C to stop", flush=True)
-    stopped.wait()
+    while not stop_signals:
+        time.sleep(STOP_POLL_S)
     print(f"stopping: health NOT_SERVING, draining in-flight calls (at most {cfg.shutdown_grace_s:g} s)", flush=True)
     # Every step of the stop is bounded; a stop that still hangs says where, and exits.
     faulthandler.dump_traceback_later(cfg.drain_delay_s + 2 * cfg.shutdown_grace_s + 30, exit=True)

@@ -229,7 +229,7 @@ def options_of(parser: argparse.ArgumentParser, path: str):
             yield path, action
 
 
-@pytest.mark.parametrize("command", ["serve", "demo", "crashtest", "bench", "certs", "audit"])
+@pytest.mark.parametrize("command", ["serve", "demo", "crashtest", "bench", "certs", "audit", "policy"])
 def test_every_option_of_every_command_has_a_help_text(command, monkeypatch):
     parser = capture_parsers(monkeypatch, lambda: cli.main([command]))[-1]
     for path, action in options_of(parser, command):
