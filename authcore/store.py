@@ -149,6 +149,7 @@ class Journal:
             if getattr(self, "db", None) is not None:
                 self.db.close()
             self.lock.release()
+            self.closed = True
             raise
 
     def _open(self, durability: str) -> None:
@@ -160,6 +161,8 @@ class Journal:
             raise JournalCorrupt(f"{self.path}: not a readable journal ({exc}); the server will not start on it") from exc
         self.db.execute(f"PRAGMA synchronous={DURABILITY_MODES[durability]}")
         self.durability = durability
+        # True once closed: its engine is no longer exported (authcore.observability).
+        self.closed = False
         self.snapshot_part_bytes = SNAPSHOT_PART_BYTES
         self.db.executescript(
             """
@@ -355,6 +358,7 @@ class Journal:
         finally:
             self.db.close()
             self.lock.release()
+            self.closed = True
 
 
 class GroupCommitter:

@@ -233,6 +233,21 @@ def test_journal_metrics_move_with_commits_and_snapshots(metered):
     assert delta(after, snapped, "authcore_journal_records_since_snapshot") == -3
 
 
+def test_a_closed_engine_counts_no_more(metered, tmp_path):
+    """A stopped server's engine that is still in memory (not yet collected) leaves the families:
+    otherwise its records would vanish from the counters whenever the collector frees it."""
+    _, _, port, _ = metered
+    other = Engine(Journal(tmp_path / "other"), default_model=False)
+    observability.watch(other)
+    before = scrape(port)
+    for k in range(2):
+        open_account(other, f"closed-{k}")
+    assert delta(before, scrape(port), "authcore_journal_records_total") == 2
+    other.close()
+    assert delta(before, scrape(port), "authcore_journal_records_total") == 0
+    assert delta(before, scrape(port), "authcore_accounts") == 0
+
+
 class _SlowJournal:
     """A journal whose append waits until released: a commit that is taking its time."""
 

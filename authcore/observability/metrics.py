@@ -279,7 +279,8 @@ class EngineCollector:
         self.engines: weakref.WeakSet = weakref.WeakSet()
 
     def collect(self):
-        engines = list(self.engines)
+        # A closed engine (a stopped server's, not yet collected) counts no more.
+        engines = [engine for engine in self.engines if not engine.journal.closed]
         pending = GaugeMetricFamily("authcore_journal_pending_records",
                                     "Journal records handed to the group committer and not yet durable (queued or "
                                     "being committed): answers waiting on the journal.")
