@@ -19,7 +19,7 @@ from google.protobuf import json_format
 from authcore import features
 from authcore.engine import Engine
 from authcore.models import ModelError, NotAModel, load_model
-from authcore.errors import AuthcoreError
+from authcore.errors import AuthcoreError, FieldViolation, InvalidArgument
 from authcore.v1 import admin_pb2, policy_pb2
 
 log = logging.getLogger("authcore.reload")
@@ -88,10 +88,10 @@ class FileWatcher:
         # Read here first so that a refusal names the file (SetRiskModel reads it again).
         try:
             load_model(content, schema=features.NAMES, source=f"model file {path}")
-        except NotAModel:
-            raise
+        except NotAModel as exc:
+            raise InvalidArgument([FieldViolation("model_file", str(exc))]) from None
         except ModelError as exc:
-            raise ModelError(f"model file {path}: {exc}") from None
+            raise InvalidArgument([FieldViolation("model_file", f"model file {path}: {exc}")]) from None
         response, _ = self.engine.set_risk_model(admin_pb2.SetRiskModelRequest(
             request_id=self._request_id("model", digest), model=content))
         return response.model.version
