@@ -31,6 +31,7 @@ import grpc
 import numpy as np
 
 from authcore import columns
+from authcore.demo import Unreachable, describe_failure, wait_ready
 from authcore.server import MAX_ECHO_BYTES, SERVER_TIME_KEY
 from authcore.simulator import Simulator
 from authcore.v1 import (
@@ -253,23 +254,6 @@ def summarise(latencies_s: np.ndarray, errors: dict, elapsed_s: float) -> dict:
     return out
 
 
-READY_TIMEOUT_S = 5.0
-
-
-class Unreachable(Exception):
-    """No server answered at the target."""
-
-
-def wait_ready(target: str) -> None:
-    """Return once a server answers at target; Unreachable after READY_TIMEOUT_S."""
-    with grpc.insecure_channel(target) as channel:
-        try:
-            grpc.channel_ready_future(channel).result(timeout=READY_TIMEOUT_S)
-        except grpc.FutureTimeoutError:
-            raise Unreachable(f"cannot reach {target} in {READY_TIMEOUT_S:g} s (is `authcore serve` running there? "
-                              "`make serve` starts one; without --target bench starts its own)") from None
-
-
 def start_server(data_dir: str, processes: int = 1) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen([sys.executable, "-m", "authcore", "serve", "--port", "0", "--data-dir", data_dir,
                                 "--processes", str(processes)],
@@ -414,7 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     measured = "bulk" if ns.bulk else "authorize"
     if ns.target is not None:
         try:
-            wait_ready(ns.target)
+            with grpc.insecure_channel(ns.target) as channel:
+                wait_ready(channel, ns.target, "`make serve` starts one; without --target bench starts its own")
         except Unreachable as exc:
             print(f"authcore bench: {exc}", file=sys.stderr)
             return 1
@@ -432,7 +417,6 @@ def main(argv: list[str] | None = None) -> int:
                 server, target = start_server(data_dir, ns.server_processes)
                 phases["server start"] = time.monotonic() - t0
             try:
-                wait_ready(target)
                 where = "the temporary store" if ns.target is None else f"the store of {target}; they stay there"
                 print(f"opening {ns.accounts} accounts {account_ids(ns.accounts)} on {where} ...", file=sys.stderr)
                 t0 = time.monotonic()
@@ -450,12 +434,9 @@ def main(argv: list[str] | None = None) -> int:
                 if server is not None:
                     server.terminate()
                     server.wait(timeout=30)
-    except Unreachable as exc:
-        print(f"authcore bench: {exc}", file=sys.stderr)
-        return 1
     except grpc.RpcError as error:
-        print(f"authcore bench: a call to {ns.target or 'the temporary server'} failed: {error.code().name}: "
-              f"{error.details()}", file=sys.stderr)
+        print(f"authcore bench: a call to {ns.target or 'the temporary server'} failed: {describe_failure(error)}",
+              file=sys.stderr)
         return 1
     wall_s = time.monotonic() - wall_started
     print(settings_line(ns))

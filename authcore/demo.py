@@ -45,7 +45,17 @@ def is_chinese(lang: str) -> bool:
 
 
 class Unreachable(Exception):
-    """No server answered at the demo's target within READY_TIMEOUT_S."""
+    """No server answered at a target within READY_TIMEOUT_S."""
+
+
+def wait_ready(channel: grpc.Channel, target: str, advice: str = "`make serve` starts one") -> None:
+    """Return once channel to target is connected; Unreachable, saying what to check, after
+    READY_TIMEOUT_S (the demo's and the bench's first call)."""
+    try:
+        grpc.channel_ready_future(channel).result(timeout=READY_TIMEOUT_S)
+    except grpc.FutureTimeoutError:
+        raise Unreachable(f"cannot reach {target} in {READY_TIMEOUT_S:g} s (is `authcore serve` running there? "
+                          f"{advice})") from None
 
 
 def describe_failure(error: BaseException) -> str:
@@ -69,6 +79,8 @@ class Demo:
         self.out = out
         self.lang = lang
         self.zh = is_chinese(lang)
+        self.decision_label = DECISION_LABEL_ZH if self.zh else DECISION_LABEL
+        self.channel_label = CHANNEL_LABEL_ZH if self.zh else CHANNEL_LABEL
         self.run_id = secrets.token_hex(3)
         self.seq = 0
         self.rows: list[tuple] = []
@@ -82,7 +94,7 @@ class Demo:
 
     def skip(self, what_en: str, what_zh: str, answer: authz.AuthorizeResponse) -> None:
         """Say that a step is skipped because the payment it needs was not approved."""
-        decision = (DECISION_LABEL_ZH if self.zh else DECISION_LABEL)[answer.decision]
+        decision = self.decision_label[answer.decision]
         reason = c.Reason.Name(answer.reason).removeprefix("REASON_")
         self.say(f"skipped: {what_en}: that payment was {decision} ({reason}), not APPROVED, so there is no hold to act on",
                  f"跳过：{what_zh}：该笔支付的结果是{decision}（{reason}），未获批准，没有可操作的预授权")
@@ -140,7 +152,7 @@ class Demo:
             told = (first.message_zh + "；" + first.hint_zh) if self.zh else (first.message_en + ". " + first.hint_en)
         self.rows.append((len(self.rows) + 1, who, channel_label + verified + note,
                           (currency + " " if currency != "CNY" else "") + format_minor(amount_minor).lstrip("¥"),
-                          (DECISION_LABEL_ZH if self.zh else DECISION_LABEL)[response.decision],
+                          self.decision_label[response.decision],
                           c.Reason.Name(response.reason).removeprefix("REASON_"),
                           "-" if math.isnan(response.risk.score) else f"{response.risk.score:.1%}",
                           format_minor(response.available_credit_minor), told))
@@ -214,7 +226,7 @@ class Demo:
                      f"用同一 request_id 重试请求 {first_id}：同一笔授权 {replay.authorization_id}"
                      f"（{'没有第二笔预授权' if same else '不一致'}）")
         else:
-            decision = (DECISION_LABEL_ZH if self.zh else DECISION_LABEL)[replay.decision]
+            decision = self.decision_label[replay.decision]
             self.say(f"retry of request {first_id} with the same request_id: the same answer, {decision}, no hold",
                      f"用同一 request_id 重试请求 {first_id}：同样的结果（{decision}），没有预授权")
         if groceries.decision == c.DECISION_APPROVED:
@@ -253,7 +265,7 @@ class Demo:
             if window.period == c.LIMIT_PERIOD_DAY and window.unit == c.LIMIT_UNIT_MINOR:
                 scope = c.LimitScope.Name(window.scope).removeprefix("LIMIT_SCOPE_").lower()
                 if window.channel:
-                    scope += f" ({(CHANNEL_LABEL_ZH if self.zh else CHANNEL_LABEL)[window.channel]})"
+                    scope += f" ({self.channel_label[window.channel]})"
                 self.say(f"  today {scope:<32} {format_minor(window.remaining):>12} left of {format_minor(window.limit)}",
                          f"  今日 {scope:<32} 剩余 {format_minor(window.remaining):>12}，上限 {format_minor(window.limit)}")
 
@@ -303,7 +315,7 @@ class Demo:
                      f"年化 {plan.apr_bps / 100:.2f}%")
         else:
             first = tv.reasons[0] if tv.reasons else None
-            decision = (DECISION_LABEL_ZH if self.zh else DECISION_LABEL)[tv.decision]
+            decision = self.decision_label[tv.decision]
             self.say(f"auto-installment on: the TV is {decision} ({c.Reason.Name(tv.reason)}): "
                      f"{first.message_en if first else ''}",
                      f"自动分期已开启：电视的结果是{decision}（{c.Reason.Name(tv.reason)}）："
@@ -329,11 +341,7 @@ def run_demo(target: str, out: TextIO = sys.stdout, lang: str = "en", tls_dir: s
         channels = {name: grpc.secure_channel(target, channel_credentials(tls_dir, name)) for name in IDENTITIES}
     try:
         for channel in set(channels.values()):
-            try:
-                grpc.channel_ready_future(channel).result(timeout=READY_TIMEOUT_S)
-            except grpc.FutureTimeoutError:
-                raise Unreachable(f"cannot reach {target} in {READY_TIMEOUT_S:g} s (is `authcore serve` running "
-                                  "there? `make serve` starts one)") from None
+            wait_ready(channel, target)
         Demo(channels, out, lang).run()
     finally:
         for channel in set(channels.values()):

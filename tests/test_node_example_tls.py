@@ -6,11 +6,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 
-import pytest
-
-from tests.test_examples import ENV, ROOT, serve
+# The mutual-TLS server of the Python examples' tests (a fixture: one server for this module).
+from tests.test_examples import ENV, ROOT, mutual_tls  # noqa: F401
 
 EXAMPLE = ROOT / "examples" / "node" / "authorize.js"
 
@@ -19,17 +17,6 @@ def node(*args: str) -> subprocess.CompletedProcess:
     found = shutil.which("node")
     assert found, "Node.js is needed for the Node.js example (see README: Two commands)"
     return subprocess.run([found, str(EXAMPLE), *args], capture_output=True, text=True, env=ENV, timeout=120, cwd=ROOT)
-
-
-@pytest.fixture(scope="module")
-def mutual_tls(tmp_path_factory):
-    root = tmp_path_factory.mktemp("node-tls")
-    subprocess.run([sys.executable, "-m", "authcore", "certs", "--out", str(root / "certs")], check=True,
-                   env=ENV, capture_output=True)
-    server, target = serve(root / "data", "--tls-dir", str(root / "certs"))
-    yield target, root / "certs"
-    server.terminate()
-    server.wait(timeout=60)
 
 
 def test_the_node_example_authorizes_over_mutual_tls(mutual_tls):
