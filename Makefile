@@ -2,9 +2,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-SOURCES := pyproject.toml setup.py $(wildcard authcore/_fast/*.pyx authcore/_fast/*.pxd)
+SOURCES := pyproject.toml setup.py contract/VERSION clients/python/pyproject.toml $(wildcard authcore/_fast/*.pyx authcore/_fast/*.pxd)
+# The contract as a pure-Python package (authcore.v1, authcore.client), which the server depends on.
+CLIENT := ./clients/python
 
-.PHONY: serve demo test lint contract-release bench perf protos model model-check clean
+.PHONY: serve demo test lint release contract-release bench perf protos model model-check clean
 
 # Three stamps, so that each command installs only what it needs and never twice: .venv itself;
 # authcore with its serving dependencies (make serve, make demo); and the development extras
@@ -19,13 +21,13 @@ $(VENV)/.created:
 $(VENV)/.installed: $(VENV)/.created $(SOURCES)
 	@echo "== installing authcore and its serving dependencies (grpcio, protobuf, numpy, cryptography, ...)"
 	@echo "== and building the compiled kernels (Cython): about a minute the first time"
-	$(PY) -m pip install --progress-bar on -e .
+	$(PY) -m pip install --progress-bar on -e $(CLIENT) -e .
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.created $(SOURCES)
 	@echo "== installing authcore with the development extras (pytest, mypy, LightGBM, XGBoost, scikit-learn,"
 	@echo "== pyarrow, OpenTelemetry, ...) and building the compiled kernels: a few minutes the first time"
-	$(PY) -m pip install --progress-bar on -e ".[dev]"
+	$(PY) -m pip install --progress-bar on -e $(CLIENT) -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
 ## Start the server on the embedded store (./authcore-data) on 127.0.0.1:50051 and run the demo through it.
@@ -55,6 +57,12 @@ lint: node_modules/.installed
 
 RELEASE_IMAGE := contract/authcore-v1-release.json
 
+## Build a release into dist/release-VERSION: the Python client's wheel and sdist, the npm package of
+## clients/node and the server's sdist, after checking that every place carries contract/VERSION and
+## that buf lint and buf breaking pass. A new version: make release NEW_VERSION=0.2.0.
+release: $(VENV)/.installed-dev node_modules/.installed
+	$(PY) scripts/release.py $(if $(NEW_VERSION),--version $(NEW_VERSION))
+
 ## At a release: the contract as it is now becomes what buf breaking compares against.
 contract-release: node_modules/.installed
 	npx buf build --exclude-source-info -o $(RELEASE_IMAGE)
@@ -77,7 +85,7 @@ model: $(VENV)/.installed-dev
 model-check: $(VENV)/.installed-dev
 	$(PY) scripts/train_default_model.py --check
 
-## Regenerate authcore/v1 from proto/ (tests fail when they drift).
+## Regenerate clients/python/authcore/v1 from proto/ (tests fail when they drift).
 protos: $(VENV)/.installed-dev
 	$(PY) scripts/gen_protos.py
 

@@ -182,15 +182,14 @@ def cmd_demo(ns: argparse.Namespace) -> int:
 
 
 def version() -> str:
-    """The installed package's version (authcore.__version__ when it is not installed)."""
+    """The installed package's version: the contract's (contract/VERSION), which the server and
+    both client packages carry."""
     from importlib import metadata
-
-    import authcore
 
     try:
         return metadata.version("authcore")
-    except metadata.PackageNotFoundError:
-        return authcore.__version__
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "0+unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

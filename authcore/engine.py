@@ -1406,10 +1406,12 @@ def _model_info(scorer) -> admin_pb2.RiskModelInfo:
 
 
 def default_model_bytes() -> bytes:
-    """The transaction model shipped with the package (scripts/train_default_model.py)."""
-    import importlib.resources
+    """The transaction model shipped with the package (scripts/train_default_model.py), in
+    authcore/data beside this module (authcore is a namespace package, so the file is found from
+    here rather than through importlib.resources.files("authcore"))."""
+    import pathlib
 
-    return importlib.resources.files("authcore").joinpath("data/default_model.txt").read_bytes()
+    return (pathlib.Path(__file__).parent / "data" / "default_model.txt").read_bytes()
 
 
 def _reused_in_batch(request_id: str) -> RequestIdReused:

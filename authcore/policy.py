@@ -3,7 +3,6 @@ overrides into the profile rows the kernel reads."""
 
 from __future__ import annotations
 
-import importlib.resources
 import math
 import pathlib
 import re
@@ -47,7 +46,8 @@ CHANNEL_FIELDS = AMOUNT_FIELDS + COUNT_FIELDS
 
 def default_policy() -> policy_pb2.Policy:
     """The policy shipped with the package."""
-    text = importlib.resources.files("authcore").joinpath("data/default_policy.json").read_text()
+    # authcore/data beside this module (authcore is a namespace package shared with authcore-client).
+    text = (pathlib.Path(__file__).parent / "data" / "default_policy.json").read_text()
     return json_format.Parse(text, policy_pb2.Policy())
 
 

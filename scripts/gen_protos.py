@@ -1,4 +1,5 @@
-"""Generate the Python stubs of proto/authcore/v1 into authcore/v1 (or another directory).
+"""Generate the Python stubs of proto/authcore/v1 into clients/python/authcore/v1 (the
+authcore-client distribution), or under another directory.
 
 Run after changing a .proto:  python scripts/gen_protos.py
 tests/test_contract_stubs.py regenerates into a temporary directory and fails when the
@@ -58,7 +59,8 @@ def generate(out_dir: pathlib.Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=pathlib.Path, default=ROOT, help="root to write authcore/v1 under")
+    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "clients" / "python",
+                        help="root to write authcore/v1 under")
     ns = parser.parse_args()
     generate(ns.out)
     init = ns.out / "authcore" / "v1" / "__init__.py"

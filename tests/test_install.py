@@ -37,7 +37,7 @@ def stamp(venv: pathlib.Path, *names: str) -> None:
 def test_a_first_make_serve_installs_what_serving_needs_and_says_so(tmp_path):
     commands = planned("serve", tmp_path / "venv")
     installs = pip_installs(commands)
-    assert len(installs) == 1 and installs[0].endswith("pip install --progress-bar on -e ."), installs
+    assert len(installs) == 1 and installs[0].endswith("pip install --progress-bar on -e ./clients/python -e ."), installs
     assert "[dev]" not in commands and "--quiet -e" not in commands
     for step in ("creating", "installing authcore and its serving dependencies", "compiled kernels",
                  "starting authcore serve"):
@@ -46,14 +46,14 @@ def test_a_first_make_serve_installs_what_serving_needs_and_says_so(tmp_path):
 
 def test_make_test_installs_the_development_extras(tmp_path):
     installs = pip_installs(planned("test", tmp_path / "venv"))
-    assert len(installs) == 1 and installs[0].endswith('-e ".[dev]"'), installs
+    assert len(installs) == 1 and installs[0].endswith('-e ./clients/python -e ".[dev]"'), installs
 
 
 def test_after_make_serve_make_test_adds_the_extras(tmp_path):
     venv = tmp_path / "venv"
     stamp(venv, ".created", ".installed")
     commands = planned("test", venv)
-    assert [line.endswith('-e ".[dev]"') for line in pip_installs(commands)] == [True]
+    assert [line.endswith('-e ./clients/python -e ".[dev]"') for line in pip_installs(commands)] == [True]
     assert "-m venv" not in commands
 
 

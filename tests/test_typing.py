@@ -11,26 +11,32 @@ import sys
 import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+CLIENT = ROOT / "clients" / "python"  # the authcore-client distribution: authcore.v1, authcore.client
 
 
 def mypy(*paths: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "mypy", "--follow-imports=silent", "--no-incremental", *paths],
                           capture_output=True, text=True, cwd=ROOT, timeout=600,
-                          env={**os.environ, "MYPYPATH": str(ROOT / "examples")})
+                          env={**os.environ, "MYPYPATH": os.pathsep.join([str(CLIENT), str(ROOT / "examples")])})
 
 
 def test_every_generated_module_has_its_stub_and_the_package_ships_them():
-    generated = sorted((ROOT / "authcore" / "v1").glob("*_pb2*.py"))
+    generated = sorted((CLIENT / "authcore" / "v1").glob("*_pb2*.py"))
     assert len(generated) == 16
     for module in generated:
         assert module.with_suffix(".pyi").exists(), module.name
+    # authcore is a namespace package: each typed part carries its own py.typed (PEP 561).
+    assert (CLIENT / "authcore" / "v1" / "py.typed").exists() and (CLIENT / "authcore" / "client" / "py.typed").exists()
+    assert not (CLIENT / "authcore" / "__init__.py").exists() and not (ROOT / "authcore" / "__init__.py").exists()
     assert (ROOT / "authcore" / "py.typed").exists()
+    data = tomllib.loads((CLIENT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "py.typed" in data["authcore.client"] and {"*.pyi", "py.typed"} <= set(data["authcore.v1"])
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
-    assert "py.typed" in data["authcore"] and "*.pyi" in data["authcore.v1"]
+    assert "py.typed" in data["authcore"]
 
 
 def test_the_client_and_the_examples_type_check():
-    done = mypy("authcore/client", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").glob("*.py")))
+    done = mypy("--explicit-package-bases", "clients/python/authcore/client", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").glob("*.py")))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Success: no issues found" in done.stdout
 

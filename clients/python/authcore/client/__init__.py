@@ -10,6 +10,8 @@
 Deadlines by default, a request_id made when none is given, UNAVAILABLE retried with the same
 request_id where that is safe, and typed errors carrying the reason (authcore.client.errors)."""
 
+from importlib import metadata as _metadata
+
 from authcore.client._core import DEFAULT_TIMEOUT_S, NO_RETRIES, Retries, Tls
 from authcore.client.aio import AsyncClient
 from authcore.client.errors import (
@@ -17,6 +19,12 @@ from authcore.client.errors import (
     InvalidArgument, NotFound, PermissionDenied, ResourceExhausted, Unauthenticated, Unavailable,
 )
 from authcore.client.sync import Client
+
+try:
+    # The contract's version (contract/VERSION), which this distribution carries.
+    __version__ = _metadata.version("authcore-client")
+except _metadata.PackageNotFoundError:  # imported from a source tree that is not installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "Aborted", "AlreadyExists", "AsyncClient", "AuthcoreError", "Cancelled", "Client", "DEFAULT_TIMEOUT_S",
