@@ -1,0 +1,123 @@
+import { type DescMessage, type DescMethod, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { GetAccountRequestSchema, type GetAccountResponse, RepayRequestSchema, type RepayResponse } from "./gen/authcore/v1/account_pb.js";
+import { AdminService } from "./gen/authcore/v1/admin_pb.js";
+import { AuthorizeRequestSchema, type AuthorizeResponse, AuthorizeBatchRequestSchema, type AuthorizeBatchResponse, AuthorizeBulkRequestSchema, type AuthorizeBulkResponse, CaptureRequestSchema, type CaptureResponse, VoidRequestSchema, type VoidResponse, RefundRequestSchema, type RefundResponse } from "./gen/authcore/v1/authorization_pb.js";
+import { AssessCreditRequestSchema, type AssessCreditResponse } from "./gen/authcore/v1/credit_pb.js";
+import { DiagnosticsService } from "./gen/authcore/v1/diagnostics_pb.js";
+import { QuoteInstallmentsRequestSchema, type QuoteInstallmentsResponse, SetAutoInstallmentRequestSchema, type SetAutoInstallmentResponse, GetAutoInstallmentRequestSchema, type GetAutoInstallmentResponse } from "./gen/authcore/v1/installment_pb.js";
+import type { TlsOptions } from "./tls.js";
+/** The deadline of a call when neither the client nor the call sets one (as the Python client: 2 s). */
+export declare const DEFAULT_TIMEOUT_MS = 2000;
+/** The largest message either way (AuthorizeBulk chunks, model files). */
+export declare const MAX_MESSAGE_BYTES: number;
+/**
+ * Retries of UNAVAILABLE, only for the methods whose request carries a request_id (at the top,
+ * or on each item as AuthorizeBatch's): those act at most once per id, and every attempt sends
+ * the same bytes, so the same id. The other methods are never retried. Every attempt stays
+ * within the call's one deadline. Backoff: a random wait up to initialBackoffMs before the
+ * second attempt, growing by multiplier each time up to maxBackoffMs (as gRPC's retry policy).
+ */
+export interface RetryOptions {
+    /** Attempts in all, the first included; 1: no retries. Default 4, at most 5 (gRPC's own ceiling). */
+    maxAttempts?: number;
+    initialBackoffMs?: number;
+    maxBackoffMs?: number;
+    multiplier?: number;
+}
+export declare const DEFAULT_RETRIES: Readonly<Required<RetryOptions>>;
+/** No retries at all. */
+export declare const NO_RETRIES: Readonly<RetryOptions>;
+export interface ClientOptions {
+    /** Mutual TLS (tlsFromDir(dir, identity) reads `authcore certs` output); unset: plaintext. */
+    tls?: TlsOptions;
+    /** The default deadline of a call, in milliseconds (DEFAULT_TIMEOUT_MS unless set). */
+    timeoutMs?: number;
+    /** UNAVAILABLE retries of the request_id methods (DEFAULT_RETRIES unless set; NO_RETRIES: none). */
+    retries?: RetryOptions;
+    /** Metadata sent with every call. */
+    metadata?: Record<string, string>;
+    /** More @grpc/grpc-js channel options (they win over the client's own). */
+    channelOptions?: grpc.ChannelOptions;
+}
+export interface CallOptions {
+    /** This call's deadline, in milliseconds from now (instead of the client's timeoutMs). */
+    timeoutMs?: number;
+    /** Metadata for this call, on top of the client's. */
+    metadata?: Record<string, string>;
+}
+/** A unary RPC of a generated service descriptor. */
+export type UnaryMethod<I extends DescMessage = DescMessage, O extends DescMessage = DescMessage> = DescMethod & {
+    methodKind: "unary";
+    input: I;
+    output: O;
+};
+/** Every unary RPC of a generated service as a method: request (partial init) in, typed response out. */
+export type ServiceClient<T extends {
+    method: Record<string, DescMethod>;
+}> = {
+    [K in keyof T["method"] as T["method"][K]["methodKind"] extends "unary" ? K : never]: (request: MessageInitShape<T["method"][K]["input"]>, options?: CallOptions) => Promise<MessageShape<T["method"][K]["output"]>>;
+};
+/** Whether a method is retried on UNAVAILABLE: its request carries a request_id. */
+export declare function isRetryable(method: DescMethod): boolean;
+/**
+ * A connection to an authcore server.
+ *
+ *     const client = new AuthcoreClient("127.0.0.1:50051");            // { tls: tlsFromDir("certs", "wallet") }
+ *     const answer = await client.authorize({ accountId, channel: Channel.WALLET, amountMinor: 12345n, currency: "CNY" });
+ *
+ * Every method takes the request as a protobuf-es init object (or a message made by create())
+ * and resolves to the typed response message; a failed call rejects with an AuthcoreError.
+ * The caller's request is never changed: a request_id is made on a copy, and the error carries it.
+ */
+export declare class AuthcoreClient {
+    /** The gRPC client of the channel (for AuthorizeStream or anything else of grpc-js). */
+    readonly grpc: grpc.Client;
+    readonly target: string;
+    readonly timeoutMs: number;
+    readonly retries: Readonly<Required<RetryOptions>>;
+    /** AdminService: upsertAccount, getPolicy, setPolicy, ... (every unary RPC of it). */
+    readonly admin: ServiceClient<typeof AdminService>;
+    /** DiagnosticsService: echo. */
+    readonly diagnostics: ServiceClient<typeof DiagnosticsService>;
+    private readonly plaintext;
+    private readonly metadata;
+    constructor(target?: string, options?: ClientOptions);
+    /** Every unary RPC of a generated service (authcore.v1) as methods over this client's channel. */
+    service<T extends DescService>(service: T): ServiceClient<T>;
+    /**
+     * Any unary method by its descriptor, e.g. `client.call(AdminService.method.setPolicy, {...})`:
+     * a deadline, a request_id made where needed, retries where safe, typed errors.
+     */
+    call<I extends DescMessage, O extends DescMessage>(method: UnaryMethod<I, O>, request: MessageInitShape<I>, options?: CallOptions): Promise<MessageShape<O>>;
+    private once;
+    private failure;
+    /** The message to send (a copy: the caller's is left as it was) with its request_id made where empty. */
+    private prepare;
+    /** Approves (placing a hold), declines or challenges one payment (a requestId is made when empty). */
+    authorize(request: MessageInitShape<typeof AuthorizeRequestSchema>, options?: CallOptions): Promise<AuthorizeResponse>;
+    /** Up to 1,000 payments decided in order, each with its own requestId (made where empty). */
+    authorizeBatch(request: MessageInitShape<typeof AuthorizeBatchRequestSchema>, options?: CallOptions): Promise<AuthorizeBatchResponse>;
+    /** A chunk of payments given as columns, idempotent by its requestId. */
+    authorizeBulk(request: MessageInitShape<typeof AuthorizeBulkRequestSchema>, options?: CallOptions): Promise<AuthorizeBulkResponse>;
+    /** Posts an approved hold, in full or in part, at most once. */
+    capture(request: MessageInitShape<typeof CaptureRequestSchema>, options?: CallOptions): Promise<CaptureResponse>;
+    /** Releases an approved hold that was not captured. */
+    void(request: MessageInitShape<typeof VoidRequestSchema>, options?: CallOptions): Promise<VoidResponse>;
+    /** Returns captured money to the credit line, never more than was captured. */
+    refund(request: MessageInitShape<typeof RefundRequestSchema>, options?: CallOptions): Promise<RefundResponse>;
+    /** Everything that decides whether the customer can pay now: limit, balances, windows, holds. */
+    getAccount(request: MessageInitShape<typeof GetAccountRequestSchema>, options?: CallOptions): Promise<GetAccountResponse>;
+    /** Reduces the posted balance; paying the overdue amount lifts the overdue freeze. */
+    repay(request: MessageInitShape<typeof RepayRequestSchema>, options?: CallOptions): Promise<RepayResponse>;
+    /** Every plan the policy offers for an amount, each eligible or saying why not. */
+    quoteInstallments(request: MessageInitShape<typeof QuoteInstallmentsRequestSchema>, options?: CallOptions): Promise<QuoteInstallmentsResponse>;
+    /** Turns auto-installment on or off. */
+    setAutoInstallment(request: MessageInitShape<typeof SetAutoInstallmentRequestSchema>, options?: CallOptions): Promise<SetAutoInstallmentResponse>;
+    /** An account's auto-installment setting. */
+    getAutoInstallment(request: MessageInitShape<typeof GetAutoInstallmentRequestSchema>, options?: CallOptions): Promise<GetAutoInstallmentResponse>;
+    /** Scores an applicant with the active scorecard. */
+    assessCredit(request: MessageInitShape<typeof AssessCreditRequestSchema>, options?: CallOptions): Promise<AssessCreditResponse>;
+    /** Closes the channel; calls under way are cancelled. */
+    close(): void;
+}

@@ -1,0 +1,286 @@
+"use strict";
+// The client: one gRPC channel to an authcore server, every unary method of the contract over
+// it, with a deadline on every call, a request_id made where the request has one and it is
+// empty, UNAVAILABLE retried (same request_id, bounded backoff) where that is safe, and typed
+// errors.
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.AuthcoreClient = exports.NO_RETRIES = exports.DEFAULT_RETRIES = exports.MAX_MESSAGE_BYTES = exports.DEFAULT_TIMEOUT_MS = void 0;
+exports.isRetryable = isRetryable;
+const node_crypto_1 = require("node:crypto");
+const protobuf_1 = require("@bufbuild/protobuf");
+const grpc = __importStar(require("@grpc/grpc-js"));
+const errors_js_1 = require("./errors.js");
+const account_pb_js_1 = require("./gen/authcore/v1/account_pb.js");
+const admin_pb_js_1 = require("./gen/authcore/v1/admin_pb.js");
+const authorization_pb_js_1 = require("./gen/authcore/v1/authorization_pb.js");
+const credit_pb_js_1 = require("./gen/authcore/v1/credit_pb.js");
+const diagnostics_pb_js_1 = require("./gen/authcore/v1/diagnostics_pb.js");
+const installment_pb_js_1 = require("./gen/authcore/v1/installment_pb.js");
+const version_js_1 = require("./gen/version.js");
+/** The deadline of a call when neither the client nor the call sets one (as the Python client: 2 s). */
+exports.DEFAULT_TIMEOUT_MS = 2000;
+/** The largest message either way (AuthorizeBulk chunks, model files). */
+exports.MAX_MESSAGE_BYTES = 16 << 20;
+exports.DEFAULT_RETRIES = Object.freeze({
+    maxAttempts: 4,
+    initialBackoffMs: 50,
+    maxBackoffMs: 1000,
+    multiplier: 2,
+});
+/** No retries at all. */
+exports.NO_RETRIES = Object.freeze({ maxAttempts: 1 });
+/**
+ * Where a request's idempotency keys are: its request_id field (`field`), or a repeated message
+ * field whose items each carry one (`items`, as AuthorizeBatch's requests), or neither.
+ */
+function keysOf(input) {
+    const top = input.fields.find((f) => f.name === "request_id" && f.fieldKind === "scalar");
+    if (top !== undefined) {
+        return { field: top.localName };
+    }
+    for (const f of input.fields) {
+        if (f.fieldKind === "list" && f.listKind === "message") {
+            const inner = f.message.fields.find((g) => g.name === "request_id" && g.fieldKind === "scalar");
+            if (inner !== undefined) {
+                return { items: f.localName, itemField: inner.localName };
+            }
+        }
+    }
+    return {};
+}
+/** Whether a method is retried on UNAVAILABLE: its request carries a request_id. */
+function isRetryable(method) {
+    const keys = keysOf(method.input);
+    return keys.field !== undefined || keys.items !== undefined;
+}
+function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+/**
+ * A connection to an authcore server.
+ *
+ *     const client = new AuthcoreClient("127.0.0.1:50051");            // { tls: tlsFromDir("certs", "wallet") }
+ *     const answer = await client.authorize({ accountId, channel: Channel.WALLET, amountMinor: 12345n, currency: "CNY" });
+ *
+ * Every method takes the request as a protobuf-es init object (or a message made by create())
+ * and resolves to the typed response message; a failed call rejects with an AuthcoreError.
+ * The caller's request is never changed: a request_id is made on a copy, and the error carries it.
+ */
+class AuthcoreClient {
+    /** The gRPC client of the channel (for AuthorizeStream or anything else of grpc-js). */
+    grpc;
+    target;
+    timeoutMs;
+    retries;
+    /** AdminService: upsertAccount, getPolicy, setPolicy, ... (every unary RPC of it). */
+    admin;
+    /** DiagnosticsService: echo. */
+    diagnostics;
+    plaintext;
+    metadata;
+    constructor(target = "127.0.0.1:50051", options = {}) {
+        const timeoutMs = options.timeoutMs ?? exports.DEFAULT_TIMEOUT_MS;
+        if (!(timeoutMs > 0)) {
+            throw new RangeError("timeoutMs must be above 0");
+        }
+        const given = options.retries ?? {};
+        const retries = {
+            maxAttempts: given.maxAttempts ?? exports.DEFAULT_RETRIES.maxAttempts,
+            initialBackoffMs: given.initialBackoffMs ?? exports.DEFAULT_RETRIES.initialBackoffMs,
+            maxBackoffMs: given.maxBackoffMs ?? Math.max(exports.DEFAULT_RETRIES.maxBackoffMs, given.initialBackoffMs ?? 0),
+            multiplier: given.multiplier ?? exports.DEFAULT_RETRIES.multiplier,
+        };
+        if (!(retries.maxAttempts >= 1) || !(retries.initialBackoffMs >= 0) || !(retries.multiplier >= 1)
+            || !(retries.maxBackoffMs >= retries.initialBackoffMs)) {
+            throw new RangeError("retries: maxAttempts >= 1, initialBackoffMs >= 0, multiplier >= 1, "
+                + "maxBackoffMs >= initialBackoffMs");
+        }
+        retries.maxAttempts = Math.min(Math.floor(retries.maxAttempts), 5);
+        this.target = target;
+        this.timeoutMs = timeoutMs;
+        this.retries = Object.freeze(retries);
+        this.metadata = { ...options.metadata };
+        const tls = options.tls;
+        this.plaintext = tls === undefined;
+        const channelOptions = {
+            "grpc.max_receive_message_length": exports.MAX_MESSAGE_BYTES,
+            "grpc.max_send_message_length": exports.MAX_MESSAGE_BYTES,
+            "grpc.primary_user_agent": `authcore-client-node/${version_js_1.CONTRACT_VERSION}`,
+        };
+        if (tls?.serverName) {
+            channelOptions["grpc.ssl_target_name_override"] = tls.serverName;
+        }
+        const credentials = tls === undefined
+            ? grpc.credentials.createInsecure()
+            : grpc.credentials.createSsl(Buffer.from(tls.ca), Buffer.from(tls.key), Buffer.from(tls.cert));
+        this.grpc = new grpc.Client(target, credentials, { ...channelOptions, ...options.channelOptions });
+        this.admin = this.service(admin_pb_js_1.AdminService);
+        this.diagnostics = this.service(diagnostics_pb_js_1.DiagnosticsService);
+    }
+    /** Every unary RPC of a generated service (authcore.v1) as methods over this client's channel. */
+    service(service) {
+        const out = {};
+        for (const method of service.methods) {
+            if (method.methodKind === "unary") {
+                out[method.localName] = (request, options) => this.call(method, request, options);
+            }
+        }
+        return out;
+    }
+    /**
+     * Any unary method by its descriptor, e.g. `client.call(AdminService.method.setPolicy, {...})`:
+     * a deadline, a request_id made where needed, retries where safe, typed errors.
+     */
+    async call(method, request, options = {}) {
+        const [message, requestId] = this.prepare(method.input, request);
+        const bytes = (0, protobuf_1.toBinary)(method.input, message);
+        const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+        if (!(timeoutMs > 0)) {
+            throw new RangeError("timeoutMs must be above 0");
+        }
+        const deadline = Date.now() + timeoutMs;
+        const metadata = new grpc.Metadata();
+        for (const [key, value] of Object.entries({ ...this.metadata, ...options.metadata })) {
+            metadata.set(key, value);
+        }
+        const attempts = isRetryable(method) ? this.retries.maxAttempts : 1;
+        let backoff = this.retries.initialBackoffMs;
+        for (let attempt = 1;; attempt += 1) {
+            try {
+                return await this.once(method, bytes, metadata, deadline);
+            }
+            catch (error) {
+                const grpcError = error;
+                const wait = Math.random() * backoff;
+                if (grpcError.code !== grpc.status.UNAVAILABLE || attempt >= attempts || Date.now() + wait >= deadline) {
+                    throw this.failure(grpcError, requestId);
+                }
+                await sleep(wait);
+                backoff = Math.min(backoff * this.retries.multiplier, this.retries.maxBackoffMs);
+            }
+        }
+    }
+    once(method, bytes, metadata, deadline) {
+        const path = `/${method.parent.typeName}/${method.name}`;
+        return new Promise((resolve, reject) => {
+            this.grpc.makeUnaryRequest(path, (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength), (b) => (0, protobuf_1.fromBinary)(method.output, b), bytes, metadata.clone(), { deadline }, (error, response) => (error || response === undefined ? reject(error) : resolve(response)));
+        });
+    }
+    failure(error, requestId) {
+        if (typeof error?.code !== "number") {
+            // not a gRPC status (e.g. a response that does not decode): INTERNAL with what was said
+            return (0, errors_js_1.fromGrpcError)({ code: grpc.status.INTERNAL, details: String(error?.message ?? error) }, requestId);
+        }
+        return (0, errors_js_1.fromGrpcError)(error, requestId, this.plaintext);
+    }
+    /** The message to send (a copy: the caller's is left as it was) with its request_id made where empty. */
+    prepare(schema, init) {
+        const message = (0, protobuf_1.isMessage)(init, schema) ? (0, protobuf_1.clone)(schema, init) : (0, protobuf_1.create)(schema, init);
+        const keys = keysOf(schema);
+        const fields = message;
+        if (keys.field !== undefined) {
+            if (!fields[keys.field]) {
+                fields[keys.field] = (0, node_crypto_1.randomUUID)();
+            }
+            return [message, fields[keys.field]];
+        }
+        if (keys.items !== undefined && keys.itemField !== undefined) {
+            for (const item of fields[keys.items]) {
+                if (!item[keys.itemField]) {
+                    item[keys.itemField] = (0, node_crypto_1.randomUUID)();
+                }
+            }
+        }
+        return [message, ""];
+    }
+    // -- AuthorizationService -----------------------------------------------------------------------
+    /** Approves (placing a hold), declines or challenges one payment (a requestId is made when empty). */
+    authorize(request, options) {
+        return this.call(authorization_pb_js_1.AuthorizationService.method.authorize, request, options);
+    }
+    /** Up to 1,000 payments decided in order, each with its own requestId (made where empty). */
+    authorizeBatch(request, options) {
+        return this.call(authorization_pb_js_1.AuthorizationService.method.authorizeBatch, request, options);
+    }
+    /** A chunk of payments given as columns, idempotent by its requestId. */
+    authorizeBulk(request, options) {
+        return this.call(authorization_pb_js_1.AuthorizationService.method.authorizeBulk, request, options);
+    }
+    /** Posts an approved hold, in full or in part, at most once. */
+    capture(request, options) {
+        return this.call(authorization_pb_js_1.AuthorizationService.method.capture, request, options);
+    }
+    /** Releases an approved hold that was not captured. */
+    void(request, options) {
+        return this.call(authorization_pb_js_1.AuthorizationService.method.void, request, options);
+    }
+    /** Returns captured money to the credit line, never more than was captured. */
+    refund(request, options) {
+        return this.call(authorization_pb_js_1.AuthorizationService.method.refund, request, options);
+    }
+    // -- AccountService -----------------------------------------------------------------------------
+    /** Everything that decides whether the customer can pay now: limit, balances, windows, holds. */
+    getAccount(request, options) {
+        return this.call(account_pb_js_1.AccountService.method.getAccount, request, options);
+    }
+    /** Reduces the posted balance; paying the overdue amount lifts the overdue freeze. */
+    repay(request, options) {
+        return this.call(account_pb_js_1.AccountService.method.repay, request, options);
+    }
+    // -- InstallmentService -------------------------------------------------------------------------
+    /** Every plan the policy offers for an amount, each eligible or saying why not. */
+    quoteInstallments(request, options) {
+        return this.call(installment_pb_js_1.InstallmentService.method.quoteInstallments, request, options);
+    }
+    /** Turns auto-installment on or off. */
+    setAutoInstallment(request, options) {
+        return this.call(installment_pb_js_1.InstallmentService.method.setAutoInstallment, request, options);
+    }
+    /** An account's auto-installment setting. */
+    getAutoInstallment(request, options) {
+        return this.call(installment_pb_js_1.InstallmentService.method.getAutoInstallment, request, options);
+    }
+    // -- CreditService ------------------------------------------------------------------------------
+    /** Scores an applicant with the active scorecard. */
+    assessCredit(request, options) {
+        return this.call(credit_pb_js_1.CreditService.method.assessCredit, request, options);
+    }
+    /** Closes the channel; calls under way are cancelled. */
+    close() {
+        this.grpc.close();
+    }
+}
+exports.AuthcoreClient = AuthcoreClient;
