@@ -40,7 +40,8 @@ serve: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(VENV)/bin/authcore demo
 
-# The npm packages of package-lock.json: buf, and grpc-js with proto-loader for the Node.js contract test.
+# The npm packages of package-lock.json: buf; grpc-js with proto-loader for the Node.js contract test;
+# protobuf-es, protoc-gen-es, TypeScript and @types/node for the Node.js client package (clients/node).
 node_modules/.installed: package.json package-lock.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@

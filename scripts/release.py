@@ -70,7 +70,8 @@ def write_version(version: str) -> None:
 
 def run(*args: str, cwd: pathlib.Path = ROOT) -> None:
     """A step of the release; its output is shown only when it fails."""
-    print("+", " ".join(str(a).replace(str(ROOT) + "/", "") for a in args), flush=True)
+    shown = [pathlib.Path(args[0]).name, *(str(a).replace(str(ROOT) + "/", "") for a in args[1:])]
+    print("+", " ".join(shown), flush=True)
     done = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
     if done.returncode != 0:
         sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])

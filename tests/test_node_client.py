@@ -283,3 +283,22 @@ def test_the_readmes_typescript_compiles(consumer):
     done = run(TSC, "--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext",
                "--types", "node", "readme/example.ts", cwd=consumer)
     assert done.returncode == 0, done.stdout
+
+
+def test_getting_started_pay_ts_runs_as_written(consumer, plaintext):  # noqa: F811
+    """docs/getting-started.md section 4: pay.ts, compiled with the page's tsc command in a project
+    that installed the package from the repository's path, prints what the page shows."""
+    page = (ROOT / "docs" / "getting-started.md").read_text()
+    section = page[page.index("## 4. Authorize from Node.js"):page.index("## 5. Run the tests")]
+    assert "npm install --install-links ../authcore/clients/node" in section
+    command = re.search(r"^npx (tsc --strict .*) pay\.ts && node pay\.js$", section, re.M).group(1).split()
+    source = re.search(r"```ts\n// pay\.ts\n(.*?)```", section, re.S).group(1)
+    shown = re.search(r"```\n(APPROVED .*?)```", section, re.S).group(1).splitlines()
+    work = consumer / "getting-started"
+    work.mkdir(exist_ok=True)
+    (work / "pay.ts").write_text(source.replace("127.0.0.1:50051", plaintext))
+    done = run(TSC, *command[1:], "pay.ts", cwd=work)
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = run(tool("node"), "pay.js", cwd=work, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines() == shown
