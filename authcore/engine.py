@@ -11,14 +11,12 @@ UNAVAILABLE; retrying with the same request_id is safe.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import dataclasses
 import datetime
 import heapq
 import itertools
 import math
-import json
 import logging
 import pickle
 import secrets
@@ -30,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-from authcore import audit, columns, explain, features, installments
+from authcore import audit, columns, effects, explain, features, installments
 from authcore.columns import hash64, ipnet_hash
 from authcore.errors import (
     AuthcoreError, FailedPrecondition, FieldViolation, InstallmentRefused, InvalidArgument, NotFound,
@@ -45,6 +43,7 @@ from authcore.models import ModelError, load_model
 from authcore.observability import decisions as observed
 from authcore.scorecard import CompiledScorecard, ScorecardError
 from authcore.shadow import Shadow
+from authcore.effects import CHANNEL_INDEX, JournalEffect
 from authcore.policy import CHANNELS, country_code, default_policy, validate_policy
 from authcore.reasons import RULE_NAMES, reasons_of_mask
 from authcore.store import GroupCommitter, Journal, JournalCorrupt
@@ -55,8 +54,8 @@ from authcore.v1 import (
 )
 
 log = logging.getLogger("authcore.engine")
-# The number columns of a bulk chunk's approvals in its journal record.
-HOLD_COLUMNS = ("ch", "amt", "flags", "day", "month", "dev", "ip", "term", "rate")
+# The Channel of each of the ledger's channel indices (a bulk chunk's matrix column 1).
+CHANNEL_VALUES = np.asarray(CHANNELS, np.int64)
 APPROVED_DETAIL = explain.detail(c.REASON_APPROVED, None)  # type: ignore[arg-type]
 DEFAULT_ZONE = "Asia/Shanghai"
 EPOCH_DATE = datetime.date(1970, 1, 1)
@@ -83,14 +82,6 @@ def fixed_utc_offset_s(zone_name: str) -> int:
     return int(offsets.pop().total_seconds())
 
 
-def _b64(message) -> str:
-    return base64.b64encode(message.SerializeToString(deterministic=True)).decode()
-
-
-def _unb64(cls, text: str):
-    return cls.FromString(base64.b64decode(text))
-
-
 def risk_inputs(req) -> tuple[int, int, float, float, int, int]:
     """(device, IP network, latitude, longitude, MCC, country) of a validated request, as the
     kernel reads them. A location of exactly (0, 0) counts as unknown."""
@@ -102,10 +93,6 @@ def risk_inputs(req) -> tuple[int, int, float, float, int, int]:
     if lat == 0.0 and lon == 0.0:
         lat = lon = math.nan
     return device, ipnet, lat, lon, int(req.merchant.mcc), country_code(req.merchant.country)
-
-
-def _finite_or_none(value: float) -> float | None:
-    return None if math.isnan(value) else value
 
 
 @dataclasses.dataclass(slots=True)
@@ -140,6 +127,10 @@ class Engine:
         # and its account's stripe; whole-state changes hold `state` exclusively.
         self.state = RWLock()
         self.stripes = Stripes()
+        # Each effect of JournalEffect's oneof -> the method that applies it (_apply_<field name>).
+        self._appliers: dict[str, Callable] = {
+            field.name: getattr(self, f"_apply_{field.name}")
+            for field in JournalEffect.DESCRIPTOR.oneofs_by_name["effect"].fields}
         self.idempotency_lock = threading.Lock()
         self.in_flight: dict[str, _InFlight] = {}
         self.journal = journal
@@ -184,7 +175,12 @@ class Engine:
         count = 0
         for record in self.journal.records(after_seq, digest):
             if record.effect:
-                self._apply(json.loads(record.effect), record.at_s)
+                try:
+                    effect = effects.decode(record.effect)
+                except JournalCorrupt as exc:
+                    raise JournalCorrupt(f"{self.journal.path}: journal record {record.seq}: {exc}; the server "
+                                         "will not start on it") from exc
+                self._apply(effect, record.at_s)
             if record.request_id:
                 self.idempotency.put(record.request_id,
                                      Entry(record.at_s, record.method, record.fingerprint, record.response))
@@ -259,12 +255,13 @@ class Engine:
         return int(self.clock())
 
     def _commit(self, records: list[tuple], now_s: int, side: list[tuple] = ()) -> None:
-        """Journal (method, request_id, fingerprint, effect, response) records, with the side
-        rows in the same transaction (authcore.store.SIDE_ROWS), then remember their responses
-        for replays."""
+        """Journal (method, request_id, fingerprint, effect, response) records, each effect a
+        JournalEffect or None, with the side rows in the same transaction
+        (authcore.store.SIDE_ROWS), then remember their responses for replays."""
         try:
             self.committer.commit([
-                (now_s, method, request_id, digest, json.dumps(effect) if effect else None, response)
+                (now_s, method, request_id, digest, effect.SerializeToString() if effect is not None else None,
+                 response)
                 for method, request_id, digest, effect, response in records
             ], side)
         except sqlite3.Error as exc:
@@ -274,78 +271,100 @@ class Engine:
                 if request_id:
                     self.idempotency.put(request_id, Entry(now_s, method, digest, response))
 
-    def _apply(self, effect: dict, at_s: int, booked: bool = False) -> None:
-        """Apply one journaled effect to memory (live, after the journal write, or on replay)."""
-        kind = effect["t"]
+    def _apply(self, effect: JournalEffect, at_s: int, booked: bool = False) -> None:
+        """Apply one journaled effect to memory (live, after the journal write, or on replay);
+        booked: the kernel has already counted its holds (a live batch or chunk)."""
+        kind = effect.WhichOneof("effect")
+        apply = self._appliers.get(kind)
+        if apply is None:
+            raise JournalCorrupt(f"journal holds an unknown effect {kind!r}; refusing to serve wrong balances")
+        apply(getattr(effect, kind), at_s, booked)
+
+    def _apply_hold_placed(self, hold: effects.HoldPlaced, at_s: int, booked: bool) -> None:
+        self._apply_hold(hold.authorization_id, hold.account_id, CHANNEL_INDEX[hold.channel], hold.amount_minor,
+                         hold.flags, hold.day_index, hold.month_index, hold.expires_at.seconds, hold.merchant_id,
+                         hold.device_hash, hold.ip_network_hash,
+                         hold.latitude if hold.HasField("latitude") else math.nan,
+                         hold.longitude if hold.HasField("longitude") else math.nan,
+                         hold.installment_term_months, hold.installment_monthly_rate_bps, at_s, booked)
+
+    def _apply_holds_placed(self, holds: effects.HoldsPlaced, at_s: int, booked: bool) -> None:
+        self._apply_holds(holds.authorization_ids, holds.account_ids, holds.merchant_ids, holds.expires_at.seconds,
+                          [CHANNEL_INDEX[channel] for channel in holds.channels], holds.amounts_minor, holds.flags,
+                          holds.day_indexes, holds.month_indexes, holds.device_hashes, holds.ip_network_hashes,
+                          holds.latitudes, holds.longitudes, holds.installment_terms_months,
+                          holds.installment_monthly_rates_bps, at_s, booked)
+
+    def _apply_hold_captured(self, effect: effects.HoldCaptured, at_s: int, booked: bool) -> None:
+        self.ledger.capture(self.ledger.holds[effect.authorization_id], effect.amount_minor, at_s)
+
+    def _apply_hold_voided(self, effect: effects.HoldVoided, at_s: int, booked: bool) -> None:
+        self.ledger.release(self.ledger.holds[effect.authorization_id], VOIDED)
+
+    def _apply_hold_expired(self, effect: effects.HoldExpired, at_s: int, booked: bool) -> None:
+        self.ledger.release(self.ledger.holds[effect.authorization_id], EXPIRED)
+
+    def _apply_hold_refunded(self, effect: effects.HoldRefunded, at_s: int, booked: bool) -> None:
+        self.ledger.refund(self.ledger.holds[effect.authorization_id], effect.amount_minor)
+
+    def _apply_repaid(self, effect: effects.Repaid, at_s: int, booked: bool) -> None:
+        self.ledger.repay(self.ledger.slot_of[effect.account_id], effect.amount_minor)
+
+    def _apply_account_set(self, account: effects.AccountSet, at_s: int, booked: bool) -> None:
         ledger = self.ledger
-        if kind == "hold":
-            self._apply_hold(effect["id"], effect["acct"], effect["ch"], effect["amt"], effect["flags"],
-                             effect.get("day", 0), effect.get("month", 0), effect["exp"], effect["m"],
-                             effect.get("dev", 0), effect.get("ip", 0), effect.get("lat"), effect.get("lon"),
-                             effect.get("term", 0), effect.get("rate", 0), at_s, booked)
-        elif kind == "holds":
-            self._apply_holds(effect["id"], effect["acct"], effect["m"], effect["exp"],
-                              np.frombuffer(base64.b64decode(effect["ints"]), "<i8").reshape(-1, len(HOLD_COLUMNS)),
-                              np.frombuffer(base64.b64decode(effect["locations"]), "<f8").reshape(-1, 2), at_s, booked)
-        elif kind == "capture":
-            ledger.capture(ledger.holds[effect["id"]], effect["amt"], at_s)
-        elif kind == "void":
-            ledger.release(ledger.holds[effect["id"]], VOIDED)
-        elif kind == "expire":
-            ledger.release(ledger.holds[effect["id"]], EXPIRED)
-        elif kind == "refund":
-            ledger.refund(ledger.holds[effect["id"]], effect["amt"])
-        elif kind == "repay":
-            ledger.repay(ledger.slot_of[effect["acct"]], effect["amt"])
-        elif kind == "account":
-            overrides = _unb64(c.LimitProfile, effect["overrides"]) if effect["overrides"] else None
-            ledger.upsert(effect["acct"], limit=effect["limit"], status=effect["status"], tier=effect["tier"],
-                          overrides=overrides, overdue=effect["overdue"], currency=effect["currency"],
-                          zone=effect["zone"], utc_offset_s=effect["offset"], now_s=at_s)
-            slot = ledger.slot_of[effect["acct"]]
-            if effect.get("score") is not None:
-                ledger.credit_scores[slot] = effect["score"]
-        elif kind == "auto":
-            ledger.auto_installment[ledger.slot_of[effect["acct"]]] = (effect["on"], effect["term"], effect["threshold"])
-        elif kind == "policy":
-            content = base64.b64decode(effect["policy"])
-            ledger.set_policy(policy_pb2.Policy.FromString(content))
-            self.catalog.note(versions.POLICY, ledger.policy.version, content, at_s)
-        elif kind == "model":
-            content = base64.b64decode(effect["model"])
-            self._use_model(content, effect["version"])
-            self.catalog.note(versions.MODEL, effect["version"], content, at_s)
-        elif kind == "scorecard":
-            content = base64.b64decode(effect["card"])
-            self.scorecard = CompiledScorecard(credit_pb2.Scorecard.FromString(content))
-            self.catalog.note(versions.SCORECARD, self.scorecard.version, content, at_s)
-        else:
-            raise RuntimeError(f"journal holds an unknown effect {kind!r}; refusing to serve wrong balances")
+        overrides = None
+        if account.HasField("limit_overrides") and account.limit_overrides.ByteSize():
+            # A copy: the ledger keeps it, the effect may be reused (the undo of an upsert).
+            overrides = c.LimitProfile()
+            overrides.CopyFrom(account.limit_overrides)
+        currency = currency_numeric(account.currency)
+        if currency is None:
+            raise JournalCorrupt(f"account {account.account_id!r} has the unknown currency {account.currency!r}")
+        ledger.upsert(account.account_id, limit=account.credit_limit_minor, status=account.status, tier=account.tier,
+                      overrides=overrides, overdue=account.overdue_minor, currency=currency, zone=account.time_zone,
+                      utc_offset_s=account.utc_offset_seconds, now_s=at_s)
+        if account.HasField("credit_score"):
+            ledger.credit_scores[ledger.slot_of[account.account_id]] = account.credit_score
+
+    def _apply_auto_installment_set(self, effect: effects.AutoInstallmentSet, at_s: int, booked: bool) -> None:
+        setting = effect.setting
+        self.ledger.auto_installment[self.ledger.slot_of[effect.account_id]] = (
+            setting.enabled, setting.term_months, setting.threshold_minor)
+
+    def _apply_policy_set(self, effect: effects.PolicySet, at_s: int, booked: bool) -> None:
+        content = effect.policy
+        self.ledger.set_policy(policy_pb2.Policy.FromString(content))
+        self.catalog.note(versions.POLICY, self.ledger.policy.version, content, at_s)
+
+    def _apply_risk_model_set(self, effect: effects.RiskModelSet, at_s: int, booked: bool) -> None:
+        self._use_model(effect.model, effect.version)
+        self.catalog.note(versions.MODEL, effect.version, effect.model, at_s)
+
+    def _apply_scorecard_set(self, effect: effects.ScorecardSet, at_s: int, booked: bool) -> None:
+        content = effect.scorecard
+        self.scorecard = CompiledScorecard(credit_pb2.Scorecard.FromString(content))
+        self.catalog.note(versions.SCORECARD, self.scorecard.version, content, at_s)
 
     def _apply_hold(self, authorization_id: str, account_id: str, channel: int, amount: int, flags: int, day: int,
-                    month: int, expires_s: int, merchant_id: str, device: int, ipnet: int, lat: float | None,
-                    lon: float | None, term: int, rate_bps: int, at_s: int, booked: bool) -> None:
-        """Place one approved hold; booked: the kernel has already counted it (a live batch)."""
+                    month: int, expires_s: int, merchant_id: str, device: int, ipnet: int, lat: float, lon: float,
+                    term: int, rate_bps: int, at_s: int, booked: bool) -> None:
+        """Place one approved hold (channel: the ledger's index; lat, lon NaN when unknown);
+        booked: the kernel has already counted it (a live batch)."""
         ledger = self.ledger
         hold = Hold(authorization_id, ledger.slot_of[account_id], channel, amount, flags, day, month, at_s, expires_s,
                     merchant_id, term=term, rate_bps=rate_bps)
         if booked:
             ledger.register_hold(hold)
         else:
-            ledger.book_hold(hold, at_s, device, ipnet, math.nan if lat is None else lat,
-                             math.nan if lon is None else lon)
+            ledger.book_hold(hold, at_s, device, ipnet, lat, lon)
 
-    def _apply_holds(self, ids: list[str], account_ids: list[str], merchant_ids: list[str], expires_s: int,
-                     ints: np.ndarray, locations: np.ndarray, at_s: int, booked: bool) -> None:
-        """Place the approvals of a bulk chunk, in the order they were decided: ints has the
-        HOLD_COLUMNS, locations latitude and longitude (NaN when unknown)."""
-        lat = np.where(np.isnan(locations[:, 0]), None, locations[:, 0]).tolist()
-        lon = np.where(np.isnan(locations[:, 1]), None, locations[:, 1]).tolist()
-        ch, amt, flags, day, month, dev, ip, term, rate = (
-            (ints[:, k].view(np.uint64) if name in ("dev", "ip") else ints[:, k]).tolist()
-            for k, name in enumerate(HOLD_COLUMNS))
-        for fields in zip(ids, account_ids, ch, amt, flags, day, month, itertools.repeat(expires_s), merchant_ids, dev,
-                          ip, lat, lon, term, rate, strict=False):
+    def _apply_holds(self, ids, account_ids, merchant_ids, expires_s: int, channels, amounts, flags, days, months,
+                     devices, ipnets, lats, lons, terms, rates, at_s: int, booked: bool) -> None:
+        """Place the approvals of a bulk chunk, in the order they were decided, from columns
+        (lists, or a HoldsPlaced's repeated fields): channels as the ledger's indices, devices and
+        ipnets unsigned, lats and lons NaN when unknown."""
+        for fields in zip(ids, account_ids, channels, amounts, flags, days, months, itertools.repeat(expires_s),
+                          merchant_ids, devices, ipnets, lats, lons, terms, rates, strict=False):
             self._apply_hold(*fields, at_s, booked)
 
     def _claim(self, request_id: str, method: str, digest: bytes, wait: bool = True) -> bytes | None:
@@ -427,7 +446,7 @@ class Engine:
                 response, effect, *side = decide(now_s)
                 self._commit([(method, request.request_id, digest, effect, response.SerializeToString())], now_s,
                              side[0] if side else ())
-                if effect:
+                if effect is not None:
                     self._apply(effect, now_s)
                 return response, False
         finally:
@@ -473,7 +492,7 @@ class Engine:
         return installments.Applicant(int(row["status"]), int(row["overdue"]), int(row["tier"]),
                                       self.ledger.credit_scores.get(slot), self.ledger.available(slot), channel, mcc)
 
-    def _split(self, slot: int, req, response: authz.AuthorizeResponse, effect: dict) -> dict | None:
+    def _split(self, slot: int, req, response: authz.AuthorizeResponse, effect: JournalEffect) -> JournalEffect | None:
         """An approved purchase with an installment term asked for, or caught by auto-installment:
         the plan rides on the hold. A term asked for but not available declines the purchase;
         auto-installment that cannot apply leaves it paid in full, saying why."""
@@ -483,7 +502,8 @@ class Engine:
             return effect
         response.installment.CopyFrom(quote)
         if quote.eligible:
-            effect["term"], effect["rate"] = plan.term_months, plan.monthly_rate_bps
+            effect.hold_placed.installment_term_months = plan.term_months
+            effect.hold_placed.installment_monthly_rate_bps = plan.monthly_rate_bps
             return effect
         if not req.installment_term_months:
             return effect
@@ -519,7 +539,7 @@ class Engine:
         return buffers
 
     def _answer(self, slot: int, req, outcome: tuple, now_s: int, risk: tuple,
-                stand_in: int = 0) -> tuple[authz.AuthorizeResponse, dict | None]:
+                stand_in: int = 0) -> tuple[authz.AuthorizeResponse, JournalEffect | None]:
         decision, failed, max_approvable, available, day, month, flags, score = outcome
         response = authz.AuthorizeResponse(decision=decision, available_credit_minor=available,
                                            policy_version=self.ledger.policy.version,
@@ -540,10 +560,8 @@ class Engine:
             response.reason = c.REASON_APPROVED
             response.reasons.append(APPROVED_DETAIL)
             response.hold_expires_at.seconds = expires_s
-            effect = {"t": "hold", "id": authorization_id, "acct": req.account_id, "ch": CHANNELS.index(req.channel),
-                      "amt": req.amount_minor, "flags": flags, "exp": expires_s, "m": req.merchant.merchant_id,
-                      "day": day, "month": month, "dev": risk[0], "ip": risk[1], "lat": _finite_or_none(risk[2]),
-                      "lon": _finite_or_none(risk[3])}
+            effect = effects.hold_placed(authorization_id, req.account_id, req.channel, req.amount_minor, flags, day,
+                                         month, expires_s, req.merchant.merchant_id, risk[0], risk[1], risk[2], risk[3])
             return response, effect
         response.reason = reasons[0]
         row = self.ledger.row(slot)
@@ -790,14 +808,14 @@ class Engine:
     def _decide_batch(self, requests, matrix, locations, risks, pending, digests, results, now_s) -> None:
         decided, scores, undo, trail, shadowed = self._run_batch(matrix, locations, np.unique(matrix[pending, 0]),
                                                                  now_s)
-        records, effects = [], []
+        records, placed = [], []
         for i in pending:
             outcome = (*(int(v) for v in decided[i]), float(scores[i]))
             response, effect = self._answer(int(matrix[i, 0]), requests[i], outcome, now_s, risks[i])
             results[i] = response
             records.append(("Authorize", requests[i].request_id, digests[i], effect, response.SerializeToString()))
-            if effect:
-                effects.append(effect)
+            if effect is not None:
+                placed.append(effect)
         side = self._audit_many("AuthorizeBatch", now_s, requests[pending[0]].request_id,
                                 [requests[i].request_id for i in pending], np.array(pending), matrix, locations,
                                 decided, scores, [(results[i].decision, results[i].reason) for i in pending], trail,
@@ -809,7 +827,7 @@ class Engine:
                                     [requests[i].account_id for i in pending], matrix[pending, 2], decided[pending],
                                     scores[pending], shadowed[1][pending], shadowed[2][pending])
         observed.batch_decided(decided[pending], matrix[pending, 1], [results[i] for i in pending])
-        for effect in effects:
+        for effect in placed:
             self._apply(effect, now_s, booked=True)
 
     # -- bulk -----------------------------------------------------------------------------
@@ -874,17 +892,21 @@ class Engine:
         if len(approved):
             expires_s = now_s + policy.hold_ttl_seconds
             response.hold_expires_at.seconds = expires_s
-            # Numbers as little-endian columns (HOLD_COLUMNS), strings as lists: JSON of every
-            # number would cost more than the decision.
-            ints = np.stack([matrix[approved, 1], matrix[approved, 2], decided[approved, 6], decided[approved, 4],
-                             decided[approved, 5], matrix[approved, 6], matrix[approved, 7], terms[approved],
-                             rates[approved]], axis=1).astype("<i8")
-            locations = chunk.locations[approved].astype("<f8")
-            account_ids = [req.account_ids[i] for i in approved.tolist()]
-            merchant_ids = [req.merchant_ids[i] for i in approved.tolist()]
-            effect = {"t": "holds", "id": ids, "acct": account_ids, "m": merchant_ids, "exp": expires_s,
-                      "ints": base64.b64encode(ints.tobytes()).decode(),
-                      "locations": base64.b64encode(locations.tobytes()).decode()}
+            # The approvals' columns as lists (what the record's packed repeated fields take fastest,
+            # and what applying them below reads).
+            rows = approved.tolist()
+            account_ids = [req.account_ids[i] for i in rows]
+            merchant_ids = [req.merchant_ids[i] for i in rows]
+            channels = matrix[approved, 1].tolist()
+            amounts, flags = matrix[approved, 2].tolist(), decided[approved, 6].tolist()
+            days, months = decided[approved, 4].tolist(), decided[approved, 5].tolist()
+            devices = matrix[approved, 6].view(np.uint64).tolist()
+            ipnets = matrix[approved, 7].view(np.uint64).tolist()
+            lats, lons = chunk.locations[approved, 0].tolist(), chunk.locations[approved, 1].tolist()
+            approved_terms, approved_rates = terms[approved].tolist(), rates[approved].tolist()
+            effect = effects.holds_placed(ids, account_ids, merchant_ids, expires_s,
+                                          CHANNEL_VALUES[matrix[approved, 1]].tolist(), amounts, flags, days, months,
+                                          devices, ipnets, lats, lons, approved_terms, approved_rates)
         known = np.flatnonzero(matrix[:, 0] >= 0)
         side = self._audit_many("AuthorizeBulk", now_s, req.request_id, None, known, matrix, chunk.locations, decided,
                                 scores, np.stack([decisions, reasons], axis=1)[known], trail,
@@ -898,9 +920,10 @@ class Engine:
                                     scores[known], shadowed[1][known], shadowed[2][known])
         observed.count_decisions(decisions, reasons, matrix[:, 1] + 1)
         observed.stood_in(STAND_IN_MODEL_FAILED, int(stood_in.sum()))
-        if effect:
+        if effect is not None:
             # The columns at hand, not the journal's encoding of them.
-            self._apply_holds(ids, account_ids, merchant_ids, expires_s, ints, locations, now_s, booked=True)
+            self._apply_holds(ids, account_ids, merchant_ids, expires_s, channels, amounts, flags, days, months,
+                              devices, ipnets, lats, lons, approved_terms, approved_rates, now_s, booked=True)
         return response
 
     # -- hold lifecycle -------------------------------------------------------------------
@@ -938,7 +961,7 @@ class Engine:
             response = authz.CaptureResponse(
                 authorization_id=hold.authorization_id, captured_minor=amount, released_minor=hold.amount - amount,
                 available_credit_minor=self.ledger.available(hold.slot) + hold.amount - amount)
-            return response, {"t": "capture", "id": hold.authorization_id, "amt": amount}
+            return response, effects.hold_captured(hold.authorization_id, amount)
 
         return self._mutate("Capture", req, authz.CaptureResponse, decide,
                             lambda: self._hold(req.authorization_id).slot)
@@ -950,7 +973,7 @@ class Engine:
             hold = self._open_hold(req.authorization_id, now_s)
             response = authz.VoidResponse(authorization_id=hold.authorization_id, released_minor=hold.amount,
                                           available_credit_minor=self.ledger.available(hold.slot) + hold.amount)
-            return response, {"t": "void", "id": hold.authorization_id}
+            return response, effects.hold_voided(hold.authorization_id)
 
         return self._mutate("Void", req, authz.VoidResponse, decide, lambda: self._hold(req.authorization_id).slot)
 
@@ -973,13 +996,13 @@ class Engine:
                 authorization_id=hold.authorization_id, refund_id=self._new_id("rf"),
                 refunded_minor=req.amount_minor, refunded_total_minor=hold.refunded + req.amount_minor,
                 available_credit_minor=self.ledger.available(hold.slot) + req.amount_minor)
-            return response, {"t": "refund", "id": hold.authorization_id, "amt": req.amount_minor}
+            return response, effects.hold_refunded(hold.authorization_id, req.amount_minor)
 
         return self._mutate("Refund", req, authz.RefundResponse, decide,
                             lambda: self._hold(req.authorization_id).slot)
 
     def _expire(self, hold: Hold, now_s: int) -> None:
-        effect = {"t": "expire", "id": hold.authorization_id}
+        effect = effects.hold_expired(hold.authorization_id)
         self._commit([("Expire", None, None, effect, None)], now_s)
         self._apply(effect, now_s)
 
@@ -1020,7 +1043,7 @@ class Engine:
                 posted_balance_minor=posted - req.amount_minor, overdue_minor=overdue_left,
                 available_credit_minor=self.ledger.available(slot) + req.amount_minor,
                 status=self._status(int(row["status"]), overdue_left))
-            return response, {"t": "repay", "acct": req.account_id, "amt": req.amount_minor}
+            return response, effects.repaid(req.account_id, req.amount_minor)
 
         return self._mutate("Repay", req, account_pb2.RepayResponse, decide, lambda: self._slot(req.account_id))
 
@@ -1115,16 +1138,15 @@ class Engine:
                 raise
             return response, False
 
-    def _account_effect_of(self, slot: int) -> dict:
+    def _account_effect_of(self, slot: int) -> JournalEffect:
+        """The AccountSet effect that sets an account as it is now (the undo of an upsert)."""
         row = self.ledger.row(slot)
-        overrides = self.ledger.overrides.get(slot)
-        return {"t": "account", "acct": self.ledger.account_ids[slot], "limit": int(row["limit"]),
-                "status": int(row["status"]), "tier": int(row["tier"]),
-                "overrides": _b64(overrides) if overrides is not None else None, "overdue": int(row["overdue"]),
-                "currency": int(row["currency"]), "zone": self.ledger.zones[slot], "offset": int(row["utc_offset_s"]),
-                "score": self.ledger.credit_scores.get(slot)}
+        return effects.account_set(
+            self.ledger.account_ids[slot], int(row["limit"]), int(row["status"]), int(row["tier"]),
+            self.ledger.overrides.get(slot), int(row["overdue"]), currency_alpha(int(row["currency"])),
+            self.ledger.zones[slot], int(row["utc_offset_s"]), self.ledger.credit_scores.get(slot))
 
-    def _account_effect(self, req: admin_pb2.UpsertAccountRequest) -> dict:
+    def _account_effect(self, req: admin_pb2.UpsertAccountRequest) -> JournalEffect:
         """The account settings after the upsert, checked against the current state."""
         ledger = self.ledger
         slot = ledger.slot_of.get(req.account_id)
@@ -1140,34 +1162,37 @@ class Engine:
                 raise InvalidArgument([FieldViolation("overdue_minor", "a new account has no balance to be overdue")])
             if ledger.n_accounts >= ledger.max_accounts:
                 raise ResourceExhausted(f"at most {ledger.max_accounts} accounts")
-            effect = {"t": "account", "acct": req.account_id, "limit": req.credit_limit_minor,
-                      "status": req.status or c.ACCOUNT_STATUS_ACTIVE, "tier": req.tier or c.TIER_NEW,
-                      "overrides": _b64(overrides) if overrides is not None else None, "overdue": overdue,
-                      "currency": currency_numeric(currency), "zone": zone, "offset": offset, "score": None}
+            effect = effects.account_set(req.account_id, req.credit_limit_minor, req.status or c.ACCOUNT_STATUS_ACTIVE,
+                                         req.tier or c.TIER_NEW, overrides, overdue, currency, zone, offset, None)
+            account = effect.account_set
         else:
             effect = self._account_effect_of(slot)
+            account = effect.account_set
             violations = []
-            if req.currency and currency_numeric(req.currency) != effect["currency"]:
+            if req.currency and currency_numeric(req.currency) != int(ledger.row(slot)["currency"]):
                 violations.append(FieldViolation("currency", "cannot change after the account is created"))
-            if req.time_zone and req.time_zone != effect["zone"]:
+            if req.time_zone and req.time_zone != account.time_zone:
                 violations.append(FieldViolation("time_zone", "cannot change after the account is created"))
             if violations:
                 raise InvalidArgument(violations)
-            effect["limit"] = req.credit_limit_minor
-            effect["status"] = req.status or effect["status"]
-            effect["tier"] = req.tier or effect["tier"]
+            account.credit_limit_minor = req.credit_limit_minor
+            account.status = req.status or account.status
+            account.tier = req.tier or account.tier
             if req.HasField("limit_overrides"):
-                effect["overrides"] = _b64(overrides) if overrides is not None else None
+                if overrides is not None:
+                    account.limit_overrides.CopyFrom(overrides)
+                else:
+                    account.ClearField("limit_overrides")
             if req.HasField("overdue_minor"):
                 posted = int(ledger.row(slot)["posted"])
                 if req.overdue_minor > max(posted, 0):
                     raise FailedPrecondition("OVERDUE_EXCEEDS_BALANCE",
                                              f"overdue {req.overdue_minor} is above the posted balance {posted}",
                                              {"posted_balance_minor": str(posted)})
-                effect["overdue"] = req.overdue_minor
+                account.overdue_minor = req.overdue_minor
         if req.HasField("credit_score"):
-            effect["score"] = req.credit_score
-        tier = effect["tier"]
+            account.credit_score = req.credit_score
+        tier = account.tier
         key = (tier, overrides.SerializeToString(deterministic=True) if overrides is not None else b"")
         if key not in ledger.profile_index and len(ledger.profile_specs) >= ledger.max_profiles:
             raise ResourceExhausted(f"at most {ledger.max_profiles} distinct limit profiles")
@@ -1182,8 +1207,8 @@ class Engine:
 
         def decide(now_s: int):
             content = req.policy.SerializeToString(deterministic=True)
-            effect, side = self._activation(versions.POLICY, req.policy.version, content,
-                                            {"t": "policy", "policy": base64.b64encode(content).decode()}, now_s)
+            effect, side = self._activation(versions.POLICY, req.policy.version, content, effects.policy_set(content),
+                                            now_s)
             return admin_pb2.SetPolicyResponse(policy=req.policy), effect, side
 
         return self._mutate("SetPolicy", req, admin_pb2.SetPolicyResponse, decide)
@@ -1197,7 +1222,7 @@ class Engine:
             return self.model_info.version
         return self.scorecard.version if self.scorecard is not None else ""
 
-    def _activation(self, kind: str, version: str, content: bytes, effect: dict, now_s: int) -> tuple:
+    def _activation(self, kind: str, version: str, content: bytes, effect: JournalEffect, now_s: int) -> tuple:
         """(effect, side rows) of making content active under version: (None, []) when it is
         active already. Refused when the version is stored with other content."""
         side = self.catalog.activation_rows(kind, version, content, now_s)
@@ -1224,23 +1249,23 @@ class Engine:
                 log.warning("the active %s %r differs from the stored version of that name; ActivateVersion of it "
                             "would activate the stored content", kind, version)
 
-    def _stored_effect(self, kind: str, version: str, content: bytes) -> dict:
+    def _stored_effect(self, kind: str, version: str, content: bytes) -> JournalEffect:
         """The effect that activates a stored version, validated as Set* validate its kind."""
         if kind == versions.POLICY:
             problems = [f"{v.field}: {v.description}" for v in validate_policy(policy_pb2.Policy.FromString(content))]
-            effect = {"t": "policy", "policy": base64.b64encode(content).decode()}
+            effect = effects.policy_set(content)
         elif kind == versions.MODEL:
             try:
                 load_model(content, schema=features.NAMES, version=version)
                 problems = []
             except ModelError as exc:
                 problems = [str(exc)]
-            effect = {"t": "model", "model": base64.b64encode(content).decode(), "version": version}
+            effect = effects.risk_model_set(content, version)
         else:
             from authcore.scorecard import validate
 
             problems = [f"{v.field}: {v.description}" for v in validate(credit_pb2.Scorecard.FromString(content))]
-            effect = {"t": "scorecard", "card": base64.b64encode(content).decode()}
+            effect = effects.scorecard_set(content)
         if problems:
             raise FailedPrecondition("STORED_VERSION_INVALID",
                                      f"stored {kind} version {version!r} does not pass validation now: "
@@ -1308,8 +1333,7 @@ class Engine:
             except ModelError as exc:
                 raise InvalidArgument([FieldViolation("model", str(exc))]) from None
             effect, side = self._activation(
-                versions.MODEL, scorer.version, req.model,
-                {"t": "model", "model": base64.b64encode(req.model).decode(), "version": scorer.version}, now_s)
+                versions.MODEL, scorer.version, req.model, effects.risk_model_set(req.model, scorer.version), now_s)
             return admin_pb2.SetRiskModelResponse(model=_model_info(scorer)), effect, side
 
         return self._mutate("SetRiskModel", req, admin_pb2.SetRiskModelResponse, decide)
@@ -1345,8 +1369,8 @@ class Engine:
                     raise InstallmentRefused(refusals)
             else:
                 setting = inst.AutoInstallment(enabled=False)
-            effect = {"t": "auto", "acct": req.account_id, "on": setting.enabled, "term": setting.term_months,
-                      "threshold": setting.threshold_minor}
+            effect = effects.auto_installment_set(req.account_id, setting.enabled, setting.term_months,
+                                                  setting.threshold_minor)
             return inst.SetAutoInstallmentResponse(setting=setting), effect
 
         return self._mutate("SetAutoInstallment", req, inst.SetAutoInstallmentResponse, decide,
@@ -1369,7 +1393,7 @@ class Engine:
         def decide(now_s: int):
             content = req.scorecard.SerializeToString(deterministic=True)
             effect, side = self._activation(versions.SCORECARD, req.scorecard.version, content,
-                                            {"t": "scorecard", "card": base64.b64encode(content).decode()}, now_s)
+                                            effects.scorecard_set(content), now_s)
             return admin_pb2.SetScorecardResponse(scorecard=req.scorecard), effect, side
 
         return self._mutate("SetScorecard", req, admin_pb2.SetScorecardResponse, decide)

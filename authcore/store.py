@@ -3,6 +3,8 @@
 Every mutating request appends one record in its own transaction before its answer leaves:
 the effect on the state (or none, for a decline), and the response that a replay of its
 request_id must return. On start the records are applied again in order to rebuild the state.
+The effect is an authcore.v1.JournalEffect, serialized (authcore.effects); journals written
+before the effects were typed hold JSON text there instead, which authcore.effects still reads.
 
 Each record carries a digest chained over every record before it (BLAKE2b of the previous
 digest and the record's fields), so a record changed, lost or reordered anywhere in the journal
@@ -114,7 +116,9 @@ def _read_holder(fd: int) -> str:
 def _digest(previous: bytes, at_s: int, method: str, request_id, fingerprint, effect, response) -> bytes:
     h = hashlib.blake2b(previous, digest_size=16)
     for part in (str(at_s), method, request_id or "", effect or ""):
-        h.update(part.encode())
+        # An effect is bytes (a serialized JournalEffect), hashed as it is; text (the JSON effects
+        # of older journals, and the other parts) as UTF-8, so that older records verify unchanged.
+        h.update(part if isinstance(part, bytes) else part.encode())
         h.update(b"\0")
     h.update(fingerprint or b"")
     h.update(b"\0")
@@ -129,7 +133,8 @@ class Record:
     method: str
     request_id: str | None
     fingerprint: bytes | None
-    effect: str | None
+    # A serialized authcore.v1.JournalEffect; str: the JSON form of older journals (authcore.effects.decode reads both).
+    effect: bytes | str | None
     response: bytes | None
 
 
@@ -173,6 +178,9 @@ class Journal:
                 method TEXT NOT NULL,
                 request_id TEXT,
                 fingerprint BLOB,
+                -- A serialized authcore.v1.JournalEffect, stored as a BLOB: SQLite keeps a value's
+                -- own type whatever the declared one, so the TEXT of the first schema stays, and
+                -- the JSON text of older records stays readable beside the new ones.
                 effect TEXT,
                 response BLOB,
                 digest BLOB NOT NULL

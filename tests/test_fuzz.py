@@ -29,7 +29,7 @@ import pytest
 from google.protobuf import descriptor, descriptor_pool, message_factory
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from authcore import features
+from authcore import effects, features
 from authcore.columns import bulk_request
 from authcore.engine import Engine, default_model_bytes
 from authcore.ledger import CAPTURED, EXPIRED, HELD, VOIDED
@@ -507,11 +507,12 @@ def check_books(engine: Engine, journal: Journal) -> list[str]:
     failures = []
     repaid, upserts = collections.Counter(), collections.Counter()
     for record in journal.records():
-        effect = json.loads(record.effect) if record.effect else {}
-        if effect.get("t") == "repay":
-            repaid[effect["acct"]] += effect["amt"]
-        elif effect.get("t") == "account":
-            upserts[effect["acct"]] += 1
+        effect = effects.decode(record.effect) if record.effect else effects.JournalEffect()
+        kind = effect.WhichOneof("effect")
+        if kind == "repaid":
+            repaid[effect.repaid.account_id] += effect.repaid.amount_minor
+        elif kind == "account_set":
+            upserts[effect.account_set.account_id] += 1
     held, posted = collections.Counter(), collections.Counter()
     for hold in ledger.holds.values():
         if not 0 <= hold.refunded <= hold.captured <= hold.amount:

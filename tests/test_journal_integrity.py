@@ -11,6 +11,7 @@ import pytest
 from authcore.engine import Engine
 from authcore.store import Journal, JournalCorrupt
 from authcore.v1 import admin_pb2, common_pb2 as c
+from authcore.v1.journal_pb2 import JournalEffect
 
 
 def fill(data_dir, clock, n=20):
@@ -25,15 +26,27 @@ def fill(data_dir, clock, n=20):
     engine.close()
 
 
+def raise_an_amount(db: sqlite3.Connection) -> None:
+    """Record 7's hold of 105 made one of 99999: a well-formed effect, with another amount."""
+    (blob,) = db.execute("SELECT effect FROM journal WHERE seq = 7").fetchone()
+    effect = JournalEffect.FromString(blob)
+    assert effect.hold_placed.amount_minor == 105
+    effect.hold_placed.amount_minor = 99999
+    db.execute("UPDATE journal SET effect = ? WHERE seq = 7", (effect.SerializeToString(),))
+
+
 @pytest.mark.parametrize("damage", [
-    "UPDATE journal SET effect = replace(effect, '\"amt\": 105', '\"amt\": 99999') WHERE seq = 7",
+    raise_an_amount,
     "DELETE FROM journal WHERE seq = 9",
     "UPDATE journal SET at_s = at_s + 1 WHERE seq = 12",
 ])
 def test_changed_or_missing_records_stop_the_start(data_dir, clock, damage):
     fill(data_dir, clock)
     db = sqlite3.connect(data_dir / "authcore.db")
-    db.execute(damage)
+    if callable(damage):
+        damage(db)
+    else:
+        db.execute(damage)
     db.commit()
     db.close()
     with pytest.raises(JournalCorrupt, match="journal record|missing"):

@@ -6,4 +6,5 @@ export * from "./gen/authcore/v1/common_pb.js";
 export * from "./gen/authcore/v1/credit_pb.js";
 export * from "./gen/authcore/v1/diagnostics_pb.js";
 export * from "./gen/authcore/v1/installment_pb.js";
+export * from "./gen/authcore/v1/journal_pb.js";
 export * from "./gen/authcore/v1/policy_pb.js";
