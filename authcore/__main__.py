@@ -1,5 +1,5 @@
 import sys
 
-from authcore.cli import main
+from authcore.tools.cli import main
 
 sys.exit(main())

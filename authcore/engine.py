@@ -28,26 +28,29 @@ from typing import Callable
 
 import numpy as np
 
-from authcore import audit, columns, effects, explain, features, installments
-from authcore.columns import hash64, ipnet_hash
+from authcore.journal import audit, effects
+from authcore.decision import columns, explain, installments
+from authcore.risk import features
+from authcore.decision.columns import hash64, ipnet_hash
 from authcore.errors import (
     AuthcoreError, FailedPrecondition, FieldViolation, InstallmentRefused, InvalidArgument, NotFound,
     RequestIdReused, RequestInFlight, ResourceExhausted, Unavailable,
 )
-from authcore.idempotency import Entry, IdempotencyIndex, fingerprint
+from authcore.state.idempotency import Entry, IdempotencyIndex, fingerprint
 from authcore._fast.ledger import FLAG_STAND_IN
-from authcore.ledger import CAPTURED, EXPIRED, HELD, VOIDED, Hold, Ledger
-from authcore.locks import RWLock, Stripes
-from authcore.money import currency_alpha, currency_numeric
-from authcore.models import ModelError, load_model
+from authcore.state.ledger import CAPTURED, EXPIRED, HELD, VOIDED, Hold, Ledger
+from authcore.state.locks import RWLock, Stripes
+from authcore.decision.money import currency_alpha, currency_numeric
+from authcore.risk.models import ModelError, load_model
 from authcore.observability import decisions as observed
-from authcore.scorecard import CompiledScorecard, ScorecardError
-from authcore.shadow import Shadow
-from authcore.effects import CHANNEL_INDEX, JournalEffect
-from authcore.policy import CHANNELS, country_code, default_policy, validate_policy
-from authcore.reasons import RULE_NAMES, reasons_of_mask
-from authcore.store import GroupCommitter, Journal, JournalCorrupt
-from authcore import validation, versions
+from authcore.risk.scorecard import CompiledScorecard, ScorecardError
+from authcore.risk.shadow import Shadow
+from authcore.journal.effects import CHANNEL_INDEX, JournalEffect
+from authcore.decision.policy import CHANNELS, country_code, default_policy, validate_policy
+from authcore.decision.reasons import RULE_NAMES, reasons_of_mask
+from authcore.journal.store import GroupCommitter, Journal, JournalCorrupt
+from authcore.decision import validation
+from authcore.journal import versions
 from authcore.v1 import (
     account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2, installment_pb2 as inst,
     policy_pb2,
@@ -154,12 +157,12 @@ class Engine:
         self.catalog = versions.Catalog(journal.versions())
         # Work the server's sweeper runs about once a second (file watchers): callables.
         self.periodic: list[Callable[[], object]] = [self.prune_audit]
-        # Every decision is recorded with its inputs, features and account state (authcore.audit);
+        # Every decision is recorded with its inputs, features and account state (authcore.journal.audit);
         # off only to measure what that costs.
         self.audit = audit
         self.audit_retention_s = audit_retention_s
         self._views: tuple | None = None
-        # A candidate policy and/or model deciding beside the active ones (authcore.shadow).
+        # A candidate policy and/or model deciding beside the active ones (authcore.risk.shadow).
         self.shadow: Shadow | None = None
         snapshot = journal.snapshot()
         digest = b""
@@ -257,7 +260,7 @@ class Engine:
     def _commit(self, records: list[tuple], now_s: int, side: list[tuple] = ()) -> None:
         """Journal (method, request_id, fingerprint, effect, response) records, each effect a
         JournalEffect or None, with the side rows in the same transaction
-        (authcore.store.SIDE_ROWS), then remember their responses for replays."""
+        (authcore.journal.store.SIDE_ROWS), then remember their responses for replays."""
         try:
             self.committer.commit([
                 (now_s, method, request_id, digest, effect.SerializeToString() if effect is not None else None,
@@ -1262,7 +1265,7 @@ class Engine:
                 problems = [str(exc)]
             effect = effects.risk_model_set(content, version)
         else:
-            from authcore.scorecard import validate
+            from authcore.risk.scorecard import validate
 
             problems = [f"{v.field}: {v.description}" for v in validate(credit_pb2.Scorecard.FromString(content))]
             effect = effects.scorecard_set(content)

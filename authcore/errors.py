@@ -161,7 +161,7 @@ class Unauthenticated(AuthcoreError):
 
 
 class PermissionDenied(AuthcoreError):
-    """The caller's identity may not do this (authcore.identity)."""
+    """The caller's identity may not do this (authcore.api.identity)."""
 
     code = code_pb2.PERMISSION_DENIED
 

@@ -13,11 +13,11 @@ import tempfile
 import numpy as np
 import pytest
 
-from authcore import policy as policy_mod
-from authcore import reference as ref
+from authcore.decision import policy as policy_mod
+from authcore.decision import reference as ref
 from authcore.engine import Engine, fixed_utc_offset_s
-from authcore.ledger import Ledger
-from authcore.store import Journal
+from authcore.state.ledger import Ledger
+from authcore.journal.store import Journal
 from authcore.v1 import admin_pb2, authorization_pb2 as authz, common_pb2 as c
 
 N_ACCOUNTS = 1_000
@@ -176,7 +176,7 @@ def test_engine_authorize_in_process(benchmark, record, variant):
 def test_engine_authorize_bulk_in_process(benchmark, record, variant):
     """The same payments as columns: one AuthorizeBulk chunk of 1,000 (validation, limits,
     features, default model, answers, audit row, one journal record), per decision."""
-    from authcore import columns
+    from authcore.decision import columns
 
     with tempfile.TemporaryDirectory() as data_dir:
         engine = engine_for(data_dir, variant)

@@ -12,8 +12,8 @@ import threading
 import pytest
 
 from authcore.engine import Engine
-from authcore.policy import default_policy
-from authcore.store import Journal
+from authcore.decision.policy import default_policy
+from authcore.journal.store import Journal
 from authcore.v1 import admin_pb2, authorization_pb2 as authz, common_pb2 as c
 
 THREADS = 16

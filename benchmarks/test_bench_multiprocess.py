@@ -18,8 +18,8 @@ import grpc
 import pytest
 from conftest import MEDIANS_S
 
-from authcore.partitions import partition_of
-from authcore.policy import default_policy
+from authcore.cluster.partitions import partition_of
+from authcore.decision.policy import default_policy
 from authcore.v1 import (
     account_pb2,
     account_pb2_grpc,

@@ -20,9 +20,9 @@ from conftest import MEDIANS_S
 from authcore.engine import Engine
 from authcore.observability import MetricsInterceptor
 from authcore.observability.logs import JsonFormatter
-from authcore.policy import default_policy
-from authcore.server import create_server
-from authcore.store import Journal
+from authcore.decision.policy import default_policy
+from authcore.api.server import create_server
+from authcore.journal.store import Journal
 from authcore.v1 import admin_pb2, authorization_pb2_grpc
 from authcore.v1 import authorization_pb2 as authz
 from authcore.v1 import common_pb2 as c

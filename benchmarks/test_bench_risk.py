@@ -11,11 +11,11 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
-from authcore import features
+from authcore.risk import features
 from authcore.engine import default_model_bytes, fixed_utc_offset_s, hash64
-from authcore.ledger import Ledger
-from authcore.models import load_model
-from authcore.policy import CHANNELS, country_code, default_policy
+from authcore.state.ledger import Ledger
+from authcore.risk.models import load_model
+from authcore.decision.policy import CHANNELS, country_code, default_policy
 from authcore.v1 import common_pb2 as c
 
 NOW_S = 1_795_000_000
@@ -97,8 +97,8 @@ def test_compiled_ensemble_batch(benchmark, ensemble, record):
 
 
 def test_reference_features_and_rules(benchmark, record):
-    """The plain-Python spec of the risk features and rules (authcore/risk_reference.py)."""
-    from authcore import risk_reference as rref
+    """The plain-Python spec of the risk features and rules (authcore/risk/reference.py)."""
+    from authcore.risk import reference as rref
 
     behaviour = rref.Behaviour(created_s=NOW_S - 86400 * 90)
     payment = rref.Payment(8_000, c.CHANNEL_WALLET, 0, 1, hash64(b"phone"), hash64(b"10.0.0"), 31.2, 121.4, 5411,

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 
 from authcore.client import AuthcoreError, Client, Tls, Unavailable
-from authcore.money import format_minor
+from authcore.decision.money import format_minor
 from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
 
 

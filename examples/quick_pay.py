@@ -11,7 +11,7 @@ import sys
 from collections.abc import Awaitable
 
 from authcore.client import AsyncClient
-from authcore.money import format_minor
+from authcore.decision.money import format_minor
 from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
 
 from _common import open_account, parse_args, run_cli, show, tls_of  # examples/_common.py, beside this file

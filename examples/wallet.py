@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from authcore.client import AuthcoreError
-from authcore.money import format_minor
+from authcore.decision.money import format_minor
 from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
 
 from _common import connect, open_account, parse_args, run_cli, show  # examples/_common.py, beside this file

@@ -6,9 +6,9 @@
 
 docs/api.md is rendered from a FileDescriptorSet of proto/authcore/v1 built by grpc_tools.protoc
 with source info: every service, RPC, message and enum with its comments, who may call each RPC
-(authcore.identity), how multi-process mode routes it (authcore.router), and the gRPC statuses
+(authcore.api.identity), how multi-process mode routes it (authcore.cluster.router), and the gRPC statuses
 and google.rpc details the server sends, with the ErrorInfo reasons found in the code.
-docs/reasons.md is the reasons catalogue of authcore/reasons.py with an introduction.
+docs/reasons.md is the reasons catalogue of authcore/decision/reasons.py with an introduction.
 tests/test_docs.py fails when either page is stale.
 """
 
@@ -197,7 +197,7 @@ class Page:
 
 
 def who_may_call(service: str, method: str, checks: dict) -> str:
-    from authcore import identity
+    from authcore.api import identity
 
     path = f"/{PACKAGE}.{service}/{method}"
     rule = identity.allowed(path)
@@ -225,9 +225,9 @@ def who_may_call(service: str, method: str, checks: dict) -> str:
 
 
 def identity_checks() -> dict[tuple[str, str], set[str]]:
-    """(service, method) -> the authcore.identity checks its servicer method makes, directly or
-    through a helper method of its class (read from authcore/server.py)."""
-    tree = ast.parse((ROOT / "authcore" / "server.py").read_text())
+    """(service, method) -> the authcore.api.identity checks its servicer method makes, directly or
+    through a helper method of its class (read from authcore/api/server.py)."""
+    tree = ast.parse((ROOT / "authcore" / "api" / "server.py").read_text())
     wanted = {"caller_channel_check", "caller_channels_check", "caller_hold_check"}
     out: dict[tuple[str, str], set[str]] = {}
     for cls in tree.body:
@@ -260,7 +260,7 @@ def identity_checks() -> dict[tuple[str, str], set[str]]:
 
 
 def routing(service: str, method: str) -> str:
-    from authcore import router
+    from authcore.cluster import router
 
     route = router.ROUTES.get(f"/{PACKAGE}.{service}/{method}")
     if route is None:
@@ -292,7 +292,9 @@ def error_reasons() -> dict[str, list[str]]:
     PermissionDenied, Refused and NotFound are raised. A raise the scan cannot read stops it."""
     from google.rpc import code_pb2
 
-    from authcore import admission, errors, versions
+    from authcore.api import admission
+    from authcore import errors
+    from authcore.journal import versions
 
     found: dict[int, set[str]] = collections.defaultdict(set)
     for module in (errors, admission):
@@ -346,7 +348,8 @@ def code_list(names) -> str:
 
 
 def render_errors(page: Page) -> None:
-    from authcore import admission, errors
+    from authcore.api import admission
+    from authcore import errors
 
     reasons = error_reasons()
     installment = set(installment_reasons())
@@ -596,7 +599,7 @@ ISO8583 = {
 
 
 def reasons_page() -> str:
-    from authcore import reasons as catalogue
+    from authcore.decision import reasons as catalogue
     from authcore.v1 import common_pb2 as c
 
     by_code: dict[str, list[str]] = collections.defaultdict(list)
@@ -614,7 +617,7 @@ def reasons_page() -> str:
     page.add(
         "Every decision of `Authorize`, `AuthorizeBatch`, `AuthorizeBulk` and `AuthorizeStream` comes with a "
         "reason (`authcore.v1.Reason`): `REASON_APPROVED` for an approval, otherwise why the payment was "
-        "declined or challenged. This page is generated from `authcore/reasons.py` by "
+        "declined or challenged. This page is generated from `authcore/decision/reasons.py` by "
         "`python scripts/gen_docs.py`.",
         "")
     page.heading(2, "Precedence")

@@ -28,12 +28,12 @@ import tempfile
 
 from google.protobuf import json_format
 
-from authcore import features
-from authcore.columns import bulk_request
+from authcore.risk import features
+from authcore.decision.columns import bulk_request
 from authcore.engine import Engine
-from authcore.models import LINEAR_FORMAT
-from authcore.policy import default_policy
-from authcore.store import Journal
+from authcore.risk.models import LINEAR_FORMAT
+from authcore.decision.policy import default_policy
+from authcore.journal.store import Journal
 from authcore.v1 import (
     account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2, installment_pb2 as inst,
 )

@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 
-from authcore.bench import Plan, open_accounts, run
+from authcore.tools.bench import Plan, open_accounts, run
 
 LIMITS = "[limits]\nmax_in_flight = 24\nmax_queue_ms = 50\nmin_deadline_ms = 1\n"
 

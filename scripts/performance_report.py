@@ -36,11 +36,11 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from authcore.bench import requests_for  # noqa: E402
+from authcore.tools.bench import requests_for  # noqa: E402
 from authcore.engine import Engine  # noqa: E402
-from authcore.ledger import Ledger  # noqa: E402
-from authcore.policy import default_policy  # noqa: E402
-from authcore.store import Journal  # noqa: E402
+from authcore.state.ledger import Ledger  # noqa: E402
+from authcore.decision.policy import default_policy  # noqa: E402
+from authcore.journal.store import Journal  # noqa: E402
 from authcore.v1 import admin_pb2, authorization_pb2 as authz, common_pb2 as c  # noqa: E402
 
 

@@ -23,12 +23,12 @@ from sklearn.metrics import roc_auc_score
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from authcore import features  # noqa: E402
+from authcore.risk import features  # noqa: E402
 from authcore.engine import Engine  # noqa: E402
-from authcore.models import load_model  # noqa: E402
-from authcore.policy import default_policy  # noqa: E402
-from authcore.simulator import PATTERNS, Simulator, drive  # noqa: E402
-from authcore.store import Journal  # noqa: E402
+from authcore.risk.models import load_model  # noqa: E402
+from authcore.decision.policy import default_policy  # noqa: E402
+from authcore.tools.simulator import PATTERNS, Simulator, drive  # noqa: E402
+from authcore.journal.store import Journal  # noqa: E402
 
 MODEL_PATH = ROOT / "authcore" / "data" / "default_model.txt"
 PARAMS = {"objective": "binary", "num_leaves": 15, "learning_rate": 0.1, "min_data_in_leaf": 20,

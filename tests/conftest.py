@@ -10,8 +10,8 @@ import grpc
 import pytest
 
 from authcore.engine import Engine
-from authcore.server import create_server
-from authcore.store import Journal
+from authcore.api.server import create_server
+from authcore.journal.store import Journal
 from authcore.v1 import (
     account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2 as authz, authorization_pb2_grpc,
     common_pb2 as c,

@@ -12,13 +12,13 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from authcore.admission import Admission, Limits, TokenBucket
-from authcore.certs import make_certs
+from authcore.api.admission import Admission, Limits, TokenBucket
+from authcore.tools.certs import make_certs
 from authcore.engine import Engine
-from authcore.gate import GateInterceptor
-from authcore.identity import TlsFiles, channel_credentials
-from authcore.server import create_server, grpc_server
-from authcore.store import Journal
+from authcore.api.gate import GateInterceptor
+from authcore.api.identity import TlsFiles, channel_credentials
+from authcore.api.server import create_server, grpc_server
+from authcore.journal.store import Journal
 from authcore.v1 import (
     account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2 as authz, authorization_pb2_grpc,
     common_pb2 as c,

@@ -13,13 +13,15 @@ import grpc
 import numpy as np
 import pytest
 
-from authcore import audit, columns, features
+from authcore.journal import audit
+from authcore.decision import columns
+from authcore.risk import features
 from authcore._fast.state import ACCOUNT_DTYPE
-from authcore.cli import main as cli_main
+from authcore.tools.cli import main as cli_main
 from authcore.engine import Engine
-from authcore.models import LINEAR_FORMAT
-from authcore.policy import default_policy, tier_limits
-from authcore.store import Journal
+from authcore.risk.models import LINEAR_FORMAT
+from authcore.decision.policy import default_policy, tier_limits
+from authcore.journal.store import Journal
 from authcore.v1 import admin_pb2, authorization_pb2 as authz, common_pb2 as c
 
 from helpers import call_error

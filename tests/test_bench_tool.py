@@ -11,9 +11,9 @@ import grpc
 import numpy as np
 import pytest
 
-from authcore import bench
-from authcore.bench import main
-from authcore.server import MAX_ECHO_BYTES
+from authcore.tools import bench
+from authcore.tools.bench import main
+from authcore.api.server import MAX_ECHO_BYTES
 from authcore.v1 import diagnostics_pb2, diagnostics_pb2_grpc
 
 

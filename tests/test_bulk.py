@@ -7,12 +7,12 @@ import grpc
 import numpy as np
 import pytest
 
-from authcore import columns
-from authcore.bench import requests_for
+from authcore.decision import columns
+from authcore.tools.bench import requests_for
 from authcore.engine import Engine
 from authcore.errors import FailedPrecondition
-from authcore.idempotency import Entry, IdempotencyIndex
-from authcore.store import Journal
+from authcore.state.idempotency import Entry, IdempotencyIndex
+from authcore.journal.store import Journal
 from authcore.v1 import (
     admin_pb2, authorization_pb2 as authz, common_pb2 as c, installment_pb2 as inst,
 )

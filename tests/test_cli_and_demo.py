@@ -20,11 +20,12 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 import pytest
 
-from authcore import cli, demo as demo_mod, features
-from authcore.demo import run_demo
+from authcore.tools import cli, demo as demo_mod
+from authcore.risk import features
+from authcore.tools.demo import run_demo
 from authcore.engine import Engine
-from authcore.server import create_server
-from authcore.store import Journal
+from authcore.api.server import create_server
+from authcore.journal.store import Journal
 from authcore.v1 import account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc
 
 

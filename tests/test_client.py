@@ -13,13 +13,13 @@ import grpc
 import pytest
 
 from authcore import client as ac
-from authcore.admission import Admission, Limits
-from authcore.certs import make_certs
+from authcore.api.admission import Admission, Limits
+from authcore.tools.certs import make_certs
 from authcore.engine import Engine
-from authcore.gate import GateInterceptor
-from authcore.identity import TlsFiles
-from authcore.server import create_server
-from authcore.store import Journal
+from authcore.api.gate import GateInterceptor
+from authcore.api.identity import TlsFiles
+from authcore.api.server import create_server
+from authcore.journal.store import Journal
 from authcore.v1 import admin_pb2, authorization_pb2 as authz, common_pb2 as c
 
 MERCHANT = authz.Merchant(merchant_id="m-1", mcc="5411", country="CN")

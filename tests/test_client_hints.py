@@ -10,12 +10,12 @@ import socket
 import pytest
 
 from authcore import client as ac
-from authcore.certs import make_certs
+from authcore.tools.certs import make_certs
 from authcore.engine import Engine
-from authcore.gate import GateInterceptor
-from authcore.identity import TlsFiles
-from authcore.server import create_server
-from authcore.store import Journal
+from authcore.api.gate import GateInterceptor
+from authcore.api.identity import TlsFiles
+from authcore.api.server import create_server
+from authcore.journal.store import Journal
 
 
 @pytest.fixture(scope="module")

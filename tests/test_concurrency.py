@@ -11,9 +11,9 @@ import grpc
 import pytest
 
 from authcore.engine import Engine
-from authcore.policy import default_policy
-from authcore.server import create_server
-from authcore.store import Journal
+from authcore.decision.policy import default_policy
+from authcore.api.server import create_server
+from authcore.journal.store import Journal
 from authcore.v1 import account_pb2, common_pb2 as c
 
 from conftest import connect

@@ -2,7 +2,7 @@
 the three channels, restart it, and check that nothing acknowledged was lost or doubled.
 The long run (`authcore crashtest --cycles 50`) is in the README."""
 
-from authcore.crashtest import Harness
+from authcore.tools.crashtest import Harness
 
 
 import sqlite3

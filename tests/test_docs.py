@@ -80,7 +80,7 @@ def test_check_mode_from_the_command_line():
 
 
 def test_reasons_page_has_the_whole_catalogue():
-    from authcore.reasons import CATALOGUE
+    from authcore.decision.reasons import CATALOGUE
     from authcore.v1 import common_pb2 as c
 
     text = (DOCS / "reasons.md").read_text()
@@ -143,9 +143,9 @@ def test_api_documents_every_field_and_enum_value(descriptors):
 
 
 def config_keys() -> dict[str, list[str]]:
-    """Every key of every table authcore.config accepts."""
-    from authcore import config
-    from authcore.admission import Limits
+    """Every key of every table authcore.api.config accepts."""
+    from authcore.api import config
+    from authcore.api.admission import Limits
 
     keys = {name: list(values) for name, values in config.SECTIONS.items()}
     keys["limits"] = [f.name for f in dataclasses.fields(Limits)]
@@ -167,7 +167,7 @@ def test_operations_describes_every_config_key():
 
 def test_operations_example_configuration_is_accepted(tmp_path):
     """The TOML example loads, and names every table (its keys may be commented out)."""
-    from authcore import config
+    from authcore.api import config
 
     text = (DOCS / "operations.md").read_text()
     blocks = re.findall(r"```toml\n(.*?)```", text, re.DOTALL)

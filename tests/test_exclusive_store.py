@@ -19,8 +19,8 @@ import grpc
 import pytest
 from test_multiprocess import Served, clients_of
 
-from authcore.partitions import partition_dir
-from authcore.store import LOCK_FILE, DataDirInUse, DataDirLock, Journal
+from authcore.cluster.partitions import partition_dir
+from authcore.journal.store import LOCK_FILE, DataDirInUse, DataDirLock, Journal
 from authcore.v1 import account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc
 from authcore.v1 import common_pb2 as c
 
@@ -113,7 +113,7 @@ def test_a_second_journal_on_a_held_dir_is_refused_naming_the_holder(tmp_path):
 
 def test_the_lock_is_released_when_the_holder_is_killed(tmp_path):
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from authcore.store import Journal; Journal(sys.argv[1]); "
+        [sys.executable, "-c", "import sys, time; from authcore.journal.store import Journal; Journal(sys.argv[1]); "
          "print('held', flush=True); time.sleep(600)", str(tmp_path)],
         stdout=subprocess.PIPE, text=True, cwd=REPO)
     try:

@@ -8,9 +8,9 @@ import grpc
 import pytest
 
 from authcore.engine import Engine
-from authcore.server import create_server
-from authcore.simulator import NORMAL, PATTERNS, Simulator, catch_rates, drive
-from authcore.store import Journal
+from authcore.api.server import create_server
+from authcore.tools.simulator import NORMAL, PATTERNS, Simulator, catch_rates, drive
+from authcore.journal.store import Journal
 from authcore.v1 import (
     account_pb2_grpc, admin_pb2_grpc, authorization_pb2_grpc,
 )

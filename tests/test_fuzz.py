@@ -29,14 +29,15 @@ import pytest
 from google.protobuf import descriptor, descriptor_pool, message_factory
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from authcore import effects, features
-from authcore.columns import bulk_request
+from authcore.journal import effects
+from authcore.risk import features
+from authcore.decision.columns import bulk_request
 from authcore.engine import Engine, default_model_bytes
-from authcore.ledger import CAPTURED, EXPIRED, HELD, VOIDED
-from authcore.money import MAX_AMOUNT_MINOR
-from authcore.policy import default_policy
-from authcore.server import MAX_MESSAGE_BYTES, SERVICE_NAMES, create_server
-from authcore.store import Journal
+from authcore.state.ledger import CAPTURED, EXPIRED, HELD, VOIDED
+from authcore.decision.money import MAX_AMOUNT_MINOR
+from authcore.decision.policy import default_policy
+from authcore.api.server import MAX_MESSAGE_BYTES, SERVICE_NAMES, create_server
+from authcore.journal.store import Journal
 from authcore.v1 import (
     account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2, diagnostics_pb2,
     installment_pb2 as inst,

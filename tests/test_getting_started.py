@@ -13,10 +13,10 @@ import sys
 import pytest
 from google.protobuf import json_format
 
-from authcore import features
+from authcore.risk import features
 from authcore.client import Client
-from authcore.models import EXPECTED, ModelError, NotAModel, load_model
-from authcore.policy import default_policy
+from authcore.risk.models import EXPECTED, ModelError, NotAModel, load_model
+from authcore.decision.policy import default_policy
 from authcore.v1 import policy_pb2
 from tests.test_examples import ENV, ROOT, serve
 
@@ -62,7 +62,7 @@ def stop(server: subprocess.Popen) -> None:
 
 
 def test_the_feature_table_is_the_schema():
-    assert features.markdown_table() in SECTION, "stale feature table: python -m authcore.features"
+    assert features.markdown_table() in SECTION, "stale feature table: python -m authcore.risk.features"
     for name in features.NAMES:
         assert f"`{name}`" in SECTION
 

@@ -15,13 +15,13 @@ import grpc
 import pytest
 from grpc_status import rpc_status
 
-from authcore import config
-from authcore.certs import make_certs
+from authcore.api import config
+from authcore.tools.certs import make_certs
 from authcore.engine import Engine
-from authcore.gate import GateInterceptor
-from authcore.identity import IDENTITIES, TlsFiles, channel_credentials, identity_of_sans
-from authcore.server import create_server
-from authcore.store import Journal
+from authcore.api.gate import GateInterceptor
+from authcore.api.identity import IDENTITIES, TlsFiles, channel_credentials, identity_of_sans
+from authcore.api.server import create_server
+from authcore.journal.store import Journal
 from authcore.v1 import (
     account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2 as authz, authorization_pb2_grpc,
     common_pb2 as c,

@@ -11,8 +11,8 @@ from grpc_status import rpc_status
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from authcore import installments
-from authcore.policy import default_policy
+from authcore.decision import installments
+from authcore.decision.policy import default_policy
 from authcore.v1 import (
     account_pb2, authorization_pb2 as authz, common_pb2 as c, installment_pb2 as inst,
     installment_pb2_grpc,
@@ -234,7 +234,7 @@ def test_explicit_terms_ride_on_the_hold(client):
 
 def test_plans_and_settings_survive_restart(client, plans, service, data_dir, clock):
     from authcore.engine import Engine
-    from authcore.store import Journal
+    from authcore.journal.store import Journal
 
     good_account(client, "keep", tier=c.TIER_STANDARD, credit_score=650.0)
     set_auto(client, plans, "keep", term=3, threshold=50_000)

@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 from google.protobuf import json_format
 
-from authcore import effects
-from authcore.columns import bulk_request
+from authcore.journal import effects
+from authcore.decision.columns import bulk_request
 from authcore.engine import Engine
-from authcore.store import Journal, JournalCorrupt
+from authcore.journal.store import Journal, JournalCorrupt
 from authcore.v1 import account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c
 
 from conftest import Clock
@@ -233,7 +233,7 @@ def test_an_effect_of_an_unknown_format_stops_the_start(engine, data_dir, clock)
     newer = effects.JournalEffect.FromString(blob)
     newer.format = effects.FORMAT + 1
     # A journal written that way (its digests made for it), as a newer build would.
-    from authcore.store import _digest
+    from authcore.journal.store import _digest
     row = db.execute("SELECT at_s, method, request_id, fingerprint, response FROM journal WHERE seq = 1").fetchone()
     digest = _digest(b"", row[0], row[1], row[2], row[3], newer.SerializeToString(), row[4])
     db.execute("UPDATE journal SET effect = ?, digest = ? WHERE seq = 1", (newer.SerializeToString(), digest))

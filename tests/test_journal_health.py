@@ -14,8 +14,8 @@ from conftest import Client
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from authcore.engine import Engine
-from authcore.server import SERVICE_NAMES, create_server
-from authcore.store import Journal
+from authcore.api.server import SERVICE_NAMES, create_server
+from authcore.journal.store import Journal
 from authcore.v1 import account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2_grpc
 from authcore.v1 import common_pb2 as c
 
@@ -121,7 +121,7 @@ def test_a_graceful_stop_stays_not_serving_when_a_write_succeeds(served):
 def test_a_workers_public_port_reports_the_journal_too(tmp_path):
     """A multi-process worker answers health on its public port from the same servicer as its
     private socket: NOT_SERVING there too while its partition's journal cannot be written."""
-    from authcore.router import public_server
+    from authcore.cluster.router import public_server
 
     engine = Engine(Journal(tmp_path / "partition"), default_model=False, id_tag="p0x1")
     disk = FullDisk(engine.journal)

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from authcore.engine import Engine
-from authcore.store import Journal, JournalCorrupt
+from authcore.journal.store import Journal, JournalCorrupt
 from authcore.v1 import admin_pb2, common_pb2 as c
 from authcore.v1.journal_pb2 import JournalEffect
 
@@ -99,7 +99,7 @@ WRITER = """
 import os, sys
 sys.path.insert(0, {root!r})
 from authcore.engine import Engine
-from authcore.store import Journal
+from authcore.journal.store import Journal
 from authcore.v1 import admin_pb2, authorization_pb2 as authz, common_pb2 as c
 engine = Engine(Journal({data_dir!r}), default_model=False)
 engine.upsert_account(admin_pb2.UpsertAccountRequest(request_id="u", account_id="a", credit_limit_minor=10**7,

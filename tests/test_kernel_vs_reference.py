@@ -1,5 +1,5 @@
-"""The compiled decision against the plain-Python executable specs (authcore/reference.py for
-limits and channel rules, authcore/risk_reference.py for risk features and rules, and a linear
+"""The compiled decision against the plain-Python executable specs (authcore/decision/reference.py for
+limits and channel rules, authcore/risk/reference.py for risk features and rules, and a linear
 model scored in plain Python): the same random requests, lifecycle moves and clock jumps on
 both sides, and the same decision, reasons, headroom, features and state after every one."""
 
@@ -15,15 +15,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from authcore import policy as policy_mod
-from authcore import reference as ref
-from authcore import risk_reference as rref
+from authcore.decision import policy as policy_mod
+from authcore.decision import reference as ref
+from authcore.risk import reference as rref
 from authcore._fast.ledger import FLAG_STAND_IN
 from authcore._fast.models import LinearModel
 from authcore.engine import factor_bits, fixed_utc_offset_s, hash64
-from authcore.ledger import Hold, Ledger
-from authcore.money import currency_numeric
-from authcore.reasons import BIT_ORDER, reasons_of_mask
+from authcore.state.ledger import Hold, Ledger
+from authcore.decision.money import currency_numeric
+from authcore.decision.reasons import BIT_ORDER, reasons_of_mask
 from authcore.v1 import authorization_pb2, common_pb2 as c
 
 from conftest import START_S

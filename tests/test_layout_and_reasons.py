@@ -9,7 +9,7 @@ import pytest
 from authcore._fast import decide
 from authcore._fast.ledger import Book
 from authcore._fast.state import ACCOUNT_DTYPE, BEHAVIOUR_DTYPE, PROFILE_DTYPE
-from authcore.reasons import BIT_ORDER, CATALOGUE, CHALLENGE_REASONS
+from authcore.decision.reasons import BIT_ORDER, CATALOGUE, CHALLENGE_REASONS
 from authcore.v1 import common_pb2 as c
 
 
@@ -67,16 +67,16 @@ def test_book_refuses_wrong_tables_and_slots():
 def test_readme_reasons_table_is_current():
     import pathlib
 
-    from authcore.reasons import markdown_table
+    from authcore.decision.reasons import markdown_table
 
     readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
-    assert markdown_table() in readme, "README reasons table is stale: python -m authcore.reasons"
+    assert markdown_table() in readme, "README reasons table is stale: python -m authcore.decision.reasons"
 
 
 def test_readme_feature_table_is_current():
     import pathlib
 
-    from authcore.features import markdown_table
+    from authcore.risk.features import markdown_table
 
     readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
-    assert markdown_table() in readme, "README feature table is stale: python -m authcore.features"
+    assert markdown_table() in readme, "README feature table is stale: python -m authcore.risk.features"

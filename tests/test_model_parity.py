@@ -11,7 +11,7 @@ import pytest
 import xgboost as xgb
 from sklearn.linear_model import LogisticRegression
 
-from authcore.models import ModelError, linear_from_sklearn, load_model
+from authcore.risk.models import ModelError, linear_from_sklearn, load_model
 
 TOL = 1e-9
 

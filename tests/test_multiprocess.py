@@ -31,10 +31,10 @@ from grpc_status import rpc_status
 from helpers import call_error, error_reason, violated_fields
 from test_risk_grpc import linear_model
 
-from authcore import config
-from authcore import columns
+from authcore.api import config
+from authcore.decision import columns
 from authcore.engine import Engine
-from authcore.partitions import (
+from authcore.cluster.partitions import (
     LayoutRefused,
     check_layout,
     id_tag,
@@ -43,10 +43,10 @@ from authcore.partitions import (
     partition_of_id,
     socket_name,
 )
-from authcore.policy import default_policy
-from authcore.router import ROUTES, public_server
-from authcore.server import create_server
-from authcore.store import Journal
+from authcore.decision.policy import default_policy
+from authcore.cluster.router import ROUTES, public_server
+from authcore.api.server import create_server
+from authcore.journal.store import Journal
 from authcore.v1 import (
     account_pb2,
     account_pb2_grpc,

@@ -24,12 +24,13 @@ import grpc
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from authcore import columns, observability
-from authcore.demo import run_demo
+from authcore.decision import columns
+from authcore import observability
+from authcore.tools.demo import run_demo
 from authcore.engine import Engine
 from authcore.observability import decisions, events, logs, masking, metrics, tracing
-from authcore.server import create_server
-from authcore.store import GroupCommitter, Journal
+from authcore.api.server import create_server
+from authcore.journal.store import GroupCommitter, Journal
 from authcore.v1 import (
     account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2_grpc, credit_pb2, credit_pb2_grpc,
     diagnostics_pb2, diagnostics_pb2_grpc,
@@ -532,7 +533,7 @@ def test_cli_refuses_bad_observability_settings(tmp_path, flags, message):
 
 
 def test_config_file_sections(tmp_path):
-    from authcore import config
+    from authcore.api import config
 
     path = tmp_path / "authcore.toml"
     path.write_text('[metrics]\nhost = "127.0.0.1"\nport = 9464\n[logging]\nformat = "json"\nlevel = "DEBUG"\n'
@@ -582,7 +583,7 @@ def test_each_worker_serves_its_own_metrics(tmp_path):
 
 def test_no_endpoint_no_opentelemetry_import():
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    code = ("import sys; from authcore import cli; from authcore.observability import tracing; "
+    code = ("import sys; from authcore.tools import cli; from authcore.observability import tracing; "
             "assert tracing.configure(None) is False; "
             "assert not [m for m in sys.modules if m.startswith('opentelemetry')], 'imported'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=env, timeout=60)

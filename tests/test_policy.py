@@ -8,7 +8,7 @@ import json
 import grpc
 from google.protobuf import json_format
 
-from authcore import policy as policy_mod
+from authcore.decision import policy as policy_mod
 from authcore.v1 import admin_pb2, common_pb2 as c
 
 from helpers import call_error, error_reason, violated_fields

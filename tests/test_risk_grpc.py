@@ -9,12 +9,12 @@ import math
 import grpc
 import numpy as np
 
-from authcore import features
+from authcore.risk import features
 from authcore.engine import Engine
-from authcore.models import LINEAR_FORMAT
-from authcore.policy import default_policy
-from authcore.reasons import CATALOGUE
-from authcore.store import Journal
+from authcore.risk.models import LINEAR_FORMAT
+from authcore.decision.policy import default_policy
+from authcore.decision.reasons import CATALOGUE
+from authcore.journal.store import Journal
 from authcore.v1 import admin_pb2, authorization_pb2 as authz, common_pb2 as c
 
 from helpers import call_error, violated_fields

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from authcore.reasons import CATALOGUE
+from authcore.decision.reasons import CATALOGUE
 from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
 
 W, S, Q = c.CHANNEL_WALLET, c.CHANNEL_SCAN_TO_PAY, c.CHANNEL_QUICK_PAY

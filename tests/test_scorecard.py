@@ -12,8 +12,8 @@ import grpc
 import pytest
 
 from authcore.engine import Engine
-from authcore.scorecard import from_optbinning_table, from_scorecardpy
-from authcore.store import Journal
+from authcore.risk.scorecard import from_optbinning_table, from_scorecardpy
+from authcore.journal.store import Journal
 from authcore.v1 import admin_pb2, common_pb2 as c, credit_pb2, credit_pb2_grpc
 
 from helpers import call_error, error_reason, violated_fields

@@ -9,12 +9,13 @@ import json
 import grpc
 import pytest
 
-from authcore import columns, features
+from authcore.decision import columns
+from authcore.risk import features
 from authcore.engine import Engine
-from authcore.models import LINEAR_FORMAT
-from authcore.policy import default_policy, tier_limits
-from authcore.shadow import MAX_DISAGREEMENTS, merge_reports
-from authcore.store import Journal
+from authcore.risk.models import LINEAR_FORMAT
+from authcore.decision.policy import default_policy, tier_limits
+from authcore.risk.shadow import MAX_DISAGREEMENTS, merge_reports
+from authcore.journal.store import Journal
 from authcore.v1 import account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c
 
 from helpers import call_error, violated_fields

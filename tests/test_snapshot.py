@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from authcore.engine import Engine
-from authcore.store import Journal
+from authcore.journal.store import Journal
 from authcore.v1 import admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2
 
 from test_lifecycle_grpc import capture, view, void

@@ -9,12 +9,12 @@ import math
 import numpy as np
 import pytest
 
-from authcore import features
+from authcore.risk import features
 from authcore._fast.models import LinearModel
 from authcore.engine import Engine
 from authcore.observability.metrics import REGISTRY
-from authcore.policy import default_policy
-from authcore.store import Journal
+from authcore.decision.policy import default_policy
+from authcore.journal.store import Journal
 from authcore.v1 import admin_pb2, authorization_pb2 as authz, common_pb2 as c
 
 STAND_IN_MAX = default_policy().risk.stand_in_max_minor

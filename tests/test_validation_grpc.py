@@ -9,8 +9,8 @@ import grpc
 import pytest
 from google.protobuf import descriptor_pool
 
-from authcore.policy import default_policy
-from authcore.server import SERVICE_NAMES
+from authcore.decision.policy import default_policy
+from authcore.api.server import SERVICE_NAMES
 from authcore.v1 import (
     account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2, credit_pb2_grpc, diagnostics_pb2,
     installment_pb2,

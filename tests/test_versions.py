@@ -12,14 +12,16 @@ import grpc
 import pytest
 from google.protobuf import json_format
 
-from authcore import columns, config as config_mod, features
-from authcore.cli import build_engine
+from authcore.decision import columns
+from authcore.api import config as config_mod
+from authcore.risk import features
+from authcore.tools.cli import build_engine
 from authcore.engine import DEFAULT_MODEL_VERSION, Engine
 from authcore.errors import AuthcoreError
-from authcore.models import LINEAR_FORMAT
-from authcore.policy import default_policy, tier_limits
-from authcore.reload import FileWatcher
-from authcore.store import Journal
+from authcore.risk.models import LINEAR_FORMAT
+from authcore.decision.policy import default_policy, tier_limits
+from authcore.api.reload import FileWatcher
+from authcore.journal.store import Journal
 from authcore.v1 import admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2
 
 from helpers import call_error, error_reason, violated_fields

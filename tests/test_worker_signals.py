@@ -15,7 +15,7 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 # that wait's lock held (inside `with self._cond:`); the handler runs right after raise_signal.
 SCRIPT = """
 import signal, sys, threading
-from authcore import cluster
+from authcore.cluster import supervisor as cluster
 
 terminated = cluster._Terminated()
 gone = threading.Event()

@@ -3,7 +3,7 @@ from libc.stdint cimport int32_t, int64_t, uint64_t
 
 from authcore._fast.state cimport AccountRow, ProfileRow
 
-# Bit i of a failure mask is check i, in precedence order. authcore/reasons.py maps each bit
+# Bit i of a failure mask is check i, in precedence order. authcore/decision/reasons.py maps each bit
 # to its proto Reason; tests/test_reasons.py holds the two orders together.
 cdef enum:
     B_ACCOUNT_CLOSED = 0

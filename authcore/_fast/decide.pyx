@@ -2,7 +2,7 @@
 """The authorization decision: every check of a payment against its account, its limit
 profile and the channel rules, in precedence order, with no Python objects and no allocation.
 
-The plain-Python executable spec of the same decision is authcore/reference.py."""
+The plain-Python executable spec of the same decision is authcore/decision/reference.py."""
 
 from libc.math cimport NAN
 from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint64_t
@@ -221,6 +221,6 @@ cdef void release_windows(AccountRow* a, int32_t channel, int64_t amount, int32_
         a.channel_month_count[channel] -= count
 
 
-# For tests that hold this order and authcore/reasons.py together.
+# For tests that hold this order and authcore/decision/reasons.py together.
 CHECK_COUNT = N_CHECKS
 CHALLENGE_FROM_BIT = FIRST_CHALLENGE_BIT

@@ -1,6 +1,6 @@
 # cython: language_level=3
 """Compiled evaluators for transaction models: gradient-boosted tree ensembles (LightGBM and
-XGBoost semantics, trees packed into flat arrays) and logistic regression. authcore/models.py
+XGBoost semantics, trees packed into flat arrays) and logistic regression. authcore/risk/models.py
 loads the libraries' model files into them; tests/test_model_parity.py holds them to the
 libraries' own predictions."""
 

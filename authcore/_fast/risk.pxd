@@ -6,7 +6,7 @@ from authcore._fast.state cimport AccountRow, BehaviourRow
 
 cdef enum:
     N_FEATURES = 26
-    # Feature indices (authcore/features.py names them).
+    # Feature indices (authcore/risk/features.py names them).
     X_AMOUNT = 0
     X_LOG_AMOUNT = 1
     X_AMOUNT_ZSCORE = 2

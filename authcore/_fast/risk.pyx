@@ -1,7 +1,7 @@
 # cython: language_level=3
 """Risk features and rules: the feature vector of a payment from the request and the account's
 behaviour, the explicit rules of the policy over it, and the behaviour update of an approved
-payment. The plain-Python executable spec is authcore/risk_reference.py."""
+payment. The plain-Python executable spec is authcore/risk/reference.py."""
 
 from libc.math cimport NAN, asin, cos, isnan, log1p, sin, sqrt
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t

@@ -60,7 +60,7 @@ class AsyncClient:
     async def authorize_bulk(self, request: authorization_pb2.AuthorizeBulkRequest | None = None, /, *,
                              timeout: float | None = None, metadata: Metadata = (),
                              **fields: Any) -> authorization_pb2.AuthorizeBulkResponse:
-        """A chunk of payments as columns (authcore.columns.bulk_request builds one)."""
+        """A chunk of payments as columns (authcore.decision.columns.bulk_request builds one)."""
         return await self._invoke(M["AuthorizationService/AuthorizeBulk"], request, fields, timeout, metadata)
 
     async def capture(self, request: authorization_pb2.CaptureRequest | None = None, /, *,

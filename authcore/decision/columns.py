@@ -1,0 +1,211 @@
+"""Bulk chunks: an AuthorizeBulkRequest's columns validated as a whole and turned into the
+kernel's input matrix, column by column rather than payment by payment.
+
+The rules are those of a unary AuthorizeRequest (validation.authorize_violations); a chunk with
+any violation is refused whole, listing at most MAX_LISTED violations, and changes nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+
+import numpy as np
+
+from authcore.errors import FieldViolation, InvalidArgument
+from authcore.decision.money import MAX_AMOUNT_MINOR, currency_numeric, is_country
+from authcore.decision.policy import country_code
+from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
+from authcore.decision import validation
+
+MAX_BULK = 10_000
+MAX_LISTED = 50
+# The kernel's input columns (ledger.pyx C_*): slot, channel index, amount, currency, QR type,
+# factor bits, device hash, IP network hash, MCC, country.
+N_INPUTS = 10
+# An identifier and its length limit in one expression, so a column is checked by one C loop.
+ID_OF_MAX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,%d}" % (validation.MAX_ID_LEN - 1))
+FACTOR_BITS = sum(1 << (f - 1) for f in validation.FACTORS)
+# Columns every payment must fill, and the optional ones (empty, or one entry per payment).
+REQUIRED = ("account_ids", "amounts_minor", "channels", "merchant_ids", "mccs")
+OPTIONAL = ("qr_code_types", "verification_factor_bits", "merchant_countries", "device_ids", "ips", "latitudes",
+            "longitudes")
+
+
+def hash64(data: bytes) -> int:
+    """A stable, non-zero 64-bit digest (0 means "none" to the kernel)."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little") or 1
+
+
+def ipnet_hash(packed: bytes) -> int:
+    """The network of a packed address, hashed: the /24 of IPv4, the /48 of IPv6."""
+    return hash64(network_of(packed))
+
+
+def network_of(packed: bytes) -> bytes:
+    return packed[:3] if len(packed) == 4 else packed[:6]
+
+
+@dataclasses.dataclass(slots=True)
+class Chunk:
+    """A valid chunk as the kernel reads it. matrix[:, 0] (the slots) is left for the engine."""
+
+    n: int
+    matrix: np.ndarray      # (n, N_INPUTS) int64
+    locations: np.ndarray   # (n, 2) float64, NaN when unknown (an empty column reads as 0)
+
+
+def _listed(out: list[FieldViolation], column: str, indices, message: str) -> None:
+    for i in list(indices)[:MAX_LISTED - len(out)]:
+        out.append(FieldViolation(f"{column}[{i}]", message))
+
+
+def _identifiers(out: list[FieldViolation], column: str, values) -> None:
+    match = ID_OF_MAX.fullmatch
+    if all(map(match, values)):
+        return
+    for i, value in enumerate(values):
+        if len(out) >= MAX_LISTED:
+            return
+        if not match(value):
+            found: list[FieldViolation] = []
+            validation._identifier(found, f"{column}[{i}]", value, validation.MAX_ID_LEN)
+            out.extend(found)
+
+
+def _hashes(values, fn, n: int) -> np.ndarray:
+    """A uint64 column of n values as int64 bit patterns, through fn once per distinct value."""
+    cache: dict = {}
+    out = np.fromiter((cache[v] if v in cache else cache.setdefault(v, fn(v)) for v in values), np.uint64, n)
+    return out.view(np.int64)
+
+
+def chunk_of(req) -> Chunk:
+    """Validate a bulk request and build its columns; raises InvalidArgument."""
+    out: list[FieldViolation] = []
+    validation._identifier(out, "request_id", req.request_id, validation.MAX_REQUEST_ID_LEN)
+    n = len(req.account_ids)
+    if n == 0:
+        out.append(FieldViolation("account_ids", "at least one payment"))
+    elif n > MAX_BULK:
+        out.append(FieldViolation("account_ids", f"at most {MAX_BULK} payments per chunk"))
+    for column in REQUIRED[1:]:
+        if len(getattr(req, column)) != n:
+            out.append(FieldViolation(column, f"one entry per payment ({n})"))
+    for column in OPTIONAL:
+        if len(getattr(req, column)) not in (0, n):
+            out.append(FieldViolation(column, f"empty, or one entry per payment ({n})"))
+    validation._currency(out, "currency", req.currency)
+    if out:
+        raise InvalidArgument(out)
+
+    _identifiers(out, "account_ids", req.account_ids)
+    _identifiers(out, "merchant_ids", req.merchant_ids)
+    amounts = np.array(req.amounts_minor, np.int64)
+    _listed(out, "amounts_minor", np.flatnonzero(amounts <= 0), "must be greater than zero")
+    _listed(out, "amounts_minor", np.flatnonzero(amounts > MAX_AMOUNT_MINOR), f"at most {MAX_AMOUNT_MINOR}")
+    channels = np.array(req.channels, np.int64)
+    _listed(out, "channels", np.flatnonzero((channels < c.CHANNEL_WALLET) | (channels > c.CHANNEL_QUICK_PAY)),
+            "must be CHANNEL_WALLET, CHANNEL_SCAN_TO_PAY or CHANNEL_QUICK_PAY")
+    qr = np.array(req.qr_code_types, np.int64) if len(req.qr_code_types) else np.zeros(n, np.int64)
+    scan = channels == c.CHANNEL_SCAN_TO_PAY
+    _listed(out, "qr_code_types", np.flatnonzero(scan & (qr != c.QR_CODE_TYPE_STATIC) & (qr != c.QR_CODE_TYPE_DYNAMIC)),
+            "required for scan-to-pay: static or dynamic")
+    _listed(out, "qr_code_types", np.flatnonzero(~scan & (qr != c.QR_CODE_TYPE_UNSPECIFIED)),
+            "only for CHANNEL_SCAN_TO_PAY")
+    factors = (np.array(req.verification_factor_bits, np.int64) if len(req.verification_factor_bits)
+               else np.zeros(n, np.int64))
+    _listed(out, "verification_factor_bits", np.flatnonzero(factors & ~FACTOR_BITS), "unknown verification factor")
+    mcc_match = validation.MCC_PATTERN.fullmatch
+    if not all(map(mcc_match, req.mccs)):
+        _listed(out, "mccs", (i for i, m in enumerate(req.mccs) if not mcc_match(m)), "four digits (ISO 18245)")
+    countries = np.zeros(n, np.int64)
+    if len(req.merchant_countries):
+        codes: dict[str, int] = {}
+        for value in set(req.merchant_countries):
+            if value and not is_country(value[:4]):
+                _listed(out, "merchant_countries",
+                        (i for i, v in enumerate(req.merchant_countries) if v == value), "ISO 3166-1 alpha-2 code")
+            codes[value] = country_code(value) if value else 0
+        countries = np.fromiter((codes[v] for v in req.merchant_countries), np.int64, n)
+    devices = np.zeros(n, np.int64)
+    if len(req.device_ids):
+        too_long = [i for i, d in enumerate(req.device_ids) if len(d) > validation.MAX_DEVICE_ID_LEN]
+        _listed(out, "device_ids", too_long, f"at most {validation.MAX_DEVICE_ID_LEN} characters")
+        if not too_long:
+            devices = _hashes(req.device_ids, lambda d: hash64(d.encode()) if d else 0, n)
+    ipnets = np.zeros(n, np.int64)
+    if len(req.ips):
+        bad: list[str] = []
+
+        def network(ip: str) -> bytes:
+            packed = validation.packed_ip(ip) if ip and len(ip) <= validation.MAX_IP_LEN else None
+            if packed is None and ip:
+                bad.append(ip)
+            return network_of(packed) if packed else b""
+
+        # Addresses of one network share its hash: hashed once per network.
+        ipnets = _hashes(map(network, req.ips), lambda net: hash64(net) if net else 0, n)
+        if bad:
+            wrong = set(bad)
+            _listed(out, "ips", (i for i, ip in enumerate(req.ips) if ip in wrong), "an IPv4 or IPv6 address")
+    locations = np.zeros((n, 2))
+    for column, axis, bound in (("latitudes", 0, 90.0), ("longitudes", 1, 180.0)):
+        if len(getattr(req, column)):
+            values = np.array(getattr(req, column), np.float64)
+            _listed(out, column, np.flatnonzero(~(np.abs(values) <= bound)), f"between -{bound:g} and {bound:g}")
+            locations[:, axis] = values
+    if out:
+        raise InvalidArgument(out[:MAX_LISTED])
+    # A location of exactly (0, 0) counts as unknown, as in a unary request.
+    locations[(locations[:, 0] == 0.0) & (locations[:, 1] == 0.0)] = np.nan
+
+    matrix = np.empty((n, N_INPUTS), np.int64)
+    matrix[:, 0] = -1
+    matrix[:, 1] = channels - 1
+    matrix[:, 2] = amounts
+    matrix[:, 3] = currency_numeric(req.currency)
+    matrix[:, 4] = qr
+    matrix[:, 5] = factors
+    matrix[:, 6] = devices
+    matrix[:, 7] = ipnets
+    matrix[:, 8] = np.fromiter(map(int, req.mccs), np.int64, n)
+    matrix[:, 9] = countries
+    return Chunk(n, matrix, locations)
+
+
+def bulk_request(request_id: str, payments) -> authz.AuthorizeBulkRequest:
+    """An AuthorizeBulkRequest of unary AuthorizeRequests (one currency; their request_ids and
+    installment terms are not carried: the chunk has its own request_id)."""
+    payments = list(payments)
+    currencies = {p.currency for p in payments}
+    if len(currencies) > 1:
+        raise ValueError(f"a chunk has one currency, not {sorted(currencies)}")
+    out = authz.AuthorizeBulkRequest(request_id=request_id, currency=currencies.pop() if currencies else "")
+    out.account_ids.extend(p.account_id for p in payments)
+    out.amounts_minor.extend(p.amount_minor for p in payments)
+    out.channels.extend(p.channel for p in payments)
+    out.qr_code_types.extend(p.qr_code_type for p in payments)
+    out.verification_factor_bits.extend(sum(1 << (f - 1) for f in set(p.verification.factors)) for p in payments)
+    out.merchant_ids.extend(p.merchant.merchant_id for p in payments)
+    out.mccs.extend(p.merchant.mcc for p in payments)
+    out.merchant_countries.extend(p.merchant.country for p in payments)
+    out.device_ids.extend(p.device.device_id for p in payments)
+    out.ips.extend(p.device.ip for p in payments)
+    out.latitudes.extend(p.device.latitude for p in payments)
+    out.longitudes.extend(p.device.longitude for p in payments)
+    return out
+
+
+COLUMNS = REQUIRED + OPTIONAL
+
+
+def take(req, indices: list[int]) -> authz.AuthorizeBulkRequest:
+    """The chunk of req's payments at indices (same request_id and currency; empty columns stay
+    empty)."""
+    out = authz.AuthorizeBulkRequest(request_id=req.request_id, currency=req.currency)
+    for name in COLUMNS:
+        values = getattr(req, name)
+        if len(values):
+            getattr(out, name).extend([values[i] for i in indices])
+    return out

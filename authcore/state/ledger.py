@@ -1,0 +1,304 @@
+"""In-memory state: the account and limit-profile tables the kernels read, the index from
+account ids to rows, and the holds. Every change goes through one method here, both when a
+request is served and when the journal is replayed, so that a restart rebuilds the same state."""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import sys
+import threading
+
+import numpy as np
+
+from authcore.decision import policy as policy_mod
+from authcore._fast.ledger import Book
+from authcore._fast.state import ACCOUNT_DTYPE, BEHAVIOUR_DTYPE, PROFILE_DTYPE
+from authcore.errors import ResourceExhausted
+from authcore.v1 import common_pb2, policy_pb2
+
+HELD, CAPTURED, VOIDED, EXPIRED = "held", "captured", "voided", "expired"
+
+
+@dataclasses.dataclass(slots=True)
+class Hold:
+    """An approved authorization and what became of it."""
+
+    authorization_id: str
+    slot: int
+    channel: int          # index 0..2
+    amount: int
+    flags: int
+    day_index: int
+    month_index: int
+    created_s: int
+    expires_s: int
+    merchant_id: str
+    state: str = HELD
+    captured: int = 0
+    refunded: int = 0
+    # An installment plan riding on the hold (term 0: none), booked when it is captured.
+    term: int = 0
+    rate_bps: int = 0
+    captured_s: int = 0
+
+
+class Ledger:
+    """Accounts, limit profiles and holds of one node."""
+
+    def __init__(self, policy: policy_pb2.Policy, max_accounts: int, max_profiles: int = 100_000):
+        self.max_accounts = max_accounts
+        self.max_profiles = max_profiles
+        self.book = Book()
+        self.accounts = np.zeros(1024, dtype=ACCOUNT_DTYPE)
+        self.behaviour = np.zeros(1024, dtype=BEHAVIOUR_DTYPE)
+        self.profiles = np.zeros(64, dtype=PROFILE_DTYPE)
+        self.n_accounts = 0
+        self.slot_of: dict[str, int] = {}
+        self.account_ids: list[str] = []
+        self.zones: list[str] = []
+        self.overrides: dict[int, common_pb2.LimitProfile] = {}
+        self.credit_scores: dict[int, float] = {}
+        # slot -> (enabled, term, threshold)
+        self.auto_installment: dict[int, tuple[bool, int, int]] = {}
+        # slot -> {authorization id: captured hold with an installment plan}
+        self.plans: dict[int, dict[str, Hold]] = {}
+        # Profile i is resolved from profile_specs[i] = (tier, serialized overrides); the tiers
+        # themselves are profiles 0..2 with no overrides.
+        self.profile_specs: list[tuple[int, bytes]] = []
+        self.profile_index: dict[tuple[int, bytes], int] = {}
+        self.resolved: list[common_pb2.LimitProfile] = []
+        self.holds: dict[str, Hold] = {}
+        self.open_holds: dict[int, dict[str, Hold]] = {}
+        self.expiry_heap: list[tuple[int, str]] = []
+        self.heap_lock = threading.Lock()
+        self.policy = policy
+        for tier in policy_mod.TIERS:
+            self._profile_for(tier, None)
+        self.set_policy(policy)
+
+    def _bind(self) -> None:
+        self.book.bind(self.accounts, self.profiles, self.behaviour)
+
+    # -- profiles -------------------------------------------------------------------------
+
+    def _profile_for(self, tier: int, overrides: common_pb2.LimitProfile | None) -> int:
+        key = (tier, overrides.SerializeToString(deterministic=True) if overrides is not None else b"")
+        index = self.profile_index.get(key)
+        if index is not None:
+            return index
+        if len(self.profile_specs) >= self.max_profiles:
+            raise ResourceExhausted(f"at most {self.max_profiles} distinct limit profiles")
+        index = len(self.profile_specs)
+        if index >= self.profiles.shape[0]:
+            self.profiles = np.resize(self.profiles, self.profiles.shape[0] * 2)
+        self.profile_specs.append(key)
+        self.profile_index[key] = index
+        self.resolved.append(common_pb2.LimitProfile())
+        self._resolve(index)
+        self._bind()
+        return index
+
+    def _resolve(self, index: int) -> None:
+        tier, blob = self.profile_specs[index]
+        overrides = common_pb2.LimitProfile.FromString(blob) if blob else None
+        merged = policy_mod.resolve(policy_mod.tier_limits(self.policy, tier), overrides)
+        self.resolved[index] = merged
+        self.profiles[index] = policy_mod.profile_row(merged)
+
+    def set_policy(self, policy: policy_pb2.Policy) -> None:
+        """Make a validated policy active: every profile is resolved again under it."""
+        self.policy = policy
+        for index in range(len(self.profile_specs)):
+            self._resolve(index)
+        self._bind()
+        self.book.set_risk(*policy_mod.risk_tables(policy.risk))
+
+    def set_scorer(self, scorer) -> None:
+        """The transaction model every decision after this is scored with (None: rules only)."""
+        self.book.set_scorer(scorer)
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def upsert(self, account_id: str, *, limit: int, status: int, tier: int,
+               overrides: common_pb2.LimitProfile | None, overdue: int, currency: int,
+               zone: str, utc_offset_s: int, now_s: int = 0) -> tuple[int, bool]:
+        """Create or change an account; returns (slot, created)."""
+        slot = self.slot_of.get(account_id)
+        created = slot is None
+        if created:
+            if self.n_accounts >= self.max_accounts:
+                raise ResourceExhausted(f"at most {self.max_accounts} accounts")
+            slot = self.n_accounts
+            if slot >= self.accounts.shape[0]:
+                # Grow by a quarter: the spare rows of a large book cost memory per account.
+                size = min(self.max_accounts, max(1024, self.accounts.shape[0] * 5 // 4))
+                self.accounts = np.resize(self.accounts, size)
+                self.accounts[slot:] = np.zeros((), dtype=ACCOUNT_DTYPE)
+                self.behaviour = np.resize(self.behaviour, size)
+                self.behaviour[slot:] = np.zeros((), dtype=BEHAVIOUR_DTYPE)
+            self.n_accounts += 1
+            self.slot_of[account_id] = slot
+            self.account_ids.append(account_id)
+            # Accounts share a handful of zones: one string each, not one per account.
+            self.zones.append(sys.intern(zone))
+            row = self.accounts[slot]
+            row["currency"] = currency
+            row["utc_offset_s"] = utc_offset_s
+            row["day_index"] = -(2**31)
+            row["month_index"] = -(2**31)
+            behaviour = self.behaviour[slot]
+            behaviour["created_s"] = now_s
+            behaviour["last_lat"] = behaviour["last_lon"] = np.nan
+        profile = self._profile_for(tier, overrides)
+        if overrides is not None:
+            self.overrides[slot] = overrides
+        else:
+            self.overrides.pop(slot, None)
+        row = self.accounts[slot]
+        if overdue > 0 and row["overdue"] == 0:
+            self.behaviour[slot]["overdue_events"] += 1
+        row["limit"] = limit
+        row["status"] = status
+        row["tier"] = tier
+        row["overdue"] = overdue
+        row["profile"] = profile
+        self._bind()
+        return slot, created
+
+    def remove_last(self, account_id: str) -> None:
+        """Undo the creation of the newest account (its journal record could not be written)."""
+        slot = self.slot_of.pop(account_id)
+        assert slot == self.n_accounts - 1, "only the newest account can be removed"
+        self.account_ids.pop()
+        self.zones.pop()
+        self.overrides.pop(slot, None)
+        self.accounts[slot] = np.zeros((), dtype=ACCOUNT_DTYPE)
+        self.behaviour[slot] = np.zeros((), dtype=BEHAVIOUR_DTYPE)
+        self.n_accounts -= 1
+
+    def row(self, slot: int) -> np.void:
+        return self.accounts[slot]
+
+    def profile_of(self, slot: int) -> common_pb2.LimitProfile:
+        return self.resolved[int(self.accounts[slot]["profile"])]
+
+    def available(self, slot: int) -> int:
+        row = self.accounts[slot]
+        return int(row["limit"]) - int(row["posted"]) - int(row["held"])
+
+    # -- holds ----------------------------------------------------------------------------
+
+    def book_hold(self, hold: Hold, now_s: int, device: int = 0, ipnet: int = 0, lat: float = np.nan,
+                  lon: float = np.nan) -> None:
+        """Place a hold decided earlier: count it in the kernel state and the account's
+        behaviour, then register it."""
+        hold.day_index, hold.month_index = self.book.book_hold(
+            hold.slot, hold.channel, hold.amount, hold.flags, now_s, device, ipnet, lat, lon)
+        self.register_hold(hold)
+
+    def register_hold(self, hold: Hold) -> None:
+        """Register a hold whose amounts the kernel has already counted."""
+        self.holds[hold.authorization_id] = hold
+        self.open_holds.setdefault(hold.slot, {})[hold.authorization_id] = hold
+        with self.heap_lock:
+            heapq.heappush(self.expiry_heap, (hold.expires_s, hold.authorization_id))
+
+    def _close(self, hold: Hold, state: str) -> None:
+        hold.state = state
+        account_holds = self.open_holds.get(hold.slot)
+        if account_holds is not None:
+            account_holds.pop(hold.authorization_id, None)
+            if not account_holds:
+                del self.open_holds[hold.slot]
+
+    def capture(self, hold: Hold, amount: int, now_s: int = 0) -> None:
+        self.book.capture_hold(hold.slot, hold.channel, hold.amount, amount, hold.flags,
+                               hold.day_index, hold.month_index)
+        hold.captured = amount
+        hold.captured_s = now_s
+        self._close(hold, CAPTURED)
+        self._track_plan(hold)
+
+    def _track_plan(self, hold: Hold) -> None:
+        """A captured hold with an installment plan joins its account's schedules."""
+        if hold.term:
+            self.plans.setdefault(hold.slot, {})[hold.authorization_id] = hold
+
+    def release(self, hold: Hold, state: str) -> None:
+        """Void or expire a hold."""
+        self.book.void_hold(hold.slot, hold.channel, hold.amount, hold.flags, hold.day_index, hold.month_index)
+        self._close(hold, state)
+
+    def refund(self, hold: Hold, amount: int) -> None:
+        self.book.refund(hold.slot, amount)
+        hold.refunded += amount
+
+    def repay(self, slot: int, amount: int) -> int:
+        return self.book.repay(slot, amount)
+
+    def due_holds(self, now_s: int, limit: int) -> list[Hold]:
+        """Take up to limit open holds whose time is up off the expiry queue, oldest first."""
+        due: list[Hold] = []
+        with self.heap_lock:
+            while self.expiry_heap and self.expiry_heap[0][0] <= now_s and len(due) < limit:
+                _, authorization_id = heapq.heappop(self.expiry_heap)
+                hold = self.holds.get(authorization_id)
+                if hold is not None and hold.state == HELD:
+                    due.append(hold)
+        return due
+
+    def requeue(self, hold: Hold) -> None:
+        """Put a hold taken by due_holds back on the expiry queue (its expiry could not be written)."""
+        with self.heap_lock:
+            heapq.heappush(self.expiry_heap, (hold.expires_s, hold.authorization_id))
+
+    # -- snapshots ------------------------------------------------------------------------
+
+    def dump(self) -> dict:
+        """The ledger as plain data (numpy rows, bytes, tuples) for a snapshot."""
+        n = self.n_accounts
+        return {
+            "policy": self.policy.SerializeToString(deterministic=True),
+            "profile_specs": list(self.profile_specs),
+            "accounts": self.accounts[:n].copy(),
+            "behaviour": self.behaviour[:n].copy(),
+            "account_ids": list(self.account_ids),
+            "zones": list(self.zones),
+            "overrides": {slot: p.SerializeToString(deterministic=True) for slot, p in self.overrides.items()},
+            "holds": [dataclasses.astuple(h) for h in self.holds.values()],
+            "credit_scores": dict(self.credit_scores),
+            "auto_installment": dict(self.auto_installment),
+        }
+
+    @classmethod
+    def load(cls, state: dict, max_accounts: int) -> "Ledger":
+        """A ledger from dump(): limit profiles rebuilt in the same order, rows copied back."""
+        ledger = cls(policy_pb2.Policy.FromString(state["policy"]), max_accounts)
+        for tier, blob in state["profile_specs"][len(ledger.profile_specs):]:
+            ledger._profile_for(tier, common_pb2.LimitProfile.FromString(blob) if blob else None)
+        if ledger.profile_specs != state["profile_specs"]:
+            raise ValueError("the snapshot's limit profiles do not rebuild in order")
+        n = len(state["account_ids"])
+        capacity = max(1024, 1 << max(n - 1, 0).bit_length())
+        ledger.accounts = np.zeros(capacity, dtype=ACCOUNT_DTYPE)
+        ledger.behaviour = np.zeros(capacity, dtype=BEHAVIOUR_DTYPE)
+        ledger.accounts[:n] = state["accounts"]
+        ledger.behaviour[:n] = state["behaviour"]
+        ledger.n_accounts = n
+        ledger.account_ids = list(state["account_ids"])
+        ledger.zones = list(state["zones"])
+        ledger.slot_of = {account_id: slot for slot, account_id in enumerate(ledger.account_ids)}
+        ledger.overrides = {slot: common_pb2.LimitProfile.FromString(b) for slot, b in state["overrides"].items()}
+        ledger.credit_scores = dict(state["credit_scores"])
+        ledger.auto_installment = dict(state["auto_installment"])
+        ledger._bind()
+        for fields in state["holds"]:
+            hold = Hold(*fields)
+            if hold.state == HELD:
+                ledger.register_hold(hold)
+            else:
+                ledger.holds[hold.authorization_id] = hold
+                if hold.state == CAPTURED:
+                    ledger._track_plan(hold)
+        return ledger
