@@ -20,7 +20,6 @@ import math
 import logging
 import pickle
 import secrets
-import sqlite3
 import threading
 import time
 import zoneinfo
@@ -48,7 +47,7 @@ from authcore.risk.shadow import Shadow
 from authcore.journal.effects import CHANNEL_INDEX, JournalEffect
 from authcore.decision.policy import CHANNELS, country_code, default_policy, validate_policy
 from authcore.decision.reasons import RULE_NAMES, reasons_of_mask
-from authcore.journal.store import GroupCommitter, Journal, JournalCorrupt
+from authcore.journal.store import WRITE_ERRORS, GroupCommitter, Journal, JournalCorrupt
 from authcore.decision import validation
 from authcore.journal import versions
 from authcore.v1 import (
@@ -267,7 +266,7 @@ class Engine:
                  response)
                 for method, request_id, digest, effect, response in records
             ], side)
-        except sqlite3.Error as exc:
+        except WRITE_ERRORS as exc:
             raise Unavailable(f"the journal could not be written: {exc}") from exc
         with self.idempotency_lock:
             for method, request_id, digest, _, response in records:

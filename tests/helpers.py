@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import pathlib
+
 import grpc
 import pytest
 from google.rpc import error_details_pb2
@@ -33,3 +37,36 @@ def error_reason(error: grpc.RpcError) -> str:
 
 def violated_fields(error: grpc.RpcError) -> list[str]:
     return [v.field for v in details(error)["BadRequest"].field_violations]
+
+
+@contextlib.contextmanager
+def journal_refusing_writes(journal):
+    """The journal's segment file opened read-only while inside: every append fails with an
+    OSError, as a disk that refuses writes makes it fail."""
+    writer = journal.writer
+    if writer._fd is None:
+        writer.begin(journal.last_seq + 1)
+    writable = writer._fd
+    files = sorted(journal.segments_dir.glob("*.seg"))
+    writer._fd = os.open(files[-1], os.O_RDONLY)
+    try:
+        yield
+    finally:
+        os.close(writer._fd)
+        writer._fd = writable
+
+
+def rewrite_records(data_dir, change) -> None:
+    """The journal's records of data_dir as a list of JournalRecord messages, handed to change(records)
+    to edit in place (change a field, delete one), then written back as well-formed segment files (each
+    frame with its right CRC): damage only the digest chain can find."""
+    from authcore.journal import segments
+
+    directory = pathlib.Path(data_dir) / "journal"
+    records = list(segments.read_records(directory))
+    change(records)
+    for _, path in segments.segment_files(directory):
+        path.unlink()
+    if records:
+        path = directory / segments.segment_name(records[0].seq)
+        path.write_bytes(segments.MAGIC + b"".join(segments.frame(r.SerializeToString()) for r in records))

@@ -24,7 +24,7 @@ from authcore.decision.policy import default_policy, tier_limits
 from authcore.journal.store import Journal
 from authcore.v1 import admin_pb2, authorization_pb2 as authz, common_pb2 as c
 
-from helpers import call_error
+from helpers import call_error, journal_refusing_writes
 
 DEVICE = authz.Device(device_id="phone-a", ip="10.1.2.3", latitude=31.23, longitude=121.47)
 
@@ -143,8 +143,9 @@ def tamper(data_dir, method: str, change) -> None:
     db.close()
 
 
-def test_a_tampered_audit_row_is_a_mismatch(client, data_dir):
+def test_a_tampered_audit_row_is_a_mismatch(client, engine, data_dir):
     made = traffic(client)
+    engine.journal.audit_index.flush()  # the rows in the table, where tamper() changes them
 
     def raise_amount(arrays):
         arrays["inputs"][0, 2] += 50_000  # the recorded amount no longer gives the recorded answer
@@ -168,13 +169,14 @@ def test_a_tampered_audit_row_is_a_mismatch(client, data_dir):
     assert differs[batch_item] == ["decision", "reasons", "answered"]
 
 
-def test_cli_export_and_replay(client, data_dir, tmp_path, capsys):
+def test_cli_export_and_replay(client, engine, data_dir, tmp_path, capsys):
     made = traffic(client)
     out = tmp_path / "audit.csv"
     assert cli_main(["audit", "export", "--data-dir", str(data_dir), "--format", "csv", "--out", str(out)]) == 0
     assert f"{len(made)} decisions written" in capsys.readouterr().out
     assert cli_main(["audit", "replay", "--data-dir", str(data_dir)]) == 0
     assert f"{len(made)} decisions replayed: {len(made)} match, 0 differ" in capsys.readouterr().out
+    engine.journal.audit_index.flush()  # the rows in the table, where tamper() changes them
     tamper(data_dir, "AuthorizeBulk", lambda arrays: arrays["scores"].__setitem__(0, 0.5))
     assert cli_main(["audit", "replay", "--data-dir", str(data_dir), "--since", "2026-01-01T00:00:00Z"]) == 1
     assert "chunk-1 item 0: score" in capsys.readouterr().out
@@ -195,17 +197,30 @@ def test_audit_rows_come_with_their_journal_record_and_outlive_snapshots(client,
     client.upsert("acct", 1_000_000)
     client.pay("acct", 100)
     engine.snapshot()
-    assert engine.journal.db.execute("SELECT count(*) FROM journal").fetchone() == (0,)
+    assert engine.journal.record_count() == 0
     assert engine.journal.db.execute("SELECT sum(decisions) FROM audit").fetchone() == (1,)
-    engine.journal.db.execute("ALTER TABLE audit RENAME TO audit_gone")
+    # A decision whose record cannot be written leaves no audit row either: the row travels in it.
     seq = engine.journal.last_seq
-    for call in (lambda: client.pay("acct", 100),
-                 lambda: client.authz.AuthorizeBatch(authz.AuthorizeBatchRequest(requests=[client.pay_request("acct", 1)])),
-                 lambda: client.authz.AuthorizeBulk(columns.bulk_request("b", [client.pay_request("acct", 1)]))):
-        assert call_error(call).code() == grpc.StatusCode.UNAVAILABLE
+    with journal_refusing_writes(engine.journal):
+        for call in (lambda: client.pay("acct", 100),
+                     lambda: client.authz.AuthorizeBatch(authz.AuthorizeBatchRequest(
+                         requests=[client.pay_request("acct", 1)])),
+                     lambda: client.authz.AuthorizeBulk(columns.bulk_request("b", [client.pay_request("acct", 1)]))):
+            assert call_error(call).code() == grpc.StatusCode.UNAVAILABLE
     assert engine.journal.last_seq == seq
-    assert engine.journal.db.execute("SELECT count(*) FROM journal").fetchone() == (0,)
+    assert engine.journal.record_count() == 0
     assert int(engine.ledger.row(0)["held"]) == 100, "the refused decisions placed no hold"
+    engine.journal.audit_index.flush()
+    assert engine.journal.db.execute("SELECT sum(decisions) FROM audit").fetchone() == (1,)
+    # The table out of reach does not stop decisions: their rows wait in their records, and are
+    # indexed once it is back (read from the segment files).
+    engine.journal.db.execute("ALTER TABLE audit RENAME TO audit_gone")
+    assert client.pay("acct", 100).decision == c.DECISION_APPROVED
+    with pytest.raises(sqlite3.OperationalError):
+        engine.journal.audit_index.flush()
+    engine.journal.db.execute("ALTER TABLE audit_gone RENAME TO audit")
+    engine.journal.audit_index.flush()
+    assert engine.journal.db.execute("SELECT sum(decisions) FROM audit").fetchone() == (2,)
 
 
 def test_retention_prunes_old_rows_only(data_dir, clock):
@@ -221,6 +236,7 @@ def test_retention_prunes_old_rows_only(data_dir, clock):
         clock.advance(2 * 86400)
         request.request_id = "new"
         engine.authorize(request)
+        engine.journal.audit_index.flush()
         assert engine.prune_audit() == 1
         assert engine.journal.db.execute("SELECT request_id FROM audit").fetchall() == [("new",)]
         assert engine.prune_audit() == 0

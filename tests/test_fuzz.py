@@ -688,13 +688,13 @@ ONCE_FAILED = [
 def test_inputs_that_once_failed(client, engine, name, path, data, before, field):
     """Each input once ended as `before`; now it is refused with INVALID_ARGUMENT, names what is
     wrong and changes nothing."""
-    records = engine.journal.db.execute("SELECT count(*) FROM journal").fetchone()
+    records = engine.journal.record_count()
     call = client.channel.unary_unary(path, request_serializer=None, response_deserializer=None)
     with pytest.raises(grpc.RpcError) as info:
         call(data, timeout=30)
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT, before
     assert field in violated_fields(info.value)
-    assert engine.journal.db.execute("SELECT count(*) FROM journal").fetchone() == records
+    assert engine.journal.record_count() == records
 
 
 def test_a_malformed_chunk_ends_the_stream_with_invalid_argument(client, engine):

@@ -15,7 +15,7 @@ from authcore.v1 import (
 )
 
 from conftest import connect
-from helpers import call_error, error_reason
+from helpers import call_error, error_reason, journal_refusing_writes
 from test_risk_grpc import linear_model
 from test_lifecycle_grpc import capture, refund, repay, view, void
 
@@ -142,16 +142,13 @@ def test_journal_failure_changes_nothing(client, engine):
     """If the journal cannot be written the caller gets UNAVAILABLE and memory is untouched."""
     client.upsert("acct", 100_000, tier=c.TIER_STANDARD)
     before = view(client)
-    engine.journal.db.execute("PRAGMA query_only = ON")
-    try:
+    with journal_refusing_writes(engine.journal):
         for fn in (lambda: client.pay("acct", 1_000),
                    lambda: client.authz.AuthorizeBatch(authz.AuthorizeBatchRequest(
                        requests=[client.pay_request("acct", 1_000)])),
                    lambda: client.upsert("acct", 5),
                    lambda: client.upsert("new-one", 5)):
             assert call_error(fn).code() == grpc.StatusCode.UNAVAILABLE
-    finally:
-        engine.journal.db.execute("PRAGMA query_only = OFF")
     assert view(client) == before
     assert "new-one" not in engine.ledger.slot_of
     assert client.pay("acct", 1_000).decision == OK

@@ -20,13 +20,14 @@ import numpy as np
 import pytest
 from google.protobuf import json_format
 
-from authcore.journal import effects
+from authcore.journal import effects, segments
 from authcore.decision.columns import bulk_request
 from authcore.engine import Engine
 from authcore.journal.store import Journal, JournalCorrupt
 from authcore.v1 import account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c
 
 from conftest import Clock
+from helpers import rewrite_records
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures" / "journal-v0"
 JSON_KINDS = {"hold", "holds", "capture", "void", "expire", "refund", "repay", "account", "auto", "policy", "model",
@@ -107,7 +108,8 @@ def test_an_old_journal_replays_request_ids_with_their_stored_answers(old):
 
 
 def test_a_journal_of_both_forms_restarts_to_the_same_state(old):
-    """New records (typed) after old ones (JSON): the digest chain runs on across them."""
+    """New records after old ones (JSON, typed on the way into the segment files): the digest chain
+    runs on across them."""
     _, data, expected = old
     engine = start(data, expected)
     request = authz.AuthorizeRequest(request_id="new-1", account_id="a1", channel=c.CHANNEL_WALLET, amount_minor=3_000,
@@ -123,10 +125,12 @@ def test_a_journal_of_both_forms_restarts_to_the_same_state(old):
     answers, before = account_answers(engine), state_of(engine)
     engine.close()
 
+    stored = [r.effect for r in segments.read_records(data / "journal") if r.effect]
+    assert len(stored) == expected["records"] + 4
+    assert all(effects.JournalEffect.FromString(effect).format == effects.FORMAT for effect in stored)
     db = sqlite3.connect(data / "authcore.db")
-    kinds = db.execute("SELECT typeof(effect), count(*) FROM journal WHERE effect IS NOT NULL GROUP BY 1").fetchall()
+    assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'journal'").fetchone() == (0,)
     db.close()
-    assert dict(kinds) == {"text": expected["records"], "blob": 4}
     restarted = start(data, expected)
     try:
         assert account_answers(restarted) == answers
@@ -208,7 +212,7 @@ def test_new_records_are_typed_effects(engine):
     payment.request_id = "r1"
     one, _ = engine.authorize(payment)
     bulk, _ = engine.authorize_bulk(bulk_request("b1", [payment, payment]))
-    rows = engine.journal.db.execute("SELECT method, effect FROM journal ORDER BY seq").fetchall()
+    rows = [(r.method, r.effect) for r in segments.read_records(engine.journal.segments_dir)]
     assert [method for method, _ in rows] == ["UpsertAccount", "Authorize", "AuthorizeBulk"]
     assert all(isinstance(effect, bytes) for _, effect in rows)
     decoded = [effects.decode(effect) for _, effect in rows]
@@ -228,17 +232,18 @@ def test_new_records_are_typed_effects(engine):
 def test_an_effect_of_an_unknown_format_stops_the_start(engine, data_dir, clock):
     engine.upsert_account(admin_pb2.UpsertAccountRequest(request_id="u", account_id="a", credit_limit_minor=10**6))
     engine.close()
-    db = sqlite3.connect(data_dir / "authcore.db")
-    (blob,) = db.execute("SELECT effect FROM journal WHERE seq = 1").fetchone()
-    newer = effects.JournalEffect.FromString(blob)
-    newer.format = effects.FORMAT + 1
-    # A journal written that way (its digests made for it), as a newer build would.
-    from authcore.journal.store import _digest
-    row = db.execute("SELECT at_s, method, request_id, fingerprint, response FROM journal WHERE seq = 1").fetchone()
-    digest = _digest(b"", row[0], row[1], row[2], row[3], newer.SerializeToString(), row[4])
-    db.execute("UPDATE journal SET effect = ?, digest = ? WHERE seq = 1", (newer.SerializeToString(), digest))
-    db.commit()
-    db.close()
+
+    def newer_format(records: list) -> None:
+        # A journal written that way (its digests made for it), as a newer build would.
+        from authcore.journal.store import _digest
+        record = records[0]
+        newer = effects.JournalEffect.FromString(record.effect)
+        newer.format = effects.FORMAT + 1
+        record.effect = newer.SerializeToString()
+        record.digest = _digest(b"", record.at_s, record.method, record.request_id, record.fingerprint, record.effect,
+                                record.response)
+
+    rewrite_records(data_dir, newer_format)
     with pytest.raises(JournalCorrupt, match=r"journal record 1: an effect of format 2; this build reads format 1"):
         Engine(Journal(data_dir), clock=clock, default_model=False)
 

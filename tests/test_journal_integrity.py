@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 
 import pytest
+from helpers import rewrite_records
 
 from authcore.engine import Engine
 from authcore.journal.store import Journal, JournalCorrupt
@@ -26,29 +26,31 @@ def fill(data_dir, clock, n=20):
     engine.close()
 
 
-def raise_an_amount(db: sqlite3.Connection) -> None:
+def raise_an_amount(records: list) -> None:
     """Record 7's hold of 105 made one of 99999: a well-formed effect, with another amount."""
-    (blob,) = db.execute("SELECT effect FROM journal WHERE seq = 7").fetchone()
-    effect = JournalEffect.FromString(blob)
+    record = records[6]
+    assert record.seq == 7
+    effect = JournalEffect.FromString(record.effect)
     assert effect.hold_placed.amount_minor == 105
     effect.hold_placed.amount_minor = 99999
-    db.execute("UPDATE journal SET effect = ? WHERE seq = 7", (effect.SerializeToString(),))
+    record.effect = effect.SerializeToString()
 
 
-@pytest.mark.parametrize("damage", [
-    raise_an_amount,
-    "DELETE FROM journal WHERE seq = 9",
-    "UPDATE journal SET at_s = at_s + 1 WHERE seq = 12",
-])
+def delete_record_9(records: list) -> None:
+    assert records[8].seq == 9
+    del records[8]
+
+
+def move_record_12_by_a_second(records: list) -> None:
+    assert records[11].seq == 12
+    records[11].at_s += 1
+
+
+@pytest.mark.parametrize("damage", [raise_an_amount, delete_record_9, move_record_12_by_a_second])
 def test_changed_or_missing_records_stop_the_start(data_dir, clock, damage):
+    """Records rewritten in well-formed frames (their CRCs right): the digest chain finds them."""
     fill(data_dir, clock)
-    db = sqlite3.connect(data_dir / "authcore.db")
-    if callable(damage):
-        damage(db)
-    else:
-        db.execute(damage)
-    db.commit()
-    db.close()
+    rewrite_records(data_dir, damage)
     with pytest.raises(JournalCorrupt, match="journal record|missing"):
         Engine(Journal(data_dir), clock=clock, default_model=False)
 
@@ -86,11 +88,14 @@ def test_the_chain_continues_across_a_snapshot(data_dir, clock):
                                                    amount_minor=300 + i, currency="CNY",
                                                    merchant=authz.Merchant(merchant_id="m", mcc="5411")))
     fill_more.close()
-    db = sqlite3.connect(data_dir / "authcore.db")
-    first_after = db.execute("SELECT min(seq) FROM journal").fetchone()[0]
-    db.execute("UPDATE journal SET at_s = at_s + 1 WHERE seq = ?", (first_after,))
-    db.commit()
-    db.close()
+    first_after = []
+
+    def move_the_first(records: list) -> None:
+        first_after.append(records[0].seq)
+        records[0].at_s += 1
+
+    rewrite_records(data_dir, move_the_first)
+    first_after = first_after[0]
     with pytest.raises(JournalCorrupt, match=f"journal record {first_after}"):
         Engine(Journal(data_dir), clock=clock, default_model=False)
 
@@ -108,21 +113,21 @@ for i in range(40):
     engine.authorize(authz.AuthorizeRequest(request_id=f"r{{i}}", account_id="a", channel=c.CHANNEL_WALLET,
                                             amount_minor=100, currency="CNY",
                                             merchant=authz.Merchant(merchant_id="m", mcc="5411")))
-os._exit(0)  # no close, no checkpoint: the records stay in the write-ahead log
+os._exit(0)  # no close: as a crash leaves the files
 """
 
 
 def test_a_torn_tail_is_dropped_and_the_rest_served(data_dir, clock):
-    """A crash in the middle of writing the log leaves a torn last frame: SQLite's frame checksums
-    drop it on open, and the journal before it is served intact."""
+    """A crash (or power loss) in the middle of a write leaves a torn last frame: its length or CRC
+    does not hold, so it is cut off on open, and the journal before it is served intact."""
     import pathlib
 
     root = str(pathlib.Path(__file__).resolve().parent.parent)
     subprocess.run([sys.executable, "-c", WRITER.format(root=root, data_dir=str(data_dir))], check=True, timeout=60)
-    wal = data_dir / "authcore.db-wal"
-    size = wal.stat().st_size
-    assert size > 4096, "the records are in the write-ahead log"
-    with open(wal, "r+b") as f:
+    (segment,) = (data_dir / "journal").glob("*.seg")
+    size = segment.stat().st_size
+    assert size > 4096, "the records are in the segment file"
+    with open(segment, "r+b") as f:
         f.truncate(size - 1500)   # tear the last frame
     engine = Engine(Journal(data_dir), clock=clock, default_model=False)
     try:

@@ -59,11 +59,11 @@ def test_bad_authorize_is_invalid_argument(client, engine, name, changes, field)
             getattr(request, key).CopyFrom(value)
         else:
             setattr(request, key, value)
-    records_before = engine.journal.db.execute("SELECT count(*) FROM journal").fetchone()
+    records_before = engine.journal.record_count()
     error = call_error(client.authz.Authorize, request)
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert field in violated_fields(error)
-    assert engine.journal.db.execute("SELECT count(*) FROM journal").fetchone() == records_before
+    assert engine.journal.record_count() == records_before
     assert engine.ledger.available(engine.ledger.slot_of["acct"]) == 100_000
 
 
@@ -120,7 +120,7 @@ def test_bad_requests_of_other_rpcs(client, engine, name, rpc, request_message, 
     error = call_error(method, request_message)
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert field in violated_fields(error)
-    assert engine.journal.db.execute("SELECT count(*) FROM journal").fetchone() == (0,)
+    assert engine.journal.record_count() == 0
 
 
 def test_currency_and_zone_are_fixed_after_creation(client):
@@ -201,7 +201,7 @@ def test_bounds_of_every_field(client, engine, name, path, request_message, fiel
     error = call_error(call, request_message.SerializeToString(), timeout=10)
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert field in violated_fields(error)
-    assert engine.journal.db.execute("SELECT count(*) FROM journal").fetchone() == (0,)
+    assert engine.journal.record_count() == 0
 
 
 def unary_paths() -> list[str]:
@@ -221,7 +221,7 @@ def test_undecodable_bytes_are_invalid_argument(client, engine, path):
         assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, data
         assert error_reason(error) == "MALFORMED_REQUEST"
         assert violated_fields(error) == [""]
-    assert engine.journal.db.execute("SELECT count(*) FROM journal").fetchone() == (0,)
+    assert engine.journal.record_count() == 0
 
 
 def test_a_long_list_of_violations_fits_the_trailers(client):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import sqlite3
 import threading
 import time
 from concurrent import futures
@@ -17,7 +16,7 @@ from grpc_reflection.v1alpha import reflection
 from authcore.api import identity
 from authcore.decision import validation
 from authcore.api.decoding import DecodingRegistrar, decoded
-from authcore.engine import Engine
+from authcore.engine import WRITE_ERRORS, Engine
 from authcore.errors import AuthcoreError, abort_with
 from authcore.observability import events
 from authcore.v1 import (
@@ -279,7 +278,7 @@ class Service:
                     events.snapshot_written(self.engine.snapshot_seq, time.perf_counter() - started_s)
             except AuthcoreError:
                 log.exception("hold expiry failed; retrying on the next sweep")
-            except sqlite3.Error:
+            except WRITE_ERRORS:
                 log.exception("snapshot failed; retrying on the next sweep")
             self.engine.run_periodic()
 

@@ -44,6 +44,7 @@ from authcore._fast.ledger import FLAG_STAND_IN, Book
 from authcore._fast.state import ACCOUNT_DTYPE, BEHAVIOUR_DTYPE, PROFILE_DTYPE
 from authcore.decision.money import currency_alpha
 from authcore.decision.reasons import reasons_of_mask
+from authcore.journal import segments
 from authcore.v1 import common_pb2 as c
 
 MAGIC = b"ACA1"
@@ -165,9 +166,26 @@ def parse_time(text: str | None) -> int | None:
     return int(moment.timestamp())
 
 
-def rows(db: sqlite3.Connection, since_s: int | None = None, until_s: int | None = None) -> Iterator[tuple]:
+def rows(db: sqlite3.Connection, since_s: int | None = None, until_s: int | None = None,
+         segments_dir: pathlib.Path | None = None) -> Iterator[tuple]:
     """(seq, at_s, method, request_id, policy_version, model_version, arrays, strings) of every
-    audit row in [since_s, until_s), in order."""
+    audit row in [since_s, until_s), in order: the audit table's, then (with segments_dir, the
+    journal's records) those of the records the table does not have yet (seq: the record's)."""
+    yield from _indexed_rows(db, since_s, until_s)
+    if segments_dir is None:
+        return
+    row = db.execute("SELECT value FROM meta WHERE key = 'audit_indexed_seq'").fetchone()
+    for record in segments.read_records(segments_dir, int(row[0]) if row else 0):
+        if not record.HasField("audit") or (since_s is not None and record.at_s < since_s) \
+                or (until_s is not None and record.at_s >= until_s):
+            continue
+        found = record.audit
+        arrays, strings = decode(found.data)
+        yield (record.seq, record.at_s, found.method, found.request_id, found.policy_version, found.model_version,
+               arrays, strings)
+
+
+def _indexed_rows(db: sqlite3.Connection, since_s: int | None, until_s: int | None) -> Iterator[tuple]:
     query = "SELECT seq, at_s, method, request_id, policy_version, model_version, data FROM audit WHERE 1"
     params: list = []
     if since_s is not None:
@@ -210,7 +228,8 @@ def decisions(data_dir, since_s: int | None = None, until_s: int | None = None) 
     for path in databases(data_dir):
         db = connect(path)
         try:
-            for _, at_s, method, request_id, policy_version, model_version, a, s in rows(db, since_s, until_s):
+            for _, at_s, method, request_id, policy_version, model_version, a, s in rows(
+                    db, since_s, until_s, path.parent / segments.SEGMENTS_DIR):
                 at = datetime.datetime.fromtimestamp(at_s, datetime.UTC).isoformat().replace("+00:00", "Z")
                 inputs, outcome, answered = a["inputs"].tolist(), a["outcome"].tolist(), a["answered"].tolist()
                 for i in range(len(inputs)):
@@ -351,7 +370,8 @@ def replay(data_dir, since_s: int | None = None, until_s: int | None = None, max
         db = connect(path)
         deciders = _Deciders(db)
         try:
-            for seq, at_s, method, request_id, policy_version, model_version, a, s in rows(db, since_s, until_s):
+            for seq, at_s, method, request_id, policy_version, model_version, a, s in rows(
+                    db, since_s, until_s, path.parent / segments.SEGMENTS_DIR):
                 for i in range(len(a["inputs"])):
                     report["decisions"] += 1
                     book = deciders.book(policy_version, model_version)

@@ -1,27 +1,37 @@
-"""The journal: an ordered stream of state-change records in embedded SQLite (WAL).
+"""The journal: an ordered stream of state-change records, in segment files.
 
-Every mutating request appends one record in its own transaction before its answer leaves:
-the effect on the state (or none, for a decline), and the response that a replay of its
-request_id must return. On start the records are applied again in order to rebuild the state.
-The effect is an authcore.v1.JournalEffect, serialized (authcore.journal.effects); journals written
-before the effects were typed hold JSON text there instead, which authcore.journal.effects still reads.
+Every mutating request appends one record before its answer leaves: the effect on the state (or
+none, for a decline), and the response that a replay of its request_id must return. On start the
+records are applied again in order to rebuild the state. A record is an authcore.v1.JournalRecord,
+its effect an authcore.v1.JournalEffect (authcore.journal.effects); the records live in
+<data_dir>/journal/ as framed segment files (authcore.journal.segments), appended by one writer,
+concurrent requests' records together (GroupCommitter). The audit row of a decision travels in
+its record; no SQL statement runs per payment.
 
 Each record carries a digest chained over every record before it (BLAKE2b of the previous
 digest and the record's fields), so a record changed, lost or reordered anywhere in the journal
 stops the start with a message naming the first bad record, instead of serving wrong balances.
-A torn tail (a transaction cut off by a crash or power loss) never becomes visible: SQLite's
-write-ahead log checksums its frames and rolls an incomplete transaction back on open.
+A torn tail (a write cut off by a crash or power loss, never acknowledged) is cut off on open.
 
-Beside the records, in the same transaction as the record that brings them (see SIDE_ROWS):
+Beside the records, in <data_dir>/authcore.db (SQLite, WAL), the data written rarely or read by
+query, where a table is the simpler tool:
+  snapshot - the state as of a record (the records it includes are dropped with their files);
   versions - every policy, risk model and scorecard ever made active, by version, with its
-             content; snapshots never drop them.
-  audit    - every decision with what it was decided on (authcore.journal.audit); snapshots never
-             drop it, the sweeper prunes it past its retention.
+             content; written before the record that activates it, so a record never names a
+             version the table lacks;
+  audit    - every decision with what it was decided on (authcore.journal.audit), indexed from the
+             records' audit rows by a background thread (AuditIndex), off the request path;
+             `authcore audit` reads the rows not indexed yet from the segment files. The sweeper
+             prunes it past its retention.
+Stores written before the segment files (schema 3: the records in a `journal` table) are
+migrated once, on the first start (Journal._migrate).
 
 Durability modes:
-  "normal" - synchronous=NORMAL: a committed record survives a crash or kill -9 of the
-             process; the last records may be lost if the machine loses power.
-  "fsync"  - synchronous=FULL: every commit is fsynced; survives power loss.
+  "normal" - the records are in the OS (one write per group commit) before the answer leaves:
+             an acknowledged record survives a crash or kill -9 of the process; the last records
+             may be lost if the machine loses power.
+  "fsync"  - fdatasync after each group commit's write, before its answers leave (one for every
+             record of the group): survives power loss.
 """
 
 from __future__ import annotations
@@ -29,32 +39,47 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import hashlib
+import logging
 import os
 import pathlib
+import shutil
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 
-SCHEMA_VERSION = 3
+from google.protobuf.message import DecodeError
+
+from authcore.journal import segments
+from authcore.v1.journal_pb2 import JournalRecord
+
+log = logging.getLogger("authcore.journal")
+
+# 4: the records in segment files (authcore.journal.segments); 3: in the `journal` table.
+SCHEMA_VERSION = 4
+LEGACY_SCHEMA_VERSION = 3
 # A snapshot is stored in blobs of at most this many bytes (SQLite refuses blobs over 1 GB).
 SNAPSHOT_PART_BYTES = 256 << 20
 DURABILITY_MODES = {"normal": "NORMAL", "fsync": "FULL"}
+SEGMENTS_DIR = segments.SEGMENTS_DIR
 # Rows written with the records of a commit, by name: (name, parameters) in Journal.append.
+# "audit" rows travel in their record (JournalRecord.audit); the others are SQL, run before the
+# records are written.
 SIDE_ROWS = {
     "version_new": "INSERT INTO versions (kind, version, digest, content, first_activated_s, activated_s) "
                    "VALUES (?, ?, ?, ?, ?, ?)",
     "version_activated": "UPDATE versions SET activated_s = ? WHERE kind = ? AND version = ?",
-    "audit": "INSERT INTO audit (at_s, method, request_id, decisions, policy_version, model_version, data) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?)",
     # (cutoff_s, limit): rows older than cutoff_s among the oldest limit rows. Rows come in time
     # order, so this reads the head of the table only.
     "audit_prune": "DELETE FROM audit WHERE seq IN (SELECT seq FROM (SELECT seq, at_s FROM audit ORDER BY seq "
                    "LIMIT ?2) WHERE at_s < ?1)",
-    # (at_s,): a real write to the database, not a record: whether the journal can be written
-    # again (GroupCommitter.probe) once a write failed and no caller writes any more.
-    "write_probe": "INSERT OR REPLACE INTO meta VALUES ('write_probe_s', CAST(? AS TEXT))",
 }
+AUDIT_INSERT = ("INSERT INTO audit (at_s, method, request_id, decisions, policy_version, model_version, data) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)")
+# A write to the journal's disk that is not a record: whether the journal can be written again
+# (GroupCommitter.probe) once a write failed and no caller writes any more.
+WRITE_PROBE = "write_probe"
+PROBE_FILE = ".write-probe"
 
 
 LOCK_FILE = "authcore.lock"
@@ -139,27 +164,42 @@ class Record:
 
 
 class Journal:
-    """Append-only journal in <data_dir>/authcore.db, held exclusively (DataDirLock) while open."""
+    """The journal of a data dir: the records in <data_dir>/journal/, the rest in
+    <data_dir>/authcore.db; held exclusively (DataDirLock) while open."""
 
-    def __init__(self, data_dir: str | pathlib.Path, durability: str = "normal"):
+    def __init__(self, data_dir: str | pathlib.Path, durability: str = "normal", *,
+                 segment_bytes: int = segments.SEGMENT_BYTES, audit_interval_s: float = 0.2):
         if durability not in DURABILITY_MODES:
             raise ValueError(f"durability must be one of {sorted(DURABILITY_MODES)}")
         self.path = pathlib.Path(data_dir) / "authcore.db"
-        # Taken before the database is touched: two writers on one journal fork its digest
-        # chain and overspend the same credit lines.
+        self.segments_dir = self.path.parent / SEGMENTS_DIR
+        # Taken before anything is touched: two writers on one journal fork its digest chain
+        # and overspend the same credit lines.
         self.lock = DataDirLock(self.path.parent)
+        self.db: sqlite3.Connection | None = None
+        self.writer: segments.SegmentWriter | None = None
+        self.audit_index: AuditIndex | None = None
         try:
-            self._open(durability)
+            self._open(durability, segment_bytes, audit_interval_s)
         except BaseException:
-            if getattr(self, "db", None) is not None:
+            if self.audit_index is not None:
+                self.audit_index.stop()
+            if self.writer is not None:
+                self.writer.close()
+            if self.db is not None:
                 self.db.close()
             self.lock.release()
             self.closed = True
             raise
 
-    def _open(self, durability: str) -> None:
-        # One connection, used under the engine's lock.
+    def _open(self, durability: str, segment_bytes: int, audit_interval_s: float) -> None:
+        # One connection for the tables, used under _sql_lock (the writer, the audit index and
+        # the sweeper share it).
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._sql_lock = threading.RLock()
+        # Serializes appends with snapshots' rotation of the files, and with what the audit
+        # index takes to be appended (AuditIndex.flush).
+        self._write_lock = threading.RLock()
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
         except sqlite3.DatabaseError as exc:
@@ -169,22 +209,11 @@ class Journal:
         # True once closed: its engine is no longer exported (authcore.observability).
         self.closed = False
         self.snapshot_part_bytes = SNAPSHOT_PART_BYTES
+        # When a write probe (GroupCommitter.probe) last got through to the disk.
+        self.probed_at_s: int | None = None
         self.db.executescript(
             """
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS journal (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                at_s INTEGER NOT NULL,
-                method TEXT NOT NULL,
-                request_id TEXT,
-                fingerprint BLOB,
-                -- A serialized authcore.v1.JournalEffect, stored as a BLOB: SQLite keeps a value's
-                -- own type whatever the declared one, so the TEXT of the first schema stays, and
-                -- the JSON text of older records stays readable beside the new ones.
-                effect TEXT,
-                response BLOB,
-                digest BLOB NOT NULL
-            );
             CREATE TABLE IF NOT EXISTS snapshot (
                 seq INTEGER PRIMARY KEY,
                 at_s INTEGER NOT NULL,
@@ -223,118 +252,249 @@ class Journal:
         )
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:
-            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self._set_meta("schema_version", SCHEMA_VERSION)
+        elif int(row[0]) == LEGACY_SCHEMA_VERSION:
+            self._migrate()
         elif int(row[0]) != SCHEMA_VERSION:
             raise JournalCorrupt(f"{self.path}: schema version {row[0]}, this build reads {SCHEMA_VERSION}")
-        last = self.db.execute("SELECT seq, digest FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        try:
+            self.writer = segments.SegmentWriter(self.segments_dir, durability == "fsync", segment_bytes)
+        except segments.SegmentCorrupt as exc:
+            raise JournalCorrupt(f"{exc}; restore the journal from a replica or backup; the server will not start "
+                                 "on it") from exc
         snap = self.db.execute("SELECT seq, digest FROM snapshot ORDER BY seq DESC LIMIT 1").fetchone()
-        if last is not None:
-            self.last_seq, self.last_digest = last
-        elif snap is not None:
-            self.last_seq, self.last_digest = snap
-        else:
-            self.last_seq, self.last_digest = 0, b""
+        last = self.writer.last
+        if snap is not None and snap[0] >= last[0]:
+            last = (snap[0], snap[1])
+        self.last_seq, self.last_digest = last
+        if self.writer.next_seq == 1 and not segments.segment_files(self.segments_dir):
+            self.writer.next_seq = self.last_seq + 1
+        if self.writer.next_seq != self.last_seq + 1:
+            raise JournalCorrupt(f"{self.segments_dir}: records {self.last_seq + 1} to {self.writer.next_seq - 1} "
+                                 "are missing; restore the journal from a replica or backup; the server will not "
+                                 "start on it")
         # Reads beside the writer (stored versions): a connection of their own, so that they
-        # never land inside a commit's transaction; WAL lets them run while it writes.
+        # never land inside a transaction of the writer's; WAL lets them run while it writes.
         self._reader: sqlite3.Connection | None = None
         self._reader_lock = threading.Lock()
+        self.audit_index = AuditIndex(self, audit_interval_s)
+
+    def _set_meta(self, key: str, value) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, str(value)))
+
+    def meta(self, key: str) -> str | None:
+        with self._sql_lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    # -- migration ------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        """A store of schema 3, its records in the `journal` table: the records move into segment
+        files, once. Each record is checked against the old digest chain as it is read; effects
+        still in the JSON text of the first journals become typed JournalEffects, and the chain is
+        computed again over what is written (starting from the snapshot's digest, which stays).
+        The files are written in journal.new/ and renamed into place, then the table is dropped,
+        with the schema raised, in one transaction: a stop anywhere in between leaves either the
+        old store or the new one, and the next start finishes the job."""
+        from authcore.journal import effects  # the reader of the old effects' JSON text
+
+        staging = self.path.parent / (SEGMENTS_DIR + ".new")
+        if staging.exists():
+            shutil.rmtree(staging)
+        if not segments.segment_files(self.segments_dir):
+            snap = self.db.execute("SELECT seq, digest FROM snapshot ORDER BY seq DESC LIMIT 1").fetchone()
+            after_seq, digest = (snap[0], snap[1]) if snap is not None else (0, b"")
+            staging.mkdir()
+            frames, first_seq, count = [], after_seq + 1, 0
+            for record in _legacy_records(self.db, self.path, after_seq, digest):
+                effect = record.effect
+                if isinstance(effect, str):
+                    try:
+                        effect = effects.decode(effect).SerializeToString()
+                    except JournalCorrupt as exc:
+                        raise JournalCorrupt(f"{self.path}: journal record {record.seq}: {exc}; the server will not "
+                                             "start on it") from exc
+                digest = _digest(digest, record.at_s, record.method, record.request_id, record.fingerprint, effect,
+                                 record.response)
+                frames.append(segments.frame(_record_message(record.seq, record.at_s, record.method, record.request_id,
+                                                             record.fingerprint, effect, record.response, digest,
+                                                             None).SerializeToString()))
+                count += 1
+            if frames:
+                writer = segments.SegmentWriter(staging, fsync=True, segment_bytes=1 << 62)
+                writer.begin(first_seq)
+                for start in range(0, len(frames), 4096):
+                    writer.append(first_seq + start, frames[start:start + 4096])
+                writer.sync()
+                writer.close()
+            _sync_dir(staging)
+            if self.segments_dir.exists():
+                self.segments_dir.rmdir()  # empty: no file of a record in it
+            os.rename(staging, self.segments_dir)
+            _sync_dir(self.path.parent)
+            log.info("%s: %d journal records moved into %s", self.path, count, self.segments_dir)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            # The audit rows of the old records were written with them: all indexed.
+            last = self.db.execute("SELECT max(seq) FROM journal").fetchone()[0] if _has_table(self.db, "journal") \
+                else None
+            if last is not None:
+                self._set_meta(AUDIT_INDEXED, last)
+            self.db.execute("DROP TABLE IF EXISTS journal")
+            self._set_meta("schema_version", SCHEMA_VERSION)
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+
+    # -- records --------------------------------------------------------------------------------
 
     def append(self, records: list[tuple], side: list[tuple] = ()) -> None:
-        """Append (at_s, method, request_id, fingerprint, effect, response) tuples atomically,
-        with the side rows, (name in SIDE_ROWS, parameters), in the same transaction."""
-        digest = self.last_digest
-        rows = []
-        for record in records:
-            digest = _digest(digest, *record)
-            rows.append((*record, digest))
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            self.db.executemany(
-                "INSERT INTO journal (at_s, method, request_id, fingerprint, effect, response, digest) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            if len(side) == 1:
-                self.db.execute(SIDE_ROWS[side[0][0]], side[0][1])
-            elif side:
-                # The audit rows of a group commit in one statement; every kind in arrival order.
-                for name in dict.fromkeys(name for name, _ in side):
-                    self.db.executemany(SIDE_ROWS[name], [params for n, params in side if n == name])
-            self.db.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise
-        self.last_digest = digest
-        self.last_seq += len(rows)
+        """Append (at_s, method, request_id, fingerprint, effect, response[, audit]) tuples
+        atomically, audit an "audit" side row's parameters (travelling in its record); the SQL
+        side rows, (name in SIDE_ROWS, parameters), are written first, in one transaction."""
+        with self._write_lock:
+            sql = [row for row in side if row[0] != WRITE_PROBE]
+            if sql:
+                self._side_rows(sql)
+            for name, params in side:
+                if name == WRITE_PROBE:
+                    self._probe(*params)
+            if not records:
+                return
+            digest, seq = self.last_digest, self.last_seq
+            frames, audits = [], []
+            for record in records:
+                at_s, method, request_id, fingerprint, effect, response = record[:6]
+                audit_row = record[6] if len(record) > 6 else None
+                digest = _digest(digest, at_s, method, request_id, fingerprint, effect, response)
+                seq += 1
+                frames.append(segments.frame(_record_message(seq, at_s, method, request_id, fingerprint, effect,
+                                                             response, digest, audit_row).SerializeToString()))
+                if audit_row is not None:
+                    audits.append((seq, *audit_row))
+            self.writer.append(self.last_seq + 1, frames)
+            self.last_digest, self.last_seq = digest, seq
+            if audits:
+                self.audit_index.add(audits)
 
-    def snapshot(self) -> tuple[int, bytes, bytes] | None:
-        """The latest snapshot: (seq of the last record it includes, that record's digest, state)."""
-        row = self.db.execute("SELECT seq, digest, state FROM snapshot ORDER BY seq DESC LIMIT 1").fetchone()
-        if row is None:
-            return None
-        parts = [row[2], *(data for (data,) in self.db.execute(
-            "SELECT data FROM snapshot_part WHERE seq = ? ORDER BY part", (row[0],)))]
-        return row[0], row[1], b"".join(parts) if len(parts) > 1 else parts[0]
+    def _side_rows(self, side: list[tuple]) -> None:
+        with self._sql_lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for name, params in side:
+                    self.db.execute(SIDE_ROWS[name], params)
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
 
-    def write_snapshot(self, at_s: int, state: bytes) -> int:
-        """Store the state as of the last appended record and drop every record it includes:
-        the journal then holds only what came after. Returns the snapshot's seq."""
-        seq, digest = self.last_seq, self.last_digest
-        self.db.execute("BEGIN IMMEDIATE")
+    def _probe(self, at_s: int) -> None:
+        """Write a block to the journal's disk and sync it (OSError when the disk refuses)."""
+        path = self.segments_dir / PROBE_FILE
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         try:
-            view = memoryview(state)
-            self.db.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)",
-                            (seq, at_s, digest, view[:self.snapshot_part_bytes]))
-            self.db.execute("DELETE FROM snapshot_part WHERE seq = ?", (seq,))
-            for part, start in enumerate(range(self.snapshot_part_bytes, len(state), self.snapshot_part_bytes), 1):
-                self.db.execute("INSERT INTO snapshot_part VALUES (?, ?, ?)",
-                                (seq, part, view[start:start + self.snapshot_part_bytes]))
-            self.db.execute("DELETE FROM snapshot WHERE seq < ?", (seq,))
-            self.db.execute("DELETE FROM snapshot_part WHERE seq < ?", (seq,))
-            self.db.execute("DELETE FROM journal WHERE seq <= ?", (seq,))
-            self.db.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise
-        return seq
+            os.write(fd, b"\0" * 4096)
+            os.fdatasync(fd)
+        finally:
+            os.close(fd)
+            path.unlink(missing_ok=True)
+        self.probed_at_s = at_s
 
     def records(self, after_seq: int = 0, digest: bytes = b"") -> Iterator[Record]:
         """Every record after after_seq in order, each checked against the digest chain that
         starts from `digest` (the digest of record after_seq)."""
-        expected_seq = after_seq + 1 if after_seq else None
+        expected_seq = after_seq + 1
         try:
-            cursor = self.db.execute(
-                "SELECT seq, at_s, method, request_id, fingerprint, effect, response, digest FROM journal "
-                "WHERE seq > ? ORDER BY seq", (after_seq,)
-            )
-            for row in cursor:
-                seq, stored = row[0], row[7]
-                if expected_seq is not None and seq != expected_seq:
-                    raise JournalCorrupt(f"{self.path}: records {expected_seq} to {seq - 1} are missing")
-                digest = _digest(digest, *row[1:7])
-                if digest != stored:
-                    raise JournalCorrupt(f"{self.path}: journal record {seq} does not match its digest; the "
+            for message in segments.read_records(self.segments_dir, after_seq):
+                seq = message.seq
+                if seq != expected_seq:
+                    raise JournalCorrupt(f"{self.segments_dir}: records {expected_seq} to {seq - 1} are missing")
+                record = Record(seq, message.at_s, message.method, message.request_id or None,
+                                message.fingerprint or None, message.effect or None, message.response or None)
+                digest = _digest(digest, *dataclasses.astuple(record)[1:])
+                if digest != message.digest:
+                    raise JournalCorrupt(f"{self.segments_dir}: journal record {seq} does not match its digest; the "
                                          "journal was changed or damaged from there on. Restore it from a "
                                          "replica or backup; the server will not start on it.")
                 expected_seq = seq + 1
-                yield Record(*row[:7])
-        except sqlite3.DatabaseError as exc:
-            raise JournalCorrupt(f"{self.path}: the journal database is damaged ({exc}); restore it from a "
-                                 "replica or backup; the server will not start on it.") from exc
+                yield record
+        except segments.SegmentCorrupt as exc:
+            raise JournalCorrupt(f"{exc}; restore the journal from a replica or backup; the server will not start "
+                                 "on it.") from exc
+        except DecodeError as exc:
+            raise JournalCorrupt(f"{self.segments_dir}: a record that is not a JournalRecord ({exc}); restore the "
+                                 "journal from a replica or backup; the server will not start on it.") from exc
+        if expected_seq <= self.last_seq:
+            raise JournalCorrupt(f"{self.segments_dir}: records {expected_seq} to {self.last_seq} are missing")
+
+    def record_count(self) -> int:
+        """How many records the segment files hold (those a snapshot includes are dropped with their files)."""
+        return sum(len(segments.scan(path).payloads) for _, path in segments.segment_files(self.segments_dir))
+
+    # -- snapshots ------------------------------------------------------------------------------
+
+    def snapshot(self) -> tuple[int, bytes, bytes] | None:
+        """The latest snapshot: (seq of the last record it includes, that record's digest, state)."""
+        with self._sql_lock:
+            row = self.db.execute("SELECT seq, digest, state FROM snapshot ORDER BY seq DESC LIMIT 1").fetchone()
+            if row is None:
+                return None
+            parts = [row[2], *(data for (data,) in self.db.execute(
+                "SELECT data FROM snapshot_part WHERE seq = ? ORDER BY part", (row[0],)))]
+        return row[0], row[1], b"".join(parts) if len(parts) > 1 else parts[0]
+
+    def write_snapshot(self, at_s: int, state: bytes) -> int:
+        """Store the state as of the last appended record and drop the segment files of every
+        record it includes (once their audit rows are indexed): the journal then holds only what
+        came after. Returns the snapshot's seq."""
+        with self._write_lock:
+            seq, digest = self.last_seq, self.last_digest
+            with self._sql_lock:
+                self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    view = memoryview(state)
+                    self.db.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)",
+                                    (seq, at_s, digest, view[:self.snapshot_part_bytes]))
+                    self.db.execute("DELETE FROM snapshot_part WHERE seq = ?", (seq,))
+                    for part, start in enumerate(range(self.snapshot_part_bytes, len(state), self.snapshot_part_bytes),
+                                                 1):
+                        self.db.execute("INSERT INTO snapshot_part VALUES (?, ?, ?)",
+                                        (seq, part, view[start:start + self.snapshot_part_bytes]))
+                    self.db.execute("DELETE FROM snapshot WHERE seq < ?", (seq,))
+                    self.db.execute("DELETE FROM snapshot_part WHERE seq < ?", (seq,))
+                    self.db.execute("COMMIT")
+                except BaseException:
+                    if self.db.in_transaction:
+                        self.db.execute("ROLLBACK")
+                    raise
+            # The snapshot is durable; the files before it can go once their audit rows are indexed.
+            indexed = self.audit_index.flush()
+            if self.writer.size > len(segments.MAGIC):
+                self.writer.begin(seq + 1)
+            files = segments.segment_files(self.segments_dir)
+            for i, (first_seq, path) in enumerate(files[:-1]):
+                last_in_file = files[i + 1][0] - 1
+                if last_in_file <= min(seq, indexed):
+                    path.unlink()
+        return seq
 
     # -- stored versions ----------------------------------------------------------------------
 
     def versions(self) -> list[tuple]:
         """Every stored version: (kind, version, digest, content bytes, first_activated_s, activated_s)."""
-        return self.db.execute("SELECT kind, version, digest, length(content), first_activated_s, activated_s "
-                               "FROM versions").fetchall()
+        with self._sql_lock:
+            return self.db.execute("SELECT kind, version, digest, length(content), first_activated_s, activated_s "
+                                   "FROM versions").fetchall()
 
     def put_version(self, kind: str, version: str, digest: str, content: bytes, at_s: int) -> None:
         """Store a version that became active without a record (the shipped defaults at start)."""
-        self.db.execute("INSERT OR IGNORE INTO versions VALUES (?, ?, ?, ?, ?, ?)",
-                        (kind, version, digest, content, at_s, at_s))
+        with self._sql_lock:
+            self.db.execute("INSERT OR IGNORE INTO versions VALUES (?, ?, ?, ?, ?, ?)",
+                            (kind, version, digest, content, at_s, at_s))
 
     def oldest_audit_s(self) -> int | None:
         """The time of the oldest audit row, read beside the writer."""
@@ -353,20 +513,208 @@ class Journal:
         return None if row is None else bytes(row[0])
 
     def close(self) -> None:
-        with self._reader_lock:
-            if self._reader is not None:
-                self._reader.close()
-                self._reader = None
-        # Flush: the write-ahead log checkpointed into the database file (and synced) first.
-        # Closing twice is harmless.
+        if self.closed:
+            return
+        self.closed = True
         try:
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.ProgrammingError:
-            pass  # closed already
+            self.audit_index.stop()
+        finally:
+            with self._reader_lock:
+                if self._reader is not None:
+                    self._reader.close()
+                    self._reader = None
+            with self._write_lock:
+                self.writer.sync()
+                self.writer.close()
+            # Flush: the write-ahead log checkpointed into the database file (and synced) first.
+            try:
+                with self._sql_lock:
+                    self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                self.db.close()
+                self.lock.release()
+
+
+AUDIT_INDEXED = "audit_indexed_seq"
+
+
+class AuditIndex:
+    """Copies the audit rows of appended records into the `audit` table, off the request path:
+    a thread wakes every interval_s (or when MAX_BATCH rows wait) and inserts what waits in one
+    transaction, with the seq it reached (meta audit_indexed_seq) in the same one, so that a row is
+    indexed exactly once. The rows wait in memory, at most MAX_WAITING; past that, and after a
+    start, they are read back from the segment files. `authcore audit` reads the rows not yet
+    indexed from the files too, so an export is never behind."""
+
+    MAX_WAITING = 20_000
+    MAX_BATCH = 2_000
+
+    def __init__(self, journal: Journal, interval_s: float):
+        self.journal = journal
+        self.interval_s = interval_s
+        self._cond = threading.Condition()
+        self._waiting: list[tuple] = []
+        # True when rows were let go of (too many waiting): the files are read instead.
+        self._behind = True
+        self._flush_lock = threading.Lock()
+        # A connection of its own: its transactions never mix with the writer's, and SQLite
+        # serializes the two (WAL, with a busy timeout).
+        self.db = sqlite3.connect(journal.path, isolation_level=None, check_same_thread=False, timeout=30)
+        self.db.execute(f"PRAGMA synchronous={DURABILITY_MODES[journal.durability]}")
+        self.indexed = int(journal.meta(AUDIT_INDEXED) or 0)
+        self.flush()  # catches up with the files before the journal is used
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="authcore-audit-index", daemon=True)
+        self._thread.start()
+
+    def add(self, rows: list[tuple]) -> None:
+        """(seq, at_s, method, request_id, decisions, policy_version, model_version, data) rows of
+        records just appended, in seq order."""
+        with self._cond:
+            if self._behind:
+                return
+            self._waiting.extend(rows)
+            if len(self._waiting) > self.MAX_WAITING:
+                self._waiting.clear()
+                self._behind = True
+            if len(self._waiting) >= self.MAX_BATCH:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if not self._stopping and len(self._waiting) < self.MAX_BATCH:
+                    self._cond.wait(self.interval_s)
+                if self._stopping:
+                    return
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - the rows stay in the files; tried again
+                log.exception("indexing the audit rows failed; trying again")
+                time.sleep(self.interval_s)
+
+    def flush(self) -> int:
+        """Index every row appended so far; returns the seq reached."""
+        with self._flush_lock:
+            # What is appended and what was handed over, taken together: the rows of every
+            # record up to `last` are in `rows` (or, behind, in the files).
+            with self.journal._write_lock, self._cond:
+                last = self.journal.last_seq
+                rows, self._waiting = self._waiting, []
+                behind, self._behind = self._behind, False
+            if behind:
+                rows = [(m.seq, m.at_s, m.audit.method, m.audit.request_id, m.audit.decisions,
+                         m.audit.policy_version, m.audit.model_version, m.audit.data)
+                        for m in segments.read_records(self.journal.segments_dir, self.indexed)
+                        if m.seq <= last and m.HasField("audit")]
+            rows = [r for r in rows if r[0] > self.indexed]
+            reached = max(last, self.indexed)
+            if not rows and reached == self.indexed:
+                return self.indexed
+            db = self.db
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    if rows:
+                        db.executemany(AUDIT_INSERT, [row[1:] for row in rows])
+                    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (AUDIT_INDEXED, str(reached)))
+                    db.execute("COMMIT")
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
+            except BaseException:
+                with self._cond:
+                    self._waiting.clear()
+                    self._behind = True  # read from the files next time
+                raise
+            self.indexed = reached
+            return reached
+
+    def stop(self) -> None:
+        """Index what waits and stop the thread."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        if self._thread.is_alive():
+            self._thread.join()
+        try:
+            self.flush()
         finally:
             self.db.close()
-            self.lock.release()
-            self.closed = True
+
+
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
+def _record_message(seq: int, at_s: int, method: str, request_id, fingerprint, effect, response, digest: bytes,
+                    audit_row) -> JournalRecord:
+    message = JournalRecord(seq=seq, at_s=at_s, method=method, request_id=request_id or "",
+                            fingerprint=fingerprint or b"", effect=effect or b"", response=response or b"",
+                            digest=digest)
+    if audit_row is not None:
+        _, audit_method, audit_request_id, decisions, policy_version, model_version, data = audit_row
+        message.audit.method = audit_method
+        message.audit.request_id = audit_request_id
+        message.audit.decisions = decisions
+        message.audit.policy_version = policy_version
+        message.audit.model_version = model_version
+        message.audit.data = data
+    return message
+
+
+def _legacy_records(db: sqlite3.Connection, path: pathlib.Path, after_seq: int, digest: bytes) -> Iterator[Record]:
+    """The records of a schema-3 store's `journal` table after after_seq, each checked against
+    the digest chain that starts from `digest`."""
+    if not _has_table(db, "journal"):
+        return
+    expected_seq = after_seq + 1 if after_seq else None
+    try:
+        cursor = db.execute("SELECT seq, at_s, method, request_id, fingerprint, effect, response, digest FROM journal "
+                            "WHERE seq > ? ORDER BY seq", (after_seq,))
+        for row in cursor:
+            seq, stored = row[0], row[7]
+            if expected_seq is not None and seq != expected_seq:
+                raise JournalCorrupt(f"{path}: records {expected_seq} to {seq - 1} are missing")
+            digest = _digest(digest, *row[1:7])
+            if digest != stored:
+                raise JournalCorrupt(f"{path}: journal record {seq} does not match its digest; the "
+                                     "journal was changed or damaged from there on. Restore it from a "
+                                     "replica or backup; the server will not start on it.")
+            expected_seq = seq + 1
+            yield Record(*row[:7])
+    except sqlite3.DatabaseError as exc:
+        raise JournalCorrupt(f"{path}: the journal database is damaged ({exc}); restore it from a "
+                             "replica or backup; the server will not start on it.") from exc
+
+
+def _sync_dir(directory: pathlib.Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# What a journal that cannot be written raises: the segment files' OSError (a full disk, an I/O
+# error) or the tables' sqlite3.Error.
+WRITE_ERRORS = (OSError, sqlite3.Error)
+
+
+def _gathered(batch: list) -> tuple[list, list]:
+    """The records and side rows of the queued commits: an "audit" side row rides in the last
+    record of its commit (JournalRecord.audit)."""
+    records, side = [], []
+    for item in batch:
+        mine = list(item.records)
+        for row in item.side:
+            if row[0] == "audit" and mine:
+                mine[-1] = (*mine[-1][:6], row[1])
+            else:
+                side.append(row)
+        records.extend(mine)
+    return records, side
 
 
 class GroupCommitter:
@@ -415,15 +763,15 @@ class GroupCommitter:
             error = None
             started_s = time.perf_counter()
             try:
-                self.journal.append([r for item in batch for r in item.records],
-                                    [row for item in batch for row in item.side])
+                records, side = _gathered(batch)
+                self.journal.append(records, side)
             except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
                 error = exc
             with self._cond:
                 for item in batch:
                     item.done, item.error = True, error
                 # Commits run one at a time, so the changes are told in the order they happened.
-                writable = error is None or not isinstance(error, sqlite3.Error)
+                writable = error is None or not isinstance(error, WRITE_ERRORS)
                 if writable != self.writable:
                     self.writable = writable
                     if self.on_writable is not None:
@@ -441,8 +789,8 @@ class GroupCommitter:
         """Write to the database (a meta row, no record) in turn with the commits; True if it could.
         Tells on_writable of a change like any commit."""
         try:
-            self.commit([], [("write_probe", (at_s,))])
-        except sqlite3.Error:
+            self.commit([], [(WRITE_PROBE, (at_s,))])
+        except WRITE_ERRORS:
             return False
         return True
 

@@ -24,12 +24,11 @@ DESCRIPTOR: _descriptor.FileDescriptor
 @_typing.final
 class JournalEffect(_message.Message):
     """The effect of one journal record: the change a request (or the expiry sweeper) made to the
-    state. Every mutating request appends one record to the journal (`<data_dir>/authcore.db`,
-    table `journal`) before its answer leaves; the record's `effect` column holds this message,
-    serialized, or nothing when the request changed nothing (a decline, a refusal, a version
-    already active). On start the effects are applied again in record order, by the code that
-    applied them the first time, which rebuilds the state; a follower (a standby, a replication)
-    can read them the same way. Amounts are minor units of the account's currency.
+    state, carried in `JournalRecord.effect`, serialized, or nothing when the request changed
+    nothing (a decline, a refusal, a version already active). On start the effects are applied
+    again in record order, by the code that applied them the first time, which rebuilds the
+    state; a follower (a standby, a replication) can read them the same way. Amounts are minor
+    units of the account's currency.
     """
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -618,3 +617,113 @@ class ScorecardSet(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ScorecardSet: _TypeAlias = ScorecardSet  # noqa: Y015
+
+@_typing.final
+class JournalRecord(_message.Message):
+    """One record of the journal: every mutating request appends one before its answer leaves, in
+    the order the changes were made. The journal is a sequence of segment files
+    (`<data_dir>/journal/<first seq>.seg`); each record there is framed by its length and a
+    CRC-32 of its bytes (docs/operations.md, "The journal"). The same bytes are what other
+    services read.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEQ_FIELD_NUMBER: _builtins.int
+    AT_S_FIELD_NUMBER: _builtins.int
+    METHOD_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    FINGERPRINT_FIELD_NUMBER: _builtins.int
+    EFFECT_FIELD_NUMBER: _builtins.int
+    RESPONSE_FIELD_NUMBER: _builtins.int
+    DIGEST_FIELD_NUMBER: _builtins.int
+    AUDIT_FIELD_NUMBER: _builtins.int
+    seq: _builtins.int
+    """The record's place in the journal: 1, 2, 3, ... without gaps."""
+    at_s: _builtins.int
+    """When the change was made, in seconds since the epoch (UTC)."""
+    method: _builtins.str
+    """The RPC method that made it ("Authorize", "Capture", ...; "Expire" for the sweeper)."""
+    request_id: _builtins.str
+    """The request's `request_id`; empty for changes no request asked for (an expiry)."""
+    fingerprint: _builtins.bytes
+    """A digest of the request (method and fields): a retry with the same `request_id` must match it."""
+    effect: _builtins.bytes
+    """A serialized `JournalEffect`; empty when the request changed nothing."""
+    response: _builtins.bytes
+    """The serialized response the request got: a retry with its `request_id` gets it again."""
+    digest: _builtins.bytes
+    """BLAKE2b-128 over the previous record's digest and this record's fields (at_s, method,
+    request_id, effect, fingerprint, response; at_s as decimal text; each followed by a zero byte
+    but the last): a
+    record changed, lost or reordered breaks the chain from there on.
+    """
+    @_builtins.property
+    def audit(self) -> Global___JournalAudit:
+        """The decision record of an Authorize, a batch or a bulk chunk (`authcore audit`); not part of
+        the digest chain.
+        """
+
+    def __init__(
+        self,
+        *,
+        seq: _builtins.int = ...,
+        at_s: _builtins.int = ...,
+        method: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+        fingerprint: _builtins.bytes = ...,
+        effect: _builtins.bytes = ...,
+        response: _builtins.bytes = ...,
+        digest: _builtins.bytes = ...,
+        audit: Global___JournalAudit | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["audit", b"audit"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at_s", b"at_s", "audit", b"audit", "digest", b"digest", "effect", b"effect", "fingerprint", b"fingerprint", "method", b"method", "request_id", b"request_id", "response", b"response", "seq", b"seq"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___JournalRecord: _TypeAlias = JournalRecord  # noqa: Y015
+
+@_typing.final
+class JournalAudit(_message.Message):
+    """What a decision was made on, for `authcore audit`: the kernel's inputs, the features, the
+    account's rows before it, and what was answered, as columns (authcore.journal.audit).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    METHOD_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    DECISIONS_FIELD_NUMBER: _builtins.int
+    POLICY_VERSION_FIELD_NUMBER: _builtins.int
+    MODEL_VERSION_FIELD_NUMBER: _builtins.int
+    DATA_FIELD_NUMBER: _builtins.int
+    method: _builtins.str
+    """"Authorize", "AuthorizeBatch" or "AuthorizeBulk"."""
+    request_id: _builtins.str
+    """The request_id of the call (of the batch or chunk)."""
+    decisions: _builtins.int
+    """How many decisions the columns hold."""
+    policy_version: _builtins.str
+    """The policy and risk model versions that decided."""
+    model_version: _builtins.str
+    data: _builtins.bytes
+    """The columns, encoded by authcore.journal.audit.encode."""
+    def __init__(
+        self,
+        *,
+        method: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+        decisions: _builtins.int = ...,
+        policy_version: _builtins.str = ...,
+        model_version: _builtins.str = ...,
+        data: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["data", b"data", "decisions", b"decisions", "method", b"method", "model_version", b"model_version", "policy_version", b"policy_version", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___JournalAudit: _TypeAlias = JournalAudit  # noqa: Y015

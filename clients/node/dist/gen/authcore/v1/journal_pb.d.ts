@@ -9,12 +9,11 @@ import type { Message } from "@bufbuild/protobuf";
 export declare const file_authcore_v1_journal: GenFile;
 /**
  * The effect of one journal record: the change a request (or the expiry sweeper) made to the
- * state. Every mutating request appends one record to the journal (`<data_dir>/authcore.db`,
- * table `journal`) before its answer leaves; the record's `effect` column holds this message,
- * serialized, or nothing when the request changed nothing (a decline, a refusal, a version
- * already active). On start the effects are applied again in record order, by the code that
- * applied them the first time, which rebuilds the state; a follower (a standby, a replication)
- * can read them the same way. Amounts are minor units of the account's currency.
+ * state, carried in `JournalRecord.effect`, serialized, or nothing when the request changed
+ * nothing (a decline, a refusal, a version already active). On start the effects are applied
+ * again in record order, by the code that applied them the first time, which rebuilds the
+ * state; a follower (a standby, a replication) can read them the same way. Amounts are minor
+ * units of the account's currency.
  *
  * @generated from message authcore.v1.JournalEffect
  */
@@ -614,3 +613,124 @@ export type ScorecardSet = Message<"authcore.v1.ScorecardSet"> & {
  * Use `create(ScorecardSetSchema)` to create a new message.
  */
 export declare const ScorecardSetSchema: GenMessage<ScorecardSet>;
+/**
+ * One record of the journal: every mutating request appends one before its answer leaves, in
+ * the order the changes were made. The journal is a sequence of segment files
+ * (`<data_dir>/journal/<first seq>.seg`); each record there is framed by its length and a
+ * CRC-32 of its bytes (docs/operations.md, "The journal"). The same bytes are what other
+ * services read.
+ *
+ * @generated from message authcore.v1.JournalRecord
+ */
+export type JournalRecord = Message<"authcore.v1.JournalRecord"> & {
+    /**
+     * The record's place in the journal: 1, 2, 3, ... without gaps.
+     *
+     * @generated from field: uint64 seq = 1;
+     */
+    seq: bigint;
+    /**
+     * When the change was made, in seconds since the epoch (UTC).
+     *
+     * @generated from field: int64 at_s = 2;
+     */
+    atS: bigint;
+    /**
+     * The RPC method that made it ("Authorize", "Capture", ...; "Expire" for the sweeper).
+     *
+     * @generated from field: string method = 3;
+     */
+    method: string;
+    /**
+     * The request's `request_id`; empty for changes no request asked for (an expiry).
+     *
+     * @generated from field: string request_id = 4;
+     */
+    requestId: string;
+    /**
+     * A digest of the request (method and fields): a retry with the same `request_id` must match it.
+     *
+     * @generated from field: bytes fingerprint = 5;
+     */
+    fingerprint: Uint8Array;
+    /**
+     * A serialized `JournalEffect`; empty when the request changed nothing.
+     *
+     * @generated from field: bytes effect = 6;
+     */
+    effect: Uint8Array;
+    /**
+     * The serialized response the request got: a retry with its `request_id` gets it again.
+     *
+     * @generated from field: bytes response = 7;
+     */
+    response: Uint8Array;
+    /**
+     * BLAKE2b-128 over the previous record's digest and this record's fields (at_s, method,
+     * request_id, effect, fingerprint, response; at_s as decimal text; each followed by a zero byte
+     * but the last): a
+     * record changed, lost or reordered breaks the chain from there on.
+     *
+     * @generated from field: bytes digest = 8;
+     */
+    digest: Uint8Array;
+    /**
+     * The decision record of an Authorize, a batch or a bulk chunk (`authcore audit`); not part of
+     * the digest chain.
+     *
+     * @generated from field: authcore.v1.JournalAudit audit = 9;
+     */
+    audit?: JournalAudit | undefined;
+};
+/**
+ * Describes the message authcore.v1.JournalRecord.
+ * Use `create(JournalRecordSchema)` to create a new message.
+ */
+export declare const JournalRecordSchema: GenMessage<JournalRecord>;
+/**
+ * What a decision was made on, for `authcore audit`: the kernel's inputs, the features, the
+ * account's rows before it, and what was answered, as columns (authcore.journal.audit).
+ *
+ * @generated from message authcore.v1.JournalAudit
+ */
+export type JournalAudit = Message<"authcore.v1.JournalAudit"> & {
+    /**
+     * "Authorize", "AuthorizeBatch" or "AuthorizeBulk".
+     *
+     * @generated from field: string method = 1;
+     */
+    method: string;
+    /**
+     * The request_id of the call (of the batch or chunk).
+     *
+     * @generated from field: string request_id = 2;
+     */
+    requestId: string;
+    /**
+     * How many decisions the columns hold.
+     *
+     * @generated from field: uint32 decisions = 3;
+     */
+    decisions: number;
+    /**
+     * The policy and risk model versions that decided.
+     *
+     * @generated from field: string policy_version = 4;
+     */
+    policyVersion: string;
+    /**
+     * @generated from field: string model_version = 5;
+     */
+    modelVersion: string;
+    /**
+     * The columns, encoded by authcore.journal.audit.encode.
+     *
+     * @generated from field: bytes data = 6;
+     */
+    data: Uint8Array;
+};
+/**
+ * Describes the message authcore.v1.JournalAudit.
+ * Use `create(JournalAuditSchema)` to create a new message.
+ */
+export declare const JournalAuditSchema: GenMessage<JournalAudit>;

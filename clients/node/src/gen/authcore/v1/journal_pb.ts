@@ -16,16 +16,15 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file authcore/v1/journal.proto.
  */
 export const file_authcore_v1_journal: GenFile = /*@__PURE__*/
-  fileDesc("ChlhdXRoY29yZS92MS9qb3VybmFsLnByb3RvEgthdXRoY29yZS52MSKEBQoNSm91cm5hbEVmZmVjdBIOCgZmb3JtYXQYASABKA0SLgoLaG9sZF9wbGFjZWQYAiABKAsyFy5hdXRoY29yZS52MS5Ib2xkUGxhY2VkSAASMAoMaG9sZHNfcGxhY2VkGAMgASgLMhguYXV0aGNvcmUudjEuSG9sZHNQbGFjZWRIABIyCg1ob2xkX2NhcHR1cmVkGAQgASgLMhkuYXV0aGNvcmUudjEuSG9sZENhcHR1cmVkSAASLgoLaG9sZF92b2lkZWQYBSABKAsyFy5hdXRoY29yZS52MS5Ib2xkVm9pZGVkSAASMAoMaG9sZF9leHBpcmVkGAYgASgLMhguYXV0aGNvcmUudjEuSG9sZEV4cGlyZWRIABIyCg1ob2xkX3JlZnVuZGVkGAcgASgLMhkuYXV0aGNvcmUudjEuSG9sZFJlZnVuZGVkSAASJQoGcmVwYWlkGAggASgLMhMuYXV0aGNvcmUudjEuUmVwYWlkSAASLgoLYWNjb3VudF9zZXQYCSABKAsyFy5hdXRoY29yZS52MS5BY2NvdW50U2V0SAASPwoUYXV0b19pbnN0YWxsbWVudF9zZXQYCiABKAsyHy5hdXRoY29yZS52MS5BdXRvSW5zdGFsbG1lbnRTZXRIABIsCgpwb2xpY3lfc2V0GAsgASgLMhYuYXV0aGNvcmUudjEuUG9saWN5U2V0SAASMwoOcmlza19tb2RlbF9zZXQYDCABKAsyGS5hdXRoY29yZS52MS5SaXNrTW9kZWxTZXRIABIyCg1zY29yZWNhcmRfc2V0GA0gASgLMhkuYXV0aGNvcmUudjEuU2NvcmVjYXJkU2V0SABCCAoGZWZmZWN0IrIDCgpIb2xkUGxhY2VkEhgKEGF1dGhvcml6YXRpb25faWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIlCgdjaGFubmVsGAMgASgOMhQuYXV0aGNvcmUudjEuQ2hhbm5lbBIUCgxhbW91bnRfbWlub3IYBCABKAMSDQoFZmxhZ3MYBSABKA0SEQoJZGF5X2luZGV4GAYgASgFEhMKC21vbnRoX2luZGV4GAcgASgFEi4KCmV4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC21lcmNoYW50X2lkGAkgASgJEhMKC2RldmljZV9oYXNoGAogASgGEhcKD2lwX25ldHdvcmtfaGFzaBgLIAEoBhIVCghsYXRpdHVkZRgMIAEoAUgAiAEBEhYKCWxvbmdpdHVkZRgNIAEoAUgBiAEBEh8KF2luc3RhbGxtZW50X3Rlcm1fbW9udGhzGA4gASgFEiQKHGluc3RhbGxtZW50X21vbnRobHlfcmF0ZV9icHMYDyABKAVCCwoJX2xhdGl0dWRlQgwKCl9sb25naXR1ZGUinwMKC0hvbGRzUGxhY2VkEhkKEWF1dGhvcml6YXRpb25faWRzGAEgAygJEhMKC2FjY291bnRfaWRzGAIgAygJEhQKDG1lcmNoYW50X2lkcxgDIAMoCRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCghjaGFubmVscxgFIAMoDjIULmF1dGhjb3JlLnYxLkNoYW5uZWwSFQoNYW1vdW50c19taW5vchgGIAMoAxINCgVmbGFncxgHIAMoDRITCgtkYXlfaW5kZXhlcxgIIAMoBRIVCg1tb250aF9pbmRleGVzGAkgAygFEhUKDWRldmljZV9oYXNoZXMYCiADKAYSGQoRaXBfbmV0d29ya19oYXNoZXMYCyADKAYSEQoJbGF0aXR1ZGVzGAwgAygBEhIKCmxvbmdpdHVkZXMYDSADKAESIAoYaW5zdGFsbG1lbnRfdGVybXNfbW9udGhzGA4gAygFEiUKHWluc3RhbGxtZW50X21vbnRobHlfcmF0ZXNfYnBzGA8gAygFIj4KDEhvbGRDYXB0dXJlZBIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJEhQKDGFtb3VudF9taW5vchgCIAEoAyImCgpIb2xkVm9pZGVkEhgKEGF1dGhvcml6YXRpb25faWQYASABKAkiJwoLSG9sZEV4cGlyZWQSGAoQYXV0aG9yaXphdGlvbl9pZBgBIAEoCSI+CgxIb2xkUmVmdW5kZWQSGAoQYXV0aG9yaXphdGlvbl9pZBgBIAEoCRIUCgxhbW91bnRfbWlub3IYAiABKAMiMgoGUmVwYWlkEhIKCmFjY291bnRfaWQYASABKAkSFAoMYW1vdW50X21pbm9yGAIgASgDIsECCgpBY2NvdW50U2V0EhIKCmFjY291bnRfaWQYASABKAkSGgoSY3JlZGl0X2xpbWl0X21pbm9yGAIgASgDEioKBnN0YXR1cxgDIAEoDjIaLmF1dGhjb3JlLnYxLkFjY291bnRTdGF0dXMSHwoEdGllchgEIAEoDjIRLmF1dGhjb3JlLnYxLlRpZXISMgoPbGltaXRfb3ZlcnJpZGVzGAUgASgLMhkuYXV0aGNvcmUudjEuTGltaXRQcm9maWxlEhUKDW92ZXJkdWVfbWlub3IYBiABKAMSEAoIY3VycmVuY3kYByABKAkSEQoJdGltZV96b25lGAggASgJEhoKEnV0Y19vZmZzZXRfc2Vjb25kcxgJIAEoBRIZCgxjcmVkaXRfc2NvcmUYCiABKAFIAIgBAUIPCg1fY3JlZGl0X3Njb3JlIlcKEkF1dG9JbnN0YWxsbWVudFNldBISCgphY2NvdW50X2lkGAEgASgJEi0KB3NldHRpbmcYAiABKAsyHC5hdXRoY29yZS52MS5BdXRvSW5zdGFsbG1lbnQiGwoJUG9saWN5U2V0Eg4KBnBvbGljeRgBIAEoDCIuCgxSaXNrTW9kZWxTZXQSDQoFbW9kZWwYASABKAwSDwoHdmVyc2lvbhgCIAEoCSIhCgxTY29yZWNhcmRTZXQSEQoJc2NvcmVjYXJkGAEgASgMYgZwcm90bzM", [file_authcore_v1_common, file_authcore_v1_installment, file_google_protobuf_timestamp]);
+  fileDesc("ChlhdXRoY29yZS92MS9qb3VybmFsLnByb3RvEgthdXRoY29yZS52MSKEBQoNSm91cm5hbEVmZmVjdBIOCgZmb3JtYXQYASABKA0SLgoLaG9sZF9wbGFjZWQYAiABKAsyFy5hdXRoY29yZS52MS5Ib2xkUGxhY2VkSAASMAoMaG9sZHNfcGxhY2VkGAMgASgLMhguYXV0aGNvcmUudjEuSG9sZHNQbGFjZWRIABIyCg1ob2xkX2NhcHR1cmVkGAQgASgLMhkuYXV0aGNvcmUudjEuSG9sZENhcHR1cmVkSAASLgoLaG9sZF92b2lkZWQYBSABKAsyFy5hdXRoY29yZS52MS5Ib2xkVm9pZGVkSAASMAoMaG9sZF9leHBpcmVkGAYgASgLMhguYXV0aGNvcmUudjEuSG9sZEV4cGlyZWRIABIyCg1ob2xkX3JlZnVuZGVkGAcgASgLMhkuYXV0aGNvcmUudjEuSG9sZFJlZnVuZGVkSAASJQoGcmVwYWlkGAggASgLMhMuYXV0aGNvcmUudjEuUmVwYWlkSAASLgoLYWNjb3VudF9zZXQYCSABKAsyFy5hdXRoY29yZS52MS5BY2NvdW50U2V0SAASPwoUYXV0b19pbnN0YWxsbWVudF9zZXQYCiABKAsyHy5hdXRoY29yZS52MS5BdXRvSW5zdGFsbG1lbnRTZXRIABIsCgpwb2xpY3lfc2V0GAsgASgLMhYuYXV0aGNvcmUudjEuUG9saWN5U2V0SAASMwoOcmlza19tb2RlbF9zZXQYDCABKAsyGS5hdXRoY29yZS52MS5SaXNrTW9kZWxTZXRIABIyCg1zY29yZWNhcmRfc2V0GA0gASgLMhkuYXV0aGNvcmUudjEuU2NvcmVjYXJkU2V0SABCCAoGZWZmZWN0IrIDCgpIb2xkUGxhY2VkEhgKEGF1dGhvcml6YXRpb25faWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIlCgdjaGFubmVsGAMgASgOMhQuYXV0aGNvcmUudjEuQ2hhbm5lbBIUCgxhbW91bnRfbWlub3IYBCABKAMSDQoFZmxhZ3MYBSABKA0SEQoJZGF5X2luZGV4GAYgASgFEhMKC21vbnRoX2luZGV4GAcgASgFEi4KCmV4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC21lcmNoYW50X2lkGAkgASgJEhMKC2RldmljZV9oYXNoGAogASgGEhcKD2lwX25ldHdvcmtfaGFzaBgLIAEoBhIVCghsYXRpdHVkZRgMIAEoAUgAiAEBEhYKCWxvbmdpdHVkZRgNIAEoAUgBiAEBEh8KF2luc3RhbGxtZW50X3Rlcm1fbW9udGhzGA4gASgFEiQKHGluc3RhbGxtZW50X21vbnRobHlfcmF0ZV9icHMYDyABKAVCCwoJX2xhdGl0dWRlQgwKCl9sb25naXR1ZGUinwMKC0hvbGRzUGxhY2VkEhkKEWF1dGhvcml6YXRpb25faWRzGAEgAygJEhMKC2FjY291bnRfaWRzGAIgAygJEhQKDG1lcmNoYW50X2lkcxgDIAMoCRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCghjaGFubmVscxgFIAMoDjIULmF1dGhjb3JlLnYxLkNoYW5uZWwSFQoNYW1vdW50c19taW5vchgGIAMoAxINCgVmbGFncxgHIAMoDRITCgtkYXlfaW5kZXhlcxgIIAMoBRIVCg1tb250aF9pbmRleGVzGAkgAygFEhUKDWRldmljZV9oYXNoZXMYCiADKAYSGQoRaXBfbmV0d29ya19oYXNoZXMYCyADKAYSEQoJbGF0aXR1ZGVzGAwgAygBEhIKCmxvbmdpdHVkZXMYDSADKAESIAoYaW5zdGFsbG1lbnRfdGVybXNfbW9udGhzGA4gAygFEiUKHWluc3RhbGxtZW50X21vbnRobHlfcmF0ZXNfYnBzGA8gAygFIj4KDEhvbGRDYXB0dXJlZBIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJEhQKDGFtb3VudF9taW5vchgCIAEoAyImCgpIb2xkVm9pZGVkEhgKEGF1dGhvcml6YXRpb25faWQYASABKAkiJwoLSG9sZEV4cGlyZWQSGAoQYXV0aG9yaXphdGlvbl9pZBgBIAEoCSI+CgxIb2xkUmVmdW5kZWQSGAoQYXV0aG9yaXphdGlvbl9pZBgBIAEoCRIUCgxhbW91bnRfbWlub3IYAiABKAMiMgoGUmVwYWlkEhIKCmFjY291bnRfaWQYASABKAkSFAoMYW1vdW50X21pbm9yGAIgASgDIsECCgpBY2NvdW50U2V0EhIKCmFjY291bnRfaWQYASABKAkSGgoSY3JlZGl0X2xpbWl0X21pbm9yGAIgASgDEioKBnN0YXR1cxgDIAEoDjIaLmF1dGhjb3JlLnYxLkFjY291bnRTdGF0dXMSHwoEdGllchgEIAEoDjIRLmF1dGhjb3JlLnYxLlRpZXISMgoPbGltaXRfb3ZlcnJpZGVzGAUgASgLMhkuYXV0aGNvcmUudjEuTGltaXRQcm9maWxlEhUKDW92ZXJkdWVfbWlub3IYBiABKAMSEAoIY3VycmVuY3kYByABKAkSEQoJdGltZV96b25lGAggASgJEhoKEnV0Y19vZmZzZXRfc2Vjb25kcxgJIAEoBRIZCgxjcmVkaXRfc2NvcmUYCiABKAFIAIgBAUIPCg1fY3JlZGl0X3Njb3JlIlcKEkF1dG9JbnN0YWxsbWVudFNldBISCgphY2NvdW50X2lkGAEgASgJEi0KB3NldHRpbmcYAiABKAsyHC5hdXRoY29yZS52MS5BdXRvSW5zdGFsbG1lbnQiGwoJUG9saWN5U2V0Eg4KBnBvbGljeRgBIAEoDCIuCgxSaXNrTW9kZWxTZXQSDQoFbW9kZWwYASABKAwSDwoHdmVyc2lvbhgCIAEoCSIhCgxTY29yZWNhcmRTZXQSEQoJc2NvcmVjYXJkGAEgASgMIr8BCg1Kb3VybmFsUmVjb3JkEgsKA3NlcRgBIAEoBBIMCgRhdF9zGAIgASgDEg4KBm1ldGhvZBgDIAEoCRISCgpyZXF1ZXN0X2lkGAQgASgJEhMKC2ZpbmdlcnByaW50GAUgASgMEg4KBmVmZmVjdBgGIAEoDBIQCghyZXNwb25zZRgHIAEoDBIOCgZkaWdlc3QYCCABKAwSKAoFYXVkaXQYCSABKAsyGS5hdXRoY29yZS52MS5Kb3VybmFsQXVkaXQiggEKDEpvdXJuYWxBdWRpdBIOCgZtZXRob2QYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRIRCglkZWNpc2lvbnMYAyABKA0SFgoOcG9saWN5X3ZlcnNpb24YBCABKAkSFQoNbW9kZWxfdmVyc2lvbhgFIAEoCRIMCgRkYXRhGAYgASgMYgZwcm90bzM", [file_authcore_v1_common, file_authcore_v1_installment, file_google_protobuf_timestamp]);
 
 /**
  * The effect of one journal record: the change a request (or the expiry sweeper) made to the
- * state. Every mutating request appends one record to the journal (`<data_dir>/authcore.db`,
- * table `journal`) before its answer leaves; the record's `effect` column holds this message,
- * serialized, or nothing when the request changed nothing (a decline, a refusal, a version
- * already active). On start the effects are applied again in record order, by the code that
- * applied them the first time, which rebuilds the state; a follower (a standby, a replication)
- * can read them the same way. Amounts are minor units of the account's currency.
+ * state, carried in `JournalRecord.effect`, serialized, or nothing when the request changed
+ * nothing (a decline, a refusal, a version already active). On start the effects are applied
+ * again in record order, by the code that applied them the first time, which rebuilds the
+ * state; a follower (a standby, a replication) can read them the same way. Amounts are minor
+ * units of the account's currency.
  *
  * @generated from message authcore.v1.JournalEffect
  */
@@ -703,4 +702,144 @@ export type ScorecardSet = Message<"authcore.v1.ScorecardSet"> & {
  */
 export const ScorecardSetSchema: GenMessage<ScorecardSet> = /*@__PURE__*/
   messageDesc(file_authcore_v1_journal, 12);
+
+/**
+ * One record of the journal: every mutating request appends one before its answer leaves, in
+ * the order the changes were made. The journal is a sequence of segment files
+ * (`<data_dir>/journal/<first seq>.seg`); each record there is framed by its length and a
+ * CRC-32 of its bytes (docs/operations.md, "The journal"). The same bytes are what other
+ * services read.
+ *
+ * @generated from message authcore.v1.JournalRecord
+ */
+export type JournalRecord = Message<"authcore.v1.JournalRecord"> & {
+  /**
+   * The record's place in the journal: 1, 2, 3, ... without gaps.
+   *
+   * @generated from field: uint64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * When the change was made, in seconds since the epoch (UTC).
+   *
+   * @generated from field: int64 at_s = 2;
+   */
+  atS: bigint;
+
+  /**
+   * The RPC method that made it ("Authorize", "Capture", ...; "Expire" for the sweeper).
+   *
+   * @generated from field: string method = 3;
+   */
+  method: string;
+
+  /**
+   * The request's `request_id`; empty for changes no request asked for (an expiry).
+   *
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
+
+  /**
+   * A digest of the request (method and fields): a retry with the same `request_id` must match it.
+   *
+   * @generated from field: bytes fingerprint = 5;
+   */
+  fingerprint: Uint8Array;
+
+  /**
+   * A serialized `JournalEffect`; empty when the request changed nothing.
+   *
+   * @generated from field: bytes effect = 6;
+   */
+  effect: Uint8Array;
+
+  /**
+   * The serialized response the request got: a retry with its `request_id` gets it again.
+   *
+   * @generated from field: bytes response = 7;
+   */
+  response: Uint8Array;
+
+  /**
+   * BLAKE2b-128 over the previous record's digest and this record's fields (at_s, method,
+   * request_id, effect, fingerprint, response; at_s as decimal text; each followed by a zero byte
+   * but the last): a
+   * record changed, lost or reordered breaks the chain from there on.
+   *
+   * @generated from field: bytes digest = 8;
+   */
+  digest: Uint8Array;
+
+  /**
+   * The decision record of an Authorize, a batch or a bulk chunk (`authcore audit`); not part of
+   * the digest chain.
+   *
+   * @generated from field: authcore.v1.JournalAudit audit = 9;
+   */
+  audit?: JournalAudit | undefined;
+};
+
+/**
+ * Describes the message authcore.v1.JournalRecord.
+ * Use `create(JournalRecordSchema)` to create a new message.
+ */
+export const JournalRecordSchema: GenMessage<JournalRecord> = /*@__PURE__*/
+  messageDesc(file_authcore_v1_journal, 13);
+
+/**
+ * What a decision was made on, for `authcore audit`: the kernel's inputs, the features, the
+ * account's rows before it, and what was answered, as columns (authcore.journal.audit).
+ *
+ * @generated from message authcore.v1.JournalAudit
+ */
+export type JournalAudit = Message<"authcore.v1.JournalAudit"> & {
+  /**
+   * "Authorize", "AuthorizeBatch" or "AuthorizeBulk".
+   *
+   * @generated from field: string method = 1;
+   */
+  method: string;
+
+  /**
+   * The request_id of the call (of the batch or chunk).
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+
+  /**
+   * How many decisions the columns hold.
+   *
+   * @generated from field: uint32 decisions = 3;
+   */
+  decisions: number;
+
+  /**
+   * The policy and risk model versions that decided.
+   *
+   * @generated from field: string policy_version = 4;
+   */
+  policyVersion: string;
+
+  /**
+   * @generated from field: string model_version = 5;
+   */
+  modelVersion: string;
+
+  /**
+   * The columns, encoded by authcore.journal.audit.encode.
+   *
+   * @generated from field: bytes data = 6;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message authcore.v1.JournalAudit.
+ * Use `create(JournalAuditSchema)` to create a new message.
+ */
+export const JournalAuditSchema: GenMessage<JournalAudit> = /*@__PURE__*/
+  messageDesc(file_authcore_v1_journal, 14);
 

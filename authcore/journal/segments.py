@@ -1,0 +1,247 @@
+"""Segment files: the journal's records on disk, appended by one writer.
+
+<data_dir>/journal/ holds the records as a sequence of files, each named by the seq of its first
+record (`00000000000000000001.seg`). A file starts with an 8-byte header (MAGIC), then frames:
+
+    length  u32 little-endian   the payload's size in bytes
+    crc     u32 little-endian   CRC-32 (zlib) of the payload
+    payload                     a serialized authcore.v1.JournalRecord
+
+A record is durable once its frame is written: appended with one write() per group commit (in
+the OS before the answer leaves: survives a crash or kill -9 of the process), and in "fsync" mode
+flushed with fdatasync before the answer leaves (survives power loss too).
+
+A torn tail, the last frame of the last file cut short or with a bad CRC (a write cut off by
+power loss, a full disk), was never acknowledged: opening for writing cuts it off and says so
+in the log. A bad frame anywhere else is damage, and the journal refuses to open (JournalCorrupt).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import pathlib
+import struct
+import zlib
+from collections.abc import Iterator
+
+from authcore.v1.journal_pb2 import JournalRecord
+
+log = logging.getLogger("authcore.journal")
+
+# The folder of the segment files in a data dir.
+SEGMENTS_DIR = "journal"
+MAGIC = b"ACJRNL\x00\x01"
+HEADER = struct.Struct("<II")
+SUFFIX = ".seg"
+# A file is closed and the next begun once it holds this many bytes (whole frames: a file may
+# run over by one group commit).
+SEGMENT_BYTES = 64 << 20
+# No record is this large (a bulk chunk's record with its audit columns is a few MB at most):
+# a length over it is damage, not a record.
+MAX_FRAME_BYTES = 256 << 20
+READ_BYTES = 4 << 20
+
+
+class SegmentCorrupt(RuntimeError):
+    """A segment file that cannot be read as frames (authcore.journal.store turns it into JournalCorrupt)."""
+
+
+def segment_name(first_seq: int) -> str:
+    return f"{first_seq:020d}{SUFFIX}"
+
+
+def segment_files(directory: pathlib.Path) -> list[tuple[int, pathlib.Path]]:
+    """(first seq, path) of every segment file, in order."""
+    out = []
+    if not directory.is_dir():
+        return out
+    for path in directory.iterdir():
+        stem = path.name[:-len(SUFFIX)]
+        if path.name.endswith(SUFFIX) and stem.isdigit() and len(stem) == 20:
+            out.append((int(stem), path))
+    out.sort()
+    return out
+
+
+def frame(payload: bytes) -> bytes:
+    return HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+
+
+@dataclasses.dataclass(slots=True)
+class Scan:
+    """What reading a file found: the frames' payloads with their end offsets, and where the
+    valid frames end; torn: what follows that end is not a whole, intact frame."""
+    payloads: list
+    end: int
+    size: int
+
+    @property
+    def torn(self) -> bool:
+        return self.end < self.size
+
+
+def scan(path: pathlib.Path, data: bytes | None = None) -> Scan:
+    """The frames of a file up to the first that is not whole and intact."""
+    if data is None:
+        data = path.read_bytes()
+    if len(data) < len(MAGIC) or data[:len(MAGIC)] != MAGIC:
+        if len(data) < len(MAGIC) and MAGIC.startswith(data):
+            return Scan([], 0, len(data))  # a file created as the power went: nothing in it
+        raise SegmentCorrupt(f"{path}: not a journal segment (its header is {data[:len(MAGIC)]!r})")
+    payloads = []
+    offset, size = len(MAGIC), len(data)
+    view = memoryview(data)
+    while offset + HEADER.size <= size:
+        length, crc = HEADER.unpack_from(data, offset)
+        start = offset + HEADER.size
+        if length > MAX_FRAME_BYTES or start + length > size:
+            break
+        payload = view[start:start + length]
+        if zlib.crc32(payload) != crc:
+            break
+        payloads.append(payload)
+        offset = start + length
+    return Scan(payloads, offset, size)
+
+
+def read_records(directory: pathlib.Path, after_seq: int = 0, tolerate_torn_tail: bool = True
+                 ) -> Iterator[JournalRecord]:
+    """Every record with seq > after_seq, in order, each checked against its frame's CRC (not the
+    digest chain: that is the caller's). A torn tail of the last file ends the records; a bad
+    frame elsewhere raises SegmentCorrupt."""
+    files = segment_files(directory)
+    for i, (first_seq, path) in enumerate(files):
+        if i + 1 < len(files) and files[i + 1][0] <= after_seq + 1:
+            continue  # every record of this file is at or before after_seq
+        found = scan(path)
+        if found.torn and (i + 1 < len(files) or not tolerate_torn_tail):
+            raise SegmentCorrupt(f"{path}: a damaged frame at byte {found.end} of {found.size}, before the end of "
+                                 "the journal")
+        expected = first_seq
+        for payload in found.payloads:
+            record = JournalRecord.FromString(payload)
+            if record.seq != expected:
+                raise SegmentCorrupt(f"{path}: record {record.seq} where record {expected} belongs")
+            expected += 1
+            if record.seq > after_seq:
+                yield record
+
+
+class SegmentWriter:
+    """The one writer of a journal directory's segment files (the journal's DataDirLock keeps
+    it one): appends frames to the last file, beginning a new one past SEGMENT_BYTES."""
+
+    def __init__(self, directory: pathlib.Path, fsync: bool, segment_bytes: int = SEGMENT_BYTES):
+        self.directory = directory
+        self.fsync = fsync
+        self.segment_bytes = segment_bytes
+        directory.mkdir(parents=True, exist_ok=True)
+        self._fd: int | None = None
+        self.size = 0
+        # True after a write failed and its part could not be cut off yet.
+        self._cut_pending = False
+        # (seq, digest) of the last intact record in the files; (0, b"") when there is none.
+        self.last: tuple[int, bytes] = (0, b"")
+        # The seq the next record must have: the last record's + 1, or the last file's first.
+        self.next_seq = 1
+        self._open_tail()
+
+    def _open_tail(self) -> None:
+        files = segment_files(self.directory)
+        # The last record: the last file with one (a file just begun may be empty).
+        for first_seq, path in reversed(files):
+            found = scan(path)
+            if found.payloads:
+                record = JournalRecord.FromString(found.payloads[-1])
+                self.last = (record.seq, record.digest)
+                break
+        if not files:
+            return
+        first_seq, path = files[-1]
+        found = scan(path)
+        self.next_seq = first_seq + len(found.payloads)
+        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+        if found.torn:
+            log.warning("%s: the last %d bytes are a torn write (a frame cut short or with a bad checksum, never "
+                        "acknowledged); cutting them off", path, found.size - found.end)
+            end = max(found.end, len(MAGIC))
+            if found.end == 0:
+                os.pwrite(fd, MAGIC, 0)
+            os.ftruncate(fd, end)
+            os.fsync(fd)
+            found.end = end
+        os.lseek(fd, found.end, os.SEEK_SET)
+        self._fd, self.size = fd, found.end
+
+    def begin(self, first_seq: int) -> None:
+        """Close the current file and begin a new one whose first record is first_seq."""
+        self.close()
+        path = self.directory / segment_name(first_seq)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        try:
+            _write_all(fd, MAGIC)
+            if self.fsync:
+                os.fdatasync(fd)
+                _sync_dir(self.directory)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd, self.size, self.next_seq = fd, len(MAGIC), first_seq
+
+    def append(self, first_seq: int, frames: list[bytes]) -> None:
+        """Write the frames of records first_seq, first_seq + 1, ... at the end, in one write."""
+        if first_seq != self.next_seq:
+            raise SegmentCorrupt(f"{self.directory}: record {first_seq} appended where record {self.next_seq} belongs")
+        if self._cut_pending:
+            self._cut()  # raises while the file still cannot be cut back
+        if self._fd is None or self.size >= self.segment_bytes:
+            self.begin(first_seq)
+        data = b"".join(frames) if len(frames) != 1 else frames[0]
+        try:
+            _write_all(self._fd, data)
+            if self.fsync:
+                os.fdatasync(self._fd)
+        except BaseException:
+            # A part may be written (a full disk): cut it off, so that the file ends at the last
+            # acknowledged frame and the next append continues from there. Until that succeeds
+            # nothing is appended (a frame after a torn one would be lost at the next start).
+            self._cut_pending = True
+            try:
+                self._cut()
+            except OSError:
+                log.exception("%s: cutting off a failed write failed too; trying again before the next append",
+                              self.directory)
+            raise
+        self.size += len(data)
+        self.next_seq = first_seq + len(frames)
+
+    def _cut(self) -> None:
+        os.ftruncate(self._fd, self.size)
+        os.lseek(self._fd, self.size, os.SEEK_SET)
+        self._cut_pending = False
+
+    def sync(self) -> None:
+        if self._fd is not None:
+            os.fsync(self._fd)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _sync_dir(directory: pathlib.Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
