@@ -6,6 +6,11 @@ It must run on that older code, e.g. from a checkout of f3b4a24 with its kernels
     PYTHONPATH=/path/to/old:/path/to/old/clients/python python scripts/make_journal_v0_fixture.py
 and refuses to write anything when the code it runs on writes typed effects.
 
+With --typed it writes tests/fixtures/journal-v1/ instead: the same journals as the code of commit
+7c3c35f wrote them, typed effects in the `journal` table of authcore.db (schema 3, before the
+segment files), from a checkout of that commit; it refuses code that writes JSON effects or
+segment files.
+
 Two data dirs, each an authcore.db (the lock file and WAL left out) and an expected.json beside it:
   plain/     every kind of effect, replayed from the first record;
   snapshot/  a snapshot taken half-way by the older code, then every kind of effect after it
@@ -38,7 +43,9 @@ from authcore.v1 import (
     account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2, installment_pb2 as inst,
 )
 
-OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "journal-v0"
+FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+TYPED = "--typed" in sys.argv[1:]
+OUT = FIXTURES / ("journal-v1" if TYPED else "journal-v0")
 # 2026-11-22 10:00:00 in Asia/Shanghai, as tests/conftest.py's clock.
 START_S = int(datetime.datetime(2026, 11, 22, 2, 0, tzinfo=datetime.UTC).timestamp())
 
@@ -231,7 +238,8 @@ def make(kind: str, workdir: pathlib.Path) -> dict:
     clock.now_s += 600
     expected = {
         "now_s": clock.now_s,
-        "made_by": "authcore f3b4a24 (effects as JSON text)",
+        "made_by": "authcore 7c3c35f (typed effects in the journal table, schema 3)" if TYPED
+                   else "authcore f3b4a24 (effects as JSON text)",
         "accounts": {
             account_id: json_format.MessageToDict(
                 engine.get_account(account_pb2.GetAccountRequest(account_id=account_id)),
@@ -249,7 +257,11 @@ def make(kind: str, workdir: pathlib.Path) -> dict:
     texts = db.execute("SELECT effect FROM journal WHERE effect IS NOT NULL").fetchall()
     snapshots = db.execute("SELECT count(*) FROM snapshot").fetchone()[0]
     db.close()
-    if {k for (k,) in kinds} != {"text", "null"} or not all(t.startswith("{") for (t,) in texts):
+    if TYPED:
+        if {k for (k,) in kinds} != {"blob", "null"} or (data / "journal").exists():
+            raise SystemExit("the code on PYTHONPATH does not write typed effects into the journal table: run this "
+                             "on the code of 7c3c35f")
+    elif {k for (k,) in kinds} != {"text", "null"} or not all(t.startswith("{") for (t,) in texts):
         raise SystemExit("the code on PYTHONPATH writes typed effects: run this on the code before them (f3b4a24)")
     assert snapshots == (1 if kind == "snapshot" else 0)
     expected["records"] = len(texts)
@@ -257,7 +269,7 @@ def make(kind: str, workdir: pathlib.Path) -> dict:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="journal-v0-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=OUT.name + "-") as tmp:
         workdir = pathlib.Path(tmp)
         for kind in ("plain", "snapshot"):
             expected = make(kind, workdir)

@@ -1,11 +1,14 @@
 """Journal records carry typed effects (authcore.v1.JournalEffect, serialized), and journals written
-before that (effects as JSON text) still start with the same state.
+before that still start with the same state: those with effects as JSON text, and those with typed
+effects in the SQLite `journal` table (both moved into segment files on their first start).
 
 tests/fixtures/journal-v0 holds two data dirs made by scripts/make_journal_v0_fixture.py on the
 code of commit f3b4a24, which wrote JSON effects: plain/ (every kind of effect, replayed from the
-first record) and snapshot/ (a snapshot of that code, then every kind of effect after it). Each has
-beside it the GetAccount answer of every account at the time they were taken, the active
-versions, and requests whose replay must give the stored answer."""
+first record) and snapshot/ (a snapshot of that code, then every kind of effect after it).
+tests/fixtures/journal-v1 holds the same two, made by the same script (--typed) on the code of
+commit 7c3c35f, the last to keep the records in the `journal` table. Each has beside it the
+GetAccount answer of every account at the time they were taken, the active versions, and
+requests whose replay must give the stored answer."""
 
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from conftest import Clock
 from helpers import rewrite_records
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures" / "journal-v0"
+TYPED_FIXTURES = FIXTURES.parent / "journal-v1"
 JSON_KINDS = {"hold", "holds", "capture", "void", "expire", "refund", "repay", "account", "auto", "policy", "model",
               "scorecard"}
 # The requests the fixture keeps for replay: method -> (request type, engine method).
@@ -43,13 +47,40 @@ RESPONSES = {"Authorize": authz.AuthorizeResponse, "AuthorizeBulk": authz.Author
              "Capture": authz.CaptureResponse, "UpsertAccount": admin_pb2.UpsertAccountResponse}
 
 
-@pytest.fixture(params=["plain", "snapshot"])
-def old(request, tmp_path):
+def copied(fixtures: pathlib.Path, kind: str, tmp_path: pathlib.Path) -> tuple:
     """A copy of a fixture data dir (opening a journal writes to it), and what it must answer."""
     data = tmp_path / "data"
     data.mkdir()
-    shutil.copyfile(FIXTURES / request.param / "authcore.db", data / "authcore.db")
-    return request.param, data, json.loads((FIXTURES / request.param / "expected.json").read_text())
+    shutil.copyfile(fixtures / kind / "authcore.db", data / "authcore.db")
+    return kind, data, json.loads((fixtures / kind / "expected.json").read_text())
+
+
+@pytest.fixture(params=["plain", "snapshot"])
+def old(request, tmp_path):
+    """A journal of JSON effects (journal-v0)."""
+    return copied(FIXTURES, request.param, tmp_path)
+
+
+@pytest.fixture(params=["v0-plain", "v0-snapshot", "v1-plain", "v1-snapshot"])
+def stored(request, tmp_path):
+    """A journal of either form of the SQLite journal table: JSON effects (v0) or typed ones (v1)."""
+    form, kind = request.param.split("-")
+    return copied(FIXTURES if form == "v0" else TYPED_FIXTURES, kind, tmp_path)
+
+
+def test_the_typed_fixtures_hold_every_kind_of_effect_in_the_journal_table():
+    for kind in ("plain", "snapshot"):
+        db = sqlite3.connect(f"file:{TYPED_FIXTURES / kind / 'authcore.db'}?mode=ro", uri=True)
+        try:
+            stored = [effect for (effect,) in db.execute("SELECT effect FROM journal WHERE effect IS NOT NULL")]
+            schema = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        finally:
+            db.close()
+        assert schema == ("3",)
+        expected = json.loads((TYPED_FIXTURES / kind / "expected.json").read_text())
+        assert len(stored) == expected["records"]
+        kinds = {effects.JournalEffect.FromString(effect).WhichOneof("effect") for effect in stored}
+        assert kinds == {f.name for f in effects.JournalEffect.DESCRIPTOR.oneofs_by_name["effect"].fields}
 
 
 def start(data: pathlib.Path, expected: dict) -> Engine:
@@ -77,8 +108,8 @@ def test_the_fixtures_hold_every_kind_of_effect_as_json(old):
     assert (FIXTURES / kind / "authcore.db").stat().st_size < 256 << 10
 
 
-def test_an_old_journal_starts_with_the_same_accounts_and_versions(old):
-    kind, data, expected = old
+def test_an_old_journal_starts_with_the_same_accounts_and_versions(stored):
+    kind, data, expected = stored
     engine = start(data, expected)
     try:
         assert engine.replayed_records > 0
@@ -91,8 +122,8 @@ def test_an_old_journal_starts_with_the_same_accounts_and_versions(old):
         engine.close()
 
 
-def test_an_old_journal_replays_request_ids_with_their_stored_answers(old):
-    _, data, expected = old
+def test_an_old_journal_replays_request_ids_with_their_stored_answers(stored):
+    _, data, expected = stored
     engine = start(data, expected)
     try:
         assert {r["method"] for r in expected["replays"]} == set(REPLAYED)
@@ -107,10 +138,10 @@ def test_an_old_journal_replays_request_ids_with_their_stored_answers(old):
         engine.close()
 
 
-def test_a_journal_of_both_forms_restarts_to_the_same_state(old):
+def test_a_journal_of_both_forms_restarts_to_the_same_state(stored):
     """New records after old ones (JSON, typed on the way into the segment files): the digest chain
     runs on across them."""
-    _, data, expected = old
+    _, data, expected = stored
     engine = start(data, expected)
     request = authz.AuthorizeRequest(request_id="new-1", account_id="a1", channel=c.CHANNEL_WALLET, amount_minor=3_000,
                                      currency="CNY", merchant=authz.Merchant(merchant_id="m-2", mcc="5411"),
@@ -255,9 +286,9 @@ def test_every_effect_of_the_contract_has_a_constructor_and_an_applier(engine):
     assert sorted(engine._appliers) == sorted(names)
 
 
-def test_snapshots_still_restore_to_the_same_state(old):
+def test_snapshots_still_restore_to_the_same_state(stored):
     """A snapshot by this build of a state rebuilt from JSON effects restores what the records built."""
-    _, data, expected = old
+    _, data, expected = stored
     engine = start(data, expected)
     engine.snapshot()
     engine.close()
