@@ -3,17 +3,20 @@
 <data_dir>/journal/ holds the records as a sequence of files, each named by the seq of its first
 record (`00000000000000000001.seg`). A file starts with an 8-byte header (MAGIC), then frames:
 
-    length  u32 little-endian   the payload's size in bytes
-    crc     u32 little-endian   CRC-32 (zlib) of the payload
-    payload                     a serialized authcore.v1.JournalRecord
+    length      u32 little-endian   the payload's size in bytes
+    crc         u32 little-endian   CRC-32 (zlib) of the payload
+    header_crc  u32 little-endian   CRC-32 of the 8 bytes before it
+    payload                         a serialized authcore.v1.JournalRecord
 
 A record is durable once its frame is written: appended with one write() per group commit (in
 the OS before the answer leaves: survives a crash or kill -9 of the process), and in "fsync" mode
 flushed with fdatasync before the answer leaves (survives power loss too).
 
-A torn tail, the last frame of the last file cut short or with a bad CRC (a write cut off by
-power loss, a full disk), was never acknowledged: opening for writing cuts it off and says so
-in the log. A bad frame anywhere else is damage, and the journal refuses to open (JournalCorrupt).
+A torn tail, the last frame of the last file cut short, or with a bad CRC and nothing but zeros
+after it (a write cut off by power loss, a full disk), was never acknowledged: opening for
+writing cuts it off and says so in the log. A bad frame anywhere else, or one followed by other
+data, is damage, and the journal refuses to open (JournalCorrupt). The header's own CRC keeps a
+damaged length from passing for a frame cut short.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ log = logging.getLogger("authcore.journal")
 # The folder of the segment files in a data dir.
 SEGMENTS_DIR = "journal"
 MAGIC = b"ACJRNL\x00\x01"
-HEADER = struct.Struct("<II")
+HEADER = struct.Struct("<III")
+LENGTH_AND_CRC = struct.Struct("<II")
 SUFFIX = ".seg"
 # A file is closed and the next begun once it holds this many bytes (whole frames: a file may
 # run over by one group commit).
@@ -66,20 +70,23 @@ def segment_files(directory: pathlib.Path) -> list[tuple[int, pathlib.Path]]:
 
 
 def frame(payload: bytes) -> bytes:
-    return HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+    head = LENGTH_AND_CRC.pack(len(payload), zlib.crc32(payload))
+    return head + zlib.crc32(head).to_bytes(4, "little") + payload
 
 
 @dataclasses.dataclass(slots=True)
 class Scan:
-    """What reading a file found: the frames' payloads with their end offsets, and where the
-    valid frames end; torn: what follows that end is not a whole, intact frame."""
+    """What reading a file found: the intact frames' payloads, and where they end; torn: what
+    follows is a frame cut short (or zeros), never acknowledged; damage: what follows is a bad
+    frame with data after it (None when there is none)."""
     payloads: list
     end: int
     size: int
+    damage: str | None = None
 
     @property
     def torn(self) -> bool:
-        return self.end < self.size
+        return self.end < self.size and self.damage is None
 
 
 def scan(path: pathlib.Path, data: bytes | None = None) -> Scan:
@@ -93,17 +100,30 @@ def scan(path: pathlib.Path, data: bytes | None = None) -> Scan:
     payloads = []
     offset, size = len(MAGIC), len(data)
     view = memoryview(data)
-    while offset + HEADER.size <= size:
-        length, crc = HEADER.unpack_from(data, offset)
+    while offset < size:
+        if offset + HEADER.size > size:
+            return Scan(payloads, offset, size)  # a header cut short
+        length, crc, header_crc = HEADER.unpack_from(data, offset)
         start = offset + HEADER.size
-        if length > MAX_FRAME_BYTES or start + length > size:
-            break
+        if zlib.crc32(view[offset:offset + LENGTH_AND_CRC.size]) != header_crc or length == 0 \
+                or length > MAX_FRAME_BYTES:
+            if _zeros(view[offset:]):
+                return Scan(payloads, offset, size)  # written no further than this
+            return Scan(payloads, offset, size, f"a damaged frame header at byte {offset} of {size}")
+        if start + length > size:
+            return Scan(payloads, offset, size)  # the frame cut short
         payload = view[start:start + length]
         if zlib.crc32(payload) != crc:
-            break
+            if _zeros(view[start + length:]):
+                return Scan(payloads, offset, size)  # the last frame's write cut off within it
+            return Scan(payloads, offset, size, f"a damaged frame at byte {offset} of {size}, with data after it")
         payloads.append(payload)
         offset = start + length
     return Scan(payloads, offset, size)
+
+
+def _zeros(view: memoryview) -> bool:
+    return not any(view) if len(view) < 1 << 16 else bytes(view).count(0) == len(view)
 
 
 def read_records(directory: pathlib.Path, after_seq: int = 0, tolerate_torn_tail: bool = True
@@ -116,6 +136,8 @@ def read_records(directory: pathlib.Path, after_seq: int = 0, tolerate_torn_tail
         if i + 1 < len(files) and files[i + 1][0] <= after_seq + 1:
             continue  # every record of this file is at or before after_seq
         found = scan(path)
+        if found.damage is not None:
+            raise SegmentCorrupt(f"{path}: {found.damage}")
         if found.torn and (i + 1 < len(files) or not tolerate_torn_tail):
             raise SegmentCorrupt(f"{path}: a damaged frame at byte {found.end} of {found.size}, before the end of "
                                  "the journal")
@@ -153,6 +175,8 @@ class SegmentWriter:
         # The last record: the last file with one (a file just begun may be empty).
         for first_seq, path in reversed(files):
             found = scan(path)
+            if found.damage is not None:
+                raise SegmentCorrupt(f"{path}: {found.damage}")
             if found.payloads:
                 record = JournalRecord.FromString(found.payloads[-1])
                 self.last = (record.seq, record.digest)
