@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 
+import numpy as np
 import pytest
 
 from authcore.decision import columns
@@ -182,3 +183,19 @@ def test_an_upsert_answers_with_the_account_as_it_is_afterwards(live):
         answer, _ = live.upsert_account(admin_pb2.UpsertAccountRequest(request_id=f"u{k}", **fields))
         now = live.get_account(account_pb2.GetAccountRequest(account_id=fields["account_id"]))
         assert answer.account == now.account, fields
+
+
+def test_a_book_over_copied_rows_decides_as_the_ledgers_and_books_into_the_copies_only(live):
+    ledger = live.ledger
+    slot = ledger.slot_of["b"]
+    accounts, behaviour = ledger.accounts.copy(), ledger.behaviour.copy()
+    scratch = ledger.scratch(np.array([slot]))
+    now_s = live._now()
+    # Channel index 0 (wallet), CNY (156), no QR code, password and biometric verified.
+    payment_args = (0, 20_000, 156, 0, 3, now_s)
+    theirs = scratch.authorize(0, *payment_args)
+    ours = ledger.book.authorize(slot, *payment_args, book=False)
+    assert theirs == ours and theirs[0] == OK
+    assert ledger.accounts.tobytes() == accounts.tobytes() and ledger.behaviour.tobytes() == behaviour.tobytes()
+    assert int(scratch.accounts[0]["held"]) == int(accounts[slot]["held"]) + 20_000
+    assert scratch.behaviour[0]["n_payments"] == behaviour[slot]["n_payments"] + 1
