@@ -284,22 +284,20 @@ class Engine:
         apply(getattr(effect, kind), at_s)
 
     def _apply_hold_placed(self, hold: effects.HoldPlaced, at_s: int) -> None:
-        self._apply_hold(hold.authorization_id, hold.account_id, CHANNEL_INDEX[hold.channel], hold.amount_minor,
-                         hold.flags, hold.day_index, hold.month_index, hold.expires_at.seconds, hold.merchant_id,
-                         hold.device_hash, hold.ip_network_hash,
-                         hold.latitude if hold.HasField("latitude") else math.nan,
-                         hold.longitude if hold.HasField("longitude") else math.nan,
-                         hold.installment_term_months, hold.installment_monthly_rate_bps, at_s)
+        self.ledger.place_holds(
+            [hold.authorization_id], [hold.account_id], [hold.merchant_id], hold.expires_at.seconds,
+            [CHANNEL_INDEX[hold.channel]], [hold.amount_minor], [hold.flags], [hold.device_hash],
+            [hold.ip_network_hash], [hold.latitude if hold.HasField("latitude") else math.nan],
+            [hold.longitude if hold.HasField("longitude") else math.nan], [hold.installment_term_months],
+            [hold.installment_monthly_rate_bps], at_s)
 
     def _apply_holds_placed(self, holds: effects.HoldsPlaced, at_s: int) -> None:
-        """Place the approvals of a bulk chunk, in the order they were decided."""
-        for fields in zip(holds.authorization_ids, holds.account_ids,
-                          [CHANNEL_INDEX[channel] for channel in holds.channels], holds.amounts_minor, holds.flags,
-                          holds.day_indexes, holds.month_indexes, itertools.repeat(holds.expires_at.seconds),
-                          holds.merchant_ids, holds.device_hashes, holds.ip_network_hashes, holds.latitudes,
-                          holds.longitudes, holds.installment_terms_months, holds.installment_monthly_rates_bps,
-                          strict=False):
-            self._apply_hold(*fields, at_s)
+        """The approvals of a bulk chunk, in the order they were decided."""
+        self.ledger.place_holds(
+            holds.authorization_ids, holds.account_ids, holds.merchant_ids, holds.expires_at.seconds,
+            [CHANNEL_INDEX[channel] for channel in holds.channels], holds.amounts_minor, holds.flags,
+            holds.device_hashes, holds.ip_network_hashes, holds.latitudes, holds.longitudes,
+            holds.installment_terms_months, holds.installment_monthly_rates_bps, at_s)
 
     def _apply_hold_captured(self, effect: effects.HoldCaptured, at_s: int) -> None:
         self.ledger.capture(self.ledger.holds[effect.authorization_id], effect.amount_minor, at_s)
@@ -340,15 +338,6 @@ class Engine:
         content = effect.scorecard
         self.scorecard = CompiledScorecard(credit_pb2.Scorecard.FromString(content))
         self.catalog.note(versions.SCORECARD, self.scorecard.version, content, at_s)
-
-    def _apply_hold(self, authorization_id: str, account_id: str, channel: int, amount: int, flags: int, day: int,
-                    month: int, expires_s: int, merchant_id: str, device: int, ipnet: int, lat: float, lon: float,
-                    term: int, rate_bps: int, at_s: int) -> None:
-        """Place one approved hold (channel: the ledger's index; lat, lon NaN when unknown)."""
-        ledger = self.ledger
-        hold = Hold(authorization_id, ledger.slot_of[account_id], channel, amount, flags, day, month, at_s, expires_s,
-                    merchant_id, term=term, rate_bps=rate_bps)
-        ledger.book_hold(hold, at_s, device, ipnet, lat, lon)
 
     def _claim(self, request_id: str, method: str, digest: bytes, wait: bool = True) -> bytes | None:
         """The stored response of a replay; otherwise None, and the request_id is this caller's
