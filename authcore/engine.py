@@ -273,101 +273,70 @@ class Engine:
                 if request_id:
                     self.idempotency.put(request_id, Entry(now_s, method, digest, response))
 
-    def _apply(self, effect: JournalEffect, at_s: int, booked: bool = False) -> None:
-        """Apply one journaled effect to memory (live, after the journal write, or on replay);
-        booked: the kernel has already counted its holds (a live batch or chunk)."""
+    def _apply(self, effect: JournalEffect, at_s: int) -> None:
+        """Apply one journaled effect to memory: live, after its journal write, and on replay, by
+        the same code, so that memory after a restart is memory before it."""
         kind = effect.WhichOneof("effect")
         apply = self._appliers.get(kind)
         if apply is None:
             raise JournalCorrupt(f"journal holds an unknown effect {kind!r}; refusing to serve wrong balances")
-        apply(getattr(effect, kind), at_s, booked)
+        apply(getattr(effect, kind), at_s)
 
-    def _apply_hold_placed(self, hold: effects.HoldPlaced, at_s: int, booked: bool) -> None:
-        self._apply_hold(hold.authorization_id, hold.account_id, CHANNEL_INDEX[hold.channel], hold.amount_minor,
-                         hold.flags, hold.day_index, hold.month_index, hold.expires_at.seconds, hold.merchant_id,
-                         hold.device_hash, hold.ip_network_hash,
-                         hold.latitude if hold.HasField("latitude") else math.nan,
-                         hold.longitude if hold.HasField("longitude") else math.nan,
-                         hold.installment_term_months, hold.installment_monthly_rate_bps, at_s, booked)
+    def _apply_hold_placed(self, hold: effects.HoldPlaced, at_s: int) -> None:
+        self.ledger.place_holds(
+            [hold.authorization_id], [hold.account_id], [hold.merchant_id], hold.expires_at.seconds,
+            [CHANNEL_INDEX[hold.channel]], [hold.amount_minor], [hold.flags], [hold.device_hash],
+            [hold.ip_network_hash], [hold.latitude if hold.HasField("latitude") else math.nan],
+            [hold.longitude if hold.HasField("longitude") else math.nan], [hold.installment_term_months],
+            [hold.installment_monthly_rate_bps], at_s)
 
-    def _apply_holds_placed(self, holds: effects.HoldsPlaced, at_s: int, booked: bool) -> None:
-        self._apply_holds(holds.authorization_ids, holds.account_ids, holds.merchant_ids, holds.expires_at.seconds,
-                          [CHANNEL_INDEX[channel] for channel in holds.channels], holds.amounts_minor, holds.flags,
-                          holds.day_indexes, holds.month_indexes, holds.device_hashes, holds.ip_network_hashes,
-                          holds.latitudes, holds.longitudes, holds.installment_terms_months,
-                          holds.installment_monthly_rates_bps, at_s, booked)
+    def _apply_holds_placed(self, holds: effects.HoldsPlaced, at_s: int) -> None:
+        """The approvals of a bulk chunk, in the order they were decided."""
+        self.ledger.place_holds(
+            holds.authorization_ids, holds.account_ids, holds.merchant_ids, holds.expires_at.seconds,
+            [CHANNEL_INDEX[channel] for channel in holds.channels], holds.amounts_minor, holds.flags,
+            holds.device_hashes, holds.ip_network_hashes, holds.latitudes, holds.longitudes,
+            holds.installment_terms_months, holds.installment_monthly_rates_bps, at_s)
 
-    def _apply_hold_captured(self, effect: effects.HoldCaptured, at_s: int, booked: bool) -> None:
+    def _apply_hold_captured(self, effect: effects.HoldCaptured, at_s: int) -> None:
         self.ledger.capture(self.ledger.holds[effect.authorization_id], effect.amount_minor, at_s)
 
-    def _apply_hold_voided(self, effect: effects.HoldVoided, at_s: int, booked: bool) -> None:
+    def _apply_hold_voided(self, effect: effects.HoldVoided, at_s: int) -> None:
         self.ledger.release(self.ledger.holds[effect.authorization_id], VOIDED)
 
-    def _apply_hold_expired(self, effect: effects.HoldExpired, at_s: int, booked: bool) -> None:
+    def _apply_hold_expired(self, effect: effects.HoldExpired, at_s: int) -> None:
         self.ledger.release(self.ledger.holds[effect.authorization_id], EXPIRED)
 
-    def _apply_hold_refunded(self, effect: effects.HoldRefunded, at_s: int, booked: bool) -> None:
+    def _apply_hold_refunded(self, effect: effects.HoldRefunded, at_s: int) -> None:
         self.ledger.refund(self.ledger.holds[effect.authorization_id], effect.amount_minor)
 
-    def _apply_repaid(self, effect: effects.Repaid, at_s: int, booked: bool) -> None:
+    def _apply_repaid(self, effect: effects.Repaid, at_s: int) -> None:
         self.ledger.repay(self.ledger.slot_of[effect.account_id], effect.amount_minor)
 
-    def _apply_account_set(self, account: effects.AccountSet, at_s: int, booked: bool) -> None:
+    def _apply_account_set(self, account: effects.AccountSet, at_s: int) -> None:
         ledger = self.ledger
-        overrides = None
-        if account.HasField("limit_overrides") and account.limit_overrides.ByteSize():
-            # A copy: the ledger keeps it, the effect may be reused (the undo of an upsert).
-            overrides = c.LimitProfile()
-            overrides.CopyFrom(account.limit_overrides)
-        currency = currency_numeric(account.currency)
-        if currency is None:
-            raise JournalCorrupt(f"account {account.account_id!r} has the unknown currency {account.currency!r}")
-        ledger.upsert(account.account_id, limit=account.credit_limit_minor, status=account.status, tier=account.tier,
-                      overrides=overrides, overdue=account.overdue_minor, currency=currency, zone=account.time_zone,
-                      utc_offset_s=account.utc_offset_seconds, now_s=at_s)
+        ledger.upsert(account.account_id, **_account_settings(account, at_s))
         if account.HasField("credit_score"):
             ledger.credit_scores[ledger.slot_of[account.account_id]] = account.credit_score
 
-    def _apply_auto_installment_set(self, effect: effects.AutoInstallmentSet, at_s: int, booked: bool) -> None:
+    def _apply_auto_installment_set(self, effect: effects.AutoInstallmentSet, at_s: int) -> None:
         setting = effect.setting
         self.ledger.auto_installment[self.ledger.slot_of[effect.account_id]] = (
             setting.enabled, setting.term_months, setting.threshold_minor)
 
-    def _apply_policy_set(self, effect: effects.PolicySet, at_s: int, booked: bool) -> None:
+    def _apply_policy_set(self, effect: effects.PolicySet, at_s: int) -> None:
         content = effect.policy
         self.ledger.set_policy(policy_pb2.Policy.FromString(content))
         self.catalog.note(versions.POLICY, self.ledger.policy.version, content, at_s)
 
-    def _apply_risk_model_set(self, effect: effects.RiskModelSet, at_s: int, booked: bool) -> None:
+    def _apply_risk_model_set(self, effect: effects.RiskModelSet, at_s: int) -> None:
         self._use_model(effect.model, effect.version)
         self.catalog.note(versions.MODEL, effect.version, effect.model, at_s)
 
-    def _apply_scorecard_set(self, effect: effects.ScorecardSet, at_s: int, booked: bool) -> None:
+    def _apply_scorecard_set(self, effect: effects.ScorecardSet, at_s: int) -> None:
         content = effect.scorecard
         self.scorecard = CompiledScorecard(credit_pb2.Scorecard.FromString(content))
         self.catalog.note(versions.SCORECARD, self.scorecard.version, content, at_s)
-
-    def _apply_hold(self, authorization_id: str, account_id: str, channel: int, amount: int, flags: int, day: int,
-                    month: int, expires_s: int, merchant_id: str, device: int, ipnet: int, lat: float, lon: float,
-                    term: int, rate_bps: int, at_s: int, booked: bool) -> None:
-        """Place one approved hold (channel: the ledger's index; lat, lon NaN when unknown);
-        booked: the kernel has already counted it (a live batch)."""
-        ledger = self.ledger
-        hold = Hold(authorization_id, ledger.slot_of[account_id], channel, amount, flags, day, month, at_s, expires_s,
-                    merchant_id, term=term, rate_bps=rate_bps)
-        if booked:
-            ledger.register_hold(hold)
-        else:
-            ledger.book_hold(hold, at_s, device, ipnet, lat, lon)
-
-    def _apply_holds(self, ids, account_ids, merchant_ids, expires_s: int, channels, amounts, flags, days, months,
-                     devices, ipnets, lats, lons, terms, rates, at_s: int, booked: bool) -> None:
-        """Place the approvals of a bulk chunk, in the order they were decided, from columns
-        (lists, or a HoldsPlaced's repeated fields): channels as the ledger's indices, devices and
-        ipnets unsigned, lats and lons NaN when unknown."""
-        for fields in zip(ids, account_ids, channels, amounts, flags, days, months, itertools.repeat(expires_s),
-                          merchant_ids, devices, ipnets, lats, lons, terms, rates, strict=False):
-            self._apply_hold(*fields, at_s, booked)
 
     def _claim(self, request_id: str, method: str, digest: bytes, wait: bool = True) -> bytes | None:
         """The stored response of a replay; otherwise None, and the request_id is this caller's
@@ -775,12 +744,19 @@ class Engine:
         return out
 
     def _run_batch(self, matrix: np.ndarray, locations: np.ndarray, slots: np.ndarray, now_s: int) -> tuple:
-        """The batch kernel over matrix's rows, booking each approval before the next decision.
-        Returns (decided, scores, undo, trail, shadowed); undo() puts the rows of slots (every
-        account the rows name) back as they were, for when the journal cannot be written; trail
-        is, for the audit, each row's (features, account row bytes, behaviour row bytes) before its
-        decision; shadowed, with a shadow candidate, (shadow, its outcomes, its scores)."""
-        saved = self.ledger.accounts[slots].copy(), self.ledger.behaviour[slots].copy()
+        """The batch kernel over matrix's rows (a negative slot: a row not decided), deciding
+        without changing memory: it runs on copies of the rows of slots (every account the rows
+        name, ascending), booking each approval into them before the next decision, so that the
+        rows are decided in order as unary calls would be. The copies are then dropped: memory
+        changes only when the journaled holds are applied. Returns (decided, scores, trail,
+        shadowed); trail is, for the audit, each row's (features, account row bytes, behaviour row
+        bytes) before its decision; shadowed, with a shadow candidate, (shadow, its outcomes, its
+        scores)."""
+        book = self.ledger.scratch(slots)
+        # The kernel's rows name the copies: row i of the copies is the account of slots[i].
+        rows = matrix.copy()
+        decided_rows = rows[:, 0] >= 0
+        rows[decided_rows, 0] = np.searchsorted(slots, rows[decided_rows, 0])
         n = len(matrix)
         decided = np.zeros((n, 7), dtype=np.int64)
         scores = np.full(n, np.nan)
@@ -791,25 +767,14 @@ class Engine:
         shadow, shadowed, candidate = self.shadow, None, {}
         if shadow is not None:
             shadowed = (shadow, np.zeros((n, 7), np.int64), np.full(n, np.nan))
-            candidate = {"shadow": shadow.sync(self.ledger), "shadow_out": shadowed[1], "shadow_scores": shadowed[2]}
-        self.ledger.book.authorize_batch(matrix, locations, now_s, decided, scores, *trail, **candidate)
-
-        def undo() -> None:
-            self.ledger.accounts[slots], self.ledger.behaviour[slots] = saved
-
-        return decided, scores, undo, trail, shadowed
-
-    def _commit_booked(self, records: list[tuple], undo, now_s: int, side: list[tuple] = ()) -> None:
-        """Journal the records of decisions the kernel booked already; on failure, unbook them."""
-        try:
-            self._commit(records, now_s, side)
-        except Unavailable:
-            undo()
-            raise
+            # The candidate decides on the same copies, never booking.
+            candidate = {"shadow": shadow.sync(self.ledger).over(book.accounts, book.behaviour),
+                         "shadow_out": shadowed[1], "shadow_scores": shadowed[2]}
+        book.authorize_batch(rows, locations, now_s, decided, scores, *trail, **candidate)
+        return decided, scores, trail, shadowed
 
     def _decide_batch(self, requests, matrix, locations, risks, pending, digests, results, now_s) -> None:
-        decided, scores, undo, trail, shadowed = self._run_batch(matrix, locations, np.unique(matrix[pending, 0]),
-                                                                 now_s)
+        decided, scores, trail, shadowed = self._run_batch(matrix, locations, np.unique(matrix[pending, 0]), now_s)
         records, placed = [], []
         for i in pending:
             outcome = (*(int(v) for v in decided[i]), float(scores[i]))
@@ -823,14 +788,14 @@ class Engine:
                                 decided, scores, [(results[i].decision, results[i].reason) for i in pending], trail,
                                 [requests[i].account_id for i in pending],
                                 [requests[i].merchant.merchant_id for i in pending])
-        self._commit_booked(records, undo, now_s, side)
+        self._commit(records, now_s, side)
         if shadowed:
             shadowed[0].record_many(now_s, [requests[i].request_id for i in pending], np.array(pending),
                                     [requests[i].account_id for i in pending], matrix[pending, 2], decided[pending],
                                     scores[pending], shadowed[1][pending], shadowed[2][pending])
         observed.batch_decided(decided[pending], matrix[pending, 1], [results[i] for i in pending])
         for effect in placed:
-            self._apply(effect, now_s, booked=True)
+            self._apply(effect, now_s)
 
     # -- bulk -----------------------------------------------------------------------------
 
@@ -857,7 +822,7 @@ class Engine:
     def _decide_bulk(self, req, chunk: columns.Chunk, digest: bytes, slots: np.ndarray) -> authz.AuthorizeBulkResponse:
         ledger, n, matrix = self.ledger, chunk.n, chunk.matrix
         now_s = self._now()
-        decided, scores, undo, trail, shadowed = self._run_batch(matrix, chunk.locations, slots, now_s)
+        decided, scores, trail, shadowed = self._run_batch(matrix, chunk.locations, slots, now_s)
         decisions = decided[:, 0]
         approved = np.flatnonzero(decisions == c.DECISION_APPROVED)
         reasons = np.zeros(n, np.int64)
@@ -894,28 +859,21 @@ class Engine:
         if len(approved):
             expires_s = now_s + policy.hold_ttl_seconds
             response.hold_expires_at.seconds = expires_s
-            # The approvals' columns as lists (what the record's packed repeated fields take fastest,
-            # and what applying them below reads).
+            # The approvals' columns as lists: what the record's packed repeated fields take fastest.
             rows = approved.tolist()
-            account_ids = [req.account_ids[i] for i in rows]
-            merchant_ids = [req.merchant_ids[i] for i in rows]
-            channels = matrix[approved, 1].tolist()
-            amounts, flags = matrix[approved, 2].tolist(), decided[approved, 6].tolist()
-            days, months = decided[approved, 4].tolist(), decided[approved, 5].tolist()
-            devices = matrix[approved, 6].view(np.uint64).tolist()
-            ipnets = matrix[approved, 7].view(np.uint64).tolist()
-            lats, lons = chunk.locations[approved, 0].tolist(), chunk.locations[approved, 1].tolist()
-            approved_terms, approved_rates = terms[approved].tolist(), rates[approved].tolist()
-            effect = effects.holds_placed(ids, account_ids, merchant_ids, expires_s,
-                                          CHANNEL_VALUES[matrix[approved, 1]].tolist(), amounts, flags, days, months,
-                                          devices, ipnets, lats, lons, approved_terms, approved_rates)
+            effect = effects.holds_placed(
+                ids, [req.account_ids[i] for i in rows], [req.merchant_ids[i] for i in rows], expires_s,
+                CHANNEL_VALUES[matrix[approved, 1]].tolist(), matrix[approved, 2].tolist(),
+                decided[approved, 6].tolist(), decided[approved, 4].tolist(), decided[approved, 5].tolist(),
+                matrix[approved, 6].view(np.uint64).tolist(), matrix[approved, 7].view(np.uint64).tolist(),
+                chunk.locations[approved, 0].tolist(), chunk.locations[approved, 1].tolist(),
+                terms[approved].tolist(), rates[approved].tolist())
         known = np.flatnonzero(matrix[:, 0] >= 0)
         side = self._audit_many("AuthorizeBulk", now_s, req.request_id, None, known, matrix, chunk.locations, decided,
                                 scores, np.stack([decisions, reasons], axis=1)[known], trail,
                                 [req.account_ids[i] for i in known.tolist()],
                                 [req.merchant_ids[i] for i in known.tolist()] if req.merchant_ids else [""] * len(known))
-        self._commit_booked([("AuthorizeBulk", req.request_id, digest, effect, response.SerializeToString())], undo,
-                            now_s, side)
+        self._commit([("AuthorizeBulk", req.request_id, digest, effect, response.SerializeToString())], now_s, side)
         if shadowed:
             shadowed[0].record_many(now_s, [req.request_id] * len(known), known,
                                     [req.account_ids[i] for i in known.tolist()], matrix[known, 2], decided[known],
@@ -923,9 +881,7 @@ class Engine:
         observed.count_decisions(decisions, reasons, matrix[:, 1] + 1)
         observed.stood_in(STAND_IN_MODEL_FAILED, int(stood_in.sum()))
         if effect is not None:
-            # The columns at hand, not the journal's encoding of them.
-            self._apply_holds(ids, account_ids, merchant_ids, expires_s, channels, amounts, flags, days, months,
-                              devices, ipnets, lats, lons, approved_terms, approved_rates, now_s, booked=True)
+            self._apply(effect, now_s)
         return response
 
     # -- hold lifecycle -------------------------------------------------------------------
@@ -1062,19 +1018,30 @@ class Engine:
                 return account_pb2.GetAccountResponse(account=self._account_view(slot, self._now()),
                                                       policy_version=self.ledger.policy.version)
 
-    def _account_view(self, slot: int, now_s: int) -> account_pb2.Account:
+    def _account_view(self, slot: int | None, now_s: int, settings: effects.AccountSet | None = None
+                      ) -> account_pb2.Account:
+        """The account at slot; with settings, the account as applying them will leave it (slot
+        None: an account they create), built from the decided settings with nothing applied."""
         ledger = self.ledger
-        row = ledger.row(slot)
-        prof = ledger.profiles[int(row["profile"])]
-        currency = self._currency_of(slot)
+        if settings is None:
+            account_id, zone = ledger.account_ids[slot], ledger.zones[slot]
+            row = ledger.row(slot)
+            prof = ledger.profiles[int(row["profile"])]
+            overrides, credit_score = ledger.overrides.get(slot), ledger.credit_scores.get(slot)
+        else:
+            account_id, zone = settings.account_id, settings.time_zone
+            row, prof = ledger.preview(account_id, **_account_settings(settings, now_s))
+            overrides = settings.limit_overrides if _has_overrides(settings) else None
+            credit_score = settings.credit_score if settings.HasField("credit_score") else None
+        currency = currency_alpha(int(row["currency"]))
         overdue = int(row["overdue"])
         view = account_pb2.Account(
-            account_id=ledger.account_ids[slot], status=self._status(int(row["status"]), overdue),
-            tier=int(row["tier"]), currency=currency, time_zone=ledger.zones[slot],
-            credit_limit_minor=int(row["limit"]), available_credit_minor=ledger.available(slot),
+            account_id=account_id, status=self._status(int(row["status"]), overdue),
+            tier=int(row["tier"]), currency=currency, time_zone=zone, credit_limit_minor=int(row["limit"]),
+            available_credit_minor=int(row["limit"]) - int(row["posted"]) - int(row["held"]),
             posted_balance_minor=int(row["posted"]), held_minor=int(row["held"]), overdue_minor=overdue)
         situation = explain.Situation(row=row, prof=prof, channel=c.CHANNEL_WALLET, amount=0, currency=currency,
-                                      account_currency=currency, zone=ledger.zones[slot], factors=0, now_s=now_s)
+                                      account_currency=currency, zone=zone, factors=0, now_s=now_s)
         blocking = []
         if row["status"] == c.ACCOUNT_STATUS_CLOSED:
             blocking.append(c.REASON_ACCOUNT_CLOSED)
@@ -1090,11 +1057,10 @@ class Engine:
             view.holds.add(authorization_id=hold.authorization_id, channel=CHANNELS[hold.channel],
                            amount_minor=hold.amount, merchant_id=hold.merchant_id,
                            created_at=explain.timestamp(hold.created_s), expires_at=explain.timestamp(hold.expires_s))
-        overrides = ledger.overrides.get(slot)
         if overrides is not None:
             view.limit_overrides.CopyFrom(overrides)
-        if slot in ledger.credit_scores:
-            view.credit_score = ledger.credit_scores[slot]
+        if credit_score is not None:
+            view.credit_score = credit_score
         view.auto_installment.CopyFrom(self._auto_setting(slot))
         offset = int(row["utc_offset_s"])
         for hold in sorted(ledger.plans.get(slot, {}).values(), key=lambda h: h.captured_s):
@@ -1111,37 +1077,20 @@ class Engine:
 
     def upsert_account(self, req: admin_pb2.UpsertAccountRequest) -> tuple[admin_pb2.UpsertAccountResponse, bool]:
         validation.validate_upsert(req)
-        digest = fingerprint("UpsertAccount", req)
-        prior = self._claim(req.request_id, "UpsertAccount", digest)
-        if prior is not None:
-            return admin_pb2.UpsertAccountResponse.FromString(prior), True
-        # Exclusive: creating an account or a limit profile may grow (and so move) the tables
-        # that every other request's kernel call reads.
-        with contextlib.ExitStack() as cleanup, self.state.exclusive():
-            cleanup.callback(self._release, req.request_id)
-            now_s = self._now()
+
+        def decide(now_s: int):
             effect = self._account_effect(req)
             slot = self.ledger.slot_of.get(req.account_id)
-            before = None if slot is None else self._account_effect_of(slot)
-            behaviour = None if slot is None else self.ledger.behaviour[slot].copy()
-            # An upsert answers with the account as it now is, so it is applied first and
-            # undone if the journal cannot take it.
-            self._apply(effect, now_s)
-            slot = self.ledger.slot_of[req.account_id]
-            response = admin_pb2.UpsertAccountResponse(account=self._account_view(slot, now_s), created=before is None)
-            try:
-                self._commit([("UpsertAccount", req.request_id, digest, effect, response.SerializeToString())], now_s)
-            except Unavailable:
-                if before is None:
-                    self.ledger.remove_last(req.account_id)
-                else:
-                    self._apply(before, now_s)
-                    self.ledger.behaviour[slot] = behaviour
-                raise
-            return response, False
+            # The answer is the account as the effect will leave it, built before anything changes.
+            account = self._account_view(slot, now_s, effect.account_set)
+            return admin_pb2.UpsertAccountResponse(account=account, created=slot is None), effect
+
+        # Exclusive (no account scope): creating an account or a limit profile may grow (and so
+        # move) the tables that every other request's kernel call reads.
+        return self._mutate("UpsertAccount", req, admin_pb2.UpsertAccountResponse, decide)
 
     def _account_effect_of(self, slot: int) -> JournalEffect:
-        """The AccountSet effect that sets an account as it is now (the undo of an upsert)."""
+        """The AccountSet effect that sets an account as it is now (what an upsert changes)."""
         row = self.ledger.row(slot)
         return effects.account_set(
             self.ledger.account_ids[slot], int(row["limit"]), int(row["status"]), int(row["tier"]),
@@ -1438,6 +1387,25 @@ def default_model_bytes() -> bytes:
     import pathlib
 
     return (pathlib.Path(__file__).parent / "data" / "default_model.txt").read_bytes()
+
+
+def _has_overrides(account: effects.AccountSet) -> bool:
+    return account.HasField("limit_overrides") and account.limit_overrides.ByteSize() > 0
+
+
+def _account_settings(account: effects.AccountSet, at_s: int) -> dict:
+    """The keyword arguments of Ledger.upsert (and Ledger.preview) for an AccountSet effect."""
+    overrides = None
+    if _has_overrides(account):
+        # A copy: the ledger keeps it, and the effect is the caller's.
+        overrides = c.LimitProfile()
+        overrides.CopyFrom(account.limit_overrides)
+    currency = currency_numeric(account.currency)
+    if currency is None:
+        raise JournalCorrupt(f"account {account.account_id!r} has the unknown currency {account.currency!r}")
+    return dict(limit=account.credit_limit_minor, status=account.status, tier=account.tier, overrides=overrides,
+                overdue=account.overdue_minor, currency=currency, zone=account.time_zone,
+                utc_offset_s=account.utc_offset_seconds, now_s=at_s)
 
 
 def _reused_in_batch(request_id: str) -> RequestIdReused:

@@ -147,6 +147,20 @@ cdef class Book:
             raise ValueError(f"the model reads {scorer.n_features} features; the schema has {N_FEATURES}")
         self.scorer = scorer
 
+    def over(self, accounts, behaviour):
+        """A Book that decides exactly as this one (the same limit profiles, risk policy and
+        model) over other account and behaviour tables: copies of some accounts' rows, on which a
+        batch is decided, and booked as it goes, without changing the live rows."""
+        cdef Book other = Book.__new__(Book)
+        other._risk_tables = self._risk_tables
+        other.mcc_risk = self.mcc_risk
+        other.mcc_blocked = self.mcc_blocked
+        other.country_blocked = self.country_blocked
+        other.params = self.params
+        other.scorer = self.scorer
+        other.bind(accounts, self.profiles, behaviour)
+        return other
+
     cdef AccountRow* row(self, Py_ssize_t slot) except NULL:
         if slot < 0 or slot >= self.n_acc:
             raise IndexError(f"account slot {slot} out of range")

@@ -1,10 +1,11 @@
 """Shadow mode: a candidate policy and/or risk model that decides every payment beside the
 active ones, on the same state, without acting on it.
 
-The candidate is a second compiled Book bound to the ledger's own account and behaviour rows,
-with its own limit profiles (every profile the ledger has, resolved again under the candidate
-policy), its own risk rules and thresholds, and its own model; where the candidate names no
-policy (or no model) it follows the active one. So it covers the whole decision: account state,
+The candidate is a second compiled Book bound to the ledger's own account and behaviour rows
+(for a batch or chunk, to the copies of them that the active decision runs on), with its own
+limit profiles (every profile the ledger has, resolved again under the candidate policy), its
+own risk rules and thresholds, and its own model; where the candidate names no policy (or no
+model) it follows the active one. So it covers the whole decision: account state,
 credit, every limit window, the channel rules, the risk rules and the model. It never books:
 the active decision alone places holds and updates the windows and behaviour.
 
