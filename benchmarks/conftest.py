@@ -33,6 +33,8 @@ def pytest_terminal_summary(terminalreporter):
                        ("kernel_batch_per_decision", "reference_decide_and_book"),
                        ("engine_bulk_per_decision", "engine_authorize_with_journal"),
                        ("engine_authorize_without_audit", "engine_authorize_with_journal"),
+                       ("kernel_decision_features_and_rules", "engine_authorize_with_journal"),
+                       ("engine_authorize_with_journal", "engine_authorize_decline"),
                        ("engine_bulk_without_audit_per_decision", "engine_bulk_per_decision"),
                        ("engine_authorize_with_journal", "engine_authorize_with_shadow"),
                        ("engine_bulk_per_decision", "engine_bulk_with_shadow_per_decision"),

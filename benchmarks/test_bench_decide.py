@@ -172,6 +172,30 @@ def test_engine_authorize_in_process(benchmark, record, variant):
         engine.close()
 
 
+def test_engine_authorize_decline_in_process(benchmark, record):
+    """The decline path: the same payment over the per-transaction limit, declined with its reasons
+    and their explanations (the limit, the window, the amount left), the audit row and the record."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        engine = engine_for(data_dir, "served")
+        counter = itertools.count()
+        base = authz.AuthorizeRequest(account_id="acct", channel=c.CHANNEL_WALLET,
+                                      amount_minor=OVERRIDES.per_transaction_minor + 1, currency="CNY",
+                                      merchant=authz.Merchant(merchant_id="m", mcc="5411"),
+                                      verification=authz.Verification(factors=[1, 2]))
+
+        def run():
+            request = authz.AuthorizeRequest()
+            request.CopyFrom(base)
+            request.request_id = f"d{next(counter)}"
+            return engine.authorize(request)
+
+        first = run()[0]
+        assert first.decision == c.DECISION_DECLINED and first.reasons
+        benchmark(run)
+        record("engine_authorize_decline", benchmark)
+        engine.close()
+
+
 @pytest.mark.parametrize("variant", list(ENGINE_VARIANTS))
 def test_engine_authorize_bulk_in_process(benchmark, record, variant):
     """The same payments as columns: one AuthorizeBulk chunk of 1,000 (validation, limits,
