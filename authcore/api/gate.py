@@ -7,6 +7,7 @@ is counted, and changes nothing."""
 
 from __future__ import annotations
 
+import contextvars
 import time
 
 import grpc
@@ -14,19 +15,32 @@ import grpc
 from authcore.api import identity
 from authcore.api.admission import PLAINTEXT, Admission, Refused, weight
 from authcore.errors import AuthcoreError, abort_with
-from authcore.observability.metrics import count_refused, method_shape
+from authcore.observability.metrics import CachedInterceptor, count_refused, method_shape
 
 HEALTH = "/grpc.health.v1.Health/"
 
+# What the gate decided for the call whose handler runs in this contextvars.Context: the call's
+# arrival (time.monotonic() when intercept_service ran, before the call waited for a server
+# thread), or None when the port was full. grpc gives every call a Context of its own, runs the
+# interceptors in it (on the polling thread) and then the call's handler in it (on a pool
+# thread), so the value set for one call is seen by that call's handler and by no other's; the
+# handler itself is built once per method and shared by all of its calls.
+_ARRIVAL: contextvars.ContextVar[float | None] = contextvars.ContextVar("authcore_gate_arrival")
+_UNSEEN = -1.0
 
-class GateInterceptor(grpc.ServerInterceptor):
+
+class GateInterceptor(CachedInterceptor):
     """source: "tls" (the client certificate names the caller), "forwarded" (a public port of
     this server named it in metadata: private unix sockets only) or None (plaintext: no caller).
-    admission: the port's limits, or None. Health checks pass without admission."""
+    admission: the port's limits, or None. Health checks pass without admission.
+
+    Each method's gated handler is built once (CachedInterceptor); per call, intercept_service
+    only takes the call's place in the admission count and notes its arrival (_ARRIVAL)."""
 
     def __init__(self, source: str | None, admission: Admission | None = None):
         if source not in ("tls", "forwarded", None):
             raise ValueError(f"unknown identity source {source!r}")
+        super().__init__()
         self.source = source
         self.admission = admission
 
@@ -35,31 +49,74 @@ class GateInterceptor(grpc.ServerInterceptor):
         if handler is None:
             return None
         path = handler_call_details.method
+        gated = self.wrapped(handler, path)
+        # Counted as it arrives (interceptors run on grpc's polling thread), before it waits for
+        # a server thread: so the queue is what the count bounds.
+        if self.admission is not None and not path.startswith(HEALTH):
+            _ARRIVAL.set(time.monotonic() if self.admission.enter() else None)
+        return gated
+
+    def wrap(self, handler: grpc.RpcMethodHandler, path: str) -> grpc.RpcMethodHandler:
         if self.source == "forwarded":
-            forwarded = dict(handler_call_details.invocation_metadata or ()).get(identity.FORWARDED_KEY)
-            resolve = lambda context: forwarded  # noqa: E731
+            resolve = _forwarded_identity
         elif self.source == "tls":
             resolve = identity.certificate_identity
         else:
             resolve = None
         admission = None if path.startswith(HEALTH) else self.admission
-        # Counted as it arrives (interceptors run on grpc's polling thread), before it waits for
-        # a server thread: so the queue is what the count bounds.
-        if admission is not None and not admission.enter():
-            return _full(handler, admission)
-        return _gated(handler, _Call(path, identity.allowed(path), resolve, admission, time.monotonic()))
+        return _gated(handler, _Method(path, identity.allowed(path), resolve, admission))
 
 
-class _Call:
-    """One call's passage through the gate."""
+def _forwarded_identity(context) -> str | None:
+    """The caller a public port of this server named in the call's metadata."""
+    for key, value in context.invocation_metadata() or ():
+        if key == identity.FORWARDED_KEY:
+            return value
+    return None
 
-    __slots__ = ("path", "rule", "resolve", "admission", "arrived_s")
 
-    def __init__(self, path, rule, resolve, admission, arrived_s):
-        self.path, self.rule, self.resolve = path, rule, resolve
-        self.admission, self.arrived_s = admission, arrived_s
+def _arrival() -> float | None:
+    """The arrival of the call being served (None: the port was full when it arrived)."""
+    arrived_s = _ARRIVAL.get(_UNSEEN)
+    if arrived_s == _UNSEEN:
+        # A handler run without the gate's interceptor having run in its Context (grpc always
+        # runs both in the call's Context): no wait can be measured, so none is refused for it.
+        return time.monotonic()
+    return arrived_s
+
+
+class _Method:
+    """One method's passage through the gate: what every call of it shares. What is the call's
+    own (the caller, its arrival, its admission) is read from the call's context when it runs."""
+
+    __slots__ = ("path", "rule", "resolve", "admission", "full")
+
+    def __init__(self, path, rule, resolve, admission):
+        self.path, self.rule, self.resolve, self.admission = path, rule, resolve, admission
+        self.full = None
+        if admission is not None:
+            limits = admission.limits
+            self.full = Refused("OVERLOADED", f"the server is at its limit of {limits.max_in_flight} calls at once",
+                                "*", limits.max_queue_ms / 1000)
 
     def open(self, request, context):
+        """The CALLER token to reset once the call is over (and whether it holds a place in the
+        admission count to give back), or abort: the port was full when the call arrived, or
+        the caller may not call this method, or has no room now."""
+        if self.admission is None:
+            return self._named(None, request, context), False
+        arrived_s = _arrival()
+        if arrived_s is None:
+            # The port was full for everyone: the caller is not even named.
+            count_refused("*", self.full.reason)
+            abort_with(context, self.full)
+        try:
+            return self._named(arrived_s, request, context), True
+        except BaseException:
+            self.admission.leave()
+            raise
+
+    def _named(self, arrived_s, request, context):
         """Name the caller and check it; the CALLER token to reset, or abort."""
         caller = None
         try:
@@ -67,7 +124,7 @@ class _Call:
                 caller = self.resolve(context)
                 identity.check_allowed(caller, self.rule, self.path)
             if self.admission is not None:
-                self.admission.check(self.arrived_s, caller or PLAINTEXT, context)
+                self.admission.check(arrived_s, caller or PLAINTEXT, context)
                 if request is not None:
                     self.admission.charge(caller or PLAINTEXT, weight(request))
         except AuthcoreError as error:
@@ -75,10 +132,10 @@ class _Call:
             abort_with(context, error)
         return identity.CALLER.set(caller)
 
-    def close(self, token) -> None:
-        if token is not None:
-            identity.CALLER.reset(token)
-        if self.admission is not None:
+    def close(self, opened) -> None:
+        token, admitted = opened
+        identity.CALLER.reset(token)
+        if admitted:
             self.admission.leave()
 
     def metered(self, requests, context):
@@ -96,36 +153,28 @@ class _Call:
             yield message
 
 
-def _full(handler: grpc.RpcMethodHandler, admission: Admission) -> grpc.RpcMethodHandler:
-    """The answer of a full port, as cheap as it can be: the request is not even parsed, nor
-    the caller named (the port is full for everyone)."""
-    limits = admission.limits
-    error = Refused("OVERLOADED", f"the server is at its limit of {limits.max_in_flight} calls at once", "*",
-                    limits.max_queue_ms / 1000)
+def _unparsed_when_full(parse):
+    """parse, except for a call the port was full for: its refusal does not read the request,
+    so it is not parsed (the deserializer runs in the call's Context too)."""
+    if parse is None:
+        return None
 
-    def refuse(request, context):
-        count_refused("*", error.reason)
-        abort_with(context, error)
+    def deserialize(data: bytes):
+        if _ARRIVAL.get(_UNSEEN) is None:
+            return data
+        return parse(data)
 
-    if handler.response_streaming:
-        def refuse_stream(request, context):
-            refuse(request, context)
-            yield  # never reached: a generator, as the method's shape needs
-
-        behaviour = refuse_stream
-    else:
-        behaviour = refuse
-    factory, _ = method_shape(handler)
-    return factory(behaviour, request_deserializer=None, response_serializer=handler.response_serializer)
+    return deserialize
 
 
-def _gated(handler: grpc.RpcMethodHandler, call: _Call) -> grpc.RpcMethodHandler:
-    """handler behind call's checks, given back to the count however it ends. A unary request is
-    checked (and charged) before the behaviour; a request stream's messages as they arrive."""
+def _gated(handler: grpc.RpcMethodHandler, method: _Method) -> grpc.RpcMethodHandler:
+    """handler behind method's checks, its place given back to the count however it ends. A
+    unary request is checked (and charged) before the behaviour; a request stream's messages as
+    they arrive."""
     factory, inner = method_shape(handler)
     if handler.request_streaming:
         def run(requests, context):
-            return inner(call.metered(requests, context), context)
+            return inner(method.metered(requests, context), context)
 
         def checked(request):
             return None
@@ -137,22 +186,23 @@ def _gated(handler: grpc.RpcMethodHandler, call: _Call) -> grpc.RpcMethodHandler
 
     if handler.response_streaming:
         def behaviour(request, context):
-            token = None
+            opened = method.open(checked(request), context)
             try:
-                token = call.open(checked(request), context)
                 yield from run(request, context)
             finally:
-                call.close(token)
+                method.close(opened)
     else:
         def behaviour(request, context):
-            token = None
+            opened = method.open(checked(request), context)
             try:
-                token = call.open(checked(request), context)
                 return run(request, context)
             finally:
-                call.close(token)
+                method.close(opened)
 
-    return factory(behaviour, handler.request_deserializer, handler.response_serializer)
+    deserializer = handler.request_deserializer
+    if method.admission is not None:
+        deserializer = _unparsed_when_full(deserializer)
+    return factory(behaviour, deserializer, handler.response_serializer)
 
 
 def public_port(cfg) -> tuple[tuple, grpc.ServerCredentials | None]:

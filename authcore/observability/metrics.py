@@ -157,7 +157,10 @@ class CachedInterceptor(grpc.ServerInterceptor):
         handler = continuation(handler_call_details)
         if handler is None:
             return None  # grpc answers UNIMPLEMENTED itself
-        path = handler_call_details.method
+        return self.wrapped(handler, handler_call_details.method)
+
+    def wrapped(self, handler: grpc.RpcMethodHandler, path: str) -> grpc.RpcMethodHandler:
+        """wrap(handler, path), made on the method's first call and kept for the next ones."""
         cached = self._wrapped.get(path)
         if cached is not None and cached[0] is handler:
             return cached[1]
