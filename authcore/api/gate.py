@@ -68,11 +68,9 @@ class GateInterceptor(CachedInterceptor):
 
 
 def _forwarded_identity(context) -> str | None:
-    """The caller a public port of this server named in the call's metadata."""
-    for key, value in context.invocation_metadata() or ():
-        if key == identity.FORWARDED_KEY:
-            return value
-    return None
+    """The caller a public port of this server named in the call's metadata (the last entry
+    when there are several)."""
+    return dict(context.invocation_metadata() or ()).get(identity.FORWARDED_KEY)
 
 
 def _arrival() -> float | None:
