@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import time
+from typing import Any
 
 import grpc
 
@@ -19,14 +20,37 @@ from authcore.observability.metrics import CachedInterceptor, count_refused, met
 
 HEALTH = "/grpc.health.v1.Health/"
 
-# What the gate decided for the call whose handler runs in this contextvars.Context: the call's
-# arrival (time.monotonic() when intercept_service ran, before the call waited for a server
-# thread), or None when the port was full. grpc gives every call a Context of its own, runs the
-# interceptors in it (on the polling thread) and then the call's handler in it (on a pool
-# thread), so the value set for one call is seen by that call's handler and by no other's; the
-# handler itself is built once per method and shared by all of its calls.
-_ARRIVAL: contextvars.ContextVar[float | None] = contextvars.ContextVar("authcore_gate_arrival")
-_UNSEEN = -1.0
+
+
+class _Place:
+    """An admitted call's place in the admission count, and its arrival (time.monotonic() when
+    intercept_service ran, before the call waited for a server thread). Given back once: by the
+    call's handler when it ends or, for a call that ended before its handler ran (cancelled, or
+    its deadline passed, while it waited for a thread: grpc then never runs the handler), when
+    grpc lets go of the call's Context, the only holder of the place."""
+
+    __slots__ = ("admission", "arrived_s")
+
+    def __init__(self, admission: Admission | None, arrived_s: float):
+        self.admission: Admission | None = admission
+        self.arrived_s = arrived_s
+
+    def give_back(self) -> None:
+        admission, self.admission = self.admission, None
+        if admission is not None:
+            admission.leave()
+
+    def __del__(self) -> None:
+        self.give_back()
+
+
+# What the gate decided for the call whose handler runs in this contextvars.Context: its place
+# in the admission count, or None when the port was full. grpc gives every call a Context of its
+# own, runs the interceptors in it (on the polling thread) and then the call's handler in it (on
+# a pool thread), so the value set for one call is seen by that call's handler and by no other's;
+# the handler itself is built once per method and shared by all of its calls.
+_PLACE: contextvars.ContextVar[_Place | None] = contextvars.ContextVar("authcore_gate_place")
+_UNSEEN: Any = object()
 
 
 class GateInterceptor(CachedInterceptor):
@@ -35,7 +59,7 @@ class GateInterceptor(CachedInterceptor):
     admission: the port's limits, or None. Health checks pass without admission.
 
     Each method's gated handler is built once (CachedInterceptor); per call, intercept_service
-    only takes the call's place in the admission count and notes its arrival (_ARRIVAL)."""
+    only takes the call's place in the admission count, with its arrival (_PLACE)."""
 
     def __init__(self, source: str | None, admission: Admission | None = None):
         if source not in ("tls", "forwarded", None):
@@ -53,7 +77,7 @@ class GateInterceptor(CachedInterceptor):
         # Counted as it arrives (interceptors run on grpc's polling thread), before it waits for
         # a server thread: so the queue is what the count bounds.
         if self.admission is not None and not path.startswith(HEALTH):
-            _ARRIVAL.set(time.monotonic() if self.admission.enter() else None)
+            _PLACE.set(_Place(self.admission, time.monotonic()) if self.admission.enter() else None)
         return gated
 
     def wrap(self, handler: grpc.RpcMethodHandler, path: str) -> grpc.RpcMethodHandler:
@@ -73,14 +97,15 @@ def _forwarded_identity(context) -> str | None:
     return dict(context.invocation_metadata() or ()).get(identity.FORWARDED_KEY)
 
 
-def _arrival() -> float | None:
-    """The arrival of the call being served (None: the port was full when it arrived)."""
-    arrived_s = _ARRIVAL.get(_UNSEEN)
-    if arrived_s == _UNSEEN:
+def _place() -> _Place | None:
+    """The place of the call being served (None: the port was full when it arrived)."""
+    place = _PLACE.get(_UNSEEN)
+    if place is _UNSEEN:
         # A handler run without the gate's interceptor having run in its Context (grpc always
-        # runs both in the call's Context): no wait can be measured, so none is refused for it.
-        return time.monotonic()
-    return arrived_s
+        # runs both in the call's Context): no wait can be measured, so none is refused for it,
+        # and the place taken where the interceptor ran is given back with that Context.
+        return _Place(None, time.monotonic())
+    return place
 
 
 class _Method:
@@ -98,20 +123,20 @@ class _Method:
                                 "*", limits.max_queue_ms / 1000)
 
     def open(self, request, context):
-        """The CALLER token to reset once the call is over (and whether it holds a place in the
-        admission count to give back), or abort: the port was full when the call arrived, or
+        """The CALLER token to reset once the call is over and the call's place in the admission
+        count to give back then (None: none), or abort: the port was full when the call arrived, or
         the caller may not call this method, or has no room now."""
         if self.admission is None:
-            return self._named(None, request, context), False
-        arrived_s = _arrival()
-        if arrived_s is None:
+            return self._named(None, request, context), None
+        place = _place()
+        if place is None:
             # The port was full for everyone: the caller is not even named.
             count_refused("*", self.full.reason)
             abort_with(context, self.full)
         try:
-            return self._named(arrived_s, request, context), True
+            return self._named(place.arrived_s, request, context), place
         except BaseException:
-            self.admission.leave()
+            place.give_back()
             raise
 
     def _named(self, arrived_s, request, context):
@@ -131,10 +156,10 @@ class _Method:
         return identity.CALLER.set(caller)
 
     def close(self, opened) -> None:
-        token, admitted = opened
+        token, place = opened
         identity.CALLER.reset(token)
-        if admitted:
-            self.admission.leave()
+        if place is not None:
+            place.give_back()
 
     def metered(self, requests, context):
         """A request stream whose messages each take their decisions from the caller's rate."""
@@ -158,7 +183,7 @@ def _unparsed_when_full(parse):
         return None
 
     def deserialize(data: bytes):
-        if _ARRIVAL.get(_UNSEEN) is None:
+        if _PLACE.get(_UNSEEN) is None:
             return data
         return parse(data)
 
