@@ -134,3 +134,69 @@ def test_concurrent_calls_of_one_method_each_keep_their_own_caller_and_arrival()
 def test_weight_counts_the_payments_a_request_asks_for(request_message, decisions):
     assert weight(request_message) == decisions
     assert weight(request_message) == decisions  # the second time by the rule kept for the type
+
+
+def test_a_full_port_refuses_before_reading_the_request():
+    """The full port's answer is the same for every call of every method: the request is not
+    parsed for it, unary or streamed. Once there is room, it is."""
+    parsed: list[bytes] = []
+
+    def parse(data: bytes) -> bytes:
+        parsed.append(data)
+        return data
+
+    admission = Admission(Limits(max_in_flight=1))
+    server = grpc_server(4, interceptors=(GateInterceptor(None, admission),))
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("test.Gate", {
+        "Echo": grpc.unary_unary_rpc_method_handler(lambda request, context: request, request_deserializer=parse),
+        "Stream": grpc.stream_stream_rpc_method_handler(lambda requests, context: iter(list(requests)),
+                                                        request_deserializer=parse),
+    }),))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            echo = channel.unary_unary("/test.Gate/Echo")
+            stream = channel.stream_stream("/test.Gate/Stream")
+            assert admission.enter()  # the port is full
+            for full in (lambda: echo(b"one", timeout=5), lambda: list(stream(iter([b"two"]), timeout=5))):
+                with pytest.raises(grpc.RpcError) as raised:
+                    full()
+                assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert parsed == []
+            admission.leave()
+            assert echo(b"one", timeout=5) == b"one"
+            assert list(stream(iter([b"two"]), timeout=5)) == [b"two"]
+            assert parsed == [b"one", b"two"]
+    finally:
+        server.stop(1).wait()
+    assert admission.in_flight == 0
+
+
+def test_admitted_calls_and_a_full_ports_refusals_each_keep_their_handler_through_the_metrics(tmp_path):
+    """The gate hands out two handlers per method (the gated one, and the full port's refusal);
+    under load calls alternate between them, and the metrics interceptor keeps its wrapper of
+    each rather than rebuilding it at every turn."""
+    handed = Handed()
+    admission = Admission(Limits(max_in_flight=1))
+    engine = Engine(Journal(tmp_path / "data"), default_model=False)
+    service = create_server(engine, "127.0.0.1:0", expiry_interval_s=3600,
+                            interceptors=(handed, MetricsInterceptor(), GateInterceptor(None, admission))).start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{service.port}") as channel:
+            accounts = account_pb2_grpc.AccountServiceStub(channel)
+            codes = []
+            for _ in range(2):
+                for full in (False, True):
+                    if full:
+                        assert admission.enter()
+                    with pytest.raises(grpc.RpcError) as raised:
+                        accounts.GetAccount(account_pb2.GetAccountRequest(account_id="acct-none"), timeout=5)
+                    codes.append(raised.value.code())
+                    if full:
+                        admission.leave()
+    finally:
+        service.stop(grace_s=1)
+    assert codes == [grpc.StatusCode.NOT_FOUND, grpc.StatusCode.RESOURCE_EXHAUSTED] * 2
+    admitted_1, full_1, admitted_2, full_2 = [handler for _, handler in handed.handlers]
+    assert admitted_1 is admitted_2 and full_1 is full_2 and admitted_1 is not full_1

@@ -21,7 +21,6 @@ from authcore.observability.metrics import CachedInterceptor, count_refused, met
 HEALTH = "/grpc.health.v1.Health/"
 
 
-
 class _Place:
     """An admitted call's place in the admission count, and its arrival (time.monotonic() when
     intercept_service ran, before the call waited for a server thread). Given back once: by the
@@ -44,12 +43,12 @@ class _Place:
         self.give_back()
 
 
-# What the gate decided for the call whose handler runs in this contextvars.Context: its place
-# in the admission count, or None when the port was full. grpc gives every call a Context of its
-# own, runs the interceptors in it (on the polling thread) and then the call's handler in it (on
-# a pool thread), so the value set for one call is seen by that call's handler and by no other's;
-# the handler itself is built once per method and shared by all of its calls.
-_PLACE: contextvars.ContextVar[_Place | None] = contextvars.ContextVar("authcore_gate_place")
+# The place of the admitted call whose handler runs in this contextvars.Context. grpc gives every
+# call a Context of its own, runs the interceptors in it (on the polling thread) and then the
+# call's handler in it (on a pool thread), so the place set for one call is seen by that call's
+# handler and by no other's; the handler itself is built once per method and shared by all of
+# its calls. (grpc parses a unary request on the polling thread, outside the call's Context.)
+_PLACE: contextvars.ContextVar[_Place] = contextvars.ContextVar("authcore_gate_place")
 _UNSEEN: Any = object()
 
 
@@ -58,8 +57,9 @@ class GateInterceptor(CachedInterceptor):
     this server named it in metadata: private unix sockets only) or None (plaintext: no caller).
     admission: the port's limits, or None. Health checks pass without admission.
 
-    Each method's gated handler is built once (CachedInterceptor); per call, intercept_service
-    only takes the call's place in the admission count, with its arrival (_PLACE)."""
+    Each method's handlers are built once (CachedInterceptor): the gated one, and the full
+    port's refusal; per call, intercept_service only takes the call's place in the admission
+    count, with its arrival (_PLACE), or answers with the refusal when the port is full."""
 
     def __init__(self, source: str | None, admission: Admission | None = None):
         if source not in ("tls", "forwarded", None):
@@ -73,14 +73,18 @@ class GateInterceptor(CachedInterceptor):
         if handler is None:
             return None
         path = handler_call_details.method
-        gated = self.wrapped(handler, path)
-        # Counted as it arrives (interceptors run on grpc's polling thread), before it waits for
-        # a server thread: so the queue is what the count bounds.
-        if self.admission is not None and not path.startswith(HEALTH):
-            _PLACE.set(_Place(self.admission, time.monotonic()) if self.admission.enter() else None)
+        gated, full = self.wrapped(handler, path)
+        admission = self.admission
+        if full is not None and admission is not None:
+            # Counted as it arrives (interceptors run on grpc's polling thread), before it waits
+            # for a server thread: so the queue is what the count bounds.
+            if not admission.enter():
+                return full
+            _PLACE.set(_Place(admission, time.monotonic()))
         return gated
 
-    def wrap(self, handler: grpc.RpcMethodHandler, path: str) -> grpc.RpcMethodHandler:
+    def wrap(self, handler: grpc.RpcMethodHandler, path: str) -> tuple:
+        """(the gated handler, the full port's refusal or None: no admission for path)."""
         if self.source == "forwarded":
             resolve = _forwarded_identity
         elif self.source == "tls":
@@ -88,7 +92,8 @@ class GateInterceptor(CachedInterceptor):
         else:
             resolve = None
         admission = None if path.startswith(HEALTH) else self.admission
-        return _gated(handler, _Method(path, identity.allowed(path), resolve, admission))
+        gated = _gated(handler, _Method(path, identity.allowed(path), resolve, admission))
+        return gated, None if admission is None else _full(handler, admission)
 
 
 def _forwarded_identity(context) -> str | None:
@@ -97,8 +102,8 @@ def _forwarded_identity(context) -> str | None:
     return dict(context.invocation_metadata() or ()).get(identity.FORWARDED_KEY)
 
 
-def _place() -> _Place | None:
-    """The place of the call being served (None: the port was full when it arrived)."""
+def _place() -> _Place:
+    """The place of the call being served."""
     place = _PLACE.get(_UNSEEN)
     if place is _UNSEEN:
         # A handler run without the gate's interceptor having run in its Context (grpc always
@@ -112,27 +117,18 @@ class _Method:
     """One method's passage through the gate: what every call of it shares. What is the call's
     own (the caller, its arrival, its admission) is read from the call's context when it runs."""
 
-    __slots__ = ("path", "rule", "resolve", "admission", "full")
+    __slots__ = ("path", "rule", "resolve", "admission")
 
     def __init__(self, path, rule, resolve, admission):
         self.path, self.rule, self.resolve, self.admission = path, rule, resolve, admission
-        self.full = None
-        if admission is not None:
-            limits = admission.limits
-            self.full = Refused("OVERLOADED", f"the server is at its limit of {limits.max_in_flight} calls at once",
-                                "*", limits.max_queue_ms / 1000)
 
     def open(self, request, context):
         """The CALLER token to reset once the call is over and the call's place in the admission
-        count to give back then (None: none), or abort: the port was full when the call arrived, or
-        the caller may not call this method, or has no room now."""
+        count to give back then (None: none), or abort: the caller may not call this method, or
+        has no room now."""
         if self.admission is None:
             return self._named(None, request, context), None
         place = _place()
-        if place is None:
-            # The port was full for everyone: the caller is not even named.
-            count_refused("*", self.full.reason)
-            abort_with(context, self.full)
         try:
             return self._named(place.arrived_s, request, context), place
         except BaseException:
@@ -176,18 +172,27 @@ class _Method:
             yield message
 
 
-def _unparsed_when_full(parse):
-    """parse, except for a call the port was full for: its refusal does not read the request,
-    so it is not parsed (the deserializer runs in the call's Context too)."""
-    if parse is None:
-        return None
+def _full(handler: grpc.RpcMethodHandler, admission: Admission) -> grpc.RpcMethodHandler:
+    """The answer of a full port, as cheap as it can be: the request is not even parsed, nor
+    the caller named (the port is full for everyone)."""
+    limits = admission.limits
+    error = Refused("OVERLOADED", f"the server is at its limit of {limits.max_in_flight} calls at once", "*",
+                    limits.max_queue_ms / 1000)
 
-    def deserialize(data: bytes):
-        if _PLACE.get(_UNSEEN) is None:
-            return data
-        return parse(data)
+    def refuse(request, context):
+        count_refused("*", error.reason)
+        abort_with(context, error)
 
-    return deserialize
+    if handler.response_streaming:
+        def refuse_stream(request, context):
+            refuse(request, context)
+            yield  # never reached: a generator, as the method's shape needs
+
+        behaviour = refuse_stream
+    else:
+        behaviour = refuse
+    factory, _ = method_shape(handler)
+    return factory(behaviour, request_deserializer=None, response_serializer=handler.response_serializer)
 
 
 def _gated(handler: grpc.RpcMethodHandler, method: _Method) -> grpc.RpcMethodHandler:
@@ -222,10 +227,7 @@ def _gated(handler: grpc.RpcMethodHandler, method: _Method) -> grpc.RpcMethodHan
             finally:
                 method.close(opened)
 
-    deserializer = handler.request_deserializer
-    if method.admission is not None:
-        deserializer = _unparsed_when_full(deserializer)
-    return factory(behaviour, deserializer, handler.response_serializer)
+    return factory(behaviour, handler.request_deserializer, handler.response_serializer)
 
 
 def public_port(cfg) -> tuple[tuple, grpc.ServerCredentials | None]:
