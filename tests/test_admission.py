@@ -130,12 +130,16 @@ def test_a_call_that_gives_up_while_it_waits_for_a_thread_gives_its_place_back()
         first = slow.call.future(b"x", timeout=10)
         while slow.running < 1:
             time.sleep(0.005)
-        queued = [slow.call.future(b"x", timeout=0.2) for _ in range(3)]
+        queued = [slow.call.future(b"x", timeout=1) for _ in range(3)]
+        deadline_s = time.monotonic() + 10
+        while slow.admission.in_flight < 4 and time.monotonic() < deadline_s:
+            time.sleep(0.005)
+        assert slow.admission.in_flight == 4  # the three wait in the queue for the only thread
         for future in queued:
             with pytest.raises(grpc.RpcError) as raised:
                 future.result(timeout=10)
             assert raised.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
-        assert slow.admission.in_flight == 4  # the port is full: the three still wait in the queue
+        assert slow.admission.in_flight == 4  # given up, but still queued: their places are held
         slow.release.set()
         assert first.result(timeout=10) == b"done"
         deadline_s = time.monotonic() + 10
