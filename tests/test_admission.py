@@ -121,6 +121,36 @@ def test_a_call_that_waited_too_long_for_a_thread_is_refused_when_it_gets_one():
         slow.close()
 
 
+def test_a_call_that_gives_up_while_it_waits_for_a_thread_gives_its_place_back():
+    """grpc never runs the handler of a call that ended (deadline, cancel) while it waited for a
+    thread; its place in the count is still given back, or a port under load would fill up with
+    calls long gone and refuse everyone."""
+    slow = SlowServer(Limits(max_in_flight=4, max_queue_ms=5_000), threads=1)
+    try:
+        first = slow.call.future(b"x", timeout=10)
+        while slow.running < 1:
+            time.sleep(0.005)
+        queued = [slow.call.future(b"x", timeout=1) for _ in range(3)]
+        deadline_s = time.monotonic() + 10
+        while slow.admission.in_flight < 4 and time.monotonic() < deadline_s:
+            time.sleep(0.005)
+        assert slow.admission.in_flight == 4  # the three wait in the queue for the only thread
+        for future in queued:
+            with pytest.raises(grpc.RpcError) as raised:
+                future.result(timeout=10)
+            assert raised.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert slow.admission.in_flight == 4  # given up, but still queued: their places are held
+        slow.release.set()
+        assert first.result(timeout=10) == b"done"
+        deadline_s = time.monotonic() + 10
+        while slow.admission.in_flight and time.monotonic() < deadline_s:
+            time.sleep(0.005)
+        assert slow.admission.in_flight == 0
+        assert [slow.call(b"x", timeout=10) for _ in range(5)] == [b"done"] * 5
+    finally:
+        slow.close()
+
+
 @pytest.fixture
 def engine_server(tmp_path):
     def start(limits: Limits, tls_dir=None):

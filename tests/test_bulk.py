@@ -7,7 +7,7 @@ import grpc
 import numpy as np
 import pytest
 
-from authcore.decision import columns
+from authcore.decision import columns, validation
 from authcore.tools.bench import requests_for
 from authcore.engine import Engine
 from authcore.errors import FailedPrecondition
@@ -236,3 +236,36 @@ def test_bulk_reason_is_the_unary_reason_over_grpc(client):
     assert response.max_approvable_minor[1] == 20_000
     assert error_reason(call_error(client.authz.AuthorizeBulk, columns.bulk_request(
         "g", payments[:2]))) == "REQUEST_ID_REUSED"
+
+
+W, S, Q = c.CHANNEL_WALLET, c.CHANNEL_SCAN_TO_PAY, c.CHANNEL_QUICK_PAY
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("rule, values", [
+    (validation.ACCOUNT_ID, ["a", "", "a" * 64, "a" * 65, "a b", "-a", "a-b.c:d_e", "é", "a"]),
+    (validation.MERCHANT_ID, ["m", "", "m m", "m"]),
+    (validation.AMOUNT, np.array([1, 0, -1, 10**15, 10**15 + 1, -(2**63), 2**63 - 1], np.int64)),
+    (validation.CHANNEL, np.array([W, S, Q, 0, 4, -1, 9], np.int64)),
+    (validation.VERIFICATION_FACTOR_BITS, np.array([0, 1, 15, 16, 17, 2**31, 2**32 - 1], np.int64)),
+    (validation.MCC, ["5411", "541", "54111", "54A1", "", "٥٤١١", "5411"]),
+    (validation.MERCHANT_COUNTRY, ["CN", "", "XX", "cn", "CNN", "US", "XX"]),
+    (validation.DEVICE_ID, ["d", "", "d" * 128, "d" * 129]),
+    (validation.LATITUDE, np.array([0.0, 90.0, -90.0, 90.0001, -91.0, NAN, INF, -INF])),
+    (validation.LONGITUDE, np.array([0.0, 180.0, -180.0, 180.5, NAN, -INF])),
+])
+def test_a_rules_column_screen_flags_the_rows_its_definition_refuses(rule, values):
+    """rule.rows (over a whole column, vectorized) against rule.problem (one value): the
+    column screen of a bulk chunk refuses exactly what a unary request is refused for."""
+    refused = [i for i, value in enumerate(values) if rule.problem(value) is not None]
+    assert refused  # every table has bad values...
+    assert len(refused) < len(values)  # ...and good ones
+    assert sorted(int(i) for i in rule.rows(values)) == refused
+
+
+def test_the_qr_code_type_screen_flags_the_rows_its_definition_refuses():
+    pairs = [(qr, channel) for qr in (0, c.QR_CODE_TYPE_STATIC, c.QR_CODE_TYPE_DYNAMIC, 3, -1)
+             for channel in (W, S, Q, 0)]
+    qr, channels = (np.array(column, np.int64) for column in zip(*pairs))
+    refused = [i for i, pair in enumerate(pairs) if validation.QR_CODE_TYPE.problem(*pair) is not None]
+    assert sorted(int(i) for i in validation.QR_CODE_TYPE.rows(qr, channels)) == refused

@@ -9,6 +9,7 @@ import grpc
 import pytest
 from google.protobuf import descriptor_pool
 
+from authcore.decision import columns, validation
 from authcore.decision.policy import default_policy
 from authcore.api.server import SERVICE_NAMES
 from authcore.v1 import (
@@ -235,3 +236,64 @@ def test_a_long_list_of_violations_fits_the_trailers(client):
     assert violations[0].field == "attributes[0].number"
     assert 10 < len(violations) < 200 and violations[-1].description.startswith("and ")
     assert int(violations[-1].description.split()[1]) + len(violations) - 1 == 200
+
+
+# One bad value, as a unary request and as the third payment of a bulk chunk: the field each
+# names. The chunk has one request_id and one currency for all of its payments.
+SAME_RULE = [
+    ("no-request-id", {"request_id": ""}, "request_id", "request_id"),
+    ("long-request-id", {"request_id": "r" * 129}, "request_id", "request_id"),
+    ("no-account-id", {"account_id": ""}, "account_id", "account_ids[2]"),
+    ("long-account-id", {"account_id": "a" * 65}, "account_id", "account_ids[2]"),
+    ("odd-account-id", {"account_id": "a b"}, "account_id", "account_ids[2]"),
+    ("no-channel", {"channel": 0}, "channel", "channels[2]"),
+    ("unknown-channel", {"channel": 9}, "channel", "channels[2]"),
+    ("zero-amount", {"amount_minor": 0}, "amount_minor", "amounts_minor[2]"),
+    ("negative-amount", {"amount_minor": -100}, "amount_minor", "amounts_minor[2]"),
+    ("huge-amount", {"amount_minor": 10**15 + 1}, "amount_minor", "amounts_minor[2]"),
+    ("no-currency", {"currency": ""}, "currency", "currency"),
+    ("unknown-currency", {"currency": "XYZ"}, "currency", "currency"),
+    ("no-merchant", {"merchant": authz.Merchant(mcc="5411")}, "merchant.merchant_id", "merchant_ids[2]"),
+    ("odd-merchant", {"merchant": authz.Merchant(merchant_id="-m", mcc="5411")}, "merchant.merchant_id",
+     "merchant_ids[2]"),
+    ("bad-mcc", {"merchant": authz.Merchant(merchant_id="m", mcc="54A1")}, "merchant.mcc", "mccs[2]"),
+    ("bad-country", {"merchant": authz.Merchant(merchant_id="m", mcc="5411", country="XX")}, "merchant.country",
+     "merchant_countries[2]"),
+    ("qr-on-wallet", {"qr_code_type": c.QR_CODE_TYPE_STATIC}, "qr_code_type", "qr_code_types[2]"),
+    ("scan-without-qr", {"channel": S, "qr_code_type": 0}, "qr_code_type", "qr_code_types[2]"),
+    ("unknown-factor", {"verification": authz.Verification(factors=[7])}, "verification.factors",
+     "verification_factor_bits[2]"),
+    ("long-device", {"device": authz.Device(device_id="d" * 129)}, "device.device_id", "device_ids[2]"),
+    ("bad-ip", {"device": authz.Device(ip="999.1.1.1")}, "device.ip", "ips[2]"),
+    ("long-ip", {"device": authz.Device(ip="1" * 46)}, "device.ip", "ips[2]"),
+    ("north-of-the-pole", {"device": authz.Device(latitude=91)}, "device.latitude", "latitudes[2]"),
+    ("nan-latitude", {"device": authz.Device(latitude=math.nan)}, "device.latitude", "latitudes[2]"),
+    ("west-of-the-date-line", {"device": authz.Device(longitude=-180.5)}, "device.longitude", "longitudes[2]"),
+    ("infinite-longitude", {"device": authz.Device(longitude=math.inf)}, "device.longitude", "longitudes[2]"),
+]
+
+
+def _violations(error: grpc.RpcError) -> list[tuple[str, str]]:
+    return [(v.field, v.description) for v in details(error)["BadRequest"].field_violations]
+
+
+@pytest.mark.parametrize("name, changes, field, column", SAME_RULE, ids=[case[0] for case in SAME_RULE])
+def test_a_bad_value_breaks_the_same_rule_in_authorize_and_in_a_bulk_chunk(client, name, changes, field, column):
+    bad = client.pay_request("acct", 1_000, changes.get("channel", W))
+    for key, value in changes.items():
+        if isinstance(value, (authz.Merchant, authz.Verification, authz.Device)):
+            getattr(bad, key).CopyFrom(value)
+        else:
+            setattr(bad, key, value)
+    unary = _violations(call_error(client.authz.Authorize, bad))
+    assert [f for f, _ in unary] == [field]
+    good = [client.pay_request("acct", 1_000, channel, currency=bad.currency) for channel in (W, S)]
+    chunk = columns.bulk_request(bad.request_id, [*good, bad])
+    bulk = _violations(call_error(client.authz.AuthorizeBulk, chunk))
+    assert bulk == [(column, unary[0][1])]  # the same message
+
+
+def test_every_rule_a_chunk_has_a_column_for_is_compared_with_authorize():
+    compared = {(field, column.split("[")[0]) for _, _, field, column in SAME_RULE}
+    rules = {(rule.field, rule.column) for rule in validation.PAYMENT_RULES if rule.column is not None}
+    assert rules == compared

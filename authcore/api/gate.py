@@ -7,26 +7,64 @@ is counted, and changes nothing."""
 
 from __future__ import annotations
 
+import contextvars
 import time
+from typing import Any
 
 import grpc
 
 from authcore.api import identity
 from authcore.api.admission import PLAINTEXT, Admission, Refused, weight
 from authcore.errors import AuthcoreError, abort_with
-from authcore.observability.metrics import count_refused, method_shape
+from authcore.observability.metrics import CachedInterceptor, count_refused, method_shape
 
 HEALTH = "/grpc.health.v1.Health/"
 
 
-class GateInterceptor(grpc.ServerInterceptor):
+class _Place:
+    """An admitted call's place in the admission count, and its arrival (time.monotonic() when
+    intercept_service ran, before the call waited for a server thread). Given back once: by the
+    call's handler when it ends or, for a call that ended before its handler ran (cancelled, or
+    its deadline passed, while it waited for a thread: grpc then never runs the handler), when
+    grpc lets go of the call's Context, the only holder of the place."""
+
+    __slots__ = ("admission", "arrived_s")
+
+    def __init__(self, admission: Admission | None, arrived_s: float):
+        self.admission: Admission | None = admission
+        self.arrived_s = arrived_s
+
+    def give_back(self) -> None:
+        admission, self.admission = self.admission, None
+        if admission is not None:
+            admission.leave()
+
+    def __del__(self) -> None:
+        self.give_back()
+
+
+# The place of the admitted call whose handler runs in this contextvars.Context. grpc gives every
+# call a Context of its own, runs the interceptors in it (on the polling thread) and then the
+# call's handler in it (on a pool thread), so the place set for one call is seen by that call's
+# handler and by no other's; the handler itself is built once per method and shared by all of
+# its calls. (grpc parses a unary request on the polling thread, outside the call's Context.)
+_PLACE: contextvars.ContextVar[_Place] = contextvars.ContextVar("authcore_gate_place")
+_UNSEEN: Any = object()
+
+
+class GateInterceptor(CachedInterceptor):
     """source: "tls" (the client certificate names the caller), "forwarded" (a public port of
     this server named it in metadata: private unix sockets only) or None (plaintext: no caller).
-    admission: the port's limits, or None. Health checks pass without admission."""
+    admission: the port's limits, or None. Health checks pass without admission.
+
+    Each method's handlers are built once (CachedInterceptor): the gated one, and the full
+    port's refusal; per call, intercept_service only takes the call's place in the admission
+    count, with its arrival (_PLACE), or answers with the refusal when the port is full."""
 
     def __init__(self, source: str | None, admission: Admission | None = None):
         if source not in ("tls", "forwarded", None):
             raise ValueError(f"unknown identity source {source!r}")
+        super().__init__()
         self.source = source
         self.admission = admission
 
@@ -35,31 +73,69 @@ class GateInterceptor(grpc.ServerInterceptor):
         if handler is None:
             return None
         path = handler_call_details.method
+        gated, full = self.wrapped(handler, path)
+        admission = self.admission
+        if full is not None and admission is not None:
+            # Counted as it arrives (interceptors run on grpc's polling thread), before it waits
+            # for a server thread: so the queue is what the count bounds.
+            if not admission.enter():
+                return full
+            _PLACE.set(_Place(admission, time.monotonic()))
+        return gated
+
+    def wrap(self, handler: grpc.RpcMethodHandler, path: str) -> tuple:
+        """(the gated handler, the full port's refusal or None: no admission for path)."""
         if self.source == "forwarded":
-            forwarded = dict(handler_call_details.invocation_metadata or ()).get(identity.FORWARDED_KEY)
-            resolve = lambda context: forwarded  # noqa: E731
+            resolve = _forwarded_identity
         elif self.source == "tls":
             resolve = identity.certificate_identity
         else:
             resolve = None
         admission = None if path.startswith(HEALTH) else self.admission
-        # Counted as it arrives (interceptors run on grpc's polling thread), before it waits for
-        # a server thread: so the queue is what the count bounds.
-        if admission is not None and not admission.enter():
-            return _full(handler, admission)
-        return _gated(handler, _Call(path, identity.allowed(path), resolve, admission, time.monotonic()))
+        gated = _gated(handler, _Method(path, identity.allowed(path), resolve, admission))
+        return gated, None if admission is None else _full(handler, admission)
 
 
-class _Call:
-    """One call's passage through the gate."""
+def _forwarded_identity(context) -> str | None:
+    """The caller a public port of this server named in the call's metadata (the last entry
+    when there are several)."""
+    return dict(context.invocation_metadata() or ()).get(identity.FORWARDED_KEY)
 
-    __slots__ = ("path", "rule", "resolve", "admission", "arrived_s")
 
-    def __init__(self, path, rule, resolve, admission, arrived_s):
-        self.path, self.rule, self.resolve = path, rule, resolve
-        self.admission, self.arrived_s = admission, arrived_s
+def _place() -> _Place:
+    """The place of the call being served."""
+    place = _PLACE.get(_UNSEEN)
+    if place is _UNSEEN:
+        # A handler run without the gate's interceptor having run in its Context (grpc always
+        # runs both in the call's Context): no wait can be measured, so none is refused for it,
+        # and the place taken where the interceptor ran is given back with that Context.
+        return _Place(None, time.monotonic())
+    return place
+
+
+class _Method:
+    """One method's passage through the gate: what every call of it shares. What is the call's
+    own (the caller, its arrival, its admission) is read from the call's context when it runs."""
+
+    __slots__ = ("path", "rule", "resolve", "admission")
+
+    def __init__(self, path, rule, resolve, admission):
+        self.path, self.rule, self.resolve, self.admission = path, rule, resolve, admission
 
     def open(self, request, context):
+        """The CALLER token to reset once the call is over and the call's place in the admission
+        count to give back then (None: none), or abort: the caller may not call this method, or
+        has no room now."""
+        if self.admission is None:
+            return self._named(None, request, context), None
+        place = _place()
+        try:
+            return self._named(place.arrived_s, request, context), place
+        except BaseException:
+            place.give_back()
+            raise
+
+    def _named(self, arrived_s, request, context):
         """Name the caller and check it; the CALLER token to reset, or abort."""
         caller = None
         try:
@@ -67,7 +143,7 @@ class _Call:
                 caller = self.resolve(context)
                 identity.check_allowed(caller, self.rule, self.path)
             if self.admission is not None:
-                self.admission.check(self.arrived_s, caller or PLAINTEXT, context)
+                self.admission.check(arrived_s, caller or PLAINTEXT, context)
                 if request is not None:
                     self.admission.charge(caller or PLAINTEXT, weight(request))
         except AuthcoreError as error:
@@ -75,11 +151,11 @@ class _Call:
             abort_with(context, error)
         return identity.CALLER.set(caller)
 
-    def close(self, token) -> None:
-        if token is not None:
-            identity.CALLER.reset(token)
-        if self.admission is not None:
-            self.admission.leave()
+    def close(self, opened) -> None:
+        token, place = opened
+        identity.CALLER.reset(token)
+        if place is not None:
+            place.give_back()
 
     def metered(self, requests, context):
         """A request stream whose messages each take their decisions from the caller's rate."""
@@ -119,13 +195,14 @@ def _full(handler: grpc.RpcMethodHandler, admission: Admission) -> grpc.RpcMetho
     return factory(behaviour, request_deserializer=None, response_serializer=handler.response_serializer)
 
 
-def _gated(handler: grpc.RpcMethodHandler, call: _Call) -> grpc.RpcMethodHandler:
-    """handler behind call's checks, given back to the count however it ends. A unary request is
-    checked (and charged) before the behaviour; a request stream's messages as they arrive."""
+def _gated(handler: grpc.RpcMethodHandler, method: _Method) -> grpc.RpcMethodHandler:
+    """handler behind method's checks, its place given back to the count however it ends. A
+    unary request is checked (and charged) before the behaviour; a request stream's messages as
+    they arrive."""
     factory, inner = method_shape(handler)
     if handler.request_streaming:
         def run(requests, context):
-            return inner(call.metered(requests, context), context)
+            return inner(method.metered(requests, context), context)
 
         def checked(request):
             return None
@@ -137,20 +214,18 @@ def _gated(handler: grpc.RpcMethodHandler, call: _Call) -> grpc.RpcMethodHandler
 
     if handler.response_streaming:
         def behaviour(request, context):
-            token = None
+            opened = method.open(checked(request), context)
             try:
-                token = call.open(checked(request), context)
                 yield from run(request, context)
             finally:
-                call.close(token)
+                method.close(opened)
     else:
         def behaviour(request, context):
-            token = None
+            opened = method.open(checked(request), context)
             try:
-                token = call.open(checked(request), context)
                 return run(request, context)
             finally:
-                call.close(token)
+                method.close(opened)
 
     return factory(behaviour, handler.request_deserializer, handler.response_serializer)
 

@@ -1,21 +1,21 @@
 """Bulk chunks: an AuthorizeBulkRequest's columns validated as a whole and turned into the
 kernel's input matrix, column by column rather than payment by payment.
 
-The rules are those of a unary AuthorizeRequest (validation.authorize_violations); a chunk with
-any violation is refused whole, listing at most MAX_LISTED violations, and changes nothing."""
+The rules are a unary AuthorizeRequest's, the same objects (validation.PAYMENT_RULES), applied to
+whole columns; a chunk with any violation is refused whole, listing at most MAX_LISTED
+violations, and changes nothing."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 
 import numpy as np
 
 from authcore.errors import FieldViolation, InvalidArgument
-from authcore.decision.money import MAX_AMOUNT_MINOR, currency_numeric, is_country
+from authcore.decision.money import currency_numeric
 from authcore.decision.policy import country_code
-from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
+from authcore.v1 import authorization_pb2 as authz
 from authcore.decision import validation
 
 MAX_BULK = 10_000
@@ -23,9 +23,6 @@ MAX_LISTED = 50
 # The kernel's input columns (ledger.pyx C_*): slot, channel index, amount, currency, QR type,
 # factor bits, device hash, IP network hash, MCC, country.
 N_INPUTS = 10
-# An identifier and its length limit in one expression, so a column is checked by one C loop.
-ID_OF_MAX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,%d}" % (validation.MAX_ID_LEN - 1))
-FACTOR_BITS = sum(1 << (f - 1) for f in validation.FACTORS)
 # Columns every payment must fill, and the optional ones (empty, or one entry per payment).
 REQUIRED = ("account_ids", "amounts_minor", "channels", "merchant_ids", "mccs")
 OPTIONAL = ("qr_code_types", "verification_factor_bits", "merchant_countries", "device_ids", "ips", "latitudes",
@@ -55,22 +52,26 @@ class Chunk:
     locations: np.ndarray   # (n, 2) float64, NaN when unknown (an empty column reads as 0)
 
 
-def _listed(out: list[FieldViolation], column: str, indices, message: str) -> None:
-    for i in list(indices)[:MAX_LISTED - len(out)]:
-        out.append(FieldViolation(f"{column}[{i}]", message))
-
-
-def _identifiers(out: list[FieldViolation], column: str, values) -> None:
-    match = ID_OF_MAX.fullmatch
-    if all(map(match, values)):
-        return
-    for i, value in enumerate(values):
+def _listed(out: list[FieldViolation], rule: validation.PaymentRule, rows, values, *more) -> None:
+    """The violations of rule at rows of its column values (more: the other columns the rule
+    reads, e.g. the channels for the QR code types), each as problem() says it of the value."""
+    for i in rows:
         if len(out) >= MAX_LISTED:
             return
-        if not match(value):
-            found: list[FieldViolation] = []
-            validation._identifier(found, f"{column}[{i}]", value, validation.MAX_ID_LEN)
-            out.extend(found)
+        message = rule.problem(values[i], *(column[i] for column in more))
+        if message is not None:
+            out.append(FieldViolation(f"{rule.column}[{i}]", message))
+
+
+def _check(out: list[FieldViolation], rule: validation.PaymentRule, values, *more) -> None:
+    _listed(out, rule, rule.rows(values, *more), values, *more)
+
+
+def _scalar(out: list[FieldViolation], rule: validation.PaymentRule, value) -> None:
+    """A rule over a value the chunk has once, for all of its payments (request_id, currency)."""
+    message = rule.problem(value)
+    if message is not None:
+        out.append(FieldViolation(rule.column or rule.field, message))
 
 
 def _hashes(values, fn, n: int) -> np.ndarray:
@@ -81,9 +82,10 @@ def _hashes(values, fn, n: int) -> np.ndarray:
 
 
 def chunk_of(req) -> Chunk:
-    """Validate a bulk request and build its columns; raises InvalidArgument."""
+    """Validate a bulk request and build its columns; raises InvalidArgument. Each payment's
+    values are checked by the rules of a unary AuthorizeRequest (validation.PAYMENT_RULES)."""
     out: list[FieldViolation] = []
-    validation._identifier(out, "request_id", req.request_id, validation.MAX_REQUEST_ID_LEN)
+    _scalar(out, validation.REQUEST_ID, req.request_id)
     n = len(req.account_ids)
     if n == 0:
         out.append(FieldViolation("account_ids", "at least one payment"))
@@ -95,65 +97,53 @@ def chunk_of(req) -> Chunk:
     for column in OPTIONAL:
         if len(getattr(req, column)) not in (0, n):
             out.append(FieldViolation(column, f"empty, or one entry per payment ({n})"))
-    validation._currency(out, "currency", req.currency)
+    _scalar(out, validation.CURRENCY, req.currency)
     if out:
         raise InvalidArgument(out)
 
-    _identifiers(out, "account_ids", req.account_ids)
-    _identifiers(out, "merchant_ids", req.merchant_ids)
+    _check(out, validation.ACCOUNT_ID, req.account_ids)
+    _check(out, validation.MERCHANT_ID, req.merchant_ids)
     amounts = np.array(req.amounts_minor, np.int64)
-    _listed(out, "amounts_minor", np.flatnonzero(amounts <= 0), "must be greater than zero")
-    _listed(out, "amounts_minor", np.flatnonzero(amounts > MAX_AMOUNT_MINOR), f"at most {MAX_AMOUNT_MINOR}")
+    _check(out, validation.AMOUNT, amounts)
     channels = np.array(req.channels, np.int64)
-    _listed(out, "channels", np.flatnonzero((channels < c.CHANNEL_WALLET) | (channels > c.CHANNEL_QUICK_PAY)),
-            "must be CHANNEL_WALLET, CHANNEL_SCAN_TO_PAY or CHANNEL_QUICK_PAY")
+    _check(out, validation.CHANNEL, channels)
     qr = np.array(req.qr_code_types, np.int64) if len(req.qr_code_types) else np.zeros(n, np.int64)
-    scan = channels == c.CHANNEL_SCAN_TO_PAY
-    _listed(out, "qr_code_types", np.flatnonzero(scan & (qr != c.QR_CODE_TYPE_STATIC) & (qr != c.QR_CODE_TYPE_DYNAMIC)),
-            "required for scan-to-pay: static or dynamic")
-    _listed(out, "qr_code_types", np.flatnonzero(~scan & (qr != c.QR_CODE_TYPE_UNSPECIFIED)),
-            "only for CHANNEL_SCAN_TO_PAY")
+    _check(out, validation.QR_CODE_TYPE, qr, channels)
     factors = (np.array(req.verification_factor_bits, np.int64) if len(req.verification_factor_bits)
                else np.zeros(n, np.int64))
-    _listed(out, "verification_factor_bits", np.flatnonzero(factors & ~FACTOR_BITS), "unknown verification factor")
-    mcc_match = validation.MCC_PATTERN.fullmatch
-    if not all(map(mcc_match, req.mccs)):
-        _listed(out, "mccs", (i for i, m in enumerate(req.mccs) if not mcc_match(m)), "four digits (ISO 18245)")
+    _check(out, validation.VERIFICATION_FACTOR_BITS, factors)
+    _check(out, validation.MCC, req.mccs)
     countries = np.zeros(n, np.int64)
     if len(req.merchant_countries):
-        codes: dict[str, int] = {}
-        for value in set(req.merchant_countries):
-            if value and not is_country(value[:4]):
-                _listed(out, "merchant_countries",
-                        (i for i, v in enumerate(req.merchant_countries) if v == value), "ISO 3166-1 alpha-2 code")
-            codes[value] = country_code(value) if value else 0
+        codes = {value: country_code(value) if value else 0 for value in set(req.merchant_countries)}
+        rule = validation.MERCHANT_COUNTRY
+        _listed(out, rule, rule.rows(req.merchant_countries, codes.keys()), req.merchant_countries)
         countries = np.fromiter((codes[v] for v in req.merchant_countries), np.int64, n)
     devices = np.zeros(n, np.int64)
     if len(req.device_ids):
-        too_long = [i for i, d in enumerate(req.device_ids) if len(d) > validation.MAX_DEVICE_ID_LEN]
-        _listed(out, "device_ids", too_long, f"at most {validation.MAX_DEVICE_ID_LEN} characters")
+        too_long = validation.DEVICE_ID.rows(req.device_ids)
+        _listed(out, validation.DEVICE_ID, too_long, req.device_ids)
         if not too_long:
             devices = _hashes(req.device_ids, lambda d: hash64(d.encode()) if d else 0, n)
     ipnets = np.zeros(n, np.int64)
     if len(req.ips):
-        bad: list[str] = []
+        bad: set[str] = set()
 
         def network(ip: str) -> bytes:
-            packed = validation.packed_ip(ip) if ip and len(ip) <= validation.MAX_IP_LEN else None
+            packed = validation.IP.packed(ip)
             if packed is None and ip:
-                bad.append(ip)
+                bad.add(ip)
             return network_of(packed) if packed else b""
 
         # Addresses of one network share its hash: hashed once per network.
         ipnets = _hashes(map(network, req.ips), lambda net: hash64(net) if net else 0, n)
         if bad:
-            wrong = set(bad)
-            _listed(out, "ips", (i for i, ip in enumerate(req.ips) if ip in wrong), "an IPv4 or IPv6 address")
+            _listed(out, validation.IP, (i for i, ip in enumerate(req.ips) if ip in bad), req.ips)
     locations = np.zeros((n, 2))
-    for column, axis, bound in (("latitudes", 0, 90.0), ("longitudes", 1, 180.0)):
-        if len(getattr(req, column)):
-            values = np.array(getattr(req, column), np.float64)
-            _listed(out, column, np.flatnonzero(~(np.abs(values) <= bound)), f"between -{bound:g} and {bound:g}")
+    for rule, axis in ((validation.LATITUDE, 0), (validation.LONGITUDE, 1)):
+        if len(getattr(req, rule.column)):
+            values = np.array(getattr(req, rule.column), np.float64)
+            _check(out, rule, values)
             locations[:, axis] = values
     if out:
         raise InvalidArgument(out[:MAX_LISTED])

@@ -28,6 +28,7 @@ def currency_alpha(numeric: int) -> str:
     return found.alpha_3 if found is not None else f"{numeric:03d}"
 
 
+@functools.lru_cache(maxsize=512)
 def is_country(alpha2: str) -> bool:
     return len(alpha2) == 2 and alpha2.isupper() and pycountry.countries.get(alpha_2=alpha2) is not None
 

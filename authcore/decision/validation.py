@@ -8,6 +8,9 @@ import math
 import re
 import socket
 import zoneinfo
+from collections.abc import Iterable
+
+import numpy as np
 
 from authcore.errors import FieldViolation, InvalidArgument
 from authcore.decision.money import MAX_AMOUNT_MINOR, currency_numeric, is_country
@@ -21,9 +24,14 @@ MAX_IP_LEN = 45
 MAX_FACTORS = 8
 MAX_ZONE_LEN = 64
 MAX_BATCH = 1000
-ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]*")
+MAX_INSTALLMENT_TERM_MONTHS = 60
+# An identifier: a letter or digit, then letters, digits and _ . : -
+ID_FIRST, ID_REST = r"[A-Za-z0-9]", r"[A-Za-z0-9_.:\-]"
+ID_PATTERN = re.compile(f"{ID_FIRST}{ID_REST}*")
 MCC_PATTERN = re.compile(r"[0-9]{4}")
 FACTORS = frozenset(v for v in c.VerificationFactor.values() if v)
+# The factors as AuthorizeBulkRequest.verification_factor_bits has them: factor f is bit f - 1.
+FACTOR_BITS = sum(1 << (f - 1) for f in FACTORS)
 STATUSES = frozenset(v for v in c.AccountStatus.values() if v)
 
 
@@ -38,28 +46,260 @@ def packed_ip(text: str) -> bytes | None:
     return None
 
 
-def _identifier(out: list[FieldViolation], field: str, value: str, max_len: int, required: bool = True) -> None:
+# -- the rules of a payment ------------------------------------------------------------------------
+# An AuthorizeRequest and a row of an AuthorizeBulkRequest carry the same payment, so one set of
+# rules checks both: each rule names the request's field and the chunk's column that hold the
+# value, and says once what it allows and what a violation says (problem). authorize_violations
+# applies the rules to one request, columns.chunk_of to whole columns: rows() finds the rows that
+# may break a rule at column speed, and problem() has the last word on each, so a chunk's row
+# and a unary request with the same value get the same violation.
+
+
+class PaymentRule:
+    """A rule over one value of a payment: field in AuthorizeRequest, column in
+    AuthorizeBulkRequest (None: a bulk chunk has no such column)."""
+
+    __slots__ = ("field", "column")
+
+    def __init__(self, field: str, column: str | None):
+        self.field, self.column = field, column
+
+    def problem(self, value) -> str | None:
+        """The violation's message when value breaks the rule, else None."""
+        raise NotImplementedError
+
+    def rows(self, values, distinct=None) -> Iterable[int]:
+        """The rows of a column that may break the rule (those that do are what problem() says
+        of them): each distinct value checked once (distinct: the column's set, when at hand)."""
+        bad = {value for value in (set(values) if distinct is None else distinct) if self.problem(value) is not None}
+        return [i for i, value in enumerate(values) if value in bad] if bad else ()
+
+
+def identifier_problem(value: str, max_len: int, required: bool = True) -> str | None:
+    """What is wrong with an identifier of at most max_len characters, or None."""
     if not value:
-        if required:
-            out.append(FieldViolation(field, "is required"))
-    elif len(value) > max_len:
-        out.append(FieldViolation(field, f"at most {max_len} characters"))
-    elif not ID_PATTERN.fullmatch(value):
-        out.append(FieldViolation(field, "letters, digits and _ . : - only, starting with a letter or digit"))
+        return "is required" if required else None
+    if len(value) > max_len:
+        return f"at most {max_len} characters"
+    if not ID_PATTERN.fullmatch(value):
+        return "letters, digits and _ . : - only, starting with a letter or digit"
+    return None
+
+
+class Identifier(PaymentRule):
+    __slots__ = ("max_len", "required", "whole")
+
+    def __init__(self, field: str, column: str | None, max_len: int, required: bool = True):
+        super().__init__(field, column)
+        self.max_len, self.required = max_len, required
+        # The pattern and the length limit in one expression, so a column is checked by one C loop.
+        self.whole = re.compile(f"{ID_FIRST}{ID_REST}{{0,{max_len - 1}}}")
+
+    def problem(self, value: str) -> str | None:
+        if self.whole.fullmatch(value) is not None:
+            return None
+        return identifier_problem(value, self.max_len, self.required)
+
+    def rows(self, values) -> Iterable[int]:
+        if all(map(self.whole.fullmatch, values)):
+            return ()
+        return super().rows(values)
+
+
+class Bounded(PaymentRule):
+    """low <= value <= high; NaN is neither."""
+
+    __slots__ = ("low", "high", "below", "above")
+
+    def __init__(self, field: str, column: str | None, low, high, below: str, above: str | None = None):
+        super().__init__(field, column)
+        self.low, self.high, self.below, self.above = low, high, below, above or below
+
+    def problem(self, value) -> str | None:
+        if not value >= self.low:
+            return self.below
+        if not value <= self.high:
+            return self.above
+        return None
+
+    def rows(self, values) -> Iterable[int]:
+        values = np.asarray(values)
+        return np.flatnonzero(~((values >= self.low) & (values <= self.high)))
+
+
+class OneOf(PaymentRule):
+    __slots__ = ("allowed", "message")
+
+    def __init__(self, field: str, column: str | None, allowed, message: str):
+        super().__init__(field, column)
+        self.allowed, self.message = frozenset(allowed), message
+
+    def problem(self, value) -> str | None:
+        return None if value in self.allowed else self.message
+
+    def rows(self, values) -> Iterable[int]:
+        values = np.asarray(values)
+        bad = np.ones(len(values), bool)
+        for allowed in self.allowed:  # a few values: cheaper than np.isin
+            bad &= values != allowed
+        return np.flatnonzero(bad)
+
+
+class Matches(PaymentRule):
+    __slots__ = ("pattern", "message")
+
+    def __init__(self, field: str, column: str | None, pattern: re.Pattern, message: str):
+        super().__init__(field, column)
+        self.pattern, self.message = pattern, message
+
+    def problem(self, value: str) -> str | None:
+        return None if self.pattern.fullmatch(value) else self.message
+
+    def rows(self, values) -> Iterable[int]:
+        if all(map(self.pattern.fullmatch, values)):
+            return ()
+        return super().rows(values)
+
+
+class Currency(PaymentRule):
+    __slots__ = ()
+
+    def problem(self, value: str) -> str | None:
+        if not value:
+            return "is required (ISO 4217, e.g. CNY)"
+        if currency_numeric(value[:8]) is None:
+            return f"unknown ISO 4217 currency {value[:8]!r}"
+        return None
+
+
+class Country(PaymentRule):
+    """An ISO 3166-1 alpha-2 code, or empty."""
+
+    __slots__ = ()
+
+    def problem(self, value: str) -> str | None:
+        return "ISO 3166-1 alpha-2 code" if value and not is_country(value[:4]) else None
+
+
+class MaxLength(PaymentRule):
+    __slots__ = ("max_len",)
+
+    def __init__(self, field: str, column: str | None, max_len: int):
+        super().__init__(field, column)
+        self.max_len = max_len
+
+    def problem(self, value: str) -> str | None:
+        return f"at most {self.max_len} characters" if len(value) > self.max_len else None
+
+    def rows(self, values) -> Iterable[int]:
+        return [i for i, value in enumerate(values) if len(value) > self.max_len]
+
+
+class IpAddress(PaymentRule):
+    """An IPv4 or IPv6 address, or empty."""
+
+    __slots__ = ()
+
+    def packed(self, value: str) -> bytes | None:
+        """The address as 4 or 16 bytes; None when empty or not an address."""
+        return packed_ip(value) if value and len(value) <= MAX_IP_LEN else None
+
+    def problem(self, value: str) -> str | None:
+        return "an IPv4 or IPv6 address" if value and self.packed(value) is None else None
+
+
+class QrCodeType(PaymentRule):
+    """Scan-to-pay names its QR code type; no other channel has one. problem(qr_code_type, channel)."""
+
+    __slots__ = ()
+
+    def problem(self, value, channel=c.CHANNEL_UNSPECIFIED) -> str | None:
+        if channel == c.CHANNEL_SCAN_TO_PAY:
+            return None if value in (c.QR_CODE_TYPE_STATIC, c.QR_CODE_TYPE_DYNAMIC) else \
+                "required for scan-to-pay: static or dynamic"
+        return None if value == c.QR_CODE_TYPE_UNSPECIFIED else "only for CHANNEL_SCAN_TO_PAY"
+
+    def rows(self, values, channels=None) -> Iterable[int]:
+        values, channels = np.asarray(values), np.asarray(channels)
+        named = (values == c.QR_CODE_TYPE_STATIC) | (values == c.QR_CODE_TYPE_DYNAMIC)
+        return np.flatnonzero(np.where(channels == c.CHANNEL_SCAN_TO_PAY, ~named,
+                                       values != c.QR_CODE_TYPE_UNSPECIFIED))
+
+
+UNKNOWN_FACTOR = "unknown verification factor"
+
+
+class Factors(PaymentRule):
+    """The verification factors of a request: known ones, at most MAX_FACTORS."""
+
+    __slots__ = ()
+
+    def problem(self, value) -> str | None:
+        if len(value) > MAX_FACTORS:
+            return f"at most {MAX_FACTORS} entries"
+        return None if FACTORS.issuperset(value) else UNKNOWN_FACTOR
+
+
+class FactorBits(PaymentRule):
+    """The verification factors of a chunk's payment as bits (factor f is bit f - 1): known ones."""
+
+    __slots__ = ()
+
+    def problem(self, value) -> str | None:
+        return UNKNOWN_FACTOR if value & ~FACTOR_BITS else None
+
+    def rows(self, values) -> Iterable[int]:
+        return np.flatnonzero(np.asarray(values, np.int64) & ~FACTOR_BITS)
+
+
+class Timestamp(PaymentRule):
+    __slots__ = ()
+
+    def problem(self, value) -> str | None:
+        return None if 0 <= value.seconds <= 253402300799 and 0 <= value.nanos < 10**9 else "a valid timestamp"
+
+
+REQUEST_ID = Identifier("request_id", "request_id", MAX_REQUEST_ID_LEN)
+ACCOUNT_ID = Identifier("account_id", "account_ids", MAX_ID_LEN)
+CHANNEL = OneOf("channel", "channels", CHANNELS, "must be CHANNEL_WALLET, CHANNEL_SCAN_TO_PAY or CHANNEL_QUICK_PAY")
+AMOUNT = Bounded("amount_minor", "amounts_minor", 1, MAX_AMOUNT_MINOR, "must be greater than zero",
+                 f"at most {MAX_AMOUNT_MINOR}")
+CURRENCY = Currency("currency", "currency")
+MERCHANT_ID = Identifier("merchant.merchant_id", "merchant_ids", MAX_ID_LEN)
+MCC = Matches("merchant.mcc", "mccs", MCC_PATTERN, "four digits (ISO 18245)")
+MERCHANT_COUNTRY = Country("merchant.country", "merchant_countries")
+QR_CODE_TYPE = QrCodeType("qr_code_type", "qr_code_types")
+VERIFICATION_FACTORS = Factors("verification.factors", None)
+VERIFICATION_FACTOR_BITS = FactorBits("verification.factors", "verification_factor_bits")
+DEVICE_ID = MaxLength("device.device_id", "device_ids", MAX_DEVICE_ID_LEN)
+IP = IpAddress("device.ip", "ips")
+LATITUDE = Bounded("device.latitude", "latitudes", -90.0, 90.0, "between -90 and 90")
+LONGITUDE = Bounded("device.longitude", "longitudes", -180.0, 180.0, "between -180 and 180")
+INSTALLMENT_TERM = Bounded("installment_term_months", None, 0, MAX_INSTALLMENT_TERM_MONTHS,
+                           f"between 0 and {MAX_INSTALLMENT_TERM_MONTHS}")
+OCCURRED_AT = Timestamp("occurred_at", None)
+# Every rule of a payment, in the order their violations are listed.
+PAYMENT_RULES = (REQUEST_ID, ACCOUNT_ID, CHANNEL, AMOUNT, CURRENCY, MERCHANT_ID, MCC, MERCHANT_COUNTRY, QR_CODE_TYPE,
+                 VERIFICATION_FACTORS, VERIFICATION_FACTOR_BITS, DEVICE_ID, IP, LATITUDE, LONGITUDE, INSTALLMENT_TERM,
+                 OCCURRED_AT)
+
+
+def _identifier(out: list[FieldViolation], field: str, value: str, max_len: int, required: bool = True) -> None:
+    message = identifier_problem(value, max_len, required)
+    if message is not None:
+        out.append(FieldViolation(field, message))
 
 
 def _amount(out: list[FieldViolation], field: str, value: int) -> None:
-    if value <= 0:
-        out.append(FieldViolation(field, "must be greater than zero"))
-    elif value > MAX_AMOUNT_MINOR:
-        out.append(FieldViolation(field, f"at most {MAX_AMOUNT_MINOR}"))
+    message = AMOUNT.problem(value)
+    if message is not None:
+        out.append(FieldViolation(field, message))
 
 
 def _currency(out: list[FieldViolation], field: str, value: str) -> None:
-    if not value:
-        out.append(FieldViolation(field, "is required (ISO 4217, e.g. CNY)"))
-    elif currency_numeric(value[:8]) is None:
-        out.append(FieldViolation(field, f"unknown ISO 4217 currency {value[:8]!r}"))
+    message = CURRENCY.problem(value)
+    if message is not None:
+        out.append(FieldViolation(field, message))
 
 
 def _raise(out: list[FieldViolation]) -> None:
@@ -68,43 +308,29 @@ def _raise(out: list[FieldViolation]) -> None:
 
 
 def authorize_violations(req, prefix: str = "") -> list[FieldViolation]:
+    """The violations of an AuthorizeRequest, each field named after prefix (e.g. "requests[3].")."""
+    m, d = req.merchant, req.device
     out: list[FieldViolation] = []
-    _identifier(out, prefix + "request_id", req.request_id, MAX_REQUEST_ID_LEN)
-    _identifier(out, prefix + "account_id", req.account_id, MAX_ID_LEN)
-    if req.channel not in CHANNELS:
-        out.append(FieldViolation(prefix + "channel", "must be CHANNEL_WALLET, CHANNEL_SCAN_TO_PAY or CHANNEL_QUICK_PAY"))
-    _amount(out, prefix + "amount_minor", req.amount_minor)
-    _currency(out, prefix + "currency", req.currency)
-    m = req.merchant
-    _identifier(out, prefix + "merchant.merchant_id", m.merchant_id, MAX_ID_LEN)
-    if not MCC_PATTERN.fullmatch(m.mcc):
-        out.append(FieldViolation(prefix + "merchant.mcc", "four digits (ISO 18245)"))
-    if m.country and not is_country(m.country[:4]):
-        out.append(FieldViolation(prefix + "merchant.country", "ISO 3166-1 alpha-2 code"))
-    if req.channel == c.CHANNEL_SCAN_TO_PAY:
-        if req.qr_code_type not in (c.QR_CODE_TYPE_STATIC, c.QR_CODE_TYPE_DYNAMIC):
-            out.append(FieldViolation(prefix + "qr_code_type", "required for scan-to-pay: static or dynamic"))
-    elif req.qr_code_type != c.QR_CODE_TYPE_UNSPECIFIED:
-        out.append(FieldViolation(prefix + "qr_code_type", "only for CHANNEL_SCAN_TO_PAY"))
-    factors = req.verification.factors
-    if len(factors) > MAX_FACTORS:
-        out.append(FieldViolation(prefix + "verification.factors", f"at most {MAX_FACTORS} entries"))
-    elif any(f not in FACTORS for f in factors):
-        out.append(FieldViolation(prefix + "verification.factors", "unknown verification factor"))
-    d = req.device
-    if len(d.device_id) > MAX_DEVICE_ID_LEN:
-        out.append(FieldViolation(prefix + "device.device_id", f"at most {MAX_DEVICE_ID_LEN} characters"))
-    if d.ip and (len(d.ip) > MAX_IP_LEN or packed_ip(d.ip) is None):
-        out.append(FieldViolation(prefix + "device.ip", "an IPv4 or IPv6 address"))
-    if not (math.isfinite(d.latitude) and -90 <= d.latitude <= 90):
-        out.append(FieldViolation(prefix + "device.latitude", "between -90 and 90"))
-    if not (math.isfinite(d.longitude) and -180 <= d.longitude <= 180):
-        out.append(FieldViolation(prefix + "device.longitude", "between -180 and 180"))
-    if not 0 <= req.installment_term_months <= 60:
-        out.append(FieldViolation(prefix + "installment_term_months", "between 0 and 60"))
-    if req.HasField("occurred_at") and not (0 <= req.occurred_at.seconds <= 253402300799
-                                            and 0 <= req.occurred_at.nanos < 10**9):
-        out.append(FieldViolation(prefix + "occurred_at", "a valid timestamp"))
+    rule: PaymentRule
+    for rule, value in ((REQUEST_ID, req.request_id), (ACCOUNT_ID, req.account_id), (CHANNEL, req.channel),
+                        (AMOUNT, req.amount_minor), (CURRENCY, req.currency), (MERCHANT_ID, m.merchant_id),
+                        (MCC, m.mcc), (MERCHANT_COUNTRY, m.country)):
+        message = rule.problem(value)
+        if message is not None:
+            out.append(FieldViolation(prefix + rule.field, message))
+    message = QR_CODE_TYPE.problem(req.qr_code_type, req.channel)
+    if message is not None:
+        out.append(FieldViolation(prefix + QR_CODE_TYPE.field, message))
+    for rule, value in ((VERIFICATION_FACTORS, req.verification.factors), (DEVICE_ID, d.device_id), (IP, d.ip),
+                        (LATITUDE, d.latitude), (LONGITUDE, d.longitude),
+                        (INSTALLMENT_TERM, req.installment_term_months)):
+        message = rule.problem(value)
+        if message is not None:
+            out.append(FieldViolation(prefix + rule.field, message))
+    if req.HasField("occurred_at"):
+        message = OCCURRED_AT.problem(req.occurred_at)
+        if message is not None:
+            out.append(FieldViolation(prefix + OCCURRED_AT.field, message))
     return out
 
 

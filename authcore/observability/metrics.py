@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from typing import Any
 
 import grpc
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, start_http_server
@@ -33,6 +34,9 @@ LATENCY_BUCKETS_S = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0
                      1.0, 2.5, 5.0, 10.0)
 # The methods one interceptor keeps label children for; past it, calls are still counted, just slower.
 MAX_METHODS = 256
+# The handlers of one method an interceptor keeps its wrappers of: an inner interceptor may hand out
+# more than one (the gate's full-port refusal beside the method's own).
+MAX_HANDLERS_PER_METHOD = 4
 
 STARTED = Counter("grpc_server_started_total", "RPCs started on the server.",
                   ("grpc_type", "grpc_service", "grpc_method"), registry=REGISTRY)
@@ -144,28 +148,33 @@ def wrap_behaviour(handler: grpc.RpcMethodHandler, begin, end) -> grpc.RpcMethod
 
 class CachedInterceptor(grpc.ServerInterceptor):
     """An interceptor that wraps each method's handler once: the wrapped handler is kept per
-    method path (at most MAX_METHODS), for as long as the server hands out the same handler."""
+    method path (at most MAX_METHODS) and per handler the server (or an inner interceptor)
+    hands out for it (at most MAX_HANDLERS_PER_METHOD, the latest kept)."""
 
     def __init__(self) -> None:
-        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+        self._wrapped: dict[str, tuple[tuple[grpc.RpcMethodHandler, Any], ...]] = {}
         self._lock = threading.Lock()
 
-    def wrap(self, handler: grpc.RpcMethodHandler, path: str) -> grpc.RpcMethodHandler:
+    def wrap(self, handler: grpc.RpcMethodHandler, path: str) -> Any:
         raise NotImplementedError
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
         if handler is None:
             return None  # grpc answers UNIMPLEMENTED itself
-        path = handler_call_details.method
-        cached = self._wrapped.get(path)
-        if cached is not None and cached[0] is handler:
-            return cached[1]
-        wrapped = self.wrap(handler, path)
+        return self.wrapped(handler, handler_call_details.method)
+
+    def wrapped(self, handler: grpc.RpcMethodHandler, path: str) -> Any:
+        """wrap(handler, path), made on the first call with this handler and kept for the next ones."""
+        for inner, made in self._wrapped.get(path, ()):
+            if inner is handler:
+                return made
+        made = self.wrap(handler, path)
         with self._lock:
-            if path in self._wrapped or len(self._wrapped) < MAX_METHODS:
-                self._wrapped[path] = (handler, wrapped)
-        return wrapped
+            kept = self._wrapped.get(path)
+            if kept is not None or len(self._wrapped) < MAX_METHODS:
+                self._wrapped[path] = ((handler, made), *(kept or ()))[:MAX_HANDLERS_PER_METHOD]
+        return made
 
 
 # Set by authcore.observability.tracing when spans are exported: spans(path) -> (begin, end),
