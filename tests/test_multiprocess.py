@@ -132,9 +132,9 @@ def test_engine_ids_carry_the_partition_tag_and_single_ids_do_not_change(tmp_pat
     tagged = Engine(Journal(tmp_path / "a"), default_model=False, id_tag="p1x2")
     plain = Engine(Journal(tmp_path / "b"), default_model=False)
     try:
-        assert re.fullmatch(r"au_p1x2_[0-9a-f]{20}", tagged._new_id("au"))
-        assert re.fullmatch(r"au_[0-9a-f]{20}", plain._new_id("au"))
-        assert partition_of_id(tagged._new_id("au"), 2) == 1 and partition_of_id(plain._new_id("au"), 2) is None
+        assert re.fullmatch(r"au_p1x2_[0-9a-f]{20}", tagged.core.new_id("au"))
+        assert re.fullmatch(r"au_[0-9a-f]{20}", plain.core.new_id("au"))
+        assert partition_of_id(tagged.core.new_id("au"), 2) == 1 and partition_of_id(plain.core.new_id("au"), 2) is None
     finally:
         tagged.close()
         plain.close()

@@ -190,7 +190,7 @@ def test_a_book_over_copied_rows_decides_as_the_ledgers_and_books_into_the_copie
     slot = ledger.slot_of["b"]
     accounts, behaviour = ledger.accounts.copy(), ledger.behaviour.copy()
     scratch = ledger.scratch(np.array([slot]))
-    now_s = live._now()
+    now_s = live.core.now()
     # Channel index 0 (wallet), CNY (156), no QR code, password and biometric verified.
     payment_args = (0, 20_000, 156, 0, 3, now_s)
     theirs = scratch.authorize(0, *payment_args)

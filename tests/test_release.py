@@ -79,7 +79,7 @@ def test_the_release_builds_both_packages_and_the_server_source(tmp_path):
     wheel = zipfile.ZipFile(tmp_path / "out" / f"authcore_client-{VERSION}-py3-none-any.whl").namelist()
     assert "authcore/client/sync.py" in wheel and not any(n.endswith(".so") for n in wheel)
     server = tarfile.open(tmp_path / "out" / f"authcore-{VERSION}.tar.gz").getnames()
-    assert f"authcore-{VERSION}/authcore/engine.py" in server
+    assert f"authcore-{VERSION}/authcore/engine/facade.py" in server
     assert not any("/authcore/v1/" in n or "/authcore/client/" in n for n in server)
     npm = tarfile.open(tmp_path / "out" / f"authcore-client-{VERSION}.tgz").getnames()
     assert "package/package.json" in npm and any(n.startswith("package/proto/") for n in npm)

@@ -1,0 +1,93 @@
+"""Applying a journaled effect to memory: the one dispatcher, live and on replay."""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+from authcore.journal import effects
+from authcore.state.ledger import EXPIRED, VOIDED
+from authcore.risk.scorecard import CompiledScorecard
+from authcore.journal.effects import CHANNEL_INDEX, JournalEffect
+from authcore.journal.store import JournalCorrupt
+from authcore.journal import versions
+from authcore.v1 import credit_pb2, policy_pb2
+from authcore.engine.core import Core
+from authcore.engine.common import _account_settings
+
+
+class Applier:
+    """Each effect of JournalEffect's oneof -> the method that applies it (_apply_<field name>):
+    after its record is written, and again on replay, by the same code, so that memory after a
+    restart is memory before it."""
+
+    def __init__(self, core: Core):
+        self.core = core
+        self.appliers: dict[str, Callable] = {
+            field.name: getattr(self, f"_apply_{field.name}")
+            for field in JournalEffect.DESCRIPTOR.oneofs_by_name["effect"].fields}
+
+    def apply(self, effect: JournalEffect, at_s: int) -> None:
+        """Apply one journaled effect to memory: live, after its journal write, and on replay, by
+        the same code, so that memory after a restart is memory before it."""
+        kind = effect.WhichOneof("effect")
+        apply = self.appliers.get(kind)
+        if apply is None:
+            raise JournalCorrupt(f"journal holds an unknown effect {kind!r}; refusing to serve wrong balances")
+        apply(getattr(effect, kind), at_s)
+
+    def _apply_hold_placed(self, hold: effects.HoldPlaced, at_s: int) -> None:
+        self.core.ledger.place_holds(
+            [hold.authorization_id], [hold.account_id], [hold.merchant_id], hold.expires_at.seconds,
+            [CHANNEL_INDEX[hold.channel]], [hold.amount_minor], [hold.flags], [hold.device_hash],
+            [hold.ip_network_hash], [hold.latitude if hold.HasField("latitude") else math.nan],
+            [hold.longitude if hold.HasField("longitude") else math.nan], [hold.installment_term_months],
+            [hold.installment_monthly_rate_bps], at_s)
+
+    def _apply_holds_placed(self, holds: effects.HoldsPlaced, at_s: int) -> None:
+        """The approvals of a bulk chunk, in the order they were decided."""
+        self.core.ledger.place_holds(
+            holds.authorization_ids, holds.account_ids, holds.merchant_ids, holds.expires_at.seconds,
+            [CHANNEL_INDEX[channel] for channel in holds.channels], holds.amounts_minor, holds.flags,
+            holds.device_hashes, holds.ip_network_hashes, holds.latitudes, holds.longitudes,
+            holds.installment_terms_months, holds.installment_monthly_rates_bps, at_s)
+
+    def _apply_hold_captured(self, effect: effects.HoldCaptured, at_s: int) -> None:
+        self.core.ledger.capture(self.core.ledger.holds[effect.authorization_id], effect.amount_minor, at_s)
+
+    def _apply_hold_voided(self, effect: effects.HoldVoided, at_s: int) -> None:
+        self.core.ledger.release(self.core.ledger.holds[effect.authorization_id], VOIDED)
+
+    def _apply_hold_expired(self, effect: effects.HoldExpired, at_s: int) -> None:
+        self.core.ledger.release(self.core.ledger.holds[effect.authorization_id], EXPIRED)
+
+    def _apply_hold_refunded(self, effect: effects.HoldRefunded, at_s: int) -> None:
+        self.core.ledger.refund(self.core.ledger.holds[effect.authorization_id], effect.amount_minor)
+
+    def _apply_repaid(self, effect: effects.Repaid, at_s: int) -> None:
+        self.core.ledger.repay(self.core.ledger.slot_of[effect.account_id], effect.amount_minor)
+
+    def _apply_account_set(self, account: effects.AccountSet, at_s: int) -> None:
+        ledger = self.core.ledger
+        ledger.upsert(account.account_id, **_account_settings(account, at_s))
+        if account.HasField("credit_score"):
+            ledger.credit_scores[ledger.slot_of[account.account_id]] = account.credit_score
+
+    def _apply_auto_installment_set(self, effect: effects.AutoInstallmentSet, at_s: int) -> None:
+        setting = effect.setting
+        self.core.ledger.auto_installment[self.core.ledger.slot_of[effect.account_id]] = (
+            setting.enabled, setting.term_months, setting.threshold_minor)
+
+    def _apply_policy_set(self, effect: effects.PolicySet, at_s: int) -> None:
+        content = effect.policy
+        self.core.ledger.set_policy(policy_pb2.Policy.FromString(content))
+        self.core.catalog.note(versions.POLICY, self.core.ledger.policy.version, content, at_s)
+
+    def _apply_risk_model_set(self, effect: effects.RiskModelSet, at_s: int) -> None:
+        self.core.use_model(effect.model, effect.version)
+        self.core.catalog.note(versions.MODEL, effect.version, effect.model, at_s)
+
+    def _apply_scorecard_set(self, effect: effects.ScorecardSet, at_s: int) -> None:
+        content = effect.scorecard
+        self.core.scorecard = CompiledScorecard(credit_pb2.Scorecard.FromString(content))
+        self.core.catalog.note(versions.SCORECARD, self.core.scorecard.version, content, at_s)

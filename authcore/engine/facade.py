@@ -1,0 +1,259 @@
+"""The engine's facade: starting from the journal, snapshots, and each RPC handed to its part
+(authcore.engine.payments, holds, accounts, rollout)."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+import time
+from typing import Callable
+
+from authcore.journal import audit, effects
+from authcore.state.idempotency import Entry, IdempotencyIndex
+from authcore.state.ledger import Ledger
+from authcore.risk.scorecard import CompiledScorecard
+from authcore.journal.store import Journal, JournalCorrupt
+from authcore.v1 import admin_pb2, credit_pb2, policy_pb2
+from authcore.engine.common import DEFAULT_MODEL_VERSION, SNAPSHOT_FORMAT, default_model_bytes, log
+from authcore.engine.accounts import Accounts
+from authcore.engine.apply import Applier
+from authcore.engine.core import Core
+from authcore.engine.holds import Holds
+from authcore.engine.payments import Payments
+from authcore.engine.requests import Requests
+from authcore.engine.rollout import Rollout
+
+
+class Engine:
+    """One node's authorization core over its journal: a facade over parts with one job each.
+
+      core      (authcore.engine.core)      the state they share: ledger, model, versions, locks, journal
+      applier   (authcore.engine.apply)     a journaled effect -> memory, live and on replay
+      requests  (authcore.engine.requests)  request ids, locks, and every mutation's order:
+                                             decide -> journal -> apply
+      payments  (authcore.engine.payments)  Authorize, AuthorizeBatch, AuthorizeBulk
+      holds     (authcore.engine.holds)     Capture, Void, Refund, expiry, Repay
+      accounts  (authcore.engine.accounts)  UpsertAccount, GetAccount, installments settings and quotes
+      rollout   (authcore.engine.rollout)   policy, model, scorecard, stored versions, shadow, AssessCredit
+
+    The engine itself starts them (the last snapshot, then the records after it), writes
+    snapshots, runs the sweeper's periodic work, and hands each RPC to its part."""
+
+    def __init__(self, journal: Journal, policy: policy_pb2.Policy | None = None, *,
+                 clock: Callable[[], float] = time.time, max_accounts: int = 1_000_000,
+                 idempotency: IdempotencyIndex | None = None, default_model: bool = True, id_tag: str = "",
+                 audit: bool = True, audit_retention_s: int = 400 * 86400):
+        self.core = Core(journal, policy, clock, max_accounts, idempotency, id_tag, audit, audit_retention_s)
+        if default_model:
+            self.core.use_model(default_model_bytes(), DEFAULT_MODEL_VERSION)
+        self.core.periodic.append(self.prune_audit)
+        self.applier = Applier(self.core)
+        self.requests = Requests(self.core, self.applier)
+        self.accounts = Accounts(self.core, self.requests)
+        self.payments = Payments(self.core, self.requests, self.applier, self.accounts)
+        self.holds = Holds(self.core, self.requests, self.applier, self.accounts)
+        self.rollout = Rollout(self.core, self.requests)
+        # Each RPC, straight to its part's method (bound once: no call in between).
+        self.authorize = self.payments.authorize
+        self.authorize_batch = self.payments.authorize_batch
+        self.authorize_bulk = self.payments.authorize_bulk
+        self.capture = self.holds.capture
+        self.void = self.holds.void
+        self.refund = self.holds.refund
+        self.expire_due = self.holds.expire_due
+        self.repay = self.holds.repay
+        self.get_account = self.accounts.get_account
+        self.upsert_account = self.accounts.upsert_account
+        self.quote_installments = self.accounts.quote_installments
+        self.set_auto_installment = self.accounts.set_auto_installment
+        self.get_auto_installment = self.accounts.get_auto_installment
+        self.hold_channel = self.accounts.hold_channel
+        self.get_policy = self.rollout.get_policy
+        self.set_policy = self.rollout.set_policy
+        self.list_versions = self.rollout.list_versions
+        self.get_version = self.rollout.get_version
+        self.activate_version = self.rollout.activate_version
+        self.set_risk_model = self.rollout.set_risk_model
+        self.get_risk_model = self.rollout.get_risk_model
+        self.set_scorecard = self.rollout.set_scorecard
+        self.get_scorecard = self.rollout.get_scorecard
+        self.assess_credit = self.rollout.assess_credit
+        self.set_shadow = self.rollout.set_shadow
+        self.clear_shadow = self.rollout.clear_shadow
+        self.get_shadow_report = self.rollout.get_shadow_report
+        snapshot = journal.snapshot()
+        digest = b""
+        if snapshot is not None:
+            self.core.snapshot_seq, digest, blob = snapshot
+            self._restore(pickle.loads(blob))
+        self.replayed_records = self._replay(self.core.snapshot_seq, digest)
+        self.rollout.store_active_versions()
+
+    @property
+    def ledger(self):
+        return self.core.ledger
+
+    @property
+    def journal(self):
+        return self.core.journal
+
+    @property
+    def committer(self):
+        return self.core.committer
+
+    @property
+    def model_info(self):
+        return self.core.model_info
+
+    @property
+    def model_source(self):
+        return self.core.model_source
+
+    @property
+    def scorecard(self):
+        return self.core.scorecard
+
+    @property
+    def catalog(self):
+        return self.core.catalog
+
+    @property
+    def shadow(self):
+        return self.core.shadow
+
+    @property
+    def clock(self):
+        return self.core.clock
+
+    @property
+    def idempotency(self):
+        return self.core.idempotency
+
+    @property
+    def state(self):
+        return self.core.state
+
+    @property
+    def stripes(self):
+        return self.core.stripes
+
+    @property
+    def snapshot_seq(self):
+        return self.core.snapshot_seq
+
+    @property
+    def periodic(self):
+        return self.core.periodic
+
+    @property
+    def audit(self):
+        return self.core.audit
+
+    @property
+    def in_flight(self):
+        return self.core.in_flight
+
+    @property
+    def max_accounts(self):
+        return self.core.max_accounts
+
+    @property
+    def _appliers(self) -> dict:
+        return self.applier.appliers
+
+    @property
+    def _apply(self):
+        return self.applier.apply
+
+    def _replay(self, after_seq: int = 0, digest: bytes = b"") -> int:
+        count = 0
+        for record in self.core.journal.records(after_seq, digest):
+            if record.effect:
+                try:
+                    effect = effects.decode(record.effect)
+                except JournalCorrupt as exc:
+                    raise JournalCorrupt(f"{self.core.journal.path}: journal record {record.seq}: {exc}; the server "
+                                         "will not start on it") from exc
+                self.applier.apply(effect, record.at_s)
+            if record.request_id:
+                self.core.idempotency.put(record.request_id,
+                                     Entry(record.at_s, record.method, record.fingerprint, record.response))
+            count += 1
+        self.core.idempotency.prune(self.core.now())
+        return count
+
+    def _state(self) -> dict:
+        """Everything the journal has built, as plain data."""
+        horizon = self.core.now() - self.core.idempotency.retention_s
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "ledger": self.core.ledger.dump(),
+            "model": self.core.model_source,
+            "scorecard": self.core.scorecard.card.SerializeToString(deterministic=True) if self.core.scorecard else None,
+            # Only what the retention window still needs: this bounds the idempotency data on disk.
+            "idempotency": self._retained(horizon),
+        }
+
+    def _retained(self, horizon: int) -> list:
+        with self.core.idempotency_lock:  # the sweeper prunes under this lock alone
+            return [(rid, dataclasses.astuple(entry)) for rid, entry in self.core.idempotency.items()
+                    if entry.at_s >= horizon]
+
+    def _restore(self, state: dict) -> None:
+        if state.get("format") != SNAPSHOT_FORMAT:
+            raise JournalCorrupt(f"snapshot format {state.get('format')!r}; this build reads {SNAPSHOT_FORMAT}")
+        try:
+            self.core.ledger = Ledger.load(state["ledger"], self.core.max_accounts)
+        except ValueError as exc:
+            raise JournalCorrupt(str(exc)) from exc
+        if state["model"] is not None:
+            self.core.use_model(*state["model"])
+        else:
+            self.core.model_info, self.core.model_source = admin_pb2.RiskModelInfo(), None
+        if state["scorecard"] is not None:
+            self.core.scorecard = CompiledScorecard(credit_pb2.Scorecard.FromString(state["scorecard"]))
+        for request_id, fields in state["idempotency"]:
+            self.core.idempotency.put(request_id, Entry(*fields))
+
+    def snapshot(self) -> int:
+        """Write a snapshot of the whole state and drop the journal records it includes, so that
+        the journal (and the request_ids it remembers) stays bounded. Returns its seq."""
+        with self.core.state.exclusive():
+            blob = pickle.dumps(self._state(), protocol=pickle.HIGHEST_PROTOCOL)
+            self.core.snapshot_seq = self.core.journal.write_snapshot(self.core.now(), blob)
+            return self.core.snapshot_seq
+
+    def maybe_snapshot(self, every_records: int) -> bool:
+        """Snapshot once every_records records have accumulated since the last one."""
+        if self.core.journal.last_seq - self.core.snapshot_seq < every_records:
+            return False
+        self.snapshot()
+        return True
+
+    def run_periodic(self) -> None:
+        """The work registered in self.periodic (file watchers), each on its own: a failure is
+        logged and tried again on the next run."""
+        for task in list(self.core.periodic):
+            try:
+                task()
+            except Exception:  # noqa: BLE001 - one task's failure must not stop the sweeper
+                log.exception("periodic task %s failed; trying again on the next sweep",
+                              getattr(task, "__qualname__", task))
+
+    def prune_audit(self) -> int:
+        """Drop audit rows past the retention, a bounded number per call (the sweeper's);
+        returns how many rounds deleted."""
+        cutoff_s = self.core.now() - self.core.audit_retention_s
+        rounds = 0
+        while rounds < audit.PRUNE_ROUNDS:
+            oldest = self.core.journal.oldest_audit_s()
+            if oldest is None or oldest >= cutoff_s:
+                break
+            # Through the committer: the delete is serialized with the journal's writes.
+            self.core.committer.commit([], [("audit_prune", (cutoff_s, audit.PRUNE_BATCH))])
+            rounds += 1
+        return rounds
+
+    def close(self) -> None:
+        with self.core.state.exclusive():
+            self.core.journal.close()
