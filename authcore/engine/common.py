@@ -73,7 +73,9 @@ class _InFlight:
 
     method: str
     digest: bytes
-    done: threading.Event = dataclasses.field(default_factory=threading.Event)
+    # Made by the first caller that waits for it, under the idempotency lock (most requests have
+    # none: an Event per request would cost more than the claim itself).
+    done: threading.Event | None = None
 
 
 def _signed64(value: int) -> int:

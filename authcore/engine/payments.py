@@ -152,7 +152,7 @@ class Payments:
     @staticmethod
     def _explain_risk(assessment, x, contributions) -> None:
         """The features that moved the score most, largest first."""
-        order = np.argsort(-np.abs(contributions))[:TOP_FEATURES]
+        order = np.negative(np.abs(contributions)).argsort()[:TOP_FEATURES]
         for i in order:
             if contributions[i] == 0:
                 break

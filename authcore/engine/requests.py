@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 
 from authcore.errors import RequestIdReused, RequestInFlight, Unavailable
 from authcore.state.idempotency import Entry, fingerprint
@@ -37,14 +38,19 @@ class Requests:
                 if flight.method != method or flight.digest != digest:
                     raise RequestIdReused(f"request_id {request_id!r} is in use by a different {flight.method} request",
                                           {"request_id": request_id, "original_method": flight.method})
-            if not wait:
-                raise RequestInFlight(f"request_id {request_id!r} is being served; retry it", {"request_id": request_id})
-            flight.done.wait()
+                if not wait:
+                    raise RequestInFlight(f"request_id {request_id!r} is being served; retry it",
+                                          {"request_id": request_id})
+                if flight.done is None:
+                    flight.done = threading.Event()
+                done = flight.done
+            done.wait()
 
     def release(self, request_id: str) -> None:
         with self.core.idempotency_lock:
             flight = self.core.in_flight.pop(request_id, None)
-        if flight is not None:
+        # flight.done is made (and so seen here) under the same lock as the pop above.
+        if flight is not None and flight.done is not None:
             flight.done.set()
 
     @contextlib.contextmanager
@@ -85,14 +91,27 @@ class Requests:
         if prior is not None:
             return response_cls.FromString(prior), True
         try:
-            with self.scope(slot_of):
-                now_s = self.core.now()
-                # decide may add side rows for the record's transaction: (response, effect, side).
-                response, effect, *side = decide(now_s)
-                self.commit([(method, request.request_id, digest, effect, response.SerializeToString())], now_s,
-                             side[0] if side else ())
-                if effect is not None:
-                    self.applier.apply(effect, now_s)
-                return response, False
+            if slot_of is None:
+                with self.core.state.exclusive():
+                    return self._run(method, request, digest, decide), False
+            # The locks of scope(), taken without generators: this is every payment's path.
+            state = self.core.state
+            state.acquire_shared()
+            try:
+                with self.core.stripes.of(slot_of()):
+                    return self._run(method, request, digest, decide), False
+            finally:
+                state.release_shared()
         finally:
             self.release(request.request_id)
+
+    def _run(self, method: str, request, digest: bytes, decide):
+        """decide -> journal -> apply, under the request's locks; the response."""
+        now_s = self.core.now()
+        # decide may add side rows for the record's transaction: (response, effect, side).
+        response, effect, *side = decide(now_s)
+        self.commit([(method, request.request_id, digest, effect, response.SerializeToString())], now_s,
+                    side[0] if side else ())
+        if effect is not None:
+            self.applier.apply(effect, now_s)
+        return response

@@ -105,14 +105,18 @@ _ONE_ARRAYS = [("inputs", "<i8", [1, 10]), ("locations", "<f8", [1, 2]), ("outco
 _ONE_PREFIX = f'{{"layout":{_LAYOUT_JSON},"arrays":{json.dumps(_ONE_ARRAYS)},"strings":'
 
 
+_json_string = json.encoder.encode_basestring_ascii
+
+
 def row_for_one(now_s: int, request_id: str, account_id: str, merchant_id: str, inputs: tuple, location: tuple,
                 outcome: tuple, answered: tuple, x: np.ndarray, account: bytes, behaviour: bytes, profile: bytes,
                 stand_in: int, policy_version: str, model_version: str) -> tuple:
     """The side row (authcore.journal.store.SIDE_ROWS "audit") of one Authorize decision: the kernel's
     inputs and outcome, the answer, the features, and the bytes of the account's rows before
     the decision. Built without numpy: this is on every unary call's path."""
-    strings = json.dumps({"request_ids": [request_id], "account_ids": [account_id], "merchant_ids": [merchant_id]})
-    header = (_ONE_PREFIX + strings + "}").encode()
+    # The JSON of {"request_ids": [...], ...}, each string escaped by json's own encoder.
+    header = (f'{_ONE_PREFIX}{{"request_ids":[{_json_string(request_id)}],"account_ids":[{_json_string(account_id)}],'
+              f'"merchant_ids":[{_json_string(merchant_id)}]}}}}').encode()
     blob = b"".join((_HEADER.pack(MAGIC, len(header)), header,
                      _ONE_SCALARS.pack(*inputs, *location, *outcome, *answered, 0, 0, stand_in),
                      x.tobytes(), account, behaviour, profile))

@@ -3,7 +3,7 @@
 A request on one account holds the shared side of the state lock and its account's stripe;
 changes to the whole state (the policy, the model, the scorecard, a new account that may grow
 the tables) hold the exclusive side. Requests for the same request_id in flight at once are
-settled by the idempotency claim (authcore/engine.py), not by these locks."""
+settled by the idempotency claim (authcore/engine/requests.py), not by these locks."""
 
 from __future__ import annotations
 
@@ -24,17 +24,24 @@ class RWLock:
 
     @contextlib.contextmanager
     def shared(self):
+        self.acquire_shared()
+        try:
+            yield
+        finally:
+            self.release_shared()
+
+    def acquire_shared(self) -> None:
+        """The shared side, without a context manager (the per-request path: release_shared in a finally)."""
         with self._cond:
             while self._writer or self._writers_waiting:
                 self._cond.wait()
             self._readers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._readers -= 1
-                if not self._readers:
-                    self._cond.notify_all()
+
+    def release_shared(self) -> None:
+        with self._cond:
+            self._readers -= 1
+            if not self._readers and self._writers_waiting:
+                self._cond.notify_all()
 
     @contextlib.contextmanager
     def exclusive(self):
