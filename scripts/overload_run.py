@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             os.sched_setaffinity(0, cpus[1:])  # the client processes inherit it
         try:
             target = re.search(r"serving on ([\d.]+:\d+)", server.stdout.readline()).group(1)
-            open_accounts(target, ns.accounts, 1)
+            open_accounts(target, ns.accounts, 1, in_flight=8)  # below max_in_flight
             figures = {"limits": config.read_text().strip(), "pinned": ns.pin, "start_rss_mib": round(rss_mib(server.pid), 1)}
             closed = run(Plan(target, "authorize", "closed", ns.duration, 8, 0.0, ns.accounts, 1, 0), 2)
             sustainable = closed["throughput_per_s"]

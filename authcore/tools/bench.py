@@ -272,15 +272,16 @@ def account_ids(accounts: int) -> str:
     return f"{ACCOUNT_PREFIX}-000000 .. {ACCOUNT_PREFIX}-{max(accounts, 1) - 1:06d}"
 
 
-def open_accounts(target: str, accounts: int, seed: int) -> None:
-    """The simulator's customers, created on the target (idempotent: fixed request ids)."""
+def open_accounts(target: str, accounts: int, seed: int, in_flight: int = OPEN_IN_FLIGHT) -> None:
+    """The simulator's customers, created on the target (idempotent: fixed request ids), in_flight
+    calls at a time (below a server's [limits] max_in_flight, or it refuses the rest)."""
     sim = Simulator(seed=seed, customers=max(accounts, 1), days=2, warmup_days=1, fraud_events={}, prefix=ACCOUNT_PREFIX)
     with grpc.insecure_channel(target) as channel:
         upsert = admin_pb2_grpc.AdminServiceStub(channel).UpsertAccount
-        for start in range(0, len(sim.customers), OPEN_IN_FLIGHT):  # OPEN_IN_FLIGHT calls at a time
+        for start in range(0, len(sim.customers), in_flight):
             for call in [upsert.future(admin_pb2.UpsertAccountRequest(
                     request_id=f"{cust.account_id}-open", account_id=cust.account_id, credit_limit_minor=10**10,
-                    tier=c.TIER_PREMIUM), timeout=10) for cust in sim.customers[start:start + OPEN_IN_FLIGHT]]:
+                    tier=c.TIER_PREMIUM), timeout=10) for cust in sim.customers[start:start + in_flight]]:
                 call.result()
 
 
