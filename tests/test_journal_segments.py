@@ -314,3 +314,36 @@ def test_a_move_stopped_after_its_rename_is_finished(tmp_path, clock, monkeypatc
         assert accounts_of(engine) == expected
     finally:
         engine.close()
+
+
+def test_a_snapshot_while_the_audit_index_is_writing_does_not_deadlock(data_dir, clock):
+    """The index takes its own lock, then the journal's write lock; a snapshot must never hold the
+    write lock while it waits for the index (the two would wait for each other forever)."""
+    import threading
+
+    fill(data_dir, clock, n=3)
+    engine = open_engine(data_dir, clock)
+    try:
+        index, journal = engine.journal.audit_index, engine.journal
+        held, got_write_lock = threading.Event(), []
+
+        def indexing():
+            with index._flush_lock:  # as flush() holds it while it takes the write lock
+                held.set()
+                snapshotting.join(timeout=0.3)  # let the snapshot run into the index's lock
+                acquired = journal._write_lock.acquire(timeout=5)
+                got_write_lock.append(acquired)
+                if acquired:
+                    journal._write_lock.release()
+
+        snapshotting = threading.Thread(target=lambda: (held.wait(), engine.snapshot()))
+        indexer = threading.Thread(target=indexing)
+        snapshotting.start()
+        indexer.start()
+        indexer.join(timeout=30)
+        snapshotting.join(timeout=30)
+        assert got_write_lock == [True], "the snapshot held the write lock while it waited for the index"
+        assert not snapshotting.is_alive()
+        assert engine.journal.record_count() == 0
+    finally:
+        engine.close()

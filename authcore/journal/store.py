@@ -453,28 +453,30 @@ class Journal:
         came after. Returns the snapshot's seq."""
         with self._write_lock:
             seq, digest = self.last_seq, self.last_digest
-            with self._sql_lock:
-                self.db.execute("BEGIN IMMEDIATE")
-                try:
-                    view = memoryview(state)
-                    self.db.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)",
-                                    (seq, at_s, digest, view[:self.snapshot_part_bytes]))
-                    self.db.execute("DELETE FROM snapshot_part WHERE seq = ?", (seq,))
-                    for part, start in enumerate(range(self.snapshot_part_bytes, len(state), self.snapshot_part_bytes),
-                                                 1):
-                        self.db.execute("INSERT INTO snapshot_part VALUES (?, ?, ?)",
-                                        (seq, part, view[start:start + self.snapshot_part_bytes]))
-                    self.db.execute("DELETE FROM snapshot WHERE seq < ?", (seq,))
-                    self.db.execute("DELETE FROM snapshot_part WHERE seq < ?", (seq,))
-                    self.db.execute("COMMIT")
-                except BaseException:
-                    if self.db.in_transaction:
-                        self.db.execute("ROLLBACK")
-                    raise
-            # The snapshot is durable; the files before it can go once their audit rows are indexed.
-            indexed = self.audit_index.flush()
+        with self._sql_lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                view = memoryview(state)
+                self.db.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)",
+                                (seq, at_s, digest, view[:self.snapshot_part_bytes]))
+                self.db.execute("DELETE FROM snapshot_part WHERE seq = ?", (seq,))
+                for part, start in enumerate(range(self.snapshot_part_bytes, len(state), self.snapshot_part_bytes), 1):
+                    self.db.execute("INSERT INTO snapshot_part VALUES (?, ?, ?)",
+                                    (seq, part, view[start:start + self.snapshot_part_bytes]))
+                self.db.execute("DELETE FROM snapshot WHERE seq < ?", (seq,))
+                self.db.execute("DELETE FROM snapshot_part WHERE seq < ?", (seq,))
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+        # The snapshot is durable; the files before it can go once their audit rows are indexed.
+        # No lock is held here: the index takes its own lock, then the write lock (that order,
+        # everywhere).
+        indexed = self.audit_index.flush()
+        with self._write_lock:
             if self.writer.size > len(segments.MAGIC):
-                self.writer.begin(seq + 1)
+                self.writer.begin(self.last_seq + 1)
             files = segments.segment_files(self.segments_dir)
             for i, (first_seq, path) in enumerate(files[:-1]):
                 last_in_file = files[i + 1][0] - 1
