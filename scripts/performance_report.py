@@ -193,7 +193,7 @@ def profile_unary(n: int = 4000) -> dict:
 
 
 def fmt(value: float, digits: int = 0) -> str:
-    return f"{value:,.{digits}f}"
+    return "–" if value is None else f"{value:,.{digits}f}"
 
 
 def report(figures: dict, bulk_size: int, command: str) -> str:
@@ -424,7 +424,7 @@ def main() -> int:
     parser.add_argument("--render", action="store_true",
                         help="write the report again from the figures of the last run (its .json), measuring nothing")
     ns = parser.parse_args()
-    command = "make perf"
+    command = "make perf" if len(sys.argv) == 1 else "python scripts/performance_report.py " + " ".join(sys.argv[1:])
     if ns.render:
         figures = json.loads(pathlib.Path(ns.out).with_suffix(".json").read_text())
         pathlib.Path(ns.out).write_text(report(figures, ns.bulk, command))
@@ -460,8 +460,10 @@ def main() -> int:
     figures = {"machine": m, "kernels": k, "closed": closed, "closed_2_processes": multi, "open": open_,
                "open_rate": rate, "bulk": bulk, "serial": serial, "closed_32": callers, "overload": overload,
                "memory": mem, "restart": restart, "profile": prof}
-    out.write_text(report(figures, ns.bulk, command))
+    # The figures first: a report that fails to render can be rendered again (--render) without
+    # measuring everything again.
     out.with_suffix(".json").write_text(json.dumps(figures, indent=2, default=float))
+    out.write_text(report(figures, ns.bulk, command))
     log(f"written {out} and {out.with_suffix('.json')}")
     return 0
 
