@@ -62,8 +62,13 @@ def machine() -> dict:
 
 def kernel_benchmarks() -> dict:
     log("kernel benchmarks (pytest-benchmark) ...")
-    subprocess.run([sys.executable, "-m", "pytest", "benchmarks", "--benchmark-enable", "-q", "-p", "no:cacheprovider"],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    # Not check=True: a benchmark's own ratio assertion that fails on a noisy machine (10x faster
+    # than LightGBM, ...) still leaves every median of the run, which the report shows as measured.
+    done = subprocess.run([sys.executable, "-m", "pytest", "benchmarks", "--benchmark-enable", "-q", "-p",
+                           "no:cacheprovider"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    if done.returncode:
+        log("a benchmark's assertion failed (the medians are kept): "
+            + " ".join(line for line in done.stdout.splitlines() if line.startswith("FAILED")))
     return json.loads((ROOT / ".benchmarks" / "ratios.json").read_text())
 
 
