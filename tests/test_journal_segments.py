@@ -294,14 +294,14 @@ def test_a_move_stopped_after_its_rename_is_finished(tmp_path, clock, monkeypatc
     expected = accounts_of(reference)
     reference.close()
 
-    synced = store._sync_dir
+    synced = store.segments.sync_dir
 
     def stopped(directory):
         synced(directory)
         if directory == data:
             raise KeyboardInterrupt  # the process stopped between the rename and the table's drop
 
-    monkeypatch.setattr(store, "_sync_dir", stopped)
+    monkeypatch.setattr(store.segments, "sync_dir", stopped)
     with pytest.raises(KeyboardInterrupt):
         Journal(data)
     monkeypatch.undo()

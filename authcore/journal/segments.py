@@ -208,7 +208,7 @@ class SegmentWriter:
             _write_all(fd, MAGIC)
             if self.fsync:
                 os.fdatasync(fd)
-                _sync_dir(self.directory)
+                sync_dir(self.directory)
         except BaseException:
             os.close(fd)
             raise
@@ -263,7 +263,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _sync_dir(directory: pathlib.Path) -> None:
+def sync_dir(directory: pathlib.Path) -> None:
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)

@@ -328,11 +328,11 @@ class Journal:
                     writer.append(first_seq + start, frames[start:start + 4096])
                 writer.sync()
                 writer.close()
-            _sync_dir(staging)
+            segments.sync_dir(staging)
             if self.segments_dir.exists():
                 self.segments_dir.rmdir()  # empty: no file of a record in it
             os.rename(staging, self.segments_dir)
-            _sync_dir(self.path.parent)
+            segments.sync_dir(self.path.parent)
             log.info("%s: %d journal records moved into %s", self.path, count, self.segments_dir)
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -352,8 +352,8 @@ class Journal:
     # -- records --------------------------------------------------------------------------------
 
     def append(self, records: list[tuple], side: list[tuple] = ()) -> None:
-        """Append (at_s, method, request_id, fingerprint, effect, response[, audit]) tuples
-        atomically, audit an "audit" side row's parameters (travelling in its record); the SQL
+        """Append (at_s, method, request_id, fingerprint, effect, response[, audit]) tuples in one
+        write, audit being an "audit" side row's parameters (it travels in its record); the SQL
         side rows, (name in SIDE_ROWS, parameters), are written first, in one transaction."""
         with self._write_lock:
             sql = [row for row in side if row[0] != WRITE_PROBE]
@@ -689,14 +689,6 @@ def _legacy_records(db: sqlite3.Connection, path: pathlib.Path, after_seq: int, 
     except sqlite3.DatabaseError as exc:
         raise JournalCorrupt(f"{path}: the journal database is damaged ({exc}); restore it from a "
                              "replica or backup; the server will not start on it.") from exc
-
-
-def _sync_dir(directory: pathlib.Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # What a journal that cannot be written raises: the segment files' OSError (a full disk, an I/O
