@@ -64,27 +64,8 @@ cdef inline void write_outcome(int64_t* row, const Outcome* o) noexcept nogil:
 
 
 cdef class Book:
-    """The account rows and limit profiles, bound as raw pointers for the kernels."""
-
-    cdef readonly object accounts
-    cdef readonly object profiles
-    cdef readonly object behaviour
-    cdef AccountRow* acc
-    cdef ProfileRow* prof
-    cdef BehaviourRow* beh
-    cdef Py_ssize_t n_acc
-    cdef Py_ssize_t n_prof
-    # Risk: policy tables and thresholds, the model, and the last decision's features.
-    cdef object _risk_tables
-    cdef const double* mcc_risk
-    cdef const uint8_t* mcc_blocked
-    cdef const uint8_t* country_blocked
-    cdef RiskParams params
-    cdef readonly Scorer scorer
-    cdef readonly object features
-    cdef readonly object contributions
-    cdef double* x
-    cdef double* contrib
+    """The account rows and limit profiles, bound as raw pointers for the kernels (the
+    attributes and C methods are declared in ledger.pxd, for the compiled request path)."""
 
     def __cinit__(self):
         self.features = np.full(N_FEATURES, np.nan)

@@ -37,12 +37,13 @@ class Applier:
         apply(getattr(effect, kind), at_s)
 
     def _apply_hold_placed(self, hold: effects.HoldPlaced, at_s: int) -> None:
-        self.core.ledger.place_holds(
-            [hold.authorization_id], [hold.account_id], [hold.merchant_id], hold.expires_at.seconds,
-            [CHANNEL_INDEX[hold.channel]], [hold.amount_minor], [hold.flags], [hold.device_hash],
-            [hold.ip_network_hash], [hold.latitude if hold.HasField("latitude") else math.nan],
-            [hold.longitude if hold.HasField("longitude") else math.nan], [hold.installment_term_months],
-            [hold.installment_monthly_rate_bps], at_s)
+        ledger = self.core.ledger
+        ledger.place_hold(
+            hold.authorization_id, ledger.slot_of[hold.account_id], hold.merchant_id, hold.expires_at.seconds,
+            CHANNEL_INDEX[hold.channel], hold.amount_minor, hold.flags, hold.device_hash, hold.ip_network_hash,
+            hold.latitude if hold.HasField("latitude") else math.nan,
+            hold.longitude if hold.HasField("longitude") else math.nan, hold.installment_term_months,
+            hold.installment_monthly_rate_bps, at_s)
 
     def _apply_holds_placed(self, holds: effects.HoldsPlaced, at_s: int) -> None:
         """The approvals of a bulk chunk, in the order they were decided."""

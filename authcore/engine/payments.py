@@ -58,10 +58,7 @@ class Payments:
                 slot, CHANNELS.index(req.channel), req.amount_minor, currency_numeric(req.currency),
                 req.qr_code_type, factor_bits(req.verification.factors), now_s, *risk, False, x, contributions,
                 stand_in)
-            response, effect = self._answer(slot, req, outcome, now_s, risk, stand_in)
-            self._explain_risk(response.risk, x, contributions)
-            if effect is not None:
-                effect = self._split(slot, req, response, effect)
+            response, effect = self.answer(slot, req, outcome, now_s, risk, stand_in, x, contributions)
             shadowed[:] = self._shadow_one(slot, req, risk, stand_in, outcome, now_s)
             return response, effect, self._audit_one(req, slot, risk, outcome, response, x, before, stand_in, now_s)
 
@@ -72,6 +69,18 @@ class Payments:
             if shadowed:
                 shadowed[0].record(*shadowed[1])
         return response, replayed
+
+    def answer(self, slot: int, req, outcome: tuple, now_s: int, risk: tuple, stand_in: int, x, contributions
+               ) -> tuple[authz.AuthorizeResponse, JournalEffect | None]:
+        """The answer to a decided payment and its effect (None: nothing held): the reasons, the
+        risk assessment with the features that moved the score, and an installment plan. The
+        compiled path (authcore._fast.path) writes a plain approval itself and asks this for
+        every other answer."""
+        response, effect = self._answer(slot, req, outcome, now_s, risk, stand_in)
+        self._explain_risk(response.risk, x, contributions)
+        if effect is not None:
+            effect = self._split(slot, req, response, effect)
+        return response, effect
 
     def _split(self, slot: int, req, response: authz.AuthorizeResponse, effect: JournalEffect) -> JournalEffect | None:
         """An approved purchase with an installment term asked for, or caught by auto-installment:

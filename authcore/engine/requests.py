@@ -67,12 +67,12 @@ class Requests:
 
     def commit(self, records: list[tuple], now_s: int, side: list[tuple] = ()) -> None:
         """Journal (method, request_id, fingerprint, effect, response) records, each effect a
-        JournalEffect or None, with the side rows in the same transaction
+        JournalEffect, its bytes or None, with the side rows in the same transaction
         (authcore.journal.store.SIDE_ROWS), then remember their responses for replays."""
         try:
             self.core.committer.commit([
-                (now_s, method, request_id, digest, effect.SerializeToString() if effect is not None else None,
-                 response)
+                (now_s, method, request_id, digest,
+                 effect if effect is None or type(effect) is bytes else effect.SerializeToString(), response)
                 for method, request_id, digest, effect, response in records
             ], side)
         except WRITE_ERRORS as exc:

@@ -108,6 +108,12 @@ _ONE_PREFIX = f'{{"layout":{_LAYOUT_JSON},"arrays":{json.dumps(_ONE_ARRAYS)},"st
 _json_string = json.encoder.encode_basestring_ascii
 
 
+def one_prefix() -> bytes:
+    """The start of the JSON header of one Authorize decision's row, up to its strings (the
+    compiled request path writes the rest)."""
+    return _ONE_PREFIX.encode()
+
+
 def row_for_one(now_s: int, request_id: str, account_id: str, merchant_id: str, inputs: tuple, location: tuple,
                 outcome: tuple, answered: tuple, x: np.ndarray, account: bytes, behaviour: bytes, profile: bytes,
                 stand_in: int, policy_version: str, model_version: str) -> tuple:

@@ -74,6 +74,13 @@ def stood_in(cause: int, n: int = 1) -> None:
         count_stand_in(STAND_IN_LABELS[cause], n)
 
 
+def approved(channel: int, stand_in: int) -> None:
+    """An Authorize approval (answered by the compiled path) was journaled."""
+    _child(c.DECISION_APPROVED, c.REASON_APPROVED, channel).inc()
+    if stand_in:
+        stood_in(stand_in)
+
+
 def authorized(request, response) -> None:
     """An Authorize decision was made and journaled."""
     _child(response.decision, response.reason, request.channel).inc()

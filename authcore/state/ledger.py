@@ -233,6 +233,18 @@ class Ledger:
                                HELD, 0, 0, term, rate))
         self.register_holds(placed)
 
+    def place_hold(self, authorization_id: str, slot: int, merchant_id: str, expires_s: int, channel: int,
+                   amount: int, flags: int, device: int, ipnet: int, lat: float, lon: float, term: int, rate: int,
+                   now_s: int) -> None:
+        """place_holds of one hold (one Authorize's HoldPlaced), on its account's slot."""
+        day, month = self.book.book_hold(slot, channel, amount, flags, now_s, device, ipnet, lat, lon)
+        hold = Hold(authorization_id, slot, channel, amount, flags, day, month, now_s, expires_s, merchant_id, HELD,
+                    0, 0, term, rate)
+        self.holds[authorization_id] = hold
+        self.open_holds.setdefault(slot, {})[authorization_id] = hold
+        with self.heap_lock:
+            heapq.heappush(self.expiry_heap, (expires_s, authorization_id))
+
     def register_holds(self, placed: list[Hold]) -> None:
         """Register open holds whose amounts are counted already (by place_holds, or in a
         snapshot's rows)."""

@@ -1,0 +1,15 @@
+from typing import Any
+
+from typing_extensions import disjoint_base
+
+import numpy as np
+import numpy.typing as npt
+
+LIMITS: dict[str, int]
+
+def top_features(contributions: npt.NDArray[np.float64]) -> list[int]: ...
+
+@disjoint_base
+class AuthorizePath:
+    def __init__(self, core: Any, requests: Any, payments: Any, applier: Any) -> None: ...
+    def authorize(self, req: Any, deadline_s: float | None = None) -> tuple[bytes, Any, bool]: ...
