@@ -160,6 +160,8 @@ cdef int field_bytes(Out* o, int field, object data) except -1:
     """bytes as a bytes field (None or empty: left out)."""
     if data is None:
         return 0
+    if type(data) is not bytes:
+        raise TypeError(f"bytes expected, not {type(data).__name__}")
     return field_chars(o, field, PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
 
 
@@ -182,6 +184,9 @@ def record_digest(bytes previous, int64_t at_s, str method, object request_id, o
     """The record's link in the digest chain: BLAKE2b-128 over the previous digest and the
     record's fields, \\0 after each (authcore.journal.store._digest, whose older records are text)."""
     cdef Out o
+    if (response is not None and type(response) is not bytes) or (fingerprint is not None and type(fingerprint)
+                                                                    is not bytes):
+        raise TypeError("a record's fingerprint and response are bytes")
     open_out(&o, 512 + (PyBytes_GET_SIZE(response) if response is not None else 0)
              + (PyBytes_GET_SIZE(effect) if type(effect) is bytes else 0))
     try:
@@ -225,6 +230,9 @@ def record_frame(uint64_t seq, int64_t at_s, str method, object request_id, obje
     cdef Py_ssize_t size
     cdef uint32_t crc
     cdef unsigned char head[8]
+    if (response is not None and type(response) is not bytes) or (effect is not None and type(effect) is not bytes) \
+            or (audit_row is not None and type(audit_row[6]) is not bytes):
+        raise TypeError("a record's effect, response and audit data are bytes")
     size = 256 + (PyBytes_GET_SIZE(response) if response is not None else 0) \
         + (PyBytes_GET_SIZE(effect) if effect is not None else 0)
     if audit_row is not None:

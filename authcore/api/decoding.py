@@ -4,7 +4,10 @@ grpc decodes a request before any handler runs and ends the call with INTERNAL (
 deserializing request!") when the bytes do not parse. A caller's malformed bytes are the
 caller's error, not the server's, so authcore's servicers are registered with a decoder that
 returns an Undecodable in place of the message; the handler refuses it through the one error
-mapping (errors.MalformedRequest), with a google.rpc.BadRequest like every other refusal."""
+mapping (errors.MalformedRequest), with a google.rpc.BadRequest like every other refusal.
+
+The same registration lets a handler answer with the response's bytes (encoder): Authorize's
+compiled path writes them, and grpc sends them without serializing a message again."""
 
 from __future__ import annotations
 
@@ -47,10 +50,22 @@ def decoded(request):
     return request
 
 
+def encoder(serialize):
+    """serialize (a message class's SerializeToString) passing an answer given as its bytes
+    (Authorize's, written by the compiled path) through as they are."""
+
+    def encode(message) -> bytes:
+        return message if type(message) is bytes else serialize(message)
+
+    return encode
+
+
 def _decoding(handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
     if handler is None or handler.request_deserializer is None:
         return handler
-    return handler._replace(request_deserializer=decoder(handler.request_deserializer))
+    return handler._replace(request_deserializer=decoder(handler.request_deserializer),
+                            response_serializer=encoder(handler.response_serializer)
+                            if handler.response_serializer is not None else None)
 
 
 class _DecodingGeneric(grpc.GenericRpcHandler):

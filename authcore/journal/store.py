@@ -50,6 +50,7 @@ from collections.abc import Callable, Iterator
 
 from google.protobuf.message import DecodeError
 
+from authcore._fast import wire
 from authcore.journal import segments
 from authcore.v1.journal_pb2 import JournalRecord
 
@@ -369,10 +370,12 @@ class Journal:
             for record in records:
                 at_s, method, request_id, fingerprint, effect, response = record[:6]
                 audit_row = record[6] if len(record) > 6 else None
-                digest = _digest(digest, at_s, method, request_id, fingerprint, effect, response)
+                # The digest and the framed JournalRecord, written in C (authcore._fast.wire): the
+                # bytes of _digest and of segments.frame(_record_message(...)) (tests hold them equal).
+                digest = wire.record_digest(digest, at_s, method, request_id, fingerprint, effect, response)
                 seq += 1
-                frames.append(segments.frame(_record_message(seq, at_s, method, request_id, fingerprint, effect,
-                                                             response, digest, audit_row).SerializeToString()))
+                frames.append(wire.record_frame(seq, at_s, method, request_id, fingerprint, effect, response, digest,
+                                                audit_row))
                 if audit_row is not None:
                     audits.append((seq, *audit_row))
             self.writer.append(self.last_seq + 1, frames)
