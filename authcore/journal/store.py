@@ -742,8 +742,19 @@ class GroupCommitter:
         raised otherwise."""
         mine = _Pending(records, side)
         with self._cond:
-            self._queue.append(mine)
             self.submitted += len(records)
+            if not self._busy and not self._queue:
+                # Alone: lead at once with our own records (the common case of a quiet journal).
+                self._busy = True
+                lead = [mine]
+            else:
+                self._queue.append(mine)
+                lead = None
+        if lead is not None:
+            self._run(lead, len(records))
+            if mine.error is not None:
+                raise mine.error
+            return
         while True:
             with self._cond:
                 while not mine.done and self._busy:
@@ -757,30 +768,35 @@ class GroupCommitter:
                     item = self._queue.pop(0)
                     batch.append(item)
                     count += len(item.records)
-            error = None
-            started_s = time.perf_counter()
-            try:
-                records, side = _gathered(batch)
-                self.journal.append(records, side)
-            except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
-                error = exc
-            with self._cond:
-                for item in batch:
-                    item.done, item.error = True, error
-                # Commits run one at a time, so the changes are told in the order they happened.
-                writable = error is None or not isinstance(error, WRITE_ERRORS)
-                if writable != self.writable:
-                    self.writable = writable
-                    if self.on_writable is not None:
-                        self.on_writable(writable)
-                self._busy = False
-                self.commits += 1
-                self.records += count
-                self._cond.notify_all()
-            if self.on_commit is not None:
-                self.on_commit(time.perf_counter() - started_s, count)
+            self._run(batch, count)
         if mine.error is not None:
             raise mine.error
+
+    def _run(self, batch: list, count: int) -> None:
+        """Commit a batch taken by its leader (self._busy set), hand each caller its outcome, and
+        let the next leader in."""
+        error = None
+        started_s = time.perf_counter()
+        try:
+            records, side = _gathered(batch)
+            self.journal.append(records, side)
+        except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
+            error = exc
+        with self._cond:
+            for item in batch:
+                item.done, item.error = True, error
+            # Commits run one at a time, so the changes are told in the order they happened.
+            writable = error is None or not isinstance(error, WRITE_ERRORS)
+            if writable != self.writable:
+                self.writable = writable
+                if self.on_writable is not None:
+                    self.on_writable(writable)
+            self._busy = False
+            self.commits += 1
+            self.records += count
+            self._cond.notify_all()
+        if self.on_commit is not None:
+            self.on_commit(time.perf_counter() - started_s, count)
 
     def probe(self, at_s: int) -> bool:
         """Write to the database (a meta row, no record) in turn with the commits; True if it could.

@@ -10,17 +10,14 @@ from __future__ import annotations
 import contextlib
 import threading
 
+from authcore._fast.locks import SharedExclusive
+
 N_STRIPES = 256
 
 
-class RWLock:
-    """Many readers or one writer; a waiting writer stops new readers from entering."""
-
-    def __init__(self):
-        self._cond = threading.Condition()
-        self._readers = 0
-        self._writer = False
-        self._writers_waiting = 0
+class RWLock(SharedExclusive):
+    """Many readers or one writer; a waiting writer stops new readers from entering. The counts
+    live in C (authcore._fast.locks): the shared side is taken on every payment."""
 
     @contextlib.contextmanager
     def shared(self):
@@ -30,33 +27,13 @@ class RWLock:
         finally:
             self.release_shared()
 
-    def acquire_shared(self) -> None:
-        """The shared side, without a context manager (the per-request path: release_shared in a finally)."""
-        with self._cond:
-            while self._writer or self._writers_waiting:
-                self._cond.wait()
-            self._readers += 1
-
-    def release_shared(self) -> None:
-        with self._cond:
-            self._readers -= 1
-            if not self._readers and self._writers_waiting:
-                self._cond.notify_all()
-
     @contextlib.contextmanager
     def exclusive(self):
-        with self._cond:
-            self._writers_waiting += 1
-            while self._writer or self._readers:
-                self._cond.wait()
-            self._writers_waiting -= 1
-            self._writer = True
+        self.acquire_exclusive()
         try:
             yield
         finally:
-            with self._cond:
-                self._writer = False
-                self._cond.notify_all()
+            self.release_exclusive()
 
 
 class Stripes:
