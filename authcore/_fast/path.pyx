@@ -138,10 +138,10 @@ cdef class AuthorizePath:
     cdef object applier
     cdef object validate
     cdef object hash64
-    cdef object observed
+    cdef object approved
+    cdef object authorized
     cdef object currency_numeric
     cdef object is_country
-    cdef object authz_response
     # What the answers carry, cached from the active policy and model (refreshed when they change).
     cdef object _policy
     cdef object _model_info
@@ -156,31 +156,29 @@ cdef class AuthorizePath:
     cdef dict currencies
     cdef dict countries
 
-    def __init__(self, core, requests, payments, applier):
-        from authcore.decision import money, validation
-        from authcore.decision.columns import hash64
-        from authcore.journal import audit
-        from authcore.observability import decisions
-        from authcore.risk import features
-        from authcore.v1 import authorization_pb2
-        from authcore.engine.common import APPROVED_DETAIL
-
+    def __init__(self, core, requests, payments, applier, *, validate, hash64, currency_numeric, is_country,
+                 approved, authorized, feature_names, feature_schema, approved_detail, audit_prefix):
+        """Over the engine's parts (core, requests, payments, applier), with what it uses of the
+        layers above this one, handed in by the engine (authcore.engine.facade): the payment
+        rules (validate), the device and network hash, the currency and country tables, the
+        decision counters (approved(channel, stand_in), authorized(request, response)), the
+        feature schema, the approval's reason detail and the audit row's header."""
         self.core = core
         self.requests = requests
         self.payments = payments
         self.applier = applier
-        self.validate = validation.validate_authorize
+        self.validate = validate
         self.hash64 = hash64
-        self.observed = decisions
-        self.currency_numeric = money.currency_numeric
-        self.is_country = money.is_country
-        self.authz_response = authorization_pb2.AuthorizeResponse
-        self.feature_schema = features.SCHEMA_VERSION
-        self.feature_names = list(features.NAMES)
+        self.currency_numeric = currency_numeric
+        self.is_country = is_country
+        self.approved = approved
+        self.authorized = authorized
+        self.feature_schema = feature_schema
+        self.feature_names = list(feature_names)
         if len(self.feature_names) != N_FEATURES:
             raise ValueError("the feature schema and the kernel disagree")
-        self.approved_detail = APPROVED_DETAIL.SerializeToString()
-        self.audit_prefix = audit.one_prefix()
+        self.approved_detail = approved_detail
+        self.audit_prefix = audit_prefix
         self.currencies = {}
         self.countries = {"": 0}
         self._policy = None
@@ -329,9 +327,9 @@ cdef class AuthorizePath:
         finally:
             requests.release(request_id)
         if message is None:
-            self.observed.approved(p.channel, effect)
+            self.approved(p.channel, effect)
         else:
-            self.observed.authorized(req, message)
+            self.authorized(req, message)
         return data, message, False
 
     cdef tuple _decide(self, req, Plain* p, Py_ssize_t slot, request_id, bytes digest, deadline_s):

@@ -14,7 +14,11 @@ from authcore.state.ledger import Ledger
 from authcore.risk.scorecard import CompiledScorecard
 from authcore.journal.store import Journal, JournalCorrupt
 from authcore.v1 import admin_pb2, credit_pb2, policy_pb2
-from authcore.engine.common import DEFAULT_MODEL_VERSION, SNAPSHOT_FORMAT, default_model_bytes, log
+from authcore.decision import columns, money, validation
+from authcore.journal.audit import one_prefix as one_row_prefix
+from authcore.observability import decisions as observed
+from authcore.risk import features
+from authcore.engine.common import APPROVED_DETAIL, DEFAULT_MODEL_VERSION, SNAPSHOT_FORMAT, default_model_bytes, log
 from authcore.engine.accounts import Accounts
 from authcore.engine.apply import Applier
 from authcore.engine.core import Core
@@ -56,7 +60,12 @@ class Engine:
         self.holds = Holds(self.core, self.requests, self.applier, self.accounts)
         self.rollout = Rollout(self.core, self.requests)
         # Authorize's compiled path (authcore._fast.path), over the same parts.
-        self.path = AuthorizePath(self.core, self.requests, self.payments, self.applier)
+        self.path = AuthorizePath(
+            self.core, self.requests, self.payments, self.applier, validate=validation.validate_authorize,
+            hash64=columns.hash64, currency_numeric=money.currency_numeric, is_country=money.is_country,
+            approved=observed.approved, authorized=observed.authorized, feature_names=features.NAMES,
+            feature_schema=features.SCHEMA_VERSION, approved_detail=APPROVED_DETAIL.SerializeToString(),
+            audit_prefix=one_row_prefix())
         # Each RPC, straight to its part's method (bound once: no call in between).
         self.authorize_batch = self.payments.authorize_batch
         self.authorize_bulk = self.payments.authorize_bulk
