@@ -346,7 +346,8 @@ def measure_stack(pool, stack: str, tag: str, ns: argparse.Namespace) -> dict:
     try:
         open_accounts(server.target, ns.accounts, ns.seed)
         serial = pool.submit(serial_client, server.target, tag, ns.warmup, ns.serial_calls).result()
-        out = {"stack": stack, "answer_bytes": serial["answer_bytes"], "echo_request_bytes": len(serial["echo_request"]),
+        out = {"stack": stack, "answer_bytes": serial["answer_bytes"],
+               "echo_request_bytes": len(serial["echo_request"]),
                "warmup_decisions": {c.Decision.Name(k): v for k, v in serial["decisions"].items()}}
         per_process = [ns.callers // ns.client_processes + (p < ns.callers % ns.client_processes)
                        for p in range(ns.client_processes)]
@@ -386,10 +387,12 @@ def summarise(rounds: list[dict], stacks: list[str]) -> dict:
     for stack in stacks:
         summary[stack] = {}
         for method in METHODS:
-            summary[stack][method] = {}
+            figures: dict = {}
             for phase, key in FIGURES:
-                values = [r[method][phase][key] for r in rounds if r["stack"] == stack and r[method][phase][key] is not None]
-                summary[stack][method].setdefault(phase, {})[key] = round(statistics.median(values), 1) if values else None
+                values = [r[method][phase][key] for r in rounds
+                          if r["stack"] == stack and r[method][phase][key] is not None]
+                figures.setdefault(phase, {})[key] = round(statistics.median(values), 1) if values else None
+            summary[stack][method] = figures
     return summary
 
 
@@ -442,10 +445,11 @@ def table(summary: dict, derived: dict) -> str:
 def round_line(r: dict, n: int) -> str:
     parts = [f"round {n} {r['stack']:<9}"]
     for method in METHODS:
-        s, c = r[method]["serial"], r[method]["closed"]
-        parts.append(f"{method} serial p50 {s['p50_us']:.0f}us p99 {s['p99_us']:.0f}us, closed "
-                     f"{c['throughput_per_s']:.0f}/s p50 {c['p50_us'] or 0:.0f}us p99 {c['p99_us'] or 0:.0f}us "
-                     f"CPU {c['server_cpu_us_per_call']:.0f}us/call" + (f" errors {c['errors']}" if c["errors"] else ""))
+        serial, closed = r[method]["serial"], r[method]["closed"]
+        parts.append(f"{method} serial p50 {serial['p50_us']:.0f}us p99 {serial['p99_us']:.0f}us, closed "
+                     f"{closed['throughput_per_s']:.0f}/s p50 {closed['p50_us'] or 0:.0f}us "
+                     f"p99 {closed['p99_us'] or 0:.0f}us CPU {closed['server_cpu_us_per_call']:.0f}us/call"
+                     + (f" errors {closed['errors']}" if closed["errors"] else ""))
     return "; ".join(parts)
 
 
