@@ -7,6 +7,7 @@
              with the real server's request decoders and error mapping;
   sync-bare  the sync server without interceptors (authcore.api.server.create_server alone), to
              tell the thread pool's cost from the interceptors'.
+  sync:N     the sync server with [server] workers = N (16 by default).
 
     python scripts/serving_stacks.py [--seconds 10] [--callers 32] [--json stacks.json]
 
@@ -31,6 +32,7 @@ import json
 import logging
 import multiprocessing
 import os
+import pathlib
 import re
 import signal
 import statistics
@@ -294,8 +296,13 @@ class Server:
         self.stack = stack
         self._dir = tempfile.TemporaryDirectory(prefix=f"authcore-stack-{stack}-")
         data_dir = os.path.join(self._dir.name, "data")
-        if stack == "sync":
+        if stack == "sync" or stack.startswith("sync:"):
             argv = [sys.executable, "-m", "authcore", "serve", "--port", "0", "--data-dir", data_dir]
+            if stack != "sync":
+                # sync:N, the same server with [server] workers = N threads.
+                config = os.path.join(self._dir.name, "authcore.toml")
+                pathlib.Path(config).write_text(f"[server]\nworkers = {int(stack[5:])}\n")
+                argv += ["--config", config]
         else:
             argv = [sys.executable, os.path.abspath(__file__), "--serve", stack, "--data-dir", data_dir]
             if profile:
@@ -461,7 +468,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serial-calls", type=int, default=3000, help="serial: calls measured per method")
     parser.add_argument("--warmup", type=int, default=300, help="serial: calls per method before measuring")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of the stacks, in turn")
-    parser.add_argument("--stacks", default=",".join(STACKS), help=f"comma-separated, of {', '.join(STACKS)}")
+    parser.add_argument("--stacks", default=",".join(STACKS),
+                        help=f"comma-separated, of {', '.join(STACKS)}, and sync:N (the sync server with N workers)")
     parser.add_argument("--accounts", type=int, default=1000, help="accounts opened on each server")
     parser.add_argument("--seed", type=int, default=1, help="seed of the simulated payments")
     parser.add_argument("--json", help="write the figures here")
@@ -472,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     if ns.serve:
         return serve(ns.serve, ns.data_dir, ns.profile)
     stacks = [s for s in ns.stacks.split(",") if s]
-    unknown = sorted(set(stacks) - set(STACKS))
+    unknown = sorted(s for s in set(stacks) - set(STACKS) if not re.fullmatch(r"sync:[1-9][0-9]{0,3}", s))
     if unknown or not stacks:
         parser.error(f"unknown stack(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(STACKS)}")
     if not (0 < ns.seconds <= 600 and 1 <= ns.callers <= 1024 and 1 <= ns.client_processes <= min(ns.callers, 64)
