@@ -236,3 +236,29 @@ def test_the_validation_limits_are_those_of_the_rules():
         "installment_term_months": validation.MAX_INSTALLMENT_TERM_MONTHS, "amount_minor": MAX_AMOUNT_MINOR,
         "factor_bits": validation.FACTOR_BITS}
     assert struct.calcsize("<10q2d7qd2qiiB") == 185
+
+
+def test_a_chunks_column_hashes_are_the_unary_requests():
+    """The compiled column work of a bulk chunk gives each row what a unary request of the same
+    values gives: the device hash, the IP network's hash (0 when none), the rows that are not
+    addresses, and the identifiers' validity."""
+    from authcore._fast.path import identifiers_valid, network_hashes, text_hashes
+    from authcore.decision import validation
+    from authcore.decision.columns import hash64, ipnet_hash
+
+    rng = random.Random(11)
+    ips = [rng.choice(("", "10.1.2.3", "10.1.2.200", "192.168.0.1", "2001:db8::1", "2001:db8:0:1::5", "::1",
+                       "999.1.1.1", "10.1.2", "not-an-ip", "1" * 46, "١٠.١.٢.٣", " 10.1.2.3"))
+           for _ in range(500)]
+    hashes, bad = network_hashes(ips, hash64, len(ips))
+    for i, ip in enumerate(ips):
+        packed = validation.IP.packed(ip)
+        assert (i in bad) == (bool(ip) and packed is None), ip
+        expected = ipnet_hash(packed) if packed else 0
+        assert hashes.view("uint64")[i] == expected, ip
+    devices = [rng.choice(("", "dev-1", "设备", "d" * 128)) for _ in range(300)]
+    assert text_hashes(devices, hash64, len(devices)).view("uint64").tolist() == \
+        [hash64(d.encode()) if d else 0 for d in devices]
+    for values in (["a1", "b-2", "c.3:x"], ["a1", ""], ["a1", "-b"], ["é"], ["x" * 64], ["x" * 65], []):
+        assert identifiers_valid(values, validation.MAX_ID_LEN) == \
+            all(validation.identifier_problem(v, validation.MAX_ID_LEN) is None for v in values), values

@@ -1,3 +1,4 @@
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from typing_extensions import disjoint_base
@@ -7,6 +8,10 @@ import numpy.typing as npt
 
 LIMITS: dict[str, int]
 
+def identifiers_valid(values: Iterable[str], max_len: int) -> bool: ...
+def text_hashes(values: Iterable[str], hash64: Callable[[bytes], int], n: int) -> npt.NDArray[np.int64]: ...
+def network_hashes(values: Iterable[str], hash64: Callable[[bytes], int], n: int
+                   ) -> tuple[npt.NDArray[np.int64], list[int]]: ...
 def top_features(contributions: npt.NDArray[np.float64]) -> list[int]: ...
 
 @disjoint_base

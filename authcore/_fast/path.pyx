@@ -1,6 +1,7 @@
 # cython: language_level=3
-"""The Authorize request path, compiled: from the parsed request to the response bytes and the
-journal record, in one pass.
+"""The request path compiled: Authorize from the parsed request to the response bytes and the
+journal record in one pass, and the column work of a bulk chunk (identifiers, device and network
+hashes; authcore.decision.columns).
 
     check   the request against the payment rules (authcore.decision.validation), in C for the
             common shape; anything else goes through the Python rules, which name every violation
@@ -610,3 +611,70 @@ cdef int _numpy_order(const double* contrib, int* order) except -1:
         order[n] = i
         n += 1
     return n
+
+
+# -- a bulk chunk's columns (authcore.decision.columns) --------------------------------------------
+
+def identifiers_valid(values, Py_ssize_t max_len):
+    """True when every value of a column is a valid identifier of at most max_len characters
+    (authcore.decision.validation.Identifier); False sends the column through the rule itself."""
+    for value in values:
+        if not _identifier(value, max_len):
+            return False
+    return True
+
+
+def text_hashes(values, hash64, Py_ssize_t n):
+    """A column of strings as int64 bit patterns of hash64(value's UTF-8), computed once per
+    distinct value ("" is 0): a chunk's device ids."""
+    import numpy as np
+    out = np.zeros(n, np.uint64)
+    cdef uint64_t[::1] column = out
+    cdef dict cache = {}
+    cdef Py_ssize_t i = 0
+    for value in values:
+        if i >= n:
+            raise ValueError(f"more than {n} values")
+        found = cache.get(value)
+        if found is None:
+            found = hash64(value.encode()) if value else 0
+            cache[value] = found
+        column[i] = found
+        i += 1
+    return out.view(np.int64)
+
+
+def network_hashes(values, hash64, Py_ssize_t n):
+    """(int64 bit patterns of hash64 of each address's network, the rows that are not IPv4 or
+    IPv6 addresses): the /24 of IPv4, the /48 of IPv6, each network hashed once; "" is 0 (the
+    unary request's ipnet_hash of validation.IP.packed)."""
+    import numpy as np
+    out = np.zeros(n, np.uint64)
+    cdef uint64_t[::1] column = out
+    cdef dict cache = {}
+    cdef list bad = []
+    cdef Py_ssize_t i = 0
+    cdef Py_ssize_t k
+    cdef const char* s
+    cdef unsigned char packed[16]
+    cdef int width
+    for value in values:
+        if i >= n:
+            raise ValueError(f"more than {n} values")
+        s = PyUnicode_AsUTF8AndSize(value, &k)
+        if k:
+            if k <= MAX_IP_LEN and inet_pton(AF_INET, s, packed) == 1:
+                width = 3
+            elif k <= MAX_IP_LEN and inet_pton(AF_INET6, s, packed) == 1:
+                width = 6
+            else:
+                bad.append(i)
+                i += 1
+                continue
+            network = (<char*>packed)[:width]
+            found = cache.get(network)
+            if found is None:
+                found = cache[network] = hash64(network)
+            column[i] = found
+        i += 1
+    return out.view(np.int64), bad

@@ -12,6 +12,7 @@ import hashlib
 
 import numpy as np
 
+from authcore._fast.path import network_hashes, text_hashes
 from authcore.errors import FieldViolation, InvalidArgument
 from authcore.decision.money import currency_numeric
 from authcore.decision.policy import country_code
@@ -74,13 +75,6 @@ def _scalar(out: list[FieldViolation], rule: validation.PaymentRule, value) -> N
         out.append(FieldViolation(rule.column or rule.field, message))
 
 
-def _hashes(values, fn, n: int) -> np.ndarray:
-    """A uint64 column of n values as int64 bit patterns, through fn once per distinct value."""
-    cache: dict = {}
-    out = np.fromiter((cache[v] if v in cache else cache.setdefault(v, fn(v)) for v in values), np.uint64, n)
-    return out.view(np.int64)
-
-
 def chunk_of(req) -> Chunk:
     """Validate a bulk request and build its columns; raises InvalidArgument. Each payment's
     values are checked by the rules of a unary AuthorizeRequest (validation.PAYMENT_RULES)."""
@@ -124,21 +118,14 @@ def chunk_of(req) -> Chunk:
         too_long = validation.DEVICE_ID.rows(req.device_ids)
         _listed(out, validation.DEVICE_ID, too_long, req.device_ids)
         if not too_long:
-            devices = _hashes(req.device_ids, lambda d: hash64(d.encode()) if d else 0, n)
+            # In C, each distinct id hashed once (authcore._fast.path).
+            devices = text_hashes(req.device_ids, hash64, n)
     ipnets = np.zeros(n, np.int64)
     if len(req.ips):
-        bad: set[str] = set()
-
-        def network(ip: str) -> bytes:
-            packed = validation.IP.packed(ip)
-            if packed is None and ip:
-                bad.add(ip)
-            return network_of(packed) if packed else b""
-
-        # Addresses of one network share its hash: hashed once per network.
-        ipnets = _hashes(map(network, req.ips), lambda net: hash64(net) if net else 0, n)
+        # In C: each address parsed, its network hashed once (the unary request's ipnet_hash).
+        ipnets, bad = network_hashes(req.ips, hash64, n)
         if bad:
-            _listed(out, validation.IP, (i for i, ip in enumerate(req.ips) if ip in bad), req.ips)
+            _listed(out, validation.IP, bad, req.ips)
     locations = np.zeros((n, 2))
     for rule, axis in ((validation.LATITUDE, 0), (validation.LONGITUDE, 1)):
         if len(getattr(req, rule.column)):
