@@ -1,0 +1,529 @@
+# cython: language_level=3
+"""The account index in C: account id -> slot without a Python object per account.
+
+The ids' UTF-8 bytes sit one after another in one arena, slot i's between offsets[i] and
+offsets[i + 1]. An open-addressing table (linear probing, a power-of-two capacity, at most 70 %
+full) holds a (hash, slot) pair per account; a lookup compares the hash, then the bytes, so two
+ids with the same hash are never confused. The table grows by placing the stored hashes again,
+never reading the ids. The hash (a 64-bit multiply-fold mix, seeded at random per index) is never
+stored: a snapshot keeps the arena and the offsets, and the table is rebuilt from them in C.
+
+Every size is bounded: at most max_accounts ids, each at most max_id_bytes bytes. Lookups of many
+ids (slots_of) run without the GIL once the ids are encoded; the index must not change meanwhile
+(the ledger's callers hold the state lock: lookups its shared side, additions its exclusive side),
+and an addition that meets such a lookup is refused rather than moving the buffers under it."""
+
+import codecs
+import os
+
+import numpy as np
+
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcmp, memcpy
+
+cdef extern from "Python.h":
+    const char* PyUnicode_AsUTF8AndSize(object text, Py_ssize_t* size) except NULL
+
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <string.h>
+
+    /* The 128-bit product of a and b folded to 64 bits: every input bit reaches every output bit. */
+    static inline uint64_t authcore_index_mum(uint64_t a, uint64_t b) {
+        __uint128_t r = (__uint128_t)a * b;
+        return (uint64_t)r ^ (uint64_t)(r >> 64);
+    }
+
+    /* A fast non-cryptographic hash of n bytes: eight bytes per multiply, the length and the
+       seed mixed in first. Not stable across builds or machines (nothing stores it). */
+    static uint64_t authcore_index_hash(const uint8_t* p, size_t n, uint64_t seed) {
+        const uint64_t k = (seed ^ 0xe7037ed1a0b428dbULL) | 1;
+        uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
+        uint64_t w;
+        while (n >= 8) {
+            memcpy(&w, p, 8);
+            h = authcore_index_mum(h ^ w, k);
+            p += 8;
+            n -= 8;
+        }
+        w = 0;
+        memcpy(&w, p, n);
+        h = authcore_index_mum(h ^ w ^ 0xa0761d6478bd642fULL, k);
+        return authcore_index_mum(h, 0x8ebc6af09c88c6e3ULL);
+    }
+    """
+    uint64_t authcore_index_hash(const uint8_t* p, size_t n, uint64_t seed) noexcept nogil
+
+# A table entry with no account.
+cdef uint32_t EMPTY = 0xFFFFFFFF
+# The ids' slots are uint32 in the table, EMPTY excluded.
+MAX_ACCOUNTS_LIMIT = 0xFFFFFFFE
+# What a C-level step reports (0: done).
+cdef enum:
+    ERR_MEMORY = -1
+    ERR_FULL = -2
+    ERR_DUPLICATE = -3
+
+
+class IndexFull(Exception):
+    """The index holds max_accounts ids already."""
+
+
+cdef inline bint too_full(size_t count, size_t capacity) noexcept nogil:
+    """Whether count entries would fill a table of capacity past 70 %."""
+    return count * 10 > capacity * 7
+
+
+cdef class AccountIndex:
+    """Account ids -> slots 0, 1, 2, ... in the order they were added."""
+
+    cdef readonly Py_ssize_t max_accounts
+    cdef readonly Py_ssize_t max_id_bytes
+    cdef readonly int hash_bits
+    cdef uint64_t seed
+    cdef uint64_t hash_mask
+    cdef Py_ssize_t n             # ids held
+    cdef Py_ssize_t n_cap         # ids the offsets have room for
+    cdef uint64_t* offsets        # n_cap + 1 entries; offsets[0] = 0
+    cdef uint8_t* arena
+    cdef size_t arena_len
+    cdef size_t arena_cap
+    cdef uint64_t* table_hash
+    cdef uint32_t* table_slot     # EMPTY where no id
+    cdef size_t table_cap         # a power of two
+    cdef int lookups_in           # slots_of calls running without the GIL
+
+    def __cinit__(self):
+        self.offsets = <uint64_t*>malloc(sizeof(uint64_t))
+        if self.offsets == NULL:
+            raise MemoryError()
+        self.offsets[0] = 0
+        if new_table(self, 16) != 0:
+            raise MemoryError()
+
+    def __init__(self, Py_ssize_t max_accounts, Py_ssize_t max_id_bytes=256, int hash_bits=64):
+        """An empty index of at most max_accounts ids of at most max_id_bytes UTF-8 bytes each.
+        hash_bits below 64 keeps only that many bits of each hash: for tests, to make many ids
+        share a hash."""
+        if self.n:
+            raise RuntimeError("the index holds ids already")
+        if not 0 < max_accounts <= MAX_ACCOUNTS_LIMIT:
+            raise ValueError(f"max_accounts {max_accounts}: must be from 1 to {MAX_ACCOUNTS_LIMIT}")
+        if max_id_bytes < 1:
+            raise ValueError(f"max_id_bytes {max_id_bytes}: must be at least 1")
+        if not 1 <= hash_bits <= 64:
+            raise ValueError(f"hash_bits {hash_bits}: must be from 1 to 64")
+        self.max_accounts = max_accounts
+        self.max_id_bytes = max_id_bytes
+        self.hash_bits = hash_bits
+        self.hash_mask = 0xFFFFFFFFFFFFFFFF if hash_bits == 64 else ((<uint64_t>1) << hash_bits) - 1
+        self.seed = int.from_bytes(os.urandom(8), "little")
+
+    def __dealloc__(self):
+        free(self.offsets)
+        free(self.arena)
+        free(self.table_hash)
+        free(self.table_slot)
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    def get(self, account_id, default=None):
+        """The slot of account_id, or default when it is not in the index."""
+        cdef Py_ssize_t size
+        cdef const char* p
+        if not isinstance(account_id, str):
+            return default
+        try:
+            p = PyUnicode_AsUTF8AndSize(account_id, &size)
+        except UnicodeEncodeError:
+            return default
+        cdef int64_t slot = find(self, <const uint8_t*>p, size, self.hash_of(<const uint8_t*>p, size))
+        return default if slot < 0 else slot
+
+    def __getitem__(self, account_id):
+        slot = self.get(account_id)
+        if slot is None:
+            raise KeyError(account_id)
+        return slot
+
+    def __contains__(self, account_id):
+        return self.get(account_id) is not None
+
+    def __len__(self):
+        return self.n
+
+    def __iter__(self):
+        """The ids in slot order (as a dict's keys iterate in insertion order)."""
+        cdef Py_ssize_t i
+        for i in range(self.n):
+            yield self.id_of(i)
+
+    def slots_of(self, ids):
+        """The slots of a sequence of ids as int64, -1 for an id not in the index. The ids are
+        encoded under the GIL, then looked up without it."""
+        cdef list items = ids if type(ids) is list else list(ids)
+        cdef Py_ssize_t count = len(items)
+        out = np.empty(count, dtype=np.int64)
+        if count == 0:
+            return out
+        cdef int64_t[::1] slots = out
+        cdef Encoded encoded
+        encode(&encoded, items, -1)
+        cdef Py_ssize_t i
+        self.lookups_in += 1
+        try:
+            with nogil:
+                for i in range(count):
+                    if encoded.sizes[i] < 0:
+                        slots[i] = -1
+                    else:
+                        slots[i] = find(self, encoded.data[i], encoded.sizes[i],
+                                        self.hash_of(encoded.data[i], encoded.sizes[i]))
+        finally:
+            self.lookups_in -= 1
+            release(&encoded)
+        return out
+
+    def id_of(self, Py_ssize_t slot):
+        """The id at slot."""
+        if not 0 <= slot < self.n:
+            raise IndexError(f"slot {slot}: the index holds {self.n} ids")
+        return PyUnicode_DecodeUTF8(<const char*>self.arena + self.offsets[slot],
+                                    self.offsets[slot + 1] - self.offsets[slot], NULL)
+
+    def ids(self):
+        """Every id in slot order, as a list (for tools and tests: one str per account)."""
+        return [self.id_of(i) for i in range(self.n)]
+
+    # -- additions --------------------------------------------------------------------------
+
+    def add(self, account_id):
+        """Add a new id at the next slot and return it; ValueError if it is there already,
+        IndexFull when max_accounts ids are."""
+        cdef Py_ssize_t size
+        if not isinstance(account_id, str):
+            raise TypeError(f"an account id is a str, not {type(account_id).__name__}")
+        cdef const uint8_t* p = <const uint8_t*>PyUnicode_AsUTF8AndSize(account_id, &size)
+        self.check_size(account_id, size)
+        self.check_unshared()
+        cdef uint64_t h = self.hash_of(p, size)
+        if find(self, p, size, h) >= 0:
+            raise ValueError(f"account id {account_id!r} is in the index already")
+        cdef int64_t slot = append(self, p, size, h)
+        if slot < 0:
+            self.fail(<int>slot, 1)
+        return slot
+
+    def add_many(self, ids):
+        """The slots of ids as int64, adding those not in the index at the next slots in order
+        (an id given twice is added once). All or nothing: when they would not all fit, or one
+        is too long, nothing is added."""
+        cdef list items = ids if type(ids) is list else list(ids)
+        cdef Py_ssize_t count = len(items)
+        out = np.empty(count, dtype=np.int64)
+        if count == 0:
+            return out
+        cdef int64_t[::1] slots = out
+        cdef Encoded encoded
+        encode(&encoded, items, self.max_id_bytes)
+        cdef Py_ssize_t i, before = self.n
+        cdef int64_t slot = 0
+        cdef uint64_t h
+        try:
+            self.check_unshared()
+            with nogil:
+                for i in range(count):
+                    h = self.hash_of(encoded.data[i], encoded.sizes[i])
+                    slot = find(self, encoded.data[i], encoded.sizes[i], h)
+                    if slot < 0:
+                        slot = append(self, encoded.data[i], encoded.sizes[i], h)
+                        if slot < 0:
+                            break
+                    slots[i] = slot
+                if slot < 0:
+                    truncate(self, before)
+        finally:
+            release(&encoded)
+        if slot < 0:
+            self.fail(<int>slot, count)
+        return out
+
+    # -- snapshots --------------------------------------------------------------------------
+
+    def to_arrays(self):
+        """The index as arrays for a snapshot: "ids" (uint8, the ids' UTF-8 bytes one after
+        another) and "offsets" (uint64, n + 1: id i is ids[offsets[i]:offsets[i + 1]])."""
+        ids = np.empty(self.arena_len, dtype=np.uint8)
+        offsets = np.empty(self.n + 1, dtype=np.uint64)
+        cdef uint8_t[::1] ids_view = ids
+        cdef uint64_t[::1] offsets_view = offsets
+        if self.arena_len:
+            memcpy(&ids_view[0], self.arena, self.arena_len)
+        memcpy(&offsets_view[0], self.offsets, (self.n + 1) * sizeof(uint64_t))
+        return {"ids": ids, "offsets": offsets}
+
+    @classmethod
+    def from_arrays(cls, arrays, Py_ssize_t max_accounts, Py_ssize_t max_id_bytes=256, int hash_bits=64):
+        """An index from to_arrays(): the arrays copied in and the table rebuilt in C (no Python
+        object per id). ValueError when they are not such arrays (offsets out of order or past
+        the bytes, an id too long or not UTF-8, an id twice) or hold more than max_accounts ids."""
+        ids = np.ascontiguousarray(arrays["ids"])
+        offsets = np.ascontiguousarray(arrays["offsets"])
+        if ids.dtype != np.uint8 or ids.ndim != 1 or offsets.dtype != np.uint64 or offsets.ndim != 1:
+            raise ValueError("the account index arrays are not ids: uint8[] and offsets: uint64[]")
+        cdef Py_ssize_t count = offsets.shape[0] - 1
+        if count < 0 or offsets[0] != 0 or int(offsets[count]) != ids.shape[0]:
+            raise ValueError("the account index offsets do not start at 0 and end at the ids' length")
+        if count > max_accounts:
+            raise ValueError(f"the account index holds {count} ids, more than max_accounts {max_accounts}")
+        lengths = np.diff(offsets.astype(np.int64))
+        if count and (lengths.min() < 0 or lengths.max() > max_id_bytes):
+            raise ValueError(f"the account index offsets go backwards or give an id over {max_id_bytes} bytes")
+        # Each id valid UTF-8 on its own: the whole is, and no id starts inside a character.
+        try:
+            codecs.utf_8_decode(ids, "strict", True)
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"the account index ids are not UTF-8: {exc}") from None
+        starts = offsets[:-1][lengths > 0].astype(np.int64)
+        if starts.size and ((ids[starts] & 0xC0) == 0x80).any():
+            raise ValueError("an account id of the index starts inside a UTF-8 character")
+        cdef AccountIndex index = cls(max_accounts, max_id_bytes, hash_bits)
+        cdef const uint8_t[::1] ids_view = ids
+        cdef const uint64_t[::1] offsets_view = offsets
+        if reserve_ids(index, count) != 0 or reserve_bytes(index, ids.shape[0]) != 0:
+            raise MemoryError()
+        if ids.shape[0]:
+            memcpy(index.arena, &ids_view[0], ids.shape[0])
+        memcpy(index.offsets, &offsets_view[0], (count + 1) * sizeof(uint64_t))
+        index.arena_len = ids.shape[0]
+        cdef int status
+        with nogil:
+            status = rebuild(index, count)
+        if status == ERR_DUPLICATE:
+            raise ValueError("an account id is in the index arrays twice")
+        if status != 0:
+            raise MemoryError()
+        return index
+
+    @property
+    def nbytes(self):
+        """Bytes the index holds in its buffers (ids, offsets, table), spare room included."""
+        return (self.arena_cap + (self.n_cap + 1) * sizeof(uint64_t)
+                + self.table_cap * (sizeof(uint64_t) + sizeof(uint32_t)))
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    cdef inline uint64_t hash_of(self, const uint8_t* p, size_t size) noexcept nogil:
+        return authcore_index_hash(p, size, self.seed) & self.hash_mask
+
+    cdef int check_size(self, account_id, Py_ssize_t size) except -1:
+        if size > self.max_id_bytes:
+            raise ValueError(f"account id {account_id!r} is {size} bytes in UTF-8; the index takes at most "
+                             f"{self.max_id_bytes}")
+        return 0
+
+    cdef int check_unshared(self) except -1:
+        if self.lookups_in:
+            raise RuntimeError("the account index cannot change while a lookup runs without the GIL; "
+                               "additions take the state lock's exclusive side")
+        return 0
+
+    cdef int fail(self, int status, Py_ssize_t count) except -1:
+        if status == ERR_FULL:
+            raise IndexFull(f"the account index holds at most {self.max_accounts} ids and has {self.n}: "
+                            f"the {count} given would pass that, none was added")
+        raise MemoryError()
+
+
+# -- C-level steps: no Python objects, 0 or a slot on success, ERR_* on failure ------------------
+
+cdef struct Encoded:
+    const uint8_t** data
+    Py_ssize_t* sizes
+
+
+cdef int encode(Encoded* e, list items, Py_ssize_t max_size) except -1:
+    """Point at each str's UTF-8 bytes (kept alive by items); a size of -1 for one that has none
+    (a lone surrogate). max_size >= 0: ValueError for an id longer, or one that cannot be encoded,
+    or TypeError for one that is not a str."""
+    cdef Py_ssize_t i, count = len(items), size
+    e.data = <const uint8_t**>malloc(count * sizeof(uint8_t*))
+    e.sizes = <Py_ssize_t*>malloc(count * sizeof(Py_ssize_t))
+    if e.data == NULL or e.sizes == NULL:
+        release(e)
+        raise MemoryError()
+    try:
+        for i in range(count):
+            item = items[i]
+            if not isinstance(item, str):
+                raise TypeError(f"ids[{i}]: an account id is a str, not {type(item).__name__}")
+            try:
+                e.data[i] = <const uint8_t*>PyUnicode_AsUTF8AndSize(item, &size)
+            except UnicodeEncodeError:
+                if max_size >= 0:
+                    raise ValueError(f"ids[{i}]: account id {item!r} cannot be encoded in UTF-8") from None
+                e.data[i] = NULL
+                size = -1
+            if max_size >= 0 and size > max_size:
+                raise ValueError(f"ids[{i}]: account id {item!r} is {size} bytes in UTF-8; the index takes at "
+                                 f"most {max_size}")
+            e.sizes[i] = size
+    except BaseException:
+        release(e)
+        raise
+    return 0
+
+
+cdef void release(Encoded* e) noexcept:
+    free(e.data)
+    free(e.sizes)
+    e.data = NULL
+    e.sizes = NULL
+
+
+cdef int64_t find(AccountIndex index, const uint8_t* p, size_t size, uint64_t h) noexcept nogil:
+    """The slot of the id of size bytes at p whose hash is h, or -1. Ends: the table always has
+    an empty entry (at most 70 % full)."""
+    cdef size_t mask = index.table_cap - 1, pos = h & mask
+    cdef uint32_t slot
+    cdef uint64_t start
+    while True:
+        slot = index.table_slot[pos]
+        if slot == EMPTY:
+            return -1
+        if index.table_hash[pos] == h:
+            start = index.offsets[slot]
+            if index.offsets[slot + 1] - start == size and memcmp(index.arena + start, p, size) == 0:
+                return slot
+        pos = (pos + 1) & mask
+
+
+cdef void place(AccountIndex index, uint64_t h, uint32_t slot) noexcept nogil:
+    """Put (h, slot) in the first empty entry from h's."""
+    cdef size_t mask = index.table_cap - 1, pos = h & mask
+    while index.table_slot[pos] != EMPTY:
+        pos = (pos + 1) & mask
+    index.table_hash[pos] = h
+    index.table_slot[pos] = slot
+
+
+cdef int new_table(AccountIndex index, size_t capacity) noexcept nogil:
+    """An empty table of capacity entries in place of the old one, which is returned to the
+    caller through nothing: the caller placed or drops its entries. ERR_MEMORY leaves the old."""
+    cdef uint64_t* hashes = <uint64_t*>malloc(capacity * sizeof(uint64_t))
+    cdef uint32_t* slots = <uint32_t*>malloc(capacity * sizeof(uint32_t))
+    cdef size_t i
+    if hashes == NULL or slots == NULL:
+        free(hashes)
+        free(slots)
+        return ERR_MEMORY
+    for i in range(capacity):
+        slots[i] = EMPTY
+    free(index.table_hash)
+    free(index.table_slot)
+    index.table_hash, index.table_slot, index.table_cap = hashes, slots, capacity
+    return 0
+
+
+cdef int grow_table(AccountIndex index) noexcept nogil:
+    """Double the table, placing the stored hashes again (the ids are not read)."""
+    cdef uint64_t* old_hashes = index.table_hash
+    cdef uint32_t* old_slots = index.table_slot
+    cdef size_t i, old_cap = index.table_cap
+    index.table_hash, index.table_slot = NULL, NULL
+    if new_table(index, old_cap * 2) != 0:
+        index.table_hash, index.table_slot = old_hashes, old_slots
+        return ERR_MEMORY
+    for i in range(old_cap):
+        if old_slots[i] != EMPTY:
+            place(index, old_hashes[i], old_slots[i])
+    free(old_hashes)
+    free(old_slots)
+    return 0
+
+
+cdef int reserve_ids(AccountIndex index, Py_ssize_t count) noexcept nogil:
+    """Room in the offsets for count ids in all (by half again, never past max_accounts), and a
+    table that holds them within 70 %."""
+    cdef Py_ssize_t cap
+    cdef uint64_t* grown
+    if count > index.n_cap:
+        cap = index.n_cap + index.n_cap // 2
+        if cap < 64:
+            cap = 64
+        if cap < count:
+            cap = count
+        if cap > index.max_accounts:
+            cap = index.max_accounts
+        grown = <uint64_t*>realloc(index.offsets, (cap + 1) * sizeof(uint64_t))
+        if grown == NULL:
+            return ERR_MEMORY
+        index.offsets, index.n_cap = grown, cap
+    while too_full(count, index.table_cap):
+        if grow_table(index) != 0:
+            return ERR_MEMORY
+    return 0
+
+
+cdef int reserve_bytes(AccountIndex index, size_t size) noexcept nogil:
+    """Room in the arena for size bytes in all (by half again)."""
+    cdef size_t cap
+    cdef uint8_t* grown
+    if size <= index.arena_cap:
+        return 0
+    cap = index.arena_cap + index.arena_cap // 2
+    if cap < 4096:
+        cap = 4096
+    if cap < size:
+        cap = size
+    grown = <uint8_t*>realloc(index.arena, cap)
+    if grown == NULL:
+        return ERR_MEMORY
+    index.arena, index.arena_cap = grown, cap
+    return 0
+
+
+cdef int64_t append(AccountIndex index, const uint8_t* p, size_t size, uint64_t h) noexcept nogil:
+    """Add an id known not to be there at the next slot; the slot, or ERR_FULL / ERR_MEMORY."""
+    cdef Py_ssize_t slot = index.n
+    if slot >= index.max_accounts:
+        return ERR_FULL
+    if reserve_ids(index, slot + 1) != 0 or reserve_bytes(index, index.arena_len + size) != 0:
+        return ERR_MEMORY
+    memcpy(index.arena + index.arena_len, p, size)
+    index.arena_len += size
+    index.offsets[slot + 1] = index.arena_len
+    place(index, h, <uint32_t>slot)
+    index.n = slot + 1
+    return slot
+
+
+cdef int rebuild(AccountIndex index, Py_ssize_t count) noexcept nogil:
+    """The table of the first count ids of the arena, hashed again; ERR_DUPLICATE when an id is
+    there twice."""
+    cdef Py_ssize_t slot
+    cdef uint64_t h, start
+    cdef size_t i, size
+    index.n = 0
+    if reserve_ids(index, count) != 0:
+        return ERR_MEMORY
+    for i in range(index.table_cap):
+        index.table_slot[i] = EMPTY
+    for slot in range(count):
+        start = index.offsets[slot]
+        size = index.offsets[slot + 1] - start
+        h = index.hash_of(index.arena + start, size)
+        if find(index, index.arena + start, size, h) >= 0:
+            return ERR_DUPLICATE
+        place(index, h, <uint32_t>slot)
+        index.n = slot + 1
+    index.arena_len = index.offsets[count]
+    return 0
+
+
+cdef void truncate(AccountIndex index, Py_ssize_t count) noexcept nogil:
+    """Drop the ids from slot count on (an add_many that could not finish)."""
+    rebuild(index, count)
