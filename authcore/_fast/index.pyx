@@ -3,10 +3,12 @@
 
 The ids' UTF-8 bytes sit one after another in one arena, slot i's between offsets[i] and
 offsets[i + 1]. An open-addressing table (linear probing, a power-of-two capacity, at most 70 %
-full) holds a (hash, slot) pair per account; a lookup compares the hash, then the bytes, so two
-ids with the same hash are never confused. The table grows by placing the stored hashes again,
-never reading the ids. The hash (a 64-bit multiply-fold mix, seeded at random per index) is never
-stored: a snapshot keeps the arena and the offsets, and the table is rebuilt from them in C.
+full) holds a (hash, slot) pair per account in one 8-byte entry: the top 32 bits of the id's
+64-bit hash and the slot, so a probe costs one cache line. A lookup compares the hash, then the
+bytes, so two ids with the same hash are never confused. An entry's place is the top bits of its
+hash: the table grows by placing the stored hashes again, never reading the ids. The hash (a
+64-bit multiply-fold mix, seeded at random per index) is not persisted: a snapshot keeps the
+arena and the offsets, and the table is rebuilt from them in C.
 
 Every size is bounded: at most max_accounts ids, each at most max_id_bytes bytes. Lookups of many
 ids (slots_of) run without the GIL once the ids are encoded; the index must not change meanwhile
@@ -57,10 +59,12 @@ cdef extern from *:
     """
     uint64_t authcore_index_hash(const uint8_t* p, size_t n, uint64_t seed) noexcept nogil
 
-# A table entry with no account.
+# The slot of a table entry with no account (all its bits set).
 cdef uint32_t EMPTY = 0xFFFFFFFF
-# The ids' slots are uint32 in the table, EMPTY excluded.
-MAX_ACCOUNTS_LIMIT = 0xFFFFFFFE
+cdef uint64_t EMPTY_ENTRY = 0xFFFFFFFFFFFFFFFF
+# A table of at most 2**32 entries (its place bits come from the 32-bit hash) holds this many
+# within 70 %.
+MAX_ACCOUNTS_LIMIT = 2_000_000_000
 # What a C-level step reports (0: done).
 cdef enum:
     ERR_MEMORY = -1
@@ -84,16 +88,16 @@ cdef class AccountIndex:
     cdef readonly Py_ssize_t max_id_bytes
     cdef readonly int hash_bits
     cdef uint64_t seed
-    cdef uint64_t hash_mask
+    cdef uint32_t hash_mask
     cdef Py_ssize_t n             # ids held
     cdef Py_ssize_t n_cap         # ids the offsets have room for
     cdef uint64_t* offsets        # n_cap + 1 entries; offsets[0] = 0
     cdef uint8_t* arena
     cdef size_t arena_len
     cdef size_t arena_cap
-    cdef uint64_t* table_hash
-    cdef uint32_t* table_slot     # EMPTY where no id
-    cdef size_t table_cap         # a power of two
+    cdef uint64_t* table          # (hash << 32) | slot; EMPTY_ENTRY where no id
+    cdef size_t table_cap         # 2 ** table_bits
+    cdef int table_bits
     cdef int lookups_in           # slots_of calls running without the GIL
 
     def __cinit__(self):
@@ -101,32 +105,32 @@ cdef class AccountIndex:
         if self.offsets == NULL:
             raise MemoryError()
         self.offsets[0] = 0
-        if new_table(self, 16) != 0:
+        if new_table(self, 4) != 0:
             raise MemoryError()
 
-    def __init__(self, Py_ssize_t max_accounts, Py_ssize_t max_id_bytes=256, int hash_bits=64):
+    def __init__(self, Py_ssize_t max_accounts, Py_ssize_t max_id_bytes=256, int hash_bits=32):
         """An empty index of at most max_accounts ids of at most max_id_bytes UTF-8 bytes each.
-        hash_bits below 64 keeps only that many bits of each hash: for tests, to make many ids
-        share a hash."""
+        hash_bits below 32 keeps only that many bits of each stored hash: for tests, to make many
+        ids share a hash."""
         if self.n:
             raise RuntimeError("the index holds ids already")
         if not 0 < max_accounts <= MAX_ACCOUNTS_LIMIT:
             raise ValueError(f"max_accounts {max_accounts}: must be from 1 to {MAX_ACCOUNTS_LIMIT}")
         if max_id_bytes < 1:
             raise ValueError(f"max_id_bytes {max_id_bytes}: must be at least 1")
-        if not 1 <= hash_bits <= 64:
-            raise ValueError(f"hash_bits {hash_bits}: must be from 1 to 64")
+        if not 1 <= hash_bits <= 32:
+            raise ValueError(f"hash_bits {hash_bits}: must be from 1 to 32")
         self.max_accounts = max_accounts
         self.max_id_bytes = max_id_bytes
         self.hash_bits = hash_bits
-        self.hash_mask = 0xFFFFFFFFFFFFFFFF if hash_bits == 64 else ((<uint64_t>1) << hash_bits) - 1
+        # The top bits: those that place an entry.
+        self.hash_mask = <uint32_t>((EMPTY_ENTRY << (32 - hash_bits)) & EMPTY)
         self.seed = int.from_bytes(os.urandom(8), "little")
 
     def __dealloc__(self):
         free(self.offsets)
         free(self.arena)
-        free(self.table_hash)
-        free(self.table_slot)
+        free(self.table)
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -209,7 +213,7 @@ cdef class AccountIndex:
         cdef const uint8_t* p = <const uint8_t*>PyUnicode_AsUTF8AndSize(account_id, &size)
         self.check_size(account_id, size)
         self.check_unshared()
-        cdef uint64_t h = self.hash_of(p, size)
+        cdef uint32_t h = self.hash_of(p, size)
         if find(self, p, size, h) >= 0:
             raise ValueError(f"account id {account_id!r} is in the index already")
         cdef int64_t slot = append(self, p, size, h)
@@ -231,7 +235,7 @@ cdef class AccountIndex:
         encode(&encoded, items, self.max_id_bytes)
         cdef Py_ssize_t i, before = self.n
         cdef int64_t slot = 0
-        cdef uint64_t h
+        cdef uint32_t h
         try:
             self.check_unshared()
             with nogil:
@@ -266,7 +270,7 @@ cdef class AccountIndex:
         return {"ids": ids, "offsets": offsets}
 
     @classmethod
-    def from_arrays(cls, arrays, Py_ssize_t max_accounts, Py_ssize_t max_id_bytes=256, int hash_bits=64):
+    def from_arrays(cls, arrays, Py_ssize_t max_accounts, Py_ssize_t max_id_bytes=256, int hash_bits=32):
         """An index from to_arrays(): the arrays copied in and the table rebuilt in C (no Python
         object per id). ValueError when they are not such arrays (offsets out of order or past
         the bytes, an id too long or not UTF-8, an id twice) or hold more than max_accounts ids."""
@@ -287,7 +291,7 @@ cdef class AccountIndex:
             codecs.utf_8_decode(ids, "strict", True)
         except UnicodeDecodeError as exc:
             raise ValueError(f"the account index ids are not UTF-8: {exc}") from None
-        starts = offsets[:-1][lengths > 0].astype(np.int64)
+        starts = offsets[:count][lengths > 0].astype(np.int64)
         if starts.size and ((ids[starts] & 0xC0) == 0x80).any():
             raise ValueError("an account id of the index starts inside a UTF-8 character")
         cdef AccountIndex index = cls(max_accounts, max_id_bytes, hash_bits)
@@ -312,12 +316,13 @@ cdef class AccountIndex:
     def nbytes(self):
         """Bytes the index holds in its buffers (ids, offsets, table), spare room included."""
         return (self.arena_cap + (self.n_cap + 1) * sizeof(uint64_t)
-                + self.table_cap * (sizeof(uint64_t) + sizeof(uint32_t)))
+                + self.table_cap * sizeof(uint64_t))
 
     # -- helpers ----------------------------------------------------------------------------
 
-    cdef inline uint64_t hash_of(self, const uint8_t* p, size_t size) noexcept nogil:
-        return authcore_index_hash(p, size, self.seed) & self.hash_mask
+    cdef inline uint32_t hash_of(self, const uint8_t* p, size_t size) noexcept nogil:
+        """The top 32 bits of the id's 64-bit hash (the best mixed), as many as hash_bits keeps."""
+        return <uint32_t>(authcore_index_hash(p, size, self.seed) >> 32) & self.hash_mask
 
     cdef int check_size(self, account_id, Py_ssize_t size) except -1:
         if size > self.max_id_bytes:
@@ -384,64 +389,66 @@ cdef void release(Encoded* e) noexcept:
     e.sizes = NULL
 
 
-cdef int64_t find(AccountIndex index, const uint8_t* p, size_t size, uint64_t h) noexcept nogil:
+cdef inline size_t place_of(AccountIndex index, uint32_t h) noexcept nogil:
+    """Where an entry of hash h goes first: the top table_bits bits of h."""
+    return h >> (32 - index.table_bits)
+
+
+cdef int64_t find(AccountIndex index, const uint8_t* p, size_t size, uint32_t h) noexcept nogil:
     """The slot of the id of size bytes at p whose hash is h, or -1. Ends: the table always has
     an empty entry (at most 70 % full)."""
-    cdef size_t mask = index.table_cap - 1, pos = h & mask
+    cdef size_t mask = index.table_cap - 1, pos = place_of(index, h)
+    cdef uint64_t entry, start
     cdef uint32_t slot
-    cdef uint64_t start
     while True:
-        slot = index.table_slot[pos]
+        entry = index.table[pos]
+        slot = <uint32_t>entry
         if slot == EMPTY:
             return -1
-        if index.table_hash[pos] == h:
+        if <uint32_t>(entry >> 32) == h:
             start = index.offsets[slot]
             if index.offsets[slot + 1] - start == size and memcmp(index.arena + start, p, size) == 0:
                 return slot
         pos = (pos + 1) & mask
 
 
-cdef void place(AccountIndex index, uint64_t h, uint32_t slot) noexcept nogil:
-    """Put (h, slot) in the first empty entry from h's."""
-    cdef size_t mask = index.table_cap - 1, pos = h & mask
-    while index.table_slot[pos] != EMPTY:
+cdef void place(AccountIndex index, uint32_t h, uint32_t slot) noexcept nogil:
+    """Put (h, slot) in the first empty entry from h's place."""
+    cdef size_t mask = index.table_cap - 1, pos = place_of(index, h)
+    while <uint32_t>index.table[pos] != EMPTY:
         pos = (pos + 1) & mask
-    index.table_hash[pos] = h
-    index.table_slot[pos] = slot
+    index.table[pos] = ((<uint64_t>h) << 32) | slot
 
 
-cdef int new_table(AccountIndex index, size_t capacity) noexcept nogil:
-    """An empty table of capacity entries in place of the old one, which is returned to the
-    caller through nothing: the caller placed or drops its entries. ERR_MEMORY leaves the old."""
-    cdef uint64_t* hashes = <uint64_t*>malloc(capacity * sizeof(uint64_t))
-    cdef uint32_t* slots = <uint32_t*>malloc(capacity * sizeof(uint32_t))
-    cdef size_t i
-    if hashes == NULL or slots == NULL:
-        free(hashes)
-        free(slots)
+cdef int new_table(AccountIndex index, int bits) noexcept nogil:
+    """An empty table of 2 ** bits entries in place of the old one (the caller has placed or
+    drops its entries). ERR_MEMORY leaves the old."""
+    cdef size_t i, capacity = (<size_t>1) << bits
+    cdef uint64_t* table = <uint64_t*>malloc(capacity * sizeof(uint64_t))
+    if table == NULL:
         return ERR_MEMORY
     for i in range(capacity):
-        slots[i] = EMPTY
-    free(index.table_hash)
-    free(index.table_slot)
-    index.table_hash, index.table_slot, index.table_cap = hashes, slots, capacity
+        table[i] = EMPTY_ENTRY
+    free(index.table)
+    index.table, index.table_cap, index.table_bits = table, capacity, bits
     return 0
 
 
 cdef int grow_table(AccountIndex index) noexcept nogil:
     """Double the table, placing the stored hashes again (the ids are not read)."""
-    cdef uint64_t* old_hashes = index.table_hash
-    cdef uint32_t* old_slots = index.table_slot
+    cdef uint64_t* old = index.table
     cdef size_t i, old_cap = index.table_cap
-    index.table_hash, index.table_slot = NULL, NULL
-    if new_table(index, old_cap * 2) != 0:
-        index.table_hash, index.table_slot = old_hashes, old_slots
+    cdef int old_bits = index.table_bits
+    if old_bits >= 32:
+        return ERR_FULL
+    index.table = NULL
+    if new_table(index, old_bits + 1) != 0:
+        index.table, index.table_cap, index.table_bits = old, old_cap, old_bits
         return ERR_MEMORY
     for i in range(old_cap):
-        if old_slots[i] != EMPTY:
-            place(index, old_hashes[i], old_slots[i])
-    free(old_hashes)
-    free(old_slots)
+        if <uint32_t>old[i] != EMPTY:
+            place(index, <uint32_t>(old[i] >> 32), <uint32_t>old[i])
+    free(old)
     return 0
 
 
@@ -486,7 +493,7 @@ cdef int reserve_bytes(AccountIndex index, size_t size) noexcept nogil:
     return 0
 
 
-cdef int64_t append(AccountIndex index, const uint8_t* p, size_t size, uint64_t h) noexcept nogil:
+cdef int64_t append(AccountIndex index, const uint8_t* p, size_t size, uint32_t h) noexcept nogil:
     """Add an id known not to be there at the next slot; the slot, or ERR_FULL / ERR_MEMORY."""
     cdef Py_ssize_t slot = index.n
     if slot >= index.max_accounts:
@@ -505,13 +512,14 @@ cdef int rebuild(AccountIndex index, Py_ssize_t count) noexcept nogil:
     """The table of the first count ids of the arena, hashed again; ERR_DUPLICATE when an id is
     there twice."""
     cdef Py_ssize_t slot
-    cdef uint64_t h, start
+    cdef uint64_t start
+    cdef uint32_t h
     cdef size_t i, size
     index.n = 0
     if reserve_ids(index, count) != 0:
         return ERR_MEMORY
     for i in range(index.table_cap):
-        index.table_slot[i] = EMPTY
+        index.table[i] = EMPTY_ENTRY
     for slot in range(count):
         start = index.offsets[slot]
         size = index.offsets[slot + 1] - start
