@@ -15,6 +15,15 @@ from authcore.errors import ResourceExhausted
 MAX_ZONES = 65_535
 
 
+def grown(rows: np.ndarray, size: int) -> np.ndarray:
+    """rows copied into a new zeroed array of size rows. Not np.resize: it repeats the array to
+    fill the new size and returns a view of that, which keeps up to twice the old rows alive
+    beside the new ones."""
+    out = np.zeros(size, dtype=rows.dtype)
+    out[:len(rows)] = rows
+    return out
+
+
 class AccountIds(Sequence[str]):
     """The ids by slot, read-only: ledger.account_ids[slot], len(), iteration, list()."""
 
@@ -80,7 +89,7 @@ class Zones(Sequence[str]):
     def append(self, code: int) -> None:
         """The zone (by code) of the next account."""
         if self._n >= len(self.codes):
-            self.codes = np.resize(self.codes, len(self.codes) * 5 // 4)
+            self.codes = grown(self.codes, len(self.codes) * 5 // 4)
         self.codes[self._n] = code
         self._n += 1
 

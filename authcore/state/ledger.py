@@ -16,7 +16,7 @@ from authcore._fast.index import AccountIndex
 from authcore._fast.ledger import Book
 from authcore._fast.state import ACCOUNT_DTYPE, BEHAVIOUR_DTYPE, PROFILE_DTYPE
 from authcore.errors import ResourceExhausted
-from authcore.state.accounts import AccountIds, Zones
+from authcore.state.accounts import AccountIds, Zones, grown
 from authcore.v1 import common_pb2, policy_pb2
 
 HELD, CAPTURED, VOIDED, EXPIRED = "held", "captured", "voided", "expired"
@@ -141,10 +141,8 @@ class Ledger:
             if slot >= self.accounts.shape[0]:
                 # Grow by a quarter: the spare rows of a large book cost memory per account.
                 size = min(self.max_accounts, max(1024, self.accounts.shape[0] * 5 // 4))
-                self.accounts = np.resize(self.accounts, size)
-                self.accounts[slot:] = np.zeros((), dtype=ACCOUNT_DTYPE)
-                self.behaviour = np.resize(self.behaviour, size)
-                self.behaviour[slot:] = np.zeros((), dtype=BEHAVIOUR_DTYPE)
+                self.accounts = grown(self.accounts, size)
+                self.behaviour = grown(self.behaviour, size)
             self.n_accounts += 1
             self.zones.append(zone_code)
         if overrides is not None:
