@@ -56,8 +56,13 @@ cdef extern from *:
         h = authcore_index_mum(h ^ w ^ 0xa0761d6478bd642fULL, k);
         return authcore_index_mum(h, 0x8ebc6af09c88c6e3ULL);
     }
+
+    static inline void authcore_index_prefetch(const void* p) {
+        __builtin_prefetch(p);
+    }
     """
     uint64_t authcore_index_hash(const uint8_t* p, size_t n, uint64_t seed) noexcept nogil
+    void authcore_index_prefetch(const void* p) noexcept nogil
 
 # The slot of a table entry with no account (all its bits set).
 cdef uint32_t EMPTY = 0xFFFFFFFF
@@ -70,6 +75,10 @@ cdef enum:
     ERR_MEMORY = -1
     ERR_FULL = -2
     ERR_DUPLICATE = -3
+# Ids hashed ahead of their lookups, their table entries fetched meanwhile: a lookup in a large
+# table is a cache miss, and a block of them overlaps the misses.
+cdef enum:
+    BLOCK = 16
 
 
 class IndexFull(Exception):
@@ -180,12 +189,7 @@ cdef class AccountIndex:
         self.lookups_in += 1
         try:
             with nogil:
-                for i in range(count):
-                    if encoded.sizes[i] < 0:
-                        slots[i] = -1
-                    else:
-                        slots[i] = find(self, encoded.data[i], encoded.sizes[i],
-                                        self.hash_of(encoded.data[i], encoded.sizes[i]))
+                find_many(self, encoded.data, encoded.sizes, count, &slots[0])
         finally:
             self.lookups_in -= 1
             release(&encoded)
@@ -520,16 +524,43 @@ cdef int rebuild(AccountIndex index, Py_ssize_t count) noexcept nogil:
         return ERR_MEMORY
     for i in range(index.table_cap):
         index.table[i] = EMPTY_ENTRY
-    for slot in range(count):
-        start = index.offsets[slot]
-        size = index.offsets[slot + 1] - start
-        h = index.hash_of(index.arena + start, size)
-        if find(index, index.arena + start, size, h) >= 0:
-            return ERR_DUPLICATE
-        place(index, h, <uint32_t>slot)
-        index.n = slot + 1
+    cdef uint32_t hashes[BLOCK]
+    cdef Py_ssize_t first, end
+    first = 0
+    while first < count:
+        end = min(first + BLOCK, count)
+        for slot in range(first, end):
+            start = index.offsets[slot]
+            h = hashes[slot - first] = index.hash_of(index.arena + start, index.offsets[slot + 1] - start)
+            authcore_index_prefetch(&index.table[place_of(index, h)])
+        for slot in range(first, end):
+            start = index.offsets[slot]
+            size = index.offsets[slot + 1] - start
+            h = hashes[slot - first]
+            if find(index, index.arena + start, size, h) >= 0:
+                return ERR_DUPLICATE
+            place(index, h, <uint32_t>slot)
+            index.n = slot + 1
+        first = end
     index.arena_len = index.offsets[count]
     return 0
+
+
+cdef void find_many(AccountIndex index, const uint8_t** data, const Py_ssize_t* sizes, Py_ssize_t count,
+                    int64_t* out) noexcept nogil:
+    """out[i]: the slot of the id of sizes[i] bytes at data[i] (-1: not there, or a size of -1)."""
+    cdef uint32_t hashes[BLOCK]
+    cdef Py_ssize_t first, end, i
+    first = 0
+    while first < count:
+        end = min(first + BLOCK, count)
+        for i in range(first, end):
+            if sizes[i] >= 0:
+                hashes[i - first] = index.hash_of(data[i], sizes[i])
+                authcore_index_prefetch(&index.table[place_of(index, hashes[i - first])])
+        for i in range(first, end):
+            out[i] = find(index, data[i], sizes[i], hashes[i - first]) if sizes[i] >= 0 else -1
+        first = end
 
 
 cdef void truncate(AccountIndex index, Py_ssize_t count) noexcept nogil:
