@@ -7,6 +7,8 @@ and the ledger's views over it (account_ids, zones)."""
 from __future__ import annotations
 
 import random
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -224,6 +226,28 @@ def test_bad_additions_and_slots_are_refused(call, error, message):
 def test_the_bounds_themselves_are_checked(kwargs, message):
     with pytest.raises(ValueError, match=message):
         AccountIndex(**kwargs)
+
+
+def test_an_addition_meeting_a_lookup_without_the_gil_is_refused():
+    """slots_of releases the GIL; an addition then would move the buffers under it, so it is
+    refused (the ledger's state lock keeps the two apart in the first place)."""
+    ids = [f"id-{i}" for i in range(20_000)]
+    # One bit of hash: every lookup walks the ids one by one, so the lookups take a while.
+    index = filled(ids, max_accounts=30_000, hash_bits=1)
+    found = []
+    looking = threading.Thread(target=lambda: found.append(index.slots_of(ids)))
+    looking.start()
+    refused, added = None, 0
+    deadline = time.monotonic() + 60
+    while refused is None and looking.is_alive() and time.monotonic() < deadline:
+        try:
+            index.add(f"new-{added}")
+            added += 1
+        except RuntimeError as exc:
+            refused = exc
+    looking.join(timeout=120)
+    assert refused is not None and "while a lookup runs without the GIL" in str(refused)
+    assert found[0].tolist() == list(range(20_000)) and len(index) == 20_000 + added
 
 
 def test_lookups_of_what_is_not_an_id_find_nothing():

@@ -13,7 +13,8 @@ arena and the offsets, and the table is rebuilt from them in C.
 Every size is bounded: at most max_accounts ids, each at most max_id_bytes bytes. Lookups of many
 ids (slots_of) run without the GIL once the ids are encoded; the index must not change meanwhile
 (the ledger's callers hold the state lock: lookups its shared side, additions its exclusive side),
-and an addition that meets such a lookup is refused rather than moving the buffers under it."""
+and an addition that meets such a lookup is refused rather than moving the buffers under it.
+Additions keep the GIL, so that a single get() never meets one."""
 
 import codecs
 import os
@@ -242,17 +243,18 @@ cdef class AccountIndex:
         cdef uint32_t h
         try:
             self.check_unshared()
-            with nogil:
-                for i in range(count):
-                    h = self.hash_of(encoded.data[i], encoded.sizes[i])
-                    slot = find(self, encoded.data[i], encoded.sizes[i], h)
-                    if slot < 0:
-                        slot = append(self, encoded.data[i], encoded.sizes[i], h)
-                        if slot < 0:
-                            break
-                    slots[i] = slot
+            # With the GIL (the loop is C all the same): a get() meanwhile would read the buffers
+            # this may move.
+            for i in range(count):
+                h = self.hash_of(encoded.data[i], encoded.sizes[i])
+                slot = find(self, encoded.data[i], encoded.sizes[i], h)
                 if slot < 0:
-                    truncate(self, before)
+                    slot = append(self, encoded.data[i], encoded.sizes[i], h)
+                    if slot < 0:
+                        break
+                slots[i] = slot
+            if slot < 0:
+                truncate(self, before)
         finally:
             release(&encoded)
         if slot < 0:
