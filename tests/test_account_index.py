@@ -273,7 +273,8 @@ def test_the_ledger_reads_ids_and_zones_by_slot():
     assert [upsert(ledger, a, z) for a, z in (("a", "UTC"), ("账户", "Asia/Shanghai"), ("a", "Asia/Tokyo"))] == [
         (0, True), (1, True), (0, False)]
     assert list(ledger.account_ids) == ["a", "账户"] and ledger.account_ids[1] == "账户"
-    assert ledger.account_ids[-1] == "账户" and ledger.account_ids[0:2] == ["a", "账户"] and len(ledger.account_ids) == 2
+    assert ledger.account_ids[-1] == "账户" and ledger.account_ids[0:2] == ["a", "账户"]
+    assert len(ledger.account_ids) == 2 and "账户" in ledger.account_ids and "b" not in ledger.account_ids
     # An upsert of a known account keeps its zone, as before (the zone is set when it is created).
     assert list(ledger.zones) == ["UTC", "Asia/Shanghai"] and ledger.zones[1] == "Asia/Shanghai"
     assert ledger.zones.names == ["UTC", "Asia/Shanghai"] and ledger.zones.codes.dtype == np.uint16
@@ -328,3 +329,36 @@ def test_the_rows_grow_without_keeping_a_larger_array_alive():
         assert rows.base is None
     assert (ledger.accounts["limit"][:3_000] == 1_000).all() and not ledger.accounts["limit"][3_000:].any()
     assert ledger.account_ids[2_999] == "a2999" and ledger.zones[2_999] == "Asia/Tokyo"
+
+
+def two_accounts() -> dict:
+    ledger = Ledger(default_policy(), max_accounts=5)
+    upsert(ledger, "a", "UTC")
+    upsert(ledger, "b", "Asia/Tokyo")
+    return ledger.dump()
+
+
+def as_lists(state: dict) -> dict:
+    """The same dump as builds before the compiled index wrote it (ids and zones as lists)."""
+    state = {k: v for k, v in state.items() if k not in ("account_index", "zone_names", "zone_codes")}
+    return {**state, "account_ids": ["a", "b"], "zones": ["UTC", "Asia/Tokyo"]}
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda s: {**s, "zone_codes": s["zone_codes"][:1]}, "2 account rows, 2 ids and 1 zones"),
+    (lambda s: {**s, "zone_codes": s["zone_codes"] + 5}, "names no zone"),
+    (lambda s: {**s, "account_index": {**s["account_index"], "offsets": s["account_index"]["offsets"][:2]}},
+     "end at the ids' length"),
+    (lambda s: {**as_lists(s), "account_ids": ["a", "a"]}, "ids repeat"),
+    (lambda s: {**as_lists(s), "zones": ["UTC"]}, "2 account rows, 2 ids and 1 zones"),
+])
+def test_a_snapshot_whose_ids_or_zones_do_not_match_its_rows_is_refused(change, message):
+    with pytest.raises(ValueError, match=message):
+        Ledger.load(change(two_accounts()), 5)
+
+
+def test_both_snapshot_forms_load_the_same_ids_and_zones():
+    for state in (two_accounts(), as_lists(two_accounts())):
+        ledger = Ledger.load(state, 5)
+        assert list(ledger.account_ids) == ["a", "b"] and list(ledger.zones) == ["UTC", "Asia/Tokyo"]
+        assert ledger.slot_of["b"] == 1 and upsert(ledger, "c") == (2, True)

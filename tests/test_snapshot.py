@@ -175,7 +175,8 @@ def test_a_snapshot_of_a_format_this_build_does_not_know_is_refused(engine, cloc
     db = sqlite3.connect(data_dir / "authcore.db")
     try:
         (blob,) = db.execute("SELECT state FROM snapshot WHERE seq = ?", (seq,)).fetchone()
-        db.execute("UPDATE snapshot SET state = ? WHERE seq = ?", (pickle.dumps({**pickle.loads(blob), "format": 4}), seq))
+        state = {**pickle.loads(blob), "format": 4}
+        db.execute("UPDATE snapshot SET state = ? WHERE seq = ?", (pickle.dumps(state), seq))
         db.commit()
     finally:
         db.close()
