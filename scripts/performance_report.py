@@ -357,8 +357,8 @@ def report(figures: dict, bulk_size: int, command: str) -> str:
         f"account ({mem['total_gib']:.2f} GiB). Of that, "
         f"{fmt(mem['array_bytes_per_account'])} B are the numpy rows ({mem['account_row_bytes']} B account row + "
         f"{mem['behaviour_row_bytes']} B behaviour row, plus spare capacity) and "
-        f"{fmt(mem['index_and_ids_bytes_per_account'])} B the account-id index (a Python dict, the id strings and "
-        "the slot numbers).",
+        f"{fmt(mem['index_and_ids_bytes_per_account'])} B the account-id index (authcore._fast.index: the ids' "
+        "bytes, their offsets and the hash table) and the zone codes.",
         "",
         "## Restart",
         "",
@@ -407,9 +407,9 @@ def report(figures: dict, bulk_size: int, command: str) -> str:
         "as packed columns and one record; the client process, on the same two cores, builds and sends the "
         "chunks and reads the answers.",
         "- **Memory.** The account row (168 B) and the behaviour row the risk features read (264 B) are 432 B "
-        "before any index; the account-id index is a Python dict of string keys. Meeting 256 B needs narrower "
-        "rows (float32 amounts of behaviour, 32-bit device and network hashes, narrower counters) and an "
-        "open-addressing index over a packed id arena.",
+        "before any index; the account-id index is an open-addressing table over a packed id arena (about 50 B "
+        "an account). Meeting 256 B needs narrower rows (float32 amounts of behaviour, 32-bit device and "
+        "network hashes, narrower counters).",
         "- **Restart.** Besides the numpy rows, the snapshot holds every request id of the retention window with "
         "its stored answer (here one per account opened and one per payment) and one Python object per hold, "
         "all rebuilt on start, and the journal records after it are replayed one by one; this report does not "

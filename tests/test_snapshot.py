@@ -4,11 +4,15 @@ request_id past the retention window — both bounded on disk."""
 
 from __future__ import annotations
 
+import pickle
+import sqlite3
+
 import numpy as np
+import pytest
 
 from authcore.engine import Engine
-from authcore.journal.store import Journal
-from authcore.v1 import admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2
+from authcore.journal.store import Journal, JournalCorrupt
+from authcore.v1 import account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2
 
 from test_lifecycle_grpc import capture, view, void
 from test_scorecard import small_card
@@ -110,3 +114,71 @@ def test_snapshot_then_full_replay_match(data_dir, clock, tmp_path):
     finally:
         a.close()
         b.close()
+
+
+def ids_and_zones_as_lists(ledger: dict) -> dict:
+    """A ledger's snapshot data as builds before the compiled account index wrote it: the ids
+    (account_ids) and each account's zone (zones) as lists of str."""
+    old = dict(ledger)
+    index = old.pop("account_index")
+    data, offsets = index["ids"].tobytes(), index["offsets"].tolist()
+    old["account_ids"] = [data[a:b].decode() for a, b in zip(offsets, offsets[1:])]
+    names, codes = old.pop("zone_names"), old.pop("zone_codes")
+    old["zones"] = [names[code] for code in codes.tolist()]
+    return old
+
+
+def test_a_snapshot_with_ids_and_zones_as_lists_still_starts(engine, clock, data_dir):
+    zones = ("Asia/Shanghai", "UTC", "Asia/Tokyo", "Asia/Shanghai")
+    accounts = [f"acct-{i}" for i in range(len(zones))]
+    for i, (account_id, zone) in enumerate(zip(accounts, zones)):
+        engine.upsert_account(admin_pb2.UpsertAccountRequest(
+            request_id=f"u{i}", account_id=account_id, credit_limit_minor=10**6, tier=c.TIER_STANDARD, time_zone=zone))
+    held, _ = engine.authorize(authz.AuthorizeRequest(
+        request_id="pay", account_id="acct-2", channel=c.CHANNEL_WALLET, amount_minor=5_000, currency="CNY",
+        merchant=authz.Merchant(merchant_id="m", mcc="5411")))
+    assert held.decision == c.DECISION_APPROVED
+    seq = engine.snapshot()
+    ask = lambda e, a: e.get_account(account_pb2.GetAccountRequest(account_id=a))  # noqa: E731
+    answers = {a: ask(engine, a) for a in accounts}
+    engine.close()
+    db = sqlite3.connect(data_dir / "authcore.db")
+    try:
+        (blob,) = db.execute("SELECT state FROM snapshot WHERE seq = ?", (seq,)).fetchone()
+        state = pickle.loads(blob)
+        assert state["format"] == 3
+        state["format"], state["ledger"] = 2, ids_and_zones_as_lists(state["ledger"])
+        assert state["ledger"]["account_ids"] == accounts and state["ledger"]["zones"] == list(zones)
+        db.execute("UPDATE snapshot SET state = ? WHERE seq = ?", (pickle.dumps(state), seq))
+        db.commit()
+    finally:
+        db.close()
+
+    restarted = Engine(Journal(data_dir), clock=clock, default_model=False)
+    try:
+        assert restarted.snapshot_seq == seq and restarted.replayed_records == 0
+        assert {a: ask(restarted, a) for a in accounts} == answers
+        assert list(restarted.ledger.account_ids) == accounts and list(restarted.ledger.zones) == list(zones)
+        # It goes on as before: the next account takes the next slot, the next snapshot the new form.
+        restarted.upsert_account(admin_pb2.UpsertAccountRequest(request_id="u9", account_id="acct-new",
+                                                                credit_limit_minor=10, time_zone="UTC"))
+        assert restarted.ledger.slot_of["acct-new"] == len(accounts)
+        assert "account_index" in restarted.ledger.dump() and "account_ids" not in restarted.ledger.dump()
+    finally:
+        restarted.close()
+
+
+def test_a_snapshot_of_a_format_this_build_does_not_know_is_refused(engine, clock, data_dir):
+    engine.upsert_account(admin_pb2.UpsertAccountRequest(request_id="u", account_id="a", credit_limit_minor=10))
+    seq = engine.snapshot()
+    engine.close()
+    db = sqlite3.connect(data_dir / "authcore.db")
+    try:
+        (blob,) = db.execute("SELECT state FROM snapshot WHERE seq = ?", (seq,)).fetchone()
+        state = {**pickle.loads(blob), "format": 4}
+        db.execute("UPDATE snapshot SET state = ? WHERE seq = ?", (pickle.dumps(state), seq))
+        db.commit()
+    finally:
+        db.close()
+    with pytest.raises(JournalCorrupt, match="snapshot format 4; this build reads formats 2, 3"):
+        Engine(Journal(data_dir), clock=clock, default_model=False)

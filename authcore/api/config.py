@@ -9,6 +9,7 @@ import tomllib
 from authcore.api.admission import Limits
 from authcore.observability.logs import FORMATS as LOG_FORMATS, LEVELS as LOG_LEVELS
 from authcore.cluster.partitions import MAX_PROCESSES
+from authcore._fast.index import MAX_ACCOUNTS_LIMIT
 from authcore.journal.store import DURABILITY_MODES
 
 
@@ -64,6 +65,8 @@ class Config:
             raise ValueError(f"durability must be one of {sorted(DURABILITY_MODES)}")
         if not 0 <= self.port <= 65535:
             raise ValueError("port must be between 0 and 65535")
+        if type(self.max_accounts) is not int or not 1 <= self.max_accounts <= MAX_ACCOUNTS_LIMIT:
+            raise ValueError(f"max_accounts must be between 1 and {MAX_ACCOUNTS_LIMIT:,}")
         if not 1 <= self.workers <= 1024:
             raise ValueError("workers must be between 1 and 1024")
         if type(self.processes) is not int or not 1 <= self.processes <= MAX_PROCESSES:

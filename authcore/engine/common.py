@@ -33,7 +33,10 @@ EPOCH_DATE = datetime.date(1970, 1, 1)
 DEFAULT_CURRENCY = "CNY"
 EXPIRY_BATCH = 1000
 # The snapshot is pickled plain data (numpy rows, bytes, tuples) in the journal's own database.
-SNAPSHOT_FORMAT = 2
+# Format 3 keeps the account ids as the compiled index's arrays; format 2 (lists of str) is read
+# too. A build that reads only format 2 refuses a format-3 snapshot by its number.
+SNAPSHOT_FORMAT = 3
+SNAPSHOT_FORMATS_READ = (2, 3)
 MAX_LISTED_HOLDS = 200
 TOP_FEATURES = 5
 

@@ -18,7 +18,9 @@ from authcore.decision import columns, money, validation
 from authcore.journal.audit import one_prefix as one_row_prefix
 from authcore.observability import decisions as observed
 from authcore.risk import features
-from authcore.engine.common import APPROVED_DETAIL, DEFAULT_MODEL_VERSION, SNAPSHOT_FORMAT, default_model_bytes, log
+from authcore.engine.common import (
+    APPROVED_DETAIL, DEFAULT_MODEL_VERSION, SNAPSHOT_FORMAT, SNAPSHOT_FORMATS_READ, default_model_bytes, log,
+)
 from authcore.engine.accounts import Accounts
 from authcore.engine.apply import Applier
 from authcore.engine.core import Core
@@ -224,8 +226,9 @@ class Engine:
                     if entry.at_s >= horizon]
 
     def _restore(self, state: dict) -> None:
-        if state.get("format") != SNAPSHOT_FORMAT:
-            raise JournalCorrupt(f"snapshot format {state.get('format')!r}; this build reads {SNAPSHOT_FORMAT}")
+        if state.get("format") not in SNAPSHOT_FORMATS_READ:
+            raise JournalCorrupt(f"snapshot format {state.get('format')!r}; this build reads formats "
+                                 f"{', '.join(map(str, SNAPSHOT_FORMATS_READ))}")
         try:
             self.core.ledger = Ledger.load(state["ledger"], self.core.max_accounts)
         except ValueError as exc:

@@ -353,8 +353,8 @@ class Payments:
             return authz.AuthorizeBulkResponse.FromString(prior), True
         try:
             with self.core.state.shared():
-                slot_of = self.core.ledger.slot_of
-                slots = np.fromiter((slot_of.get(a, -1) for a in req.account_ids), np.int64, chunk.n)
+                # The chunk's ids looked up at once, in C without the GIL (-1: no such account).
+                slots = self.core.ledger.slot_of.slots_of(req.account_ids)
                 chunk.matrix[:, 0] = slots
                 known = np.unique(slots[slots >= 0])
                 with self.core.stripes.many(known.tolist()):

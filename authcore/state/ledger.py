@@ -1,20 +1,22 @@
 """In-memory state: the account and limit-profile tables the kernels read, the index from
-account ids to rows, and the holds. Every change goes through one method here, both when a
-request is served and when the journal is replayed, so that a restart rebuilds the same state."""
+account ids to rows (authcore._fast.index), and the holds. Every change goes through one method
+here, both when a request is served and when the journal is replayed, so that a restart rebuilds
+the same state."""
 
 from __future__ import annotations
 
 import dataclasses
 import heapq
-import sys
 import threading
 
 import numpy as np
 
 from authcore.decision import policy as policy_mod
+from authcore._fast.index import AccountIndex
 from authcore._fast.ledger import Book
 from authcore._fast.state import ACCOUNT_DTYPE, BEHAVIOUR_DTYPE, PROFILE_DTYPE
 from authcore.errors import ResourceExhausted
+from authcore.state.accounts import AccountIds, Zones, grown
 from authcore.v1 import common_pb2, policy_pb2
 
 HELD, CAPTURED, VOIDED, EXPIRED = "held", "captured", "voided", "expired"
@@ -54,9 +56,10 @@ class Ledger:
         self.behaviour = np.zeros(1024, dtype=BEHAVIOUR_DTYPE)
         self.profiles = np.zeros(64, dtype=PROFILE_DTYPE)
         self.n_accounts = 0
-        self.slot_of: dict[str, int] = {}
-        self.account_ids: list[str] = []
-        self.zones: list[str] = []
+        # Account id -> slot, and slot -> id through account_ids; the time zone of each slot.
+        self.slot_of = AccountIndex(max_accounts)
+        self.account_ids = AccountIds(self.slot_of)
+        self.zones = Zones()
         self.overrides: dict[int, common_pb2.LimitProfile] = {}
         self.credit_scores: dict[int, float] = {}
         # slot -> (enabled, term, threshold)
@@ -132,19 +135,16 @@ class Ledger:
         account, behaviour = self._rows_after(slot, limit, status, tier, profile, overdue, currency, utc_offset_s,
                                               now_s)
         if created:
-            slot = self.n_accounts
+            # Both can refuse (an id too long, too many zones): before anything changes.
+            zone_code = self.zones.code(zone)
+            slot = self.slot_of.add(account_id)
             if slot >= self.accounts.shape[0]:
                 # Grow by a quarter: the spare rows of a large book cost memory per account.
                 size = min(self.max_accounts, max(1024, self.accounts.shape[0] * 5 // 4))
-                self.accounts = np.resize(self.accounts, size)
-                self.accounts[slot:] = np.zeros((), dtype=ACCOUNT_DTYPE)
-                self.behaviour = np.resize(self.behaviour, size)
-                self.behaviour[slot:] = np.zeros((), dtype=BEHAVIOUR_DTYPE)
+                self.accounts = grown(self.accounts, size)
+                self.behaviour = grown(self.behaviour, size)
             self.n_accounts += 1
-            self.slot_of[account_id] = slot
-            self.account_ids.append(account_id)
-            # Accounts share a handful of zones: one string each, not one per account.
-            self.zones.append(sys.intern(zone))
+            self.zones.append(zone_code)
         if overrides is not None:
             self.overrides[slot] = overrides
         else:
@@ -310,18 +310,40 @@ class Ledger:
     def dump(self) -> dict:
         """The ledger as plain data (numpy rows, bytes, tuples) for a snapshot."""
         n = self.n_accounts
+        zone_names, zone_codes = self.zones.dump()
         return {
             "policy": self.policy.SerializeToString(deterministic=True),
             "profile_specs": list(self.profile_specs),
             "accounts": self.accounts[:n].copy(),
             "behaviour": self.behaviour[:n].copy(),
-            "account_ids": list(self.account_ids),
-            "zones": list(self.zones),
+            # The ids as the index's arrays (their UTF-8 bytes and offsets), each account's zone
+            # as a code into zone_names; older snapshots have lists of str (account_ids, zones).
+            "account_index": self.slot_of.to_arrays(),
+            "zone_names": zone_names,
+            "zone_codes": zone_codes,
             "overrides": {slot: p.SerializeToString(deterministic=True) for slot, p in self.overrides.items()},
             "holds": [dataclasses.astuple(h) for h in self.holds.values()],
             "credit_scores": dict(self.credit_scores),
             "auto_installment": dict(self.auto_installment),
         }
+
+    def _load_accounts(self, state: dict, n: int) -> None:
+        """The index and zones of a snapshot's n accounts, in either form dump() has written."""
+        # A snapshot may hold more accounts than max_accounts now allows: they are all kept (and
+        # no account is added until there are fewer), as before.
+        bound = max(self.max_accounts, n, 1)
+        if "account_index" in state:
+            self.slot_of = AccountIndex.from_arrays(state["account_index"], bound)
+            self.zones = Zones(state["zone_names"], state["zone_codes"])
+        else:
+            self.slot_of = AccountIndex(bound)
+            slots = self.slot_of.add_many(state["account_ids"])
+            if len(self.slot_of) != len(slots):
+                raise ValueError("the snapshot's account ids repeat")
+            self.zones = Zones.of(state["zones"])
+        if len(self.slot_of) != n or len(self.zones) != n:
+            raise ValueError(f"the snapshot has {n} account rows, {len(self.slot_of)} ids and {len(self.zones)} zones")
+        self.account_ids = AccountIds(self.slot_of)
 
     @classmethod
     def load(cls, state: dict, max_accounts: int) -> "Ledger":
@@ -331,16 +353,14 @@ class Ledger:
             ledger._profile_for(tier, common_pb2.LimitProfile.FromString(blob) if blob else None)
         if ledger.profile_specs != state["profile_specs"]:
             raise ValueError("the snapshot's limit profiles do not rebuild in order")
-        n = len(state["account_ids"])
+        n = len(state["accounts"])
         capacity = max(1024, 1 << max(n - 1, 0).bit_length())
         ledger.accounts = np.zeros(capacity, dtype=ACCOUNT_DTYPE)
         ledger.behaviour = np.zeros(capacity, dtype=BEHAVIOUR_DTYPE)
         ledger.accounts[:n] = state["accounts"]
         ledger.behaviour[:n] = state["behaviour"]
         ledger.n_accounts = n
-        ledger.account_ids = list(state["account_ids"])
-        ledger.zones = list(state["zones"])
-        ledger.slot_of = {account_id: slot for slot, account_id in enumerate(ledger.account_ids)}
+        ledger._load_accounts(state, n)
         ledger.overrides = {slot: common_pb2.LimitProfile.FromString(b) for slot, b in state["overrides"].items()}
         ledger.credit_scores = dict(state["credit_scores"])
         ledger.auto_installment = dict(state["auto_installment"])
