@@ -5,7 +5,6 @@ engine's state is bit for bit the state a restart rebuilds from its journal."""
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 
 import numpy as np
@@ -47,9 +46,14 @@ def memory(engine: Engine) -> tuple:
     return (n, ledger.accounts[:n].tobytes(), ledger.behaviour[:n].tobytes(), list(ledger.account_ids),
             list(ledger.zones), {slot: p.SerializeToString(deterministic=True) for slot, p in ledger.overrides.items()},
             dict(ledger.credit_scores), dict(ledger.auto_installment), list(ledger.profile_specs),
-            {i: dataclasses.astuple(h) for i, h in ledger.holds.items()},
-            {slot: sorted(holds) for slot, holds in ledger.open_holds.items()},
-            {slot: sorted(plans) for slot, plans in ledger.plans.items()})
+            holds_of(ledger))
+
+
+def holds_of(ledger) -> dict:
+    """The hold table as comparable plain data: its arrays (rows, per-account lists, index,
+    id arena) as bytes, bit for bit, and its merchant table."""
+    return {name: value.tobytes() if isinstance(value, np.ndarray) else value
+            for name, value in ledger.hold_table.dump().items()}
 
 
 def test_live_state_after_mixed_traffic_is_bit_for_bit_the_replayed_state(tmp_path):

@@ -32,6 +32,8 @@ DEFAULT_ZONE = "Asia/Shanghai"
 EPOCH_DATE = datetime.date(1970, 1, 1)
 DEFAULT_CURRENCY = "CNY"
 EXPIRY_BATCH = 1000
+# Closed holds past their refund window dropped per sweep: one record each (HoldsDropped).
+DROP_BATCH = 1000
 # The snapshot is pickled plain data (numpy rows, bytes, tuples) in the journal's own database.
 SNAPSHOT_FORMAT = 2
 MAX_LISTED_HOLDS = 200
