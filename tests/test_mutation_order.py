@@ -203,3 +203,47 @@ def test_a_book_over_copied_rows_decides_as_the_ledgers_and_books_into_the_copie
     assert ledger.accounts.tobytes() == accounts.tobytes() and ledger.behaviour.tobytes() == behaviour.tobytes()
     assert int(scratch.accounts[0]["held"]) == int(accounts[slot]["held"]) + 20_000
     assert scratch.behaviour[0]["n_payments"] == behaviour[slot]["n_payments"] + 1
+
+
+@pytest.mark.parametrize("snapshot_after_round", [None, 1])
+def test_holds_dropped_after_the_refund_window_replay_to_the_same_table(tmp_path, snapshot_after_round):
+    """Holds captured (one with an installment plan), voided and expired, dropped by the sweeper
+    once the refund window passed, new holds taking their rows: the live hold table is bit for
+    bit the one a restart rebuilds, from the whole journal or from a snapshot taken midway."""
+    clock = Clock()
+    live = Engine(Journal(tmp_path / "d"), clock=clock)
+    upsert(live, "o", "a", 50_000_000, tier=c.TIER_STANDARD)
+    live.set_auto_installment(inst.SetAutoInstallmentRequest(
+        request_id="auto", account_id="a",
+        setting=inst.AutoInstallment(enabled=True, term_months=6, threshold_minor=50_000)))
+    placed, first = 0, []
+    for day in range(4):
+        held = [live.authorize(payment(f"p{day}-{k}", "a", 10_000 + 15_000 * k))[0].authorization_id
+                for k in range(6)]
+        placed += len(held)
+        for k in (0, 4):  # 10_000 in full; 70_000 over the auto-installment threshold: a plan
+            live.capture(authz.CaptureRequest(request_id=f"c{day}-{k}", authorization_id=held[k], currency="CNY"))
+        live.void(authz.VoidRequest(request_id=f"v{day}", authorization_id=held[1]))
+        first = first if day else held
+        assert len(live.ledger.plans_of(0)) == day + 1, "a plan is kept a refund window past its last installment"
+        clock.advance(8 * 86_400)
+        assert live.expire_due() == 3
+        clock.advance(100 * 86_400)
+        live.expire_due()
+        if day == snapshot_after_round:
+            live.snapshot()
+    clock.advance(400 * 86_400)
+    live.expire_due()
+    assert len(live.ledger.holds) == 0
+    fresh = [live.authorize(payment(f"late-{k}", "a", 1_000))[0].authorization_id for k in range(3)]
+    table = live.ledger.hold_table
+    assert table.top < placed and table.live == 3, "dropped holds' rows are used again"
+    assert all(live.ledger.dropped(authorization_id) for authorization_id in first)
+    before = memory(live)
+    live.close()
+    replayed = Engine(Journal(tmp_path / "d"), clock=clock)
+    try:
+        assert memory(replayed) == before
+        assert sorted(replayed.ledger.holds) == sorted(fresh)
+    finally:
+        replayed.close()
