@@ -112,6 +112,9 @@ cdef class HoldTable:
 
     cdef readonly object rows
     cdef HoldRow* r
+    # Capacities of the arrays, kept here: a numpy attribute costs a Python call per hold.
+    cdef Py_ssize_t rows_cap, slots_cap, arena_cap
+    cdef Py_ssize_t heap_cap[2]
     cdef readonly Py_ssize_t top          # rows in use or freed; rows past it never used
     cdef readonly int32_t free_head
     cdef readonly Py_ssize_t live         # rows holding a hold
@@ -141,12 +144,14 @@ cdef class HoldTable:
     def __cinit__(self):
         self.rows = np.zeros(1024, dtype=HOLD_DTYPE)
         self.r = <HoldRow*>address(self.rows)
+        self.rows_cap = 1024
         self.top = 0
         self.free_head = -1
         self.live = 0
         self.by_slot = np.full((1024, SLOT_COLUMNS), -1, dtype=np.int32)
         self.by_slot[:, OPEN_COUNT] = 0
         self.s = <int32_t*>address(self.by_slot)
+        self.slots_cap = 1024
         self.n_slots = 0
         self.keys = np.zeros(2048, dtype=np.uint64)
         self.vals = np.full(2048, -1, dtype=np.int32)
@@ -156,6 +161,7 @@ cdef class HoldTable:
         self.index_used = 0
         self.arena = np.zeros(1 << 16, dtype=np.uint8)
         self.a = <char*>address(self.arena)
+        self.arena_cap = 1 << 16
         self.arena_used = 0
         self.arena_garbage = 0
         self.merchant_ids = []
@@ -167,23 +173,25 @@ cdef class HoldTable:
         self.h[0] = <int64_t*>address(self.expiry_heap)
         self.h[1] = <int64_t*>address(self.closed_heap)
         self.heap_size[0] = self.heap_size[1] = 0
+        self.heap_cap[0] = self.heap_cap[1] = 1024
 
     # -- growth -------------------------------------------------------------------------------
 
     cdef int _rows_for(self, Py_ssize_t n) except -1:
-        cdef Py_ssize_t size = self.rows.shape[0]
-        if n <= size:
+        if n <= self.rows_cap:
             return 0
+        cdef Py_ssize_t size = self.rows_cap
         while size < n:
             size *= 2
         grown = np.zeros(size, dtype=HOLD_DTYPE)
         grown[:self.rows.shape[0]] = self.rows
         self.rows = grown
         self.r = <HoldRow*>address(grown)
+        self.rows_cap = size
         return 0
 
     cdef int _slots_for(self, Py_ssize_t slot) except -1:
-        cdef Py_ssize_t size = self.by_slot.shape[0]
+        cdef Py_ssize_t size = self.slots_cap
         if slot >= size:
             while size <= slot:
                 size *= 2
@@ -192,26 +200,28 @@ cdef class HoldTable:
             grown[:self.by_slot.shape[0]] = self.by_slot
             self.by_slot = grown
             self.s = <int32_t*>address(grown)
+            self.slots_cap = size
         if slot >= self.n_slots:
             self.n_slots = slot + 1
         return 0
 
     cdef int _arena_for(self, Py_ssize_t extra) except -1:
-        cdef Py_ssize_t size = self.arena.shape[0]
-        if self.arena_used + extra <= size:
+        if self.arena_used + extra <= self.arena_cap:
             return 0
+        cdef Py_ssize_t size = self.arena_cap
         while size < self.arena_used + extra:
             size *= 2
         grown = np.zeros(size, dtype=np.uint8)
         grown[:self.arena_used] = self.arena[:self.arena_used]
         self.arena = grown
         self.a = <char*>address(grown)
+        self.arena_cap = size
         return 0
 
     cdef int _index_for(self, Py_ssize_t n) except -1:
         """Room for n entries at a load of at most one half; entries are put back in the order
         of their old positions, so that the same history gives the same layout."""
-        cdef Py_ssize_t size = self.keys.shape[0], old_size = size, i, pos
+        cdef Py_ssize_t size = <Py_ssize_t>self.mask + 1, old_size = size, i, pos
         cdef uint64_t mask
         if 2 * n <= size:
             return 0
@@ -267,8 +277,8 @@ cdef class HoldTable:
         cdef Py_ssize_t i = self.heap_size[which], parent
         cdef int64_t* h
         cdef int64_t ref = (<int64_t>self.r[row].gen << 32) | row
-        heap = self.expiry_heap if which == 0 else self.closed_heap
-        if i >= heap.shape[0]:
+        if i >= self.heap_cap[which]:
+            heap = self.expiry_heap if which == 0 else self.closed_heap
             grown = np.zeros((2 * i, 2), dtype=np.int64)
             grown[:i] = heap
             if which == 0:
@@ -276,6 +286,7 @@ cdef class HoldTable:
             else:
                 self.closed_heap = grown
             self.h[which] = <int64_t*>address(grown)
+            self.heap_cap[which] = 2 * i
         h = self.h[which]
         self.heap_size[which] = i + 1
         while i > 0:
@@ -635,7 +646,7 @@ cdef class HoldTable:
 
     cdef int _compact(self) except -1:
         """Rewrite the arena with the ids of live rows only, in row order."""
-        arena = np.zeros(max(1 << 16, self.arena.shape[0]), dtype=np.uint8)
+        arena = np.zeros(self.arena_cap, dtype=np.uint8)
         cdef char* a = <char*>address(arena)
         cdef int64_t used = 0
         cdef Py_ssize_t row
