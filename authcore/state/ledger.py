@@ -347,19 +347,29 @@ class Ledger:
         return [HoldRef(table, row) for row in table.plan_rows(slot)]
 
     def capture(self, hold: HoldRef, amount: int, now_s: int = 0) -> None:
-        fields = hold.fields()
+        fields = self._open_fields(hold)
         self.book.capture_hold(fields[1], fields[2], fields[3], amount, fields[4], fields[5], fields[6])
         with self.holds_lock:
             self.hold_table.capture(hold.row, amount, now_s)
 
     def release(self, hold: HoldRef, state: str, now_s: int = 0) -> None:
         """Void or expire a hold."""
-        fields = hold.fields()
+        fields = self._open_fields(hold)
         self.book.void_hold(fields[1], fields[2], fields[3], fields[4], fields[5], fields[6])
         with self.holds_lock:
             self.hold_table.release(hold.row, state, now_s)
 
+    @staticmethod
+    def _open_fields(hold: HoldRef) -> tuple:
+        """The fields of a hold about to be closed, checked open before any money moves."""
+        fields = hold.fields()
+        if fields[10] != HELD:
+            raise ValueError(f"authorization {fields[0]} is {fields[10]}, not held")
+        return fields
+
     def refund(self, hold: HoldRef, amount: int) -> None:
+        if hold.state != CAPTURED:
+            raise ValueError(f"authorization {hold.authorization_id} is {hold.state}, not captured")
         self.book.refund(hold.slot, amount)
         with self.holds_lock:
             self.hold_table.refund(hold.row, amount)
