@@ -19,6 +19,7 @@ from authcore.v1 import (
 )
 
 from conftest import Clock
+from helpers import journal_refusing_writes
 
 OK, NO = c.DECISION_APPROVED, c.DECISION_DECLINED
 
@@ -247,3 +248,26 @@ def test_holds_dropped_after_the_refund_window_replay_to_the_same_table(tmp_path
         assert sorted(replayed.ledger.holds) == sorted(fresh)
     finally:
         replayed.close()
+
+
+def test_a_drop_that_cannot_be_written_drops_nothing_and_each_sweep_drops_a_bounded_batch(tmp_path, monkeypatch):
+    monkeypatch.setattr("authcore.engine.holds.DROP_BATCH", 2)
+    clock = Clock()
+    engine = Engine(Journal(tmp_path / "d"), clock=clock)
+    try:
+        upsert(engine, "o", "a", 1_000_000, tier=c.TIER_STANDARD)
+        held = [engine.authorize(payment(f"p{k}", "a", 1_000))[0].authorization_id for k in range(5)]
+        for k, authorization_id in enumerate(held):
+            engine.void(authz.VoidRequest(request_id=f"v{k}", authorization_id=authorization_id))
+        clock.advance(180 * 86_400)
+        before = memory(engine)
+        with journal_refusing_writes(engine.journal), pytest.raises(Unavailable):
+            engine.expire_due()
+        assert memory(engine) == before
+        dropped = []
+        for _ in range(3):
+            engine.expire_due()
+            dropped.append(sum(engine.ledger.dropped(authorization_id) for authorization_id in held))
+        assert dropped == [2, 4, 5], "the holds whose drop could not be written are dropped by a later sweep"
+    finally:
+        engine.close()
