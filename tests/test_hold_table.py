@@ -182,7 +182,9 @@ def test_a_hold_is_placed_once():
     ledger = ledger_with_accounts()
     table = HoldTable()
     table.place(ledger.book, "au_1", 0, "m", 10**9, 0, 1, 0, 0, 0, math.nan, math.nan, 0, 0, 10**9 - 10)
+    held = int(ledger.row(0)["held"])
     with pytest.raises(ValueError, match="au_1"):
         table.place(ledger.book, "au_1", 0, "m", 10**9, 0, 1, 0, 0, 0, math.nan, math.nan, 0, 0, 10**9 - 10)
+    assert int(ledger.row(0)["held"]) == held, "nothing booked for a refused hold"
     with pytest.raises(KeyError, match="not a closed hold"):
         table.drop("au_1")

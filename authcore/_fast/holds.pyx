@@ -469,6 +469,7 @@ cdef class HoldTable:
         """Count a hold decided earlier in its account's windows and behaviour (as
         Book.book_hold) and add its row. Returns the row."""
         cdef int32_t day, month
+        self._new(authorization_id)
         self._book(book, slot, channel, amount, flags, device, ipnet, lat, lon, now_s, &day, &month)
         return self._insert(authorization_id, slot, merchant_id, expires_s, channel, amount, flags, day, month,
                             term, rate, now_s, HELD)
@@ -483,10 +484,17 @@ cdef class HoldTable:
             if len(column) != n:
                 raise ValueError(f"every column needs {n} values, one has {len(column)}")
         for i in range(n):
+            self._new(authorization_ids[i])
             self._book(book, slots[i], channels[i], amounts[i], flags[i], devices[i], ipnets[i], lats[i],
                        lons[i], now_s, &day, &month)
             self._insert(authorization_ids[i], slots[i], merchant_ids[i], expires_s, channels[i], amounts[i],
                          flags[i], day, month, terms[i], rates[i], now_s, HELD)
+
+    cdef int _new(self, str authorization_id) except -1:
+        """Refuse an id that is in the table already, before its money is booked."""
+        if self.find(authorization_id) >= 0:
+            raise ValueError(f"authorization {authorization_id} is in the hold table already")
+        return 0
 
     cdef int _book(self, Book book, Py_ssize_t slot, int32_t channel, int64_t amount, int32_t flags,
                    uint64_t device, uint64_t ipnet, double lat, double lon, int64_t now_s, int32_t* day,
