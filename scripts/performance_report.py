@@ -411,9 +411,9 @@ def report(figures: dict, bulk_size: int, command: str) -> str:
         "an account). Meeting 256 B needs narrower rows (float32 amounts of behaviour, 32-bit device and "
         "network hashes, narrower counters).",
         "- **Restart.** Besides the numpy rows, the snapshot holds every request id of the retention window with "
-        "its stored answer (here one per account opened and one per payment) and one Python object per hold, "
-        "all rebuilt on start, and the journal records after it are replayed one by one; this report does not "
-        "split the time between the two.",
+        "its stored answer (here one per account opened and one per payment), rebuilt on start, and the hold "
+        "table's arrays, and the journal records after it are replayed one by one; this report does not split "
+        "the time between the two.",
         "",
     ]
     return "\n".join(lines)

@@ -6,7 +6,7 @@ import grpc
 
 from authcore.v1 import account_pb2, authorization_pb2 as authz, common_pb2 as c
 
-from helpers import call_error, error_reason
+from helpers import call_error, details, error_reason
 
 OK = c.DECISION_APPROVED
 
@@ -170,6 +170,50 @@ def test_capture_after_expiry_is_refused_before_the_sweep(client, clock):
     assert error_reason(call_error(capture, client, hold.authorization_id)) == "AUTHORIZATION_EXPIRED"
     assert error_reason(call_error(void, client, hold.authorization_id)) == "AUTHORIZATION_EXPIRED"
     assert money(view(client)) == (100_000, 0, 0, 0)
+
+
+WINDOW_S = 180 * 86400  # the default policy's refund_window_days
+
+
+def test_refund_is_taken_until_the_refund_window_passes(client, clock):
+    account(client)
+    hold = client.pay("acct", 30_000)
+    capture(client, hold.authorization_id)
+    clock.advance(WINDOW_S - 1)
+    assert refund(client, hold.authorization_id, 1_000).refunded_total_minor == 1_000
+    clock.advance(1)
+    error = call_error(refund, client, hold.authorization_id, 1_000)
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert error_reason(error) == "REFUND_WINDOW_PASSED"
+    assert details(error)["ErrorInfo"].metadata["refund_window_days"] == "180"
+    assert money(view(client)) == (71_000, 29_000, 0, 0)
+
+
+def test_the_sweeper_drops_closed_holds_past_the_window_and_a_refund_is_still_told_why(client, clock, engine):
+    account(client)
+    captured, voided, expired = (client.pay("acct", 10_000) for _ in range(3))
+    capture(client, captured.authorization_id)
+    void(client, voided.authorization_id)
+    clock.advance(7 * 86400)
+    assert engine.expire_due() == 1
+    still_open = client.pay("acct", 5_000)
+    clock.advance(WINDOW_S - 7 * 86400 - 1)
+    engine.expire_due()
+    assert len(engine.ledger.holds) == 4, "captured and voided a second short of the window: kept"
+    clock.advance(1)
+    engine.expire_due()
+    # The captured and voided holds' windows passed; the expired one's (7 days later) has not.
+    assert sorted(engine.ledger.holds) == sorted([expired.authorization_id, still_open.authorization_id])
+    for authorization_id in (captured.authorization_id, voided.authorization_id):
+        assert engine.ledger.dropped(authorization_id)
+        assert error_reason(call_error(refund, client, authorization_id, 1)) == "REFUND_WINDOW_PASSED"
+    assert error_reason(call_error(refund, client, expired.authorization_id, 1)) == "AUTHORIZATION_NOT_CAPTURED"
+    assert call_error(refund, client, "au_never_made", 1).code() == grpc.StatusCode.NOT_FOUND
+    # A new hold takes a dropped hold's row; the account lists it alone.
+    fresh = client.pay("acct", 5_000)
+    a = view(client)
+    assert [h.authorization_id for h in a.holds] == [fresh.authorization_id] and a.open_hold_count == 1
+    assert money(a) == (85_000, 10_000, 5_000, 0)
 
 
 def test_unknown_authorization_is_not_found(client):

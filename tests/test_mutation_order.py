@@ -5,7 +5,6 @@ engine's state is bit for bit the state a restart rebuilds from its journal."""
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 
 import numpy as np
@@ -20,6 +19,7 @@ from authcore.v1 import (
 )
 
 from conftest import Clock
+from helpers import journal_refusing_writes
 
 OK, NO = c.DECISION_APPROVED, c.DECISION_DECLINED
 
@@ -47,9 +47,14 @@ def memory(engine: Engine) -> tuple:
     return (n, ledger.accounts[:n].tobytes(), ledger.behaviour[:n].tobytes(), list(ledger.account_ids),
             list(ledger.zones), {slot: p.SerializeToString(deterministic=True) for slot, p in ledger.overrides.items()},
             dict(ledger.credit_scores), dict(ledger.auto_installment), list(ledger.profile_specs),
-            {i: dataclasses.astuple(h) for i, h in ledger.holds.items()},
-            {slot: sorted(holds) for slot, holds in ledger.open_holds.items()},
-            {slot: sorted(plans) for slot, plans in ledger.plans.items()})
+            holds_of(ledger))
+
+
+def holds_of(ledger) -> dict:
+    """The hold table as comparable plain data: its arrays (rows, per-account lists, index,
+    id arena) as bytes, bit for bit, and its merchant table."""
+    return {name: value.tobytes() if isinstance(value, np.ndarray) else value
+            for name, value in ledger.hold_table.dump().items()}
 
 
 def test_live_state_after_mixed_traffic_is_bit_for_bit_the_replayed_state(tmp_path):
@@ -199,3 +204,70 @@ def test_a_book_over_copied_rows_decides_as_the_ledgers_and_books_into_the_copie
     assert ledger.accounts.tobytes() == accounts.tobytes() and ledger.behaviour.tobytes() == behaviour.tobytes()
     assert int(scratch.accounts[0]["held"]) == int(accounts[slot]["held"]) + 20_000
     assert scratch.behaviour[0]["n_payments"] == behaviour[slot]["n_payments"] + 1
+
+
+@pytest.mark.parametrize("snapshot_after_round", [None, 1])
+def test_holds_dropped_after_the_refund_window_replay_to_the_same_table(tmp_path, snapshot_after_round):
+    """Holds captured (one with an installment plan), voided and expired, dropped by the sweeper
+    once the refund window passed, new holds taking their rows: the live hold table is bit for
+    bit the one a restart rebuilds, from the whole journal or from a snapshot taken midway."""
+    clock = Clock()
+    live = Engine(Journal(tmp_path / "d"), clock=clock)
+    upsert(live, "o", "a", 50_000_000, tier=c.TIER_STANDARD)
+    live.set_auto_installment(inst.SetAutoInstallmentRequest(
+        request_id="auto", account_id="a",
+        setting=inst.AutoInstallment(enabled=True, term_months=6, threshold_minor=50_000)))
+    placed, first = 0, []
+    for day in range(4):
+        held = [live.authorize(payment(f"p{day}-{k}", "a", 10_000 + 15_000 * k))[0].authorization_id
+                for k in range(6)]
+        placed += len(held)
+        for k in (0, 4):  # 10_000 in full; 70_000 over the auto-installment threshold: a plan
+            live.capture(authz.CaptureRequest(request_id=f"c{day}-{k}", authorization_id=held[k], currency="CNY"))
+        live.void(authz.VoidRequest(request_id=f"v{day}", authorization_id=held[1]))
+        first = first if day else held
+        assert len(live.ledger.plans_of(0)) == day + 1, "a plan is kept a refund window past its last installment"
+        clock.advance(8 * 86_400)
+        assert live.expire_due() == 3
+        clock.advance(100 * 86_400)
+        live.expire_due()
+        if day == snapshot_after_round:
+            live.snapshot()
+    clock.advance(400 * 86_400)
+    live.expire_due()
+    assert len(live.ledger.holds) == 0
+    fresh = [live.authorize(payment(f"late-{k}", "a", 1_000))[0].authorization_id for k in range(3)]
+    table = live.ledger.hold_table
+    assert table.top < placed and table.live == 3, "dropped holds' rows are used again"
+    assert all(live.ledger.dropped(authorization_id) for authorization_id in first)
+    before = memory(live)
+    live.close()
+    replayed = Engine(Journal(tmp_path / "d"), clock=clock)
+    try:
+        assert memory(replayed) == before
+        assert sorted(replayed.ledger.holds) == sorted(fresh)
+    finally:
+        replayed.close()
+
+
+def test_a_drop_that_cannot_be_written_drops_nothing_and_each_sweep_drops_a_bounded_batch(tmp_path, monkeypatch):
+    monkeypatch.setattr("authcore.engine.holds.DROP_BATCH", 2)
+    clock = Clock()
+    engine = Engine(Journal(tmp_path / "d"), clock=clock)
+    try:
+        upsert(engine, "o", "a", 1_000_000, tier=c.TIER_STANDARD)
+        held = [engine.authorize(payment(f"p{k}", "a", 1_000))[0].authorization_id for k in range(5)]
+        for k, authorization_id in enumerate(held):
+            engine.void(authz.VoidRequest(request_id=f"v{k}", authorization_id=authorization_id))
+        clock.advance(180 * 86_400)
+        before = memory(engine)
+        with journal_refusing_writes(engine.journal), pytest.raises(Unavailable):
+            engine.expire_due()
+        assert memory(engine) == before
+        dropped = []
+        for _ in range(3):
+            engine.expire_due()
+            dropped.append(sum(engine.ledger.dropped(authorization_id) for authorization_id in held))
+        assert dropped == [2, 4, 5], "the holds whose drop could not be written are dropped by a later sweep"
+    finally:
+        engine.close()

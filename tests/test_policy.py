@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import grpc
+import pytest
 from google.protobuf import json_format
 
 from authcore.decision import policy as policy_mod
@@ -30,6 +31,18 @@ def test_invalid_policies_name_every_problem():
     fields = {v.field for v in policy_mod.validate_policy(policy)}
     assert fields == {"policy.version", "policy.hold_ttl_seconds", "policy.tiers",
                       "policy.tiers[0].limits.scan_dynamic_qr_level_b_daily_minor"}
+
+
+@pytest.mark.parametrize("days, valid", [(None, True), (1, True), (180, True), (3650, True), (0, False),
+                                         (-1, False), (3651, False)])
+def test_refund_window_days_is_1_to_3650_or_unset(days, valid):
+    policy = policy_mod.default_policy()
+    policy.ClearField("refund_window_days")
+    if days is not None:
+        policy.refund_window_days = days
+    fields = {v.field for v in policy_mod.validate_policy(policy)}
+    assert fields == (set() if valid else {"policy.refund_window_days"})
+    assert policy_mod.refund_window_days(policy) == (days if days is not None else 180)
 
 
 def test_resolve_applies_overrides_and_regulatory_defaults():

@@ -12,7 +12,9 @@ import pytest
 
 from authcore.engine import Engine
 from authcore.journal.store import Journal, JournalCorrupt
-from authcore.v1 import account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2
+from authcore.v1 import (
+    account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2, installment_pb2 as inst,
+)
 
 from test_lifecycle_grpc import capture, view, void
 from test_scorecard import small_card
@@ -29,7 +31,7 @@ def equal_state(a: Engine, b: Engine) -> None:
     holds = lambda e: sorted((h.slot, h.created_s, h.state, h.amount, h.captured, h.refunded, h.day_index)  # noqa: E731
                              for h in e.ledger.holds.values())
     assert holds(a) == holds(b)
-    assert sorted(a.ledger.open_holds) == sorted(b.ledger.open_holds)
+    assert a.ledger.hold_table.open_slots() == b.ledger.hold_table.open_slots()
     assert a.model_info == b.model_info
     assert a.get_scorecard() == b.get_scorecard()
 
@@ -182,3 +184,51 @@ def test_a_snapshot_of_a_format_this_build_does_not_know_is_refused(engine, cloc
         db.close()
     with pytest.raises(JournalCorrupt, match="snapshot format 4; this build reads formats 2, 3"):
         Engine(Journal(data_dir), clock=clock, default_model=False)
+
+
+def test_a_snapshot_of_holds_as_tuples_still_starts(data_dir, clock, monkeypatch):
+    """A snapshot written before the hold table held every hold as a tuple of the Hold dataclass's
+    fields: a build with the table starts on it with the same holds, listings and plans, and
+    serves them on."""
+    engine = Engine(Journal(data_dir), clock=clock, default_model=False)
+    engine.upsert_account(admin_pb2.UpsertAccountRequest(request_id="u", account_id="a", credit_limit_minor=10**6,
+                                                         tier=c.TIER_STANDARD))
+    engine.set_auto_installment(inst.SetAutoInstallmentRequest(
+        request_id="auto", account_id="a", setting=inst.AutoInstallment(enabled=True, term_months=6,
+                                                                        threshold_minor=50_000)))
+    ids = []
+    for i, amount in enumerate((10_000, 60_000, 20_000, 30_000, 40_000)):
+        clock.advance(60)
+        ids.append(engine.authorize(authz.AuthorizeRequest(
+            request_id=f"r{i}", account_id="a", channel=c.CHANNEL_WALLET, amount_minor=amount, currency="CNY",
+            merchant=authz.Merchant(merchant_id=f"m{i % 2}", mcc="5411")))[0].authorization_id)
+    for k in (0, 1):
+        engine.capture(authz.CaptureRequest(request_id=f"c{k}", authorization_id=ids[k], currency="CNY"))
+    engine.refund(authz.RefundRequest(request_id="rf", authorization_id=ids[0], amount_minor=1_000, currency="CNY"))
+    engine.void(authz.VoidRequest(request_id="v", authorization_id=ids[2]))
+    before = {i: engine.ledger.holds[i].astuple() for i in ids}
+    account = engine.get_account(account_pb2.GetAccountRequest(account_id="a")).account
+    assert len(account.installments) == 1 and len(account.holds) == 2
+    old_state = engine._state
+
+    def as_before_the_table():
+        state = old_state()
+        state["ledger"]["holds"] = [engine.ledger.holds[i].astuple() for i in ids]
+        return state
+
+    monkeypatch.setattr(engine, "_state", as_before_the_table)
+    engine.snapshot()
+    engine.close()
+    restarted = Engine(Journal(data_dir), clock=clock, default_model=False)
+    try:
+        assert restarted.replayed_records == 0
+        assert {i: restarted.ledger.holds[i].astuple() for i in ids} == before
+        assert restarted.get_account(account_pb2.GetAccountRequest(account_id="a")).account == account
+        restarted.capture(authz.CaptureRequest(request_id="c3", authorization_id=ids[3], currency="CNY"))
+        assert restarted.refund(authz.RefundRequest(request_id="rf2", authorization_id=ids[1], amount_minor=5_000,
+                                                    currency="CNY"))[0].refunded_total_minor == 5_000
+        clock.advance(8 * 86400)
+        assert restarted.expire_due() == 1 and restarted.ledger.holds[ids[4]].state == "expired"
+        assert restarted.ledger.row(0)["held"] == 0
+    finally:
+        restarted.close()

@@ -21,6 +21,9 @@ TIERS = (common_pb2.TIER_NEW, common_pb2.TIER_STANDARD, common_pb2.TIER_PREMIUM)
 MAX_VERSION_LEN = 64
 MIN_HOLD_TTL_S = 60
 MAX_HOLD_TTL_S = 90 * 86400
+# Policy.refund_window_days: its bounds, and its value when unset.
+MIN_REFUND_WINDOW_DAYS, MAX_REFUND_WINDOW_DAYS = 1, 3650
+DEFAULT_REFUND_WINDOW_DAYS = 180
 
 # Caps set by regulation: a policy or an override may lower them, never raise them.
 # PBOC 《条码支付业务规范(试行)》 (银发〔2017〕296号) and UnionPay's no-PIN small-amount limit.
@@ -49,6 +52,11 @@ def default_policy() -> policy_pb2.Policy:
     # authcore/data, beside this module's folder (authcore is a namespace package shared with authcore-client).
     text = (pathlib.Path(__file__).parent.parent / "data" / "default_policy.json").read_text()
     return json_format.Parse(text, policy_pb2.Policy())
+
+
+def refund_window_days(policy: policy_pb2.Policy) -> int:
+    """How many days a closed hold is kept and a captured one can be refunded."""
+    return policy.refund_window_days if policy.HasField("refund_window_days") else DEFAULT_REFUND_WINDOW_DAYS
 
 
 def load_policy(path: str | pathlib.Path) -> policy_pb2.Policy:
@@ -99,6 +107,10 @@ def validate_policy(policy: policy_pb2.Policy) -> list[FieldViolation]:
         violations.append(
             FieldViolation("policy.hold_ttl_seconds", f"must be between {MIN_HOLD_TTL_S} and {MAX_HOLD_TTL_S}")
         )
+    if policy.HasField("refund_window_days") and not (
+            MIN_REFUND_WINDOW_DAYS <= policy.refund_window_days <= MAX_REFUND_WINDOW_DAYS):
+        violations.append(FieldViolation(
+            "policy.refund_window_days", f"must be between {MIN_REFUND_WINDOW_DAYS} and {MAX_REFUND_WINDOW_DAYS}"))
     if len(policy.tiers) > len(TIERS):
         violations.append(FieldViolation("policy.tiers", f"at most {len(TIERS)} entries, one per tier"))
     tiers = [t.tier for t in policy.tiers[: len(TIERS)]]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import heapq
 
 from authcore.journal import effects
 from authcore.decision import explain, installments
@@ -76,9 +75,8 @@ class Accounts:
             blocking.append(c.REASON_ACCOUNT_FROZEN_OVERDUE)
         view.blocking_reasons.extend(explain.detail(r, situation) for r in blocking)
         view.windows.extend(explain.account_windows(row, prof, explain.Clock.of(now_s, int(row["utc_offset_s"]))))
-        open_holds = ledger.open_holds.get(slot, {})
-        view.open_hold_count = len(open_holds)
-        for hold in heapq.nsmallest(MAX_LISTED_HOLDS, open_holds.values(), key=lambda h: h.created_s):
+        view.open_hold_count, listed = ledger.open_holds_listed(slot, MAX_LISTED_HOLDS)
+        for hold in listed:
             view.holds.add(authorization_id=hold.authorization_id, channel=CHANNELS[hold.channel],
                            amount_minor=hold.amount, merchant_id=hold.merchant_id,
                            created_at=explain.timestamp(hold.created_s), expires_at=explain.timestamp(hold.expires_s))
@@ -88,7 +86,7 @@ class Accounts:
             view.credit_score = credit_score
         view.auto_installment.CopyFrom(self._auto_setting(slot))
         offset = int(row["utc_offset_s"])
-        for hold in sorted(ledger.plans.get(slot, {}).values(), key=lambda h: h.captured_s):
+        for hold in sorted(ledger.plans_of(slot), key=lambda h: h.captured_s):
             principal = hold.captured - hold.refunded
             if principal > 0:
                 captured_on = EPOCH_DATE + datetime.timedelta(days=(hold.captured_s + offset) // 86400)
@@ -215,7 +213,7 @@ class Accounts:
 
     def hold_channel(self, authorization_id: str) -> int | None:
         """The channel index (0..2) an authorization was made on; None when unknown."""
-        hold = self.core.ledger.holds.get(authorization_id)
+        hold = self.core.ledger.hold(authorization_id)
         return None if hold is None else hold.channel
 
     def applicant(self, slot: int, channel: int = 0, mcc: str = "") -> installments.Applicant:

@@ -57,13 +57,17 @@ class Applier:
         self.core.ledger.capture(self.core.ledger.holds[effect.authorization_id], effect.amount_minor, at_s)
 
     def _apply_hold_voided(self, effect: effects.HoldVoided, at_s: int) -> None:
-        self.core.ledger.release(self.core.ledger.holds[effect.authorization_id], VOIDED)
+        self.core.ledger.release(self.core.ledger.holds[effect.authorization_id], VOIDED, at_s)
 
     def _apply_hold_expired(self, effect: effects.HoldExpired, at_s: int) -> None:
-        self.core.ledger.release(self.core.ledger.holds[effect.authorization_id], EXPIRED)
+        self.core.ledger.release(self.core.ledger.holds[effect.authorization_id], EXPIRED, at_s)
 
     def _apply_hold_refunded(self, effect: effects.HoldRefunded, at_s: int) -> None:
         self.core.ledger.refund(self.core.ledger.holds[effect.authorization_id], effect.amount_minor)
+
+    def _apply_holds_dropped(self, effect: effects.HoldsDropped, at_s: int) -> None:
+        """Closed holds past their refund window leave memory (their ids stay known as dropped)."""
+        self.core.ledger.drop(effect.authorization_ids)
 
     def _apply_repaid(self, effect: effects.Repaid, at_s: int) -> None:
         self.core.ledger.repay(self.core.ledger.slot_of[effect.account_id], effect.amount_minor)

@@ -32,6 +32,8 @@ DEFAULT_ZONE = "Asia/Shanghai"
 EPOCH_DATE = datetime.date(1970, 1, 1)
 DEFAULT_CURRENCY = "CNY"
 EXPIRY_BATCH = 1000
+# Closed holds past their refund window dropped per sweep: one record each (HoldsDropped).
+DROP_BATCH = 1000
 # The snapshot is pickled plain data (numpy rows, bytes, tuples) in the journal's own database.
 # Format 3 keeps the account ids as the compiled index's arrays; format 2 (lists of str) is read
 # too. A build that reads only format 2 refuses a format-3 snapshot by its number.

@@ -12,7 +12,7 @@ import numpy as np
 from authcore.risk import features
 from authcore.errors import FailedPrecondition, NotFound
 from authcore.state.idempotency import IdempotencyIndex
-from authcore.state.ledger import Hold, Ledger
+from authcore.state.ledger import HoldRef, Ledger
 from authcore.state.locks import RWLock, Stripes
 from authcore.decision.money import currency_alpha
 from authcore.risk.models import load_model
@@ -79,8 +79,8 @@ class Core:
             raise NotFound("account", account_id)
         return slot
 
-    def hold(self, authorization_id: str) -> Hold:
-        hold = self.ledger.holds.get(authorization_id)
+    def hold(self, authorization_id: str) -> HoldRef:
+        hold = self.ledger.hold(authorization_id)
         if hold is None:
             raise NotFound("authorization", authorization_id)
         return hold

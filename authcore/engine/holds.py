@@ -6,14 +6,14 @@ import datetime
 
 from authcore.journal import effects
 from authcore.errors import FailedPrecondition, Unavailable
-from authcore.state.ledger import CAPTURED, EXPIRED, HELD, Hold
+from authcore.state.ledger import CAPTURED, EXPIRED, HELD, HoldRef
 from authcore.decision import validation
 from authcore.v1 import account_pb2, authorization_pb2 as authz
 from authcore.engine.core import Core
 from authcore.engine.requests import Requests
 from authcore.engine.apply import Applier
 from authcore.engine.accounts import Accounts
-from authcore.engine.common import EXPIRY_BATCH
+from authcore.engine.common import DROP_BATCH, EXPIRY_BATCH
 
 
 class Holds:
@@ -25,7 +25,7 @@ class Holds:
         self.applier = applier
         self.accounts = accounts
 
-    def _open_hold(self, authorization_id: str, now_s: int) -> Hold:
+    def _open_hold(self, authorization_id: str, now_s: int) -> HoldRef:
         """The hold if it can still be captured or voided; otherwise a precise refusal."""
         hold = self.core.hold(authorization_id)
         if hold.state == HELD and now_s >= hold.expires_s:
@@ -74,16 +74,32 @@ class Holds:
 
         return self.requests.mutate("Void", req, authz.VoidResponse, decide, lambda: self.core.hold(req.authorization_id).slot)
 
+    def _refundable_hold(self, authorization_id: str) -> HoldRef:
+        """The hold of an authorization to refund; its dropping after the refund window, or its
+        absence, as a refusal."""
+        if self.core.ledger.dropped(authorization_id):
+            raise self._window_passed(authorization_id)
+        return self.core.hold(authorization_id)
+
+    def _window_passed(self, authorization_id: str) -> FailedPrecondition:
+        days = self.core.ledger.refund_window_s() // 86400
+        return FailedPrecondition("REFUND_WINDOW_PASSED",
+                                  f"authorization {authorization_id} was captured more than {days} days ago: "
+                                  "past the policy's refund window (refund_window_days) a payment cannot be refunded",
+                                  {"authorization_id": authorization_id, "refund_window_days": str(days)})
+
     def refund(self, req: authz.RefundRequest) -> tuple[authz.RefundResponse, bool]:
         validation.validate_refund(req)
 
         def decide(now_s: int):
-            hold = self.core.hold(req.authorization_id)
+            hold = self._refundable_hold(req.authorization_id)
             if hold.state != CAPTURED:
                 raise FailedPrecondition("AUTHORIZATION_NOT_CAPTURED",
                                          f"authorization {hold.authorization_id} is {hold.state}: only a captured "
                                          "payment can be refunded (void a hold instead)",
                                          {"state": hold.state})
+            if now_s >= hold.captured_s + self.core.ledger.refund_window_s():
+                raise self._window_passed(hold.authorization_id)
             self.core.check_currency(hold.slot, req.currency)
             refundable = hold.captured - hold.refunded
             if req.amount_minor > refundable:
@@ -96,9 +112,9 @@ class Holds:
             return response, effects.hold_refunded(hold.authorization_id, req.amount_minor)
 
         return self.requests.mutate("Refund", req, authz.RefundResponse, decide,
-                            lambda: self.core.hold(req.authorization_id).slot)
+                            lambda: self._refundable_hold(req.authorization_id).slot)
 
-    def _expire(self, hold: Hold, now_s: int) -> None:
+    def _expire(self, hold: HoldRef, now_s: int) -> None:
         effect = effects.hold_expired(hold.authorization_id)
         self.requests.commit([("Expire", None, None, effect, None)], now_s)
         self.applier.apply(effect, now_s)
@@ -116,9 +132,27 @@ class Holds:
             except Unavailable:
                 self.core.ledger.requeue(hold)  # the next sweep tries it again
                 raise
+        self.drop_closed(now_s)
         with self.core.idempotency_lock:
             self.core.idempotency.prune(now_s)
         return expired
+
+    def drop_closed(self, now_s: int) -> int:
+        """Drop up to DROP_BATCH closed holds whose refund window passed, as one HoldsDropped
+        record (replay drops the same holds at the same point). Returns how many."""
+        due = self.core.ledger.past_window(now_s, DROP_BATCH)
+        if not due:
+            return 0
+        # Under the stripes of their accounts: no request is deciding on one of them meanwhile.
+        with self.core.state.shared(), self.core.stripes.many(sorted({hold.slot for hold in due})):
+            effect = effects.holds_dropped([hold.authorization_id for hold in due])
+            try:
+                self.requests.commit([("Drop", None, None, effect, None)], now_s)
+            except Unavailable:
+                self.core.ledger.requeue_closed(due)  # the next sweep tries them again
+                raise
+            self.applier.apply(effect, now_s)
+        return len(due)
 
     def repay(self, req: account_pb2.RepayRequest) -> tuple[account_pb2.RepayResponse, bool]:
         validation.validate_repay(req)

@@ -24,17 +24,17 @@ from authcore.decision.policy import CHANNELS
 from authcore.journal.store import JournalCorrupt
 from authcore.v1 import common_pb2 as c
 from authcore.v1.journal_pb2 import (
-    AccountSet, AutoInstallmentSet, HoldCaptured, HoldExpired, HoldPlaced, HoldRefunded, HoldsPlaced, HoldVoided,
-    JournalEffect, PolicySet, Repaid, RiskModelSet, ScorecardSet,
+    AccountSet, AutoInstallmentSet, HoldCaptured, HoldExpired, HoldPlaced, HoldRefunded, HoldsDropped, HoldsPlaced,
+    HoldVoided, JournalEffect, PolicySet, Repaid, RiskModelSet, ScorecardSet,
 )
 
 __all__ = [
     "FORMAT", "CHANNEL_INDEX", "JournalEffect", "decode", "hold_placed", "holds_placed", "hold_captured",
-    "hold_voided", "hold_expired", "hold_refunded", "repaid", "account_set", "auto_installment_set", "policy_set",
-    "risk_model_set", "scorecard_set",
+    "hold_voided", "hold_expired", "hold_refunded", "holds_dropped", "repaid", "account_set", "auto_installment_set",
+    "policy_set", "risk_model_set", "scorecard_set",
     # The messages of each effect, for type annotations.
-    "HoldPlaced", "HoldsPlaced", "HoldCaptured", "HoldVoided", "HoldExpired", "HoldRefunded", "Repaid", "AccountSet",
-    "AutoInstallmentSet", "PolicySet", "RiskModelSet", "ScorecardSet",
+    "HoldPlaced", "HoldsPlaced", "HoldCaptured", "HoldVoided", "HoldExpired", "HoldRefunded", "HoldsDropped", "Repaid",
+    "AccountSet", "AutoInstallmentSet", "PolicySet", "RiskModelSet", "ScorecardSet",
 ]
 
 # JournalEffect.format of the effects this build writes and reads.
@@ -118,6 +118,13 @@ def hold_expired(authorization_id: str) -> JournalEffect:
 def hold_refunded(authorization_id: str, amount_minor: int) -> JournalEffect:
     return JournalEffect(format=FORMAT, hold_refunded=HoldRefunded(authorization_id=authorization_id,
                                                                    amount_minor=amount_minor))
+
+
+def holds_dropped(authorization_ids: list[str]) -> JournalEffect:
+    """Closed holds past their refund window, dropped from memory."""
+    effect = JournalEffect(format=FORMAT)
+    effect.holds_dropped.authorization_ids.extend(authorization_ids)
+    return effect
 
 
 def repaid(account_id: str, amount_minor: int) -> JournalEffect:

@@ -6,12 +6,12 @@ the same state."""
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import threading
 
 import numpy as np
 
 from authcore.decision import policy as policy_mod
+from authcore._fast.holds import DROPPED, HoldTable
 from authcore._fast.index import AccountIndex
 from authcore._fast.ledger import Book
 from authcore._fast.state import ACCOUNT_DTYPE, BEHAVIOUR_DTYPE, PROFILE_DTYPE
@@ -20,11 +20,14 @@ from authcore.state.accounts import AccountIds, Zones, grown
 from authcore.v1 import common_pb2, policy_pb2
 
 HELD, CAPTURED, VOIDED, EXPIRED = "held", "captured", "voided", "expired"
+# The state a HoldRef reads once its hold was dropped after its refund window.
+DROPPED_STATE = "dropped"
 
 
 @dataclasses.dataclass(slots=True)
 class Hold:
-    """An approved authorization and what became of it."""
+    """An approved authorization and what became of it, as plain data: the form snapshots held
+    holds in before the hold table (Ledger.load still reads it)."""
 
     authorization_id: str
     slot: int
@@ -43,6 +46,86 @@ class Hold:
     term: int = 0
     rate_bps: int = 0
     captured_s: int = 0
+
+
+HOLD_FIELDS = tuple(field.name for field in dataclasses.fields(Hold)) + ("closed_s",)
+
+
+class HoldRef:
+    """A hold in the hold table, read when asked: its fields (those of Hold, and closed_s) are
+    the row's as it is now. A view made before the hold was dropped reads state "dropped"."""
+
+    __slots__ = ("table", "row", "gen")
+
+    def __init__(self, table: HoldTable, row: int):
+        self.table = table
+        self.row = row
+        self.gen = table.gen_of(row)
+
+    def fields(self) -> tuple:
+        """The values of HOLD_FIELDS."""
+        return self.table.fields(self.row, self.gen)
+
+    @property
+    def state(self) -> str:
+        return self.table.state_of(self.row, self.gen)
+
+    def astuple(self) -> tuple:
+        """The hold as dataclasses.astuple(Hold) gives it."""
+        return self.fields()[:-1]
+
+    def copy(self) -> Hold:
+        """The hold as it is now, as plain data."""
+        return Hold(*self.astuple())
+
+    def __repr__(self) -> str:
+        return f"HoldRef({', '.join(f'{k}={v!r}' for k, v in zip(HOLD_FIELDS, self.fields()))})"
+
+
+def _field(index: int) -> property:
+    return property(lambda self: self.table.fields(self.row, self.gen)[index])
+
+
+for _index, _name in enumerate(HOLD_FIELDS):
+    if _name != "state":
+        setattr(HoldRef, _name, _field(_index))
+
+
+class HoldsView:
+    """The ledger's holds by authorization id, as a read-only mapping of HoldRefs."""
+
+    def __init__(self, ledger: "Ledger"):
+        self._ledger = ledger
+
+    def get(self, authorization_id: str, default=None):
+        hold = self._ledger.hold(authorization_id)
+        return default if hold is None else hold
+
+    def __getitem__(self, authorization_id: str) -> HoldRef:
+        hold = self._ledger.hold(authorization_id)
+        if hold is None:
+            raise KeyError(authorization_id)
+        return hold
+
+    def __contains__(self, authorization_id: str) -> bool:
+        return self._ledger.hold(authorization_id) is not None
+
+    def __len__(self) -> int:
+        return self._ledger.hold_table.live
+
+    def values(self) -> list[HoldRef]:
+        table = self._ledger.hold_table
+        return [HoldRef(table, row) for row in table.live_rows()]
+
+    def __iter__(self):
+        table = self._ledger.hold_table
+        return iter([table.id_of(row) for row in table.live_rows()])
+
+    def keys(self) -> list[str]:
+        return list(self)
+
+    def items(self) -> list[tuple[str, HoldRef]]:
+        return [(hold.authorization_id, hold) for hold in self.values()]
 
 
 class Ledger:
@@ -64,17 +147,17 @@ class Ledger:
         self.credit_scores: dict[int, float] = {}
         # slot -> (enabled, term, threshold)
         self.auto_installment: dict[int, tuple[bool, int, int]] = {}
-        # slot -> {authorization id: captured hold with an installment plan}
-        self.plans: dict[int, dict[str, Hold]] = {}
         # Profile i is resolved from profile_specs[i] = (tier, serialized overrides); the tiers
         # themselves are profiles 0..2 with no overrides.
         self.profile_specs: list[tuple[int, bytes]] = []
         self.profile_index: dict[tuple[int, bytes], int] = {}
         self.resolved: list[common_pb2.LimitProfile] = []
-        self.holds: dict[str, Hold] = {}
-        self.open_holds: dict[int, dict[str, Hold]] = {}
-        self.expiry_heap: list[tuple[int, str]] = []
-        self.heap_lock = threading.Lock()
+        # Every hold, open or closed within its refund window: rows of one table (authcore._fast.holds).
+        self.hold_table = HoldTable()
+        self.holds = HoldsView(self)
+        # Changes to the hold table are made under this lock (requests on different accounts
+        # place and close holds side by side).
+        self.holds_lock = threading.Lock()
         self.policy = policy
         for tier in policy_mod.TIERS:
             self._profile_for(tier, None)
@@ -219,91 +302,118 @@ class Ledger:
                     devices, ipnets, lats, lons, terms, rates, now_s: int) -> None:
         """Place holds decided earlier, in the order they were decided, from columns (channels as
         indices 0..2, lats and lons NaN when unknown): each is counted in its account's windows
-        and behaviour (Book.book_hold, which gives the day and month it counted in), then
-        registered. Tight on purpose: a bulk chunk places up to its size of them."""
-        slot_of, book_hold = self.slot_of, self.book.book_hold
-        columns = zip(authorization_ids, account_ids, merchant_ids, channels, amounts, flags, devices, ipnets, lats,
-                      lons, terms, rates, strict=False)
-        placed = []
-        for authorization_id, account_id, merchant_id, channel, amount, flag, device, ipnet, lat, lon, term, rate \
-                in columns:
-            slot = slot_of[account_id]
-            day, month = book_hold(slot, channel, amount, flag, now_s, device, ipnet, lat, lon)
-            placed.append(Hold(authorization_id, slot, channel, amount, flag, day, month, now_s, expires_s, merchant_id,
-                               HELD, 0, 0, term, rate))
-        self.register_holds(placed)
+        and behaviour (as Book.book_hold) and gets its row in the hold table, in one compiled
+        loop: a bulk chunk places up to its size of them."""
+        found = self.slot_of.slots_of(account_ids)
+        if (found < 0).any():
+            raise KeyError(account_ids[int((found < 0).argmax())])
+        slots = found.tolist()
+        with self.holds_lock:
+            self.hold_table.place_many(
+                self.book, list(authorization_ids), slots, list(merchant_ids), expires_s, list(channels),
+                list(amounts), list(flags), list(devices), list(ipnets), list(lats), list(lons), list(terms),
+                list(rates), now_s)
 
     def place_hold(self, authorization_id: str, slot: int, merchant_id: str, expires_s: int, channel: int,
                    amount: int, flags: int, device: int, ipnet: int, lat: float, lon: float, term: int, rate: int,
                    now_s: int) -> None:
         """place_holds of one hold (one Authorize's HoldPlaced), on its account's slot."""
-        day, month = self.book.book_hold(slot, channel, amount, flags, now_s, device, ipnet, lat, lon)
-        hold = Hold(authorization_id, slot, channel, amount, flags, day, month, now_s, expires_s, merchant_id, HELD,
-                    0, 0, term, rate)
-        self.holds[authorization_id] = hold
-        self.open_holds.setdefault(slot, {})[authorization_id] = hold
-        with self.heap_lock:
-            heapq.heappush(self.expiry_heap, (expires_s, authorization_id))
+        with self.holds_lock:
+            self.hold_table.place(self.book, authorization_id, slot, merchant_id, expires_s, channel, amount, flags,
+                                  device, ipnet, lat, lon, term, rate, now_s)
 
-    def register_holds(self, placed: list[Hold]) -> None:
-        """Register open holds whose amounts are counted already (by place_holds, or in a
-        snapshot's rows)."""
-        holds, open_holds = self.holds, self.open_holds
-        for hold in placed:
-            holds[hold.authorization_id] = hold
-            open_holds.setdefault(hold.slot, {})[hold.authorization_id] = hold
-        with self.heap_lock:
-            for hold in placed:
-                heapq.heappush(self.expiry_heap, (hold.expires_s, hold.authorization_id))
+    def hold(self, authorization_id: str) -> HoldRef | None:
+        """The hold of an authorization id; None when unknown or dropped (see dropped())."""
+        row = self.hold_table.find(authorization_id)
+        return None if row < 0 else HoldRef(self.hold_table, row)
 
-    def _close(self, hold: Hold, state: str) -> None:
-        hold.state = state
-        account_holds = self.open_holds.get(hold.slot)
-        if account_holds is not None:
-            account_holds.pop(hold.authorization_id, None)
-            if not account_holds:
-                del self.open_holds[hold.slot]
+    def dropped(self, authorization_id: str) -> bool:
+        """True when the id's hold was closed and dropped after its refund window."""
+        return self.hold_table.find(authorization_id) == DROPPED
 
-    def capture(self, hold: Hold, amount: int, now_s: int = 0) -> None:
-        self.book.capture_hold(hold.slot, hold.channel, hold.amount, amount, hold.flags,
-                               hold.day_index, hold.month_index)
-        hold.captured = amount
-        hold.captured_s = now_s
-        self._close(hold, CAPTURED)
-        self._track_plan(hold)
+    def open_holds_listed(self, slot: int | None, limit: int) -> tuple[int, list[Hold]]:
+        """(how many open holds an account has, copies of the first limit of them by created_s,
+        in the order they were placed among equals); slot None: an account not created yet."""
+        if slot is None:
+            return 0, []
+        table = self.hold_table
+        rows = np.asarray(table.open_rows(slot), np.int64)
+        first = rows[np.argsort(table.rows["created_s"][rows], kind="stable")[:limit]]
+        return len(rows), [HoldRef(table, row).copy() for row in first.tolist()]
 
-    def _track_plan(self, hold: Hold) -> None:
-        """A captured hold with an installment plan joins its account's schedules."""
-        if hold.term:
-            self.plans.setdefault(hold.slot, {})[hold.authorization_id] = hold
+    def plans_of(self, slot: int | None) -> list[HoldRef]:
+        """An account's captured holds with an installment plan, in the order they were captured."""
+        if slot is None:
+            return []
+        table = self.hold_table
+        return [HoldRef(table, row) for row in table.plan_rows(slot)]
 
-    def release(self, hold: Hold, state: str) -> None:
+    def capture(self, hold: HoldRef, amount: int, now_s: int = 0) -> None:
+        fields = self._open_fields(hold)
+        self.book.capture_hold(fields[1], fields[2], fields[3], amount, fields[4], fields[5], fields[6])
+        with self.holds_lock:
+            self.hold_table.capture(hold.row, amount, now_s)
+
+    def release(self, hold: HoldRef, state: str, now_s: int = 0) -> None:
         """Void or expire a hold."""
-        self.book.void_hold(hold.slot, hold.channel, hold.amount, hold.flags, hold.day_index, hold.month_index)
-        self._close(hold, state)
+        fields = self._open_fields(hold)
+        self.book.void_hold(fields[1], fields[2], fields[3], fields[4], fields[5], fields[6])
+        with self.holds_lock:
+            self.hold_table.release(hold.row, state, now_s)
 
-    def refund(self, hold: Hold, amount: int) -> None:
+    @staticmethod
+    def _open_fields(hold: HoldRef) -> tuple:
+        """The fields of a hold about to be closed, checked open before any money moves."""
+        fields = hold.fields()
+        if fields[10] != HELD:
+            raise ValueError(f"authorization {fields[0]} is {fields[10]}, not held")
+        return fields
+
+    def refund(self, hold: HoldRef, amount: int) -> None:
+        if hold.state != CAPTURED:
+            raise ValueError(f"authorization {hold.authorization_id} is {hold.state}, not captured")
         self.book.refund(hold.slot, amount)
-        hold.refunded += amount
+        with self.holds_lock:
+            self.hold_table.refund(hold.row, amount)
 
     def repay(self, slot: int, amount: int) -> int:
         return self.book.repay(slot, amount)
 
-    def due_holds(self, now_s: int, limit: int) -> list[Hold]:
+    def due_holds(self, now_s: int, limit: int) -> list[HoldRef]:
         """Take up to limit open holds whose time is up off the expiry queue, oldest first."""
-        due: list[Hold] = []
-        with self.heap_lock:
-            while self.expiry_heap and self.expiry_heap[0][0] <= now_s and len(due) < limit:
-                _, authorization_id = heapq.heappop(self.expiry_heap)
-                hold = self.holds.get(authorization_id)
-                if hold is not None and hold.state == HELD:
-                    due.append(hold)
-        return due
+        with self.holds_lock:
+            rows = self.hold_table.due(now_s, limit)
+        return [HoldRef(self.hold_table, row) for row in rows]
 
-    def requeue(self, hold: Hold) -> None:
+    def requeue(self, hold: HoldRef) -> None:
         """Put a hold taken by due_holds back on the expiry queue (its expiry could not be written)."""
-        with self.heap_lock:
-            heapq.heappush(self.expiry_heap, (hold.expires_s, hold.authorization_id))
+        with self.holds_lock:
+            if self.hold_table.state_of(hold.row, hold.gen) == HELD:
+                self.hold_table.requeue(hold.row)
+
+    def refund_window_s(self) -> int:
+        return policy_mod.refund_window_days(self.policy) * 86400
+
+    def past_window(self, now_s: int, limit: int) -> list[HoldRef]:
+        """Take up to limit closed holds whose refund window is over off their queue, oldest
+        first (a hold with an installment plan: a window after its last installment)."""
+        with self.holds_lock:
+            rows = self.hold_table.past_window(now_s, self.refund_window_s(), limit)
+        return [HoldRef(self.hold_table, row) for row in rows]
+
+    def requeue_closed(self, holds: list[HoldRef]) -> None:
+        """Put closed holds taken by past_window back on their queue (their drop could not be written)."""
+        with self.holds_lock:
+            for hold in holds:
+                if self.hold_table.state_of(hold.row, hold.gen) not in (HELD, DROPPED_STATE):
+                    self.hold_table.requeue_closed(hold.row)
+
+    def drop(self, authorization_ids) -> None:
+        """Drop closed holds past their refund window (a HoldsDropped record): their rows are
+        freed, their ids stay known as dropped."""
+        with self.holds_lock:
+            for authorization_id in authorization_ids:
+                self.hold_table.drop(authorization_id)
 
     # -- snapshots ------------------------------------------------------------------------
 
@@ -322,7 +432,7 @@ class Ledger:
             "zone_names": zone_names,
             "zone_codes": zone_codes,
             "overrides": {slot: p.SerializeToString(deterministic=True) for slot, p in self.overrides.items()},
-            "holds": [dataclasses.astuple(h) for h in self.holds.values()],
+            "holds": self.hold_table.dump(),
             "credit_scores": dict(self.credit_scores),
             "auto_installment": dict(self.auto_installment),
         }
@@ -365,13 +475,12 @@ class Ledger:
         ledger.credit_scores = dict(state["credit_scores"])
         ledger.auto_installment = dict(state["auto_installment"])
         ledger._bind()
-        held = []
-        for fields in state["holds"]:
-            hold = Hold(*fields)
-            ledger.holds[hold.authorization_id] = hold
-            if hold.state == HELD:
-                held.append(hold)
-            elif hold.state == CAPTURED:
-                ledger._track_plan(hold)
-        ledger.register_holds(held)
+        holds = state["holds"]
+        if isinstance(holds, dict):
+            ledger.hold_table = HoldTable.load(holds)
+        else:
+            # A snapshot of the form before the hold table: a list of Hold tuples.
+            for fields in holds:
+                hold = Hold(*fields)
+                ledger.hold_table.restore(*dataclasses.astuple(hold))
         return ledger

@@ -46,6 +46,7 @@ class JournalEffect(_message.Message):
     POLICY_SET_FIELD_NUMBER: _builtins.int
     RISK_MODEL_SET_FIELD_NUMBER: _builtins.int
     SCORECARD_SET_FIELD_NUMBER: _builtins.int
+    HOLDS_DROPPED_FIELD_NUMBER: _builtins.int
     format: _builtins.int
     """The layout of this message: 1. A reader refuses an effect of a format it does not know
     rather than apply part of it; a later format changes this number when a field changes
@@ -99,6 +100,10 @@ class JournalEffect(_message.Message):
     def scorecard_set(self) -> Global___ScorecardSet:
         """`SetScorecard` or `ActivateVersion`: a credit scorecard became active."""
 
+    @_builtins.property
+    def holds_dropped(self) -> Global___HoldsDropped:
+        """The sweeper (method `Drop`): closed holds past the policy's refund window were dropped."""
+
     def __init__(
         self,
         *,
@@ -115,12 +120,13 @@ class JournalEffect(_message.Message):
         policy_set: Global___PolicySet | None = ...,
         risk_model_set: Global___RiskModelSet | None = ...,
         scorecard_set: Global___ScorecardSet | None = ...,
+        holds_dropped: Global___HoldsDropped | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["account_set", b"account_set", "auto_installment_set", b"auto_installment_set", "effect", b"effect", "hold_captured", b"hold_captured", "hold_expired", b"hold_expired", "hold_placed", b"hold_placed", "hold_refunded", b"hold_refunded", "hold_voided", b"hold_voided", "holds_placed", b"holds_placed", "policy_set", b"policy_set", "repaid", b"repaid", "risk_model_set", b"risk_model_set", "scorecard_set", b"scorecard_set"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["account_set", b"account_set", "auto_installment_set", b"auto_installment_set", "effect", b"effect", "hold_captured", b"hold_captured", "hold_expired", b"hold_expired", "hold_placed", b"hold_placed", "hold_refunded", b"hold_refunded", "hold_voided", b"hold_voided", "holds_dropped", b"holds_dropped", "holds_placed", b"holds_placed", "policy_set", b"policy_set", "repaid", b"repaid", "risk_model_set", b"risk_model_set", "scorecard_set", b"scorecard_set"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_set", b"account_set", "auto_installment_set", b"auto_installment_set", "effect", b"effect", "format", b"format", "hold_captured", b"hold_captured", "hold_expired", b"hold_expired", "hold_placed", b"hold_placed", "hold_refunded", b"hold_refunded", "hold_voided", b"hold_voided", "holds_placed", b"holds_placed", "policy_set", b"policy_set", "repaid", b"repaid", "risk_model_set", b"risk_model_set", "scorecard_set", b"scorecard_set"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_set", b"account_set", "auto_installment_set", b"auto_installment_set", "effect", b"effect", "format", b"format", "hold_captured", b"hold_captured", "hold_expired", b"hold_expired", "hold_placed", b"hold_placed", "hold_refunded", b"hold_refunded", "hold_voided", b"hold_voided", "holds_dropped", b"holds_dropped", "holds_placed", b"holds_placed", "policy_set", b"policy_set", "repaid", b"repaid", "risk_model_set", b"risk_model_set", "scorecard_set", b"scorecard_set"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_effect: _TypeAlias = _typing.Literal["hold_placed", "holds_placed", "hold_captured", "hold_voided", "hold_expired", "hold_refunded", "repaid", "account_set", "auto_installment_set", "policy_set", "risk_model_set", "scorecard_set"]  # noqa: Y015
+    _WhichOneofReturnType_effect: _TypeAlias = _typing.Literal["hold_placed", "holds_placed", "hold_captured", "hold_voided", "hold_expired", "hold_refunded", "repaid", "account_set", "auto_installment_set", "policy_set", "risk_model_set", "scorecard_set", "holds_dropped"]  # noqa: Y015
     _WhichOneofArgType_effect: _TypeAlias = _typing.Literal["effect", b"effect"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_effect) -> _WhichOneofReturnType_effect | None: ...
 
@@ -397,6 +403,32 @@ class HoldExpired(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___HoldExpired: _TypeAlias = HoldExpired  # noqa: Y015
+
+@_typing.final
+class HoldsDropped(_message.Message):
+    """Closed holds (captured, voided or expired) dropped from memory once the policy's
+    refund_window_days passed; a refund of one is refused as REFUND_WINDOW_PASSED.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AUTHORIZATION_IDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def authorization_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The authorizations dropped, at most 1000 a record."""
+
+    def __init__(
+        self,
+        *,
+        authorization_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["authorization_ids", b"authorization_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HoldsDropped: _TypeAlias = HoldsDropped  # noqa: Y015
 
 @_typing.final
 class HoldRefunded(_message.Message):

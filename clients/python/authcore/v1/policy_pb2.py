@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from authcore.v1 import common_pb2 as authcore_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61uthcore/v1/policy.proto\x12\x0b\x61uthcore.v1\x1a\x18\x61uthcore/v1/common.proto\"\xb8\x01\n\x06Policy\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x18\n\x10hold_ttl_seconds\x18\x02 \x01(\x03\x12&\n\x05tiers\x18\x03 \x03(\x0b\x32\x17.authcore.v1.TierPolicy\x12%\n\x04risk\x18\x04 \x01(\x0b\x32\x17.authcore.v1.RiskPolicy\x12\x34\n\x0cinstallments\x18\x05 \x01(\x0b\x32\x1e.authcore.v1.InstallmentPolicy\"\xa7\x01\n\x11InstallmentPolicy\x12\x31\n\x05plans\x18\x01 \x03(\x0b\x32\".authcore.v1.InstallmentPlanPolicy\x12\x15\n\rexcluded_mccs\x18\x02 \x03(\t\x12&\n\x08\x63hannels\x18\x03 \x03(\x0e\x32\x14.authcore.v1.Channel\x12 \n\x18\x61uto_min_threshold_minor\x18\x04 \x01(\x03\"\xbe\x01\n\x15InstallmentPlanPolicy\x12\x13\n\x0bterm_months\x18\x01 \x01(\x05\x12\x18\n\x10monthly_rate_bps\x18\x02 \x01(\x05\x12\x18\n\x10min_amount_minor\x18\x03 \x01(\x03\x12 \n\x05tiers\x18\x04 \x03(\x0e\x32\x11.authcore.v1.Tier\x12\x18\n\x10min_credit_score\x18\x05 \x01(\x01\x12 \n\x18max_period_payment_minor\x18\x06 \x01(\x03\"\xc5\x03\n\nRiskPolicy\x12\x17\n\x0f\x63hallenge_score\x18\x01 \x01(\x01\x12\x15\n\rdecline_score\x18\x02 \x01(\x01\x12\x1f\n\x17max_payments_per_minute\x18\x03 \x01(\x05\x12\x1d\n\x15max_payments_per_hour\x18\x04 \x01(\x05\x12\x1c\n\x14max_travel_speed_kmh\x18\x05 \x01(\x01\x12\x1e\n\x16min_travel_distance_km\x18\x06 \x01(\x01\x12\"\n\x1anew_device_challenge_minor\x18\x07 \x01(\x03\x12\x14\n\x0c\x62locked_mccs\x18\x08 \x03(\t\x12\x19\n\x11\x62locked_countries\x18\t \x03(\t\x12\x36\n\x08mcc_risk\x18\n \x03(\x0b\x32$.authcore.v1.RiskPolicy.MccRiskEntry\x12\x14\n\x0chome_country\x18\x0b \x01(\t\x12\x1a\n\x12stand_in_max_minor\x18\x0c \x01(\x03\x12\x1a\n\x12stand_in_budget_ms\x18\r \x01(\x05\x1a.\n\x0cMccRiskEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"X\n\nTierPolicy\x12\x1f\n\x04tier\x18\x01 \x01(\x0e\x32\x11.authcore.v1.Tier\x12)\n\x06limits\x18\x02 \x01(\x0b\x32\x19.authcore.v1.LimitProfileb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61uthcore/v1/policy.proto\x12\x0b\x61uthcore.v1\x1a\x18\x61uthcore/v1/common.proto\"\xf0\x01\n\x06Policy\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x18\n\x10hold_ttl_seconds\x18\x02 \x01(\x03\x12&\n\x05tiers\x18\x03 \x03(\x0b\x32\x17.authcore.v1.TierPolicy\x12%\n\x04risk\x18\x04 \x01(\x0b\x32\x17.authcore.v1.RiskPolicy\x12\x34\n\x0cinstallments\x18\x05 \x01(\x0b\x32\x1e.authcore.v1.InstallmentPolicy\x12\x1f\n\x12refund_window_days\x18\x06 \x01(\x05H\x00\x88\x01\x01\x42\x15\n\x13_refund_window_days\"\xa7\x01\n\x11InstallmentPolicy\x12\x31\n\x05plans\x18\x01 \x03(\x0b\x32\".authcore.v1.InstallmentPlanPolicy\x12\x15\n\rexcluded_mccs\x18\x02 \x03(\t\x12&\n\x08\x63hannels\x18\x03 \x03(\x0e\x32\x14.authcore.v1.Channel\x12 \n\x18\x61uto_min_threshold_minor\x18\x04 \x01(\x03\"\xbe\x01\n\x15InstallmentPlanPolicy\x12\x13\n\x0bterm_months\x18\x01 \x01(\x05\x12\x18\n\x10monthly_rate_bps\x18\x02 \x01(\x05\x12\x18\n\x10min_amount_minor\x18\x03 \x01(\x03\x12 \n\x05tiers\x18\x04 \x03(\x0e\x32\x11.authcore.v1.Tier\x12\x18\n\x10min_credit_score\x18\x05 \x01(\x01\x12 \n\x18max_period_payment_minor\x18\x06 \x01(\x03\"\xc5\x03\n\nRiskPolicy\x12\x17\n\x0f\x63hallenge_score\x18\x01 \x01(\x01\x12\x15\n\rdecline_score\x18\x02 \x01(\x01\x12\x1f\n\x17max_payments_per_minute\x18\x03 \x01(\x05\x12\x1d\n\x15max_payments_per_hour\x18\x04 \x01(\x05\x12\x1c\n\x14max_travel_speed_kmh\x18\x05 \x01(\x01\x12\x1e\n\x16min_travel_distance_km\x18\x06 \x01(\x01\x12\"\n\x1anew_device_challenge_minor\x18\x07 \x01(\x03\x12\x14\n\x0c\x62locked_mccs\x18\x08 \x03(\t\x12\x19\n\x11\x62locked_countries\x18\t \x03(\t\x12\x36\n\x08mcc_risk\x18\n \x03(\x0b\x32$.authcore.v1.RiskPolicy.MccRiskEntry\x12\x14\n\x0chome_country\x18\x0b \x01(\t\x12\x1a\n\x12stand_in_max_minor\x18\x0c \x01(\x03\x12\x1a\n\x12stand_in_budget_ms\x18\r \x01(\x05\x1a.\n\x0cMccRiskEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"X\n\nTierPolicy\x12\x1f\n\x04tier\x18\x01 \x01(\x0e\x32\x11.authcore.v1.Tier\x12)\n\x06limits\x18\x02 \x01(\x0b\x32\x19.authcore.v1.LimitProfileb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,15 +35,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RISKPOLICY_MCCRISKENTRY']._loaded_options = None
   _globals['_RISKPOLICY_MCCRISKENTRY']._serialized_options = b'8\001'
   _globals['_POLICY']._serialized_start=68
-  _globals['_POLICY']._serialized_end=252
-  _globals['_INSTALLMENTPOLICY']._serialized_start=255
-  _globals['_INSTALLMENTPOLICY']._serialized_end=422
-  _globals['_INSTALLMENTPLANPOLICY']._serialized_start=425
-  _globals['_INSTALLMENTPLANPOLICY']._serialized_end=615
-  _globals['_RISKPOLICY']._serialized_start=618
-  _globals['_RISKPOLICY']._serialized_end=1071
-  _globals['_RISKPOLICY_MCCRISKENTRY']._serialized_start=1025
-  _globals['_RISKPOLICY_MCCRISKENTRY']._serialized_end=1071
-  _globals['_TIERPOLICY']._serialized_start=1073
-  _globals['_TIERPOLICY']._serialized_end=1161
+  _globals['_POLICY']._serialized_end=308
+  _globals['_INSTALLMENTPOLICY']._serialized_start=311
+  _globals['_INSTALLMENTPOLICY']._serialized_end=478
+  _globals['_INSTALLMENTPLANPOLICY']._serialized_start=481
+  _globals['_INSTALLMENTPLANPOLICY']._serialized_end=671
+  _globals['_RISKPOLICY']._serialized_start=674
+  _globals['_RISKPOLICY']._serialized_end=1127
+  _globals['_RISKPOLICY_MCCRISKENTRY']._serialized_start=1081
+  _globals['_RISKPOLICY_MCCRISKENTRY']._serialized_end=1127
+  _globals['_TIERPOLICY']._serialized_start=1129
+  _globals['_TIERPOLICY']._serialized_end=1217
 # @@protoc_insertion_point(module_scope)

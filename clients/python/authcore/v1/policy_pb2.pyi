@@ -30,10 +30,17 @@ class Policy(_message.Message):
     TIERS_FIELD_NUMBER: _builtins.int
     RISK_FIELD_NUMBER: _builtins.int
     INSTALLMENTS_FIELD_NUMBER: _builtins.int
+    REFUND_WINDOW_DAYS_FIELD_NUMBER: _builtins.int
     version: _builtins.str
     """Operator-chosen version, stamped on every decision, e.g. "2026-11-22.1"."""
     hold_ttl_seconds: _builtins.int
     """How long an approved hold lives before it lapses; default 7 days."""
+    refund_window_days: _builtins.int
+    """How long a closed hold (captured, voided or expired) is kept, in days: a refund is taken
+    until this long after its capture, and is refused as REFUND_WINDOW_PASSED after it; the
+    sweeper then drops the hold (one with an installment plan: this long after its last
+    installment). 1 to 3650; unset: 180.
+    """
     @_builtins.property
     def tiers(self) -> _containers.RepeatedCompositeFieldContainer[Global___TierPolicy]:
         """The limit profile of each tier; every tier must be present."""
@@ -54,12 +61,15 @@ class Policy(_message.Message):
         tiers: _abc.Iterable[Global___TierPolicy] | None = ...,
         risk: Global___RiskPolicy | None = ...,
         installments: Global___InstallmentPolicy | None = ...,
+        refund_window_days: _builtins.int | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["installments", b"installments", "risk", b"risk"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_refund_window_days", b"_refund_window_days", "installments", b"installments", "refund_window_days", b"refund_window_days", "risk", b"risk"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["hold_ttl_seconds", b"hold_ttl_seconds", "installments", b"installments", "risk", b"risk", "tiers", b"tiers", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_refund_window_days", b"_refund_window_days", "hold_ttl_seconds", b"hold_ttl_seconds", "installments", b"installments", "refund_window_days", b"refund_window_days", "risk", b"risk", "tiers", b"tiers", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__refund_window_days: _TypeAlias = _typing.Literal["refund_window_days"]  # noqa: Y015
+    _WhichOneofArgType__refund_window_days: _TypeAlias = _typing.Literal["_refund_window_days", b"_refund_window_days"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__refund_window_days) -> _WhichOneofReturnType__refund_window_days | None: ...
 
 Global___Policy: _TypeAlias = Policy  # noqa: Y015
 

@@ -128,6 +128,14 @@ export type JournalEffect = Message<"authcore.v1.JournalEffect"> & {
         value: ScorecardSet;
         case: "scorecardSet";
     } | {
+        /**
+         * The sweeper (method `Drop`): closed holds past the policy's refund window were dropped.
+         *
+         * @generated from field: authcore.v1.HoldsDropped holds_dropped = 14;
+         */
+        value: HoldsDropped;
+        case: "holdsDropped";
+    } | {
         case: undefined;
         value?: undefined;
     };
@@ -405,6 +413,25 @@ export type HoldExpired = Message<"authcore.v1.HoldExpired"> & {
  * Use `create(HoldExpiredSchema)` to create a new message.
  */
 export declare const HoldExpiredSchema: GenMessage<HoldExpired>;
+/**
+ * Closed holds (captured, voided or expired) dropped from memory once the policy's
+ * refund_window_days passed; a refund of one is refused as REFUND_WINDOW_PASSED.
+ *
+ * @generated from message authcore.v1.HoldsDropped
+ */
+export type HoldsDropped = Message<"authcore.v1.HoldsDropped"> & {
+    /**
+     * The authorizations dropped, at most 1000 a record.
+     *
+     * @generated from field: repeated string authorization_ids = 1;
+     */
+    authorizationIds: string[];
+};
+/**
+ * Describes the message authcore.v1.HoldsDropped.
+ * Use `create(HoldsDroppedSchema)` to create a new message.
+ */
+export declare const HoldsDroppedSchema: GenMessage<HoldsDropped>;
 /**
  * A captured payment refunded, in part or in whole: the amount leaves the posted balance.
  *

@@ -41,6 +41,15 @@ export type Policy = Message<"authcore.v1.Policy"> & {
      * @generated from field: authcore.v1.InstallmentPolicy installments = 5;
      */
     installments?: InstallmentPolicy | undefined;
+    /**
+     * How long a closed hold (captured, voided or expired) is kept, in days: a refund is taken
+     * until this long after its capture, and is refused as REFUND_WINDOW_PASSED after it; the
+     * sweeper then drops the hold (one with an installment plan: this long after its last
+     * installment). 1 to 3650; unset: 180.
+     *
+     * @generated from field: optional int32 refund_window_days = 6;
+     */
+    refundWindowDays?: number | undefined;
 };
 /**
  * Describes the message authcore.v1.Policy.

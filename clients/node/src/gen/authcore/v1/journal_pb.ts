@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file authcore/v1/journal.proto.
  */
 export const file_authcore_v1_journal: GenFile = /*@__PURE__*/
-  fileDesc("ChlhdXRoY29yZS92MS9qb3VybmFsLnByb3RvEgthdXRoY29yZS52MSKEBQoNSm91cm5hbEVmZmVjdBIOCgZmb3JtYXQYASABKA0SLgoLaG9sZF9wbGFjZWQYAiABKAsyFy5hdXRoY29yZS52MS5Ib2xkUGxhY2VkSAASMAoMaG9sZHNfcGxhY2VkGAMgASgLMhguYXV0aGNvcmUudjEuSG9sZHNQbGFjZWRIABIyCg1ob2xkX2NhcHR1cmVkGAQgASgLMhkuYXV0aGNvcmUudjEuSG9sZENhcHR1cmVkSAASLgoLaG9sZF92b2lkZWQYBSABKAsyFy5hdXRoY29yZS52MS5Ib2xkVm9pZGVkSAASMAoMaG9sZF9leHBpcmVkGAYgASgLMhguYXV0aGNvcmUudjEuSG9sZEV4cGlyZWRIABIyCg1ob2xkX3JlZnVuZGVkGAcgASgLMhkuYXV0aGNvcmUudjEuSG9sZFJlZnVuZGVkSAASJQoGcmVwYWlkGAggASgLMhMuYXV0aGNvcmUudjEuUmVwYWlkSAASLgoLYWNjb3VudF9zZXQYCSABKAsyFy5hdXRoY29yZS52MS5BY2NvdW50U2V0SAASPwoUYXV0b19pbnN0YWxsbWVudF9zZXQYCiABKAsyHy5hdXRoY29yZS52MS5BdXRvSW5zdGFsbG1lbnRTZXRIABIsCgpwb2xpY3lfc2V0GAsgASgLMhYuYXV0aGNvcmUudjEuUG9saWN5U2V0SAASMwoOcmlza19tb2RlbF9zZXQYDCABKAsyGS5hdXRoY29yZS52MS5SaXNrTW9kZWxTZXRIABIyCg1zY29yZWNhcmRfc2V0GA0gASgLMhkuYXV0aGNvcmUudjEuU2NvcmVjYXJkU2V0SABCCAoGZWZmZWN0IrIDCgpIb2xkUGxhY2VkEhgKEGF1dGhvcml6YXRpb25faWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIlCgdjaGFubmVsGAMgASgOMhQuYXV0aGNvcmUudjEuQ2hhbm5lbBIUCgxhbW91bnRfbWlub3IYBCABKAMSDQoFZmxhZ3MYBSABKA0SEQoJZGF5X2luZGV4GAYgASgFEhMKC21vbnRoX2luZGV4GAcgASgFEi4KCmV4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC21lcmNoYW50X2lkGAkgASgJEhMKC2RldmljZV9oYXNoGAogASgGEhcKD2lwX25ldHdvcmtfaGFzaBgLIAEoBhIVCghsYXRpdHVkZRgMIAEoAUgAiAEBEhYKCWxvbmdpdHVkZRgNIAEoAUgBiAEBEh8KF2luc3RhbGxtZW50X3Rlcm1fbW9udGhzGA4gASgFEiQKHGluc3RhbGxtZW50X21vbnRobHlfcmF0ZV9icHMYDyABKAVCCwoJX2xhdGl0dWRlQgwKCl9sb25naXR1ZGUinwMKC0hvbGRzUGxhY2VkEhkKEWF1dGhvcml6YXRpb25faWRzGAEgAygJEhMKC2FjY291bnRfaWRzGAIgAygJEhQKDG1lcmNoYW50X2lkcxgDIAMoCRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCghjaGFubmVscxgFIAMoDjIULmF1dGhjb3JlLnYxLkNoYW5uZWwSFQoNYW1vdW50c19taW5vchgGIAMoAxINCgVmbGFncxgHIAMoDRITCgtkYXlfaW5kZXhlcxgIIAMoBRIVCg1tb250aF9pbmRleGVzGAkgAygFEhUKDWRldmljZV9oYXNoZXMYCiADKAYSGQoRaXBfbmV0d29ya19oYXNoZXMYCyADKAYSEQoJbGF0aXR1ZGVzGAwgAygBEhIKCmxvbmdpdHVkZXMYDSADKAESIAoYaW5zdGFsbG1lbnRfdGVybXNfbW9udGhzGA4gAygFEiUKHWluc3RhbGxtZW50X21vbnRobHlfcmF0ZXNfYnBzGA8gAygFIj4KDEhvbGRDYXB0dXJlZBIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJEhQKDGFtb3VudF9taW5vchgCIAEoAyImCgpIb2xkVm9pZGVkEhgKEGF1dGhvcml6YXRpb25faWQYASABKAkiJwoLSG9sZEV4cGlyZWQSGAoQYXV0aG9yaXphdGlvbl9pZBgBIAEoCSI+CgxIb2xkUmVmdW5kZWQSGAoQYXV0aG9yaXphdGlvbl9pZBgBIAEoCRIUCgxhbW91bnRfbWlub3IYAiABKAMiMgoGUmVwYWlkEhIKCmFjY291bnRfaWQYASABKAkSFAoMYW1vdW50X21pbm9yGAIgASgDIsECCgpBY2NvdW50U2V0EhIKCmFjY291bnRfaWQYASABKAkSGgoSY3JlZGl0X2xpbWl0X21pbm9yGAIgASgDEioKBnN0YXR1cxgDIAEoDjIaLmF1dGhjb3JlLnYxLkFjY291bnRTdGF0dXMSHwoEdGllchgEIAEoDjIRLmF1dGhjb3JlLnYxLlRpZXISMgoPbGltaXRfb3ZlcnJpZGVzGAUgASgLMhkuYXV0aGNvcmUudjEuTGltaXRQcm9maWxlEhUKDW92ZXJkdWVfbWlub3IYBiABKAMSEAoIY3VycmVuY3kYByABKAkSEQoJdGltZV96b25lGAggASgJEhoKEnV0Y19vZmZzZXRfc2Vjb25kcxgJIAEoBRIZCgxjcmVkaXRfc2NvcmUYCiABKAFIAIgBAUIPCg1fY3JlZGl0X3Njb3JlIlcKEkF1dG9JbnN0YWxsbWVudFNldBISCgphY2NvdW50X2lkGAEgASgJEi0KB3NldHRpbmcYAiABKAsyHC5hdXRoY29yZS52MS5BdXRvSW5zdGFsbG1lbnQiGwoJUG9saWN5U2V0Eg4KBnBvbGljeRgBIAEoDCIuCgxSaXNrTW9kZWxTZXQSDQoFbW9kZWwYASABKAwSDwoHdmVyc2lvbhgCIAEoCSIhCgxTY29yZWNhcmRTZXQSEQoJc2NvcmVjYXJkGAEgASgMIr8BCg1Kb3VybmFsUmVjb3JkEgsKA3NlcRgBIAEoBBIMCgRhdF9zGAIgASgDEg4KBm1ldGhvZBgDIAEoCRISCgpyZXF1ZXN0X2lkGAQgASgJEhMKC2ZpbmdlcnByaW50GAUgASgMEg4KBmVmZmVjdBgGIAEoDBIQCghyZXNwb25zZRgHIAEoDBIOCgZkaWdlc3QYCCABKAwSKAoFYXVkaXQYCSABKAsyGS5hdXRoY29yZS52MS5Kb3VybmFsQXVkaXQiggEKDEpvdXJuYWxBdWRpdBIOCgZtZXRob2QYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRIRCglkZWNpc2lvbnMYAyABKA0SFgoOcG9saWN5X3ZlcnNpb24YBCABKAkSFQoNbW9kZWxfdmVyc2lvbhgFIAEoCRIMCgRkYXRhGAYgASgMYgZwcm90bzM", [file_authcore_v1_common, file_authcore_v1_installment, file_google_protobuf_timestamp]);
+  fileDesc("ChlhdXRoY29yZS92MS9qb3VybmFsLnByb3RvEgthdXRoY29yZS52MSK4BQoNSm91cm5hbEVmZmVjdBIOCgZmb3JtYXQYASABKA0SLgoLaG9sZF9wbGFjZWQYAiABKAsyFy5hdXRoY29yZS52MS5Ib2xkUGxhY2VkSAASMAoMaG9sZHNfcGxhY2VkGAMgASgLMhguYXV0aGNvcmUudjEuSG9sZHNQbGFjZWRIABIyCg1ob2xkX2NhcHR1cmVkGAQgASgLMhkuYXV0aGNvcmUudjEuSG9sZENhcHR1cmVkSAASLgoLaG9sZF92b2lkZWQYBSABKAsyFy5hdXRoY29yZS52MS5Ib2xkVm9pZGVkSAASMAoMaG9sZF9leHBpcmVkGAYgASgLMhguYXV0aGNvcmUudjEuSG9sZEV4cGlyZWRIABIyCg1ob2xkX3JlZnVuZGVkGAcgASgLMhkuYXV0aGNvcmUudjEuSG9sZFJlZnVuZGVkSAASJQoGcmVwYWlkGAggASgLMhMuYXV0aGNvcmUudjEuUmVwYWlkSAASLgoLYWNjb3VudF9zZXQYCSABKAsyFy5hdXRoY29yZS52MS5BY2NvdW50U2V0SAASPwoUYXV0b19pbnN0YWxsbWVudF9zZXQYCiABKAsyHy5hdXRoY29yZS52MS5BdXRvSW5zdGFsbG1lbnRTZXRIABIsCgpwb2xpY3lfc2V0GAsgASgLMhYuYXV0aGNvcmUudjEuUG9saWN5U2V0SAASMwoOcmlza19tb2RlbF9zZXQYDCABKAsyGS5hdXRoY29yZS52MS5SaXNrTW9kZWxTZXRIABIyCg1zY29yZWNhcmRfc2V0GA0gASgLMhkuYXV0aGNvcmUudjEuU2NvcmVjYXJkU2V0SAASMgoNaG9sZHNfZHJvcHBlZBgOIAEoCzIZLmF1dGhjb3JlLnYxLkhvbGRzRHJvcHBlZEgAQggKBmVmZmVjdCKyAwoKSG9sZFBsYWNlZBIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSJQoHY2hhbm5lbBgDIAEoDjIULmF1dGhjb3JlLnYxLkNoYW5uZWwSFAoMYW1vdW50X21pbm9yGAQgASgDEg0KBWZsYWdzGAUgASgNEhEKCWRheV9pbmRleBgGIAEoBRITCgttb250aF9pbmRleBgHIAEoBRIuCgpleHBpcmVzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgttZXJjaGFudF9pZBgJIAEoCRITCgtkZXZpY2VfaGFzaBgKIAEoBhIXCg9pcF9uZXR3b3JrX2hhc2gYCyABKAYSFQoIbGF0aXR1ZGUYDCABKAFIAIgBARIWCglsb25naXR1ZGUYDSABKAFIAYgBARIfChdpbnN0YWxsbWVudF90ZXJtX21vbnRocxgOIAEoBRIkChxpbnN0YWxsbWVudF9tb250aGx5X3JhdGVfYnBzGA8gASgFQgsKCV9sYXRpdHVkZUIMCgpfbG9uZ2l0dWRlIp8DCgtIb2xkc1BsYWNlZBIZChFhdXRob3JpemF0aW9uX2lkcxgBIAMoCRITCgthY2NvdW50X2lkcxgCIAMoCRIUCgxtZXJjaGFudF9pZHMYAyADKAkSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoIY2hhbm5lbHMYBSADKA4yFC5hdXRoY29yZS52MS5DaGFubmVsEhUKDWFtb3VudHNfbWlub3IYBiADKAMSDQoFZmxhZ3MYByADKA0SEwoLZGF5X2luZGV4ZXMYCCADKAUSFQoNbW9udGhfaW5kZXhlcxgJIAMoBRIVCg1kZXZpY2VfaGFzaGVzGAogAygGEhkKEWlwX25ldHdvcmtfaGFzaGVzGAsgAygGEhEKCWxhdGl0dWRlcxgMIAMoARISCgpsb25naXR1ZGVzGA0gAygBEiAKGGluc3RhbGxtZW50X3Rlcm1zX21vbnRocxgOIAMoBRIlCh1pbnN0YWxsbWVudF9tb250aGx5X3JhdGVzX2JwcxgPIAMoBSI+CgxIb2xkQ2FwdHVyZWQSGAoQYXV0aG9yaXphdGlvbl9pZBgBIAEoCRIUCgxhbW91bnRfbWlub3IYAiABKAMiJgoKSG9sZFZvaWRlZBIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJIicKC0hvbGRFeHBpcmVkEhgKEGF1dGhvcml6YXRpb25faWQYASABKAkiKQoMSG9sZHNEcm9wcGVkEhkKEWF1dGhvcml6YXRpb25faWRzGAEgAygJIj4KDEhvbGRSZWZ1bmRlZBIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJEhQKDGFtb3VudF9taW5vchgCIAEoAyIyCgZSZXBhaWQSEgoKYWNjb3VudF9pZBgBIAEoCRIUCgxhbW91bnRfbWlub3IYAiABKAMiwQIKCkFjY291bnRTZXQSEgoKYWNjb3VudF9pZBgBIAEoCRIaChJjcmVkaXRfbGltaXRfbWlub3IYAiABKAMSKgoGc3RhdHVzGAMgASgOMhouYXV0aGNvcmUudjEuQWNjb3VudFN0YXR1cxIfCgR0aWVyGAQgASgOMhEuYXV0aGNvcmUudjEuVGllchIyCg9saW1pdF9vdmVycmlkZXMYBSABKAsyGS5hdXRoY29yZS52MS5MaW1pdFByb2ZpbGUSFQoNb3ZlcmR1ZV9taW5vchgGIAEoAxIQCghjdXJyZW5jeRgHIAEoCRIRCgl0aW1lX3pvbmUYCCABKAkSGgoSdXRjX29mZnNldF9zZWNvbmRzGAkgASgFEhkKDGNyZWRpdF9zY29yZRgKIAEoAUgAiAEBQg8KDV9jcmVkaXRfc2NvcmUiVwoSQXV0b0luc3RhbGxtZW50U2V0EhIKCmFjY291bnRfaWQYASABKAkSLQoHc2V0dGluZxgCIAEoCzIcLmF1dGhjb3JlLnYxLkF1dG9JbnN0YWxsbWVudCIbCglQb2xpY3lTZXQSDgoGcG9saWN5GAEgASgMIi4KDFJpc2tNb2RlbFNldBINCgVtb2RlbBgBIAEoDBIPCgd2ZXJzaW9uGAIgASgJIiEKDFNjb3JlY2FyZFNldBIRCglzY29yZWNhcmQYASABKAwivwEKDUpvdXJuYWxSZWNvcmQSCwoDc2VxGAEgASgEEgwKBGF0X3MYAiABKAMSDgoGbWV0aG9kGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkSEwoLZmluZ2VycHJpbnQYBSABKAwSDgoGZWZmZWN0GAYgASgMEhAKCHJlc3BvbnNlGAcgASgMEg4KBmRpZ2VzdBgIIAEoDBIoCgVhdWRpdBgJIAEoCzIZLmF1dGhjb3JlLnYxLkpvdXJuYWxBdWRpdCKCAQoMSm91cm5hbEF1ZGl0Eg4KBm1ldGhvZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgJEhEKCWRlY2lzaW9ucxgDIAEoDRIWCg5wb2xpY3lfdmVyc2lvbhgEIAEoCRIVCg1tb2RlbF92ZXJzaW9uGAUgASgJEgwKBGRhdGEYBiABKAxiBnByb3RvMw", [file_authcore_v1_common, file_authcore_v1_installment, file_google_protobuf_timestamp]);
 
 /**
  * The effect of one journal record: the change a request (or the expiry sweeper) made to the
@@ -139,6 +139,14 @@ export type JournalEffect = Message<"authcore.v1.JournalEffect"> & {
      */
     value: ScorecardSet;
     case: "scorecardSet";
+  } | {
+    /**
+     * The sweeper (method `Drop`): closed holds past the policy's refund window were dropped.
+     *
+     * @generated from field: authcore.v1.HoldsDropped holds_dropped = 14;
+     */
+    value: HoldsDropped;
+    case: "holdsDropped";
   } | { case: undefined; value?: undefined };
 };
 
@@ -462,6 +470,28 @@ export const HoldExpiredSchema: GenMessage<HoldExpired> = /*@__PURE__*/
   messageDesc(file_authcore_v1_journal, 5);
 
 /**
+ * Closed holds (captured, voided or expired) dropped from memory once the policy's
+ * refund_window_days passed; a refund of one is refused as REFUND_WINDOW_PASSED.
+ *
+ * @generated from message authcore.v1.HoldsDropped
+ */
+export type HoldsDropped = Message<"authcore.v1.HoldsDropped"> & {
+  /**
+   * The authorizations dropped, at most 1000 a record.
+   *
+   * @generated from field: repeated string authorization_ids = 1;
+   */
+  authorizationIds: string[];
+};
+
+/**
+ * Describes the message authcore.v1.HoldsDropped.
+ * Use `create(HoldsDroppedSchema)` to create a new message.
+ */
+export const HoldsDroppedSchema: GenMessage<HoldsDropped> = /*@__PURE__*/
+  messageDesc(file_authcore_v1_journal, 6);
+
+/**
  * A captured payment refunded, in part or in whole: the amount leaves the posted balance.
  *
  * @generated from message authcore.v1.HoldRefunded
@@ -487,7 +517,7 @@ export type HoldRefunded = Message<"authcore.v1.HoldRefunded"> & {
  * Use `create(HoldRefundedSchema)` to create a new message.
  */
 export const HoldRefundedSchema: GenMessage<HoldRefunded> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 6);
+  messageDesc(file_authcore_v1_journal, 7);
 
 /**
  * A repayment: the amount leaves the posted balance, and the overdue amount first.
@@ -515,7 +545,7 @@ export type Repaid = Message<"authcore.v1.Repaid"> & {
  * Use `create(RepaidSchema)` to create a new message.
  */
 export const RepaidSchema: GenMessage<Repaid> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 7);
+  messageDesc(file_authcore_v1_journal, 8);
 
 /**
  * An account's settings as a whole after an `UpsertAccount` (a new account, or every setting of
@@ -601,7 +631,7 @@ export type AccountSet = Message<"authcore.v1.AccountSet"> & {
  * Use `create(AccountSetSchema)` to create a new message.
  */
 export const AccountSetSchema: GenMessage<AccountSet> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 8);
+  messageDesc(file_authcore_v1_journal, 9);
 
 /**
  * An account's auto-installment setting.
@@ -629,7 +659,7 @@ export type AutoInstallmentSet = Message<"authcore.v1.AutoInstallmentSet"> & {
  * Use `create(AutoInstallmentSetSchema)` to create a new message.
  */
 export const AutoInstallmentSetSchema: GenMessage<AutoInstallmentSet> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 9);
+  messageDesc(file_authcore_v1_journal, 10);
 
 /**
  * A policy made active for every decision after it.
@@ -651,7 +681,7 @@ export type PolicySet = Message<"authcore.v1.PolicySet"> & {
  * Use `create(PolicySetSchema)` to create a new message.
  */
 export const PolicySetSchema: GenMessage<PolicySet> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 10);
+  messageDesc(file_authcore_v1_journal, 11);
 
 /**
  * A risk model made active for every decision after it.
@@ -680,7 +710,7 @@ export type RiskModelSet = Message<"authcore.v1.RiskModelSet"> & {
  * Use `create(RiskModelSetSchema)` to create a new message.
  */
 export const RiskModelSetSchema: GenMessage<RiskModelSet> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 11);
+  messageDesc(file_authcore_v1_journal, 12);
 
 /**
  * A credit scorecard made active.
@@ -701,7 +731,7 @@ export type ScorecardSet = Message<"authcore.v1.ScorecardSet"> & {
  * Use `create(ScorecardSetSchema)` to create a new message.
  */
 export const ScorecardSetSchema: GenMessage<ScorecardSet> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 12);
+  messageDesc(file_authcore_v1_journal, 13);
 
 /**
  * One record of the journal: every mutating request appends one before its answer leaves, in
@@ -786,7 +816,7 @@ export type JournalRecord = Message<"authcore.v1.JournalRecord"> & {
  * Use `create(JournalRecordSchema)` to create a new message.
  */
 export const JournalRecordSchema: GenMessage<JournalRecord> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 13);
+  messageDesc(file_authcore_v1_journal, 14);
 
 /**
  * What a decision was made on, for `authcore audit`: the kernel's inputs, the features, the
@@ -841,5 +871,5 @@ export type JournalAudit = Message<"authcore.v1.JournalAudit"> & {
  * Use `create(JournalAuditSchema)` to create a new message.
  */
 export const JournalAuditSchema: GenMessage<JournalAudit> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 14);
+  messageDesc(file_authcore_v1_journal, 15);
 
