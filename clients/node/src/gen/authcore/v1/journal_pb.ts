@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file authcore/v1/journal.proto.
  */
 export const file_authcore_v1_journal: GenFile = /*@__PURE__*/
-  fileDesc("ChlhdXRoY29yZS92MS9qb3VybmFsLnByb3RvEgthdXRoY29yZS52MSKEBQoNSm91cm5hbEVmZmVjdBIOCgZmb3JtYXQYASABKA0SLgoLaG9sZF9wbGFjZWQYAiABKAsyFy5hdXRoY29yZS52MS5Ib2xkUGxhY2VkSAASMAoMaG9sZHNfcGxhY2VkGAMgASgLMhguYXV0aGNvcmUudjEuSG9sZHNQbGFjZWRIABIyCg1ob2xkX2NhcHR1cmVkGAQgASgLMhkuYXV0aGNvcmUudjEuSG9sZENhcHR1cmVkSAASLgoLaG9sZF92b2lkZWQYBSABKAsyFy5hdXRoY29yZS52MS5Ib2xkVm9pZGVkSAASMAoMaG9sZF9leHBpcmVkGAYgASgLMhguYXV0aGNvcmUudjEuSG9sZEV4cGlyZWRIABIyCg1ob2xkX3JlZnVuZGVkGAcgASgLMhkuYXV0aGNvcmUudjEuSG9sZFJlZnVuZGVkSAASJQoGcmVwYWlkGAggASgLMhMuYXV0aGNvcmUudjEuUmVwYWlkSAASLgoLYWNjb3VudF9zZXQYCSABKAsyFy5hdXRoY29yZS52MS5BY2NvdW50U2V0SAASPwoUYXV0b19pbnN0YWxsbWVudF9zZXQYCiABKAsyHy5hdXRoY29yZS52MS5BdXRvSW5zdGFsbG1lbnRTZXRIABIsCgpwb2xpY3lfc2V0GAsgASgLMhYuYXV0aGNvcmUudjEuUG9saWN5U2V0SAASMwoOcmlza19tb2RlbF9zZXQYDCABKAsyGS5hdXRoY29yZS52MS5SaXNrTW9kZWxTZXRIABIyCg1zY29yZWNhcmRfc2V0GA0gASgLMhkuYXV0aGNvcmUudjEuU2NvcmVjYXJkU2V0SABCCAoGZWZmZWN0IrIDCgpIb2xkUGxhY2VkEhgKEGF1dGhvcml6YXRpb25faWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIlCgdjaGFubmVsGAMgASgOMhQuYXV0aGNvcmUudjEuQ2hhbm5lbBIUCgxhbW91bnRfbWlub3IYBCABKAMSDQoFZmxhZ3MYBSABKA0SEQoJZGF5X2luZGV4GAYgASgFEhMKC21vbnRoX2luZGV4GAcgASgFEi4KCmV4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC21lcmNoYW50X2lkGAkgASgJEhMKC2RldmljZV9oYXNoGAogASgGEhcKD2lwX25ldHdvcmtfaGFzaBgLIAEoBhIVCghsYXRpdHVkZRgMIAEoAUgAiAEBEhYKCWxvbmdpdHVkZRgNIAEoAUgBiAEBEh8KF2luc3RhbGxtZW50X3Rlcm1fbW9udGhzGA4gASgFEiQKHGluc3RhbGxtZW50X21vbnRobHlfcmF0ZV9icHMYDyABKAVCCwoJX2xhdGl0dWRlQgwKCl9sb25naXR1ZGUinwMKC0hvbGRzUGxhY2VkEhkKEWF1dGhvcml6YXRpb25faWRzGAEgAygJEhMKC2FjY291bnRfaWRzGAIgAygJEhQKDG1lcmNoYW50X2lkcxgDIAMoCRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCghjaGFubmVscxgFIAMoDjIULmF1dGhjb3JlLnYxLkNoYW5uZWwSFQoNYW1vdW50c19taW5vchgGIAMoAxINCgVmbGFncxgHIAMoDRITCgtkYXlfaW5kZXhlcxgIIAMoBRIVCg1tb250aF9pbmRleGVzGAkgAygFEhUKDWRldmljZV9oYXNoZXMYCiADKAYSGQoRaXBfbmV0d29ya19oYXNoZXMYCyADKAYSEQoJbGF0aXR1ZGVzGAwgAygBEhIKCmxvbmdpdHVkZXMYDSADKAESIAoYaW5zdGFsbG1lbnRfdGVybXNfbW9udGhzGA4gAygFEiUKHWluc3RhbGxtZW50X21vbnRobHlfcmF0ZXNfYnBzGA8gAygFIj4KDEhvbGRDYXB0dXJlZBIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJEhQKDGFtb3VudF9taW5vchgCIAEoAyImCgpIb2xkVm9pZGVkEhgKEGF1dGhvcml6YXRpb25faWQYASABKAkiJwoLSG9sZEV4cGlyZWQSGAoQYXV0aG9yaXphdGlvbl9pZBgBIAEoCSI+CgxIb2xkUmVmdW5kZWQSGAoQYXV0aG9yaXphdGlvbl9pZBgBIAEoCRIUCgxhbW91bnRfbWlub3IYAiABKAMiMgoGUmVwYWlkEhIKCmFjY291bnRfaWQYASABKAkSFAoMYW1vdW50X21pbm9yGAIgASgDIsECCgpBY2NvdW50U2V0EhIKCmFjY291bnRfaWQYASABKAkSGgoSY3JlZGl0X2xpbWl0X21pbm9yGAIgASgDEioKBnN0YXR1cxgDIAEoDjIaLmF1dGhjb3JlLnYxLkFjY291bnRTdGF0dXMSHwoEdGllchgEIAEoDjIRLmF1dGhjb3JlLnYxLlRpZXISMgoPbGltaXRfb3ZlcnJpZGVzGAUgASgLMhkuYXV0aGNvcmUudjEuTGltaXRQcm9maWxlEhUKDW92ZXJkdWVfbWlub3IYBiABKAMSEAoIY3VycmVuY3kYByABKAkSEQoJdGltZV96b25lGAggASgJEhoKEnV0Y19vZmZzZXRfc2Vjb25kcxgJIAEoBRIZCgxjcmVkaXRfc2NvcmUYCiABKAFIAIgBAUIPCg1fY3JlZGl0X3Njb3JlIlcKEkF1dG9JbnN0YWxsbWVudFNldBISCgphY2NvdW50X2lkGAEgASgJEi0KB3NldHRpbmcYAiABKAsyHC5hdXRoY29yZS52MS5BdXRvSW5zdGFsbG1lbnQiGwoJUG9saWN5U2V0Eg4KBnBvbGljeRgBIAEoDCIuCgxSaXNrTW9kZWxTZXQSDQoFbW9kZWwYASABKAwSDwoHdmVyc2lvbhgCIAEoCSIhCgxTY29yZWNhcmRTZXQSEQoJc2NvcmVjYXJkGAEgASgMIr8BCg1Kb3VybmFsUmVjb3JkEgsKA3NlcRgBIAEoBBIMCgRhdF9zGAIgASgDEg4KBm1ldGhvZBgDIAEoCRISCgpyZXF1ZXN0X2lkGAQgASgJEhMKC2ZpbmdlcnByaW50GAUgASgMEg4KBmVmZmVjdBgGIAEoDBIQCghyZXNwb25zZRgHIAEoDBIOCgZkaWdlc3QYCCABKAwSKAoFYXVkaXQYCSABKAsyGS5hdXRoY29yZS52MS5Kb3VybmFsQXVkaXQiggEKDEpvdXJuYWxBdWRpdBIOCgZtZXRob2QYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRIRCglkZWNpc2lvbnMYAyABKA0SFgoOcG9saWN5X3ZlcnNpb24YBCABKAkSFQoNbW9kZWxfdmVyc2lvbhgFIAEoCRIMCgRkYXRhGAYgASgMYgZwcm90bzM", [file_authcore_v1_common, file_authcore_v1_installment, file_google_protobuf_timestamp]);
+  fileDesc("ChlhdXRoY29yZS92MS9qb3VybmFsLnByb3RvEgthdXRoY29yZS52MSLABQoNSm91cm5hbEVmZmVjdBIOCgZmb3JtYXQYASABKA0SLgoLaG9sZF9wbGFjZWQYAiABKAsyFy5hdXRoY29yZS52MS5Ib2xkUGxhY2VkSAASMAoMaG9sZHNfcGxhY2VkGAMgASgLMhguYXV0aGNvcmUudjEuSG9sZHNQbGFjZWRIABIyCg1ob2xkX2NhcHR1cmVkGAQgASgLMhkuYXV0aGNvcmUudjEuSG9sZENhcHR1cmVkSAASLgoLaG9sZF92b2lkZWQYBSABKAsyFy5hdXRoY29yZS52MS5Ib2xkVm9pZGVkSAASMAoMaG9sZF9leHBpcmVkGAYgASgLMhguYXV0aGNvcmUudjEuSG9sZEV4cGlyZWRIABIyCg1ob2xkX3JlZnVuZGVkGAcgASgLMhkuYXV0aGNvcmUudjEuSG9sZFJlZnVuZGVkSAASJQoGcmVwYWlkGAggASgLMhMuYXV0aGNvcmUudjEuUmVwYWlkSAASLgoLYWNjb3VudF9zZXQYCSABKAsyFy5hdXRoY29yZS52MS5BY2NvdW50U2V0SAASPwoUYXV0b19pbnN0YWxsbWVudF9zZXQYCiABKAsyHy5hdXRoY29yZS52MS5BdXRvSW5zdGFsbG1lbnRTZXRIABIsCgpwb2xpY3lfc2V0GAsgASgLMhYuYXV0aGNvcmUudjEuUG9saWN5U2V0SAASMwoOcmlza19tb2RlbF9zZXQYDCABKAsyGS5hdXRoY29yZS52MS5SaXNrTW9kZWxTZXRIABIyCg1zY29yZWNhcmRfc2V0GA0gASgLMhkuYXV0aGNvcmUudjEuU2NvcmVjYXJkU2V0SAASOgoRYWNjb3VudHNfaW1wb3J0ZWQYDiABKAsyHS5hdXRoY29yZS52MS5BY2NvdW50c0ltcG9ydGVkSABCCAoGZWZmZWN0IrIDCgpIb2xkUGxhY2VkEhgKEGF1dGhvcml6YXRpb25faWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIlCgdjaGFubmVsGAMgASgOMhQuYXV0aGNvcmUudjEuQ2hhbm5lbBIUCgxhbW91bnRfbWlub3IYBCABKAMSDQoFZmxhZ3MYBSABKA0SEQoJZGF5X2luZGV4GAYgASgFEhMKC21vbnRoX2luZGV4GAcgASgFEi4KCmV4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC21lcmNoYW50X2lkGAkgASgJEhMKC2RldmljZV9oYXNoGAogASgGEhcKD2lwX25ldHdvcmtfaGFzaBgLIAEoBhIVCghsYXRpdHVkZRgMIAEoAUgAiAEBEhYKCWxvbmdpdHVkZRgNIAEoAUgBiAEBEh8KF2luc3RhbGxtZW50X3Rlcm1fbW9udGhzGA4gASgFEiQKHGluc3RhbGxtZW50X21vbnRobHlfcmF0ZV9icHMYDyABKAVCCwoJX2xhdGl0dWRlQgwKCl9sb25naXR1ZGUinwMKC0hvbGRzUGxhY2VkEhkKEWF1dGhvcml6YXRpb25faWRzGAEgAygJEhMKC2FjY291bnRfaWRzGAIgAygJEhQKDG1lcmNoYW50X2lkcxgDIAMoCRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCghjaGFubmVscxgFIAMoDjIULmF1dGhjb3JlLnYxLkNoYW5uZWwSFQoNYW1vdW50c19taW5vchgGIAMoAxINCgVmbGFncxgHIAMoDRITCgtkYXlfaW5kZXhlcxgIIAMoBRIVCg1tb250aF9pbmRleGVzGAkgAygFEhUKDWRldmljZV9oYXNoZXMYCiADKAYSGQoRaXBfbmV0d29ya19oYXNoZXMYCyADKAYSEQoJbGF0aXR1ZGVzGAwgAygBEhIKCmxvbmdpdHVkZXMYDSADKAESIAoYaW5zdGFsbG1lbnRfdGVybXNfbW9udGhzGA4gAygFEiUKHWluc3RhbGxtZW50X21vbnRobHlfcmF0ZXNfYnBzGA8gAygFIj4KDEhvbGRDYXB0dXJlZBIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJEhQKDGFtb3VudF9taW5vchgCIAEoAyImCgpIb2xkVm9pZGVkEhgKEGF1dGhvcml6YXRpb25faWQYASABKAkiJwoLSG9sZEV4cGlyZWQSGAoQYXV0aG9yaXphdGlvbl9pZBgBIAEoCSI+CgxIb2xkUmVmdW5kZWQSGAoQYXV0aG9yaXphdGlvbl9pZBgBIAEoCRIUCgxhbW91bnRfbWlub3IYAiABKAMiMgoGUmVwYWlkEhIKCmFjY291bnRfaWQYASABKAkSFAoMYW1vdW50X21pbm9yGAIgASgDIsECCgpBY2NvdW50U2V0EhIKCmFjY291bnRfaWQYASABKAkSGgoSY3JlZGl0X2xpbWl0X21pbm9yGAIgASgDEioKBnN0YXR1cxgDIAEoDjIaLmF1dGhjb3JlLnYxLkFjY291bnRTdGF0dXMSHwoEdGllchgEIAEoDjIRLmF1dGhjb3JlLnYxLlRpZXISMgoPbGltaXRfb3ZlcnJpZGVzGAUgASgLMhkuYXV0aGNvcmUudjEuTGltaXRQcm9maWxlEhUKDW92ZXJkdWVfbWlub3IYBiABKAMSEAoIY3VycmVuY3kYByABKAkSEQoJdGltZV96b25lGAggASgJEhoKEnV0Y19vZmZzZXRfc2Vjb25kcxgJIAEoBRIZCgxjcmVkaXRfc2NvcmUYCiABKAFIAIgBAUIPCg1fY3JlZGl0X3Njb3JlIrwCChBBY2NvdW50c0ltcG9ydGVkEhMKC2FjY291bnRfaWRzGAEgAygJEhsKE2NyZWRpdF9saW1pdHNfbWlub3IYAiADKAMSLAoIc3RhdHVzZXMYAyADKA4yGi5hdXRoY29yZS52MS5BY2NvdW50U3RhdHVzEiAKBXRpZXJzGAQgAygOMhEuYXV0aGNvcmUudjEuVGllchIVCg1vdmVyZHVlX21pbm9yGAUgAygDEhIKCmN1cnJlbmNpZXMYBiADKAkSGAoQY3VycmVuY3lfaW5kZXhlcxgHIAMoDRISCgp0aW1lX3pvbmVzGAggAygJEhsKE3V0Y19vZmZzZXRzX3NlY29uZHMYCSADKAUSGQoRdGltZV96b25lX2luZGV4ZXMYCiADKA0SFQoNY3JlZGl0X3Njb3JlcxgLIAMoASJXChJBdXRvSW5zdGFsbG1lbnRTZXQSEgoKYWNjb3VudF9pZBgBIAEoCRItCgdzZXR0aW5nGAIgASgLMhwuYXV0aGNvcmUudjEuQXV0b0luc3RhbGxtZW50IhsKCVBvbGljeVNldBIOCgZwb2xpY3kYASABKAwiLgoMUmlza01vZGVsU2V0Eg0KBW1vZGVsGAEgASgMEg8KB3ZlcnNpb24YAiABKAkiIQoMU2NvcmVjYXJkU2V0EhEKCXNjb3JlY2FyZBgBIAEoDCK/AQoNSm91cm5hbFJlY29yZBILCgNzZXEYASABKAQSDAoEYXRfcxgCIAEoAxIOCgZtZXRob2QYAyABKAkSEgoKcmVxdWVzdF9pZBgEIAEoCRITCgtmaW5nZXJwcmludBgFIAEoDBIOCgZlZmZlY3QYBiABKAwSEAoIcmVzcG9uc2UYByABKAwSDgoGZGlnZXN0GAggASgMEigKBWF1ZGl0GAkgASgLMhkuYXV0aGNvcmUudjEuSm91cm5hbEF1ZGl0IoIBCgxKb3VybmFsQXVkaXQSDgoGbWV0aG9kGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSEQoJZGVjaXNpb25zGAMgASgNEhYKDnBvbGljeV92ZXJzaW9uGAQgASgJEhUKDW1vZGVsX3ZlcnNpb24YBSABKAkSDAoEZGF0YRgGIAEoDGIGcHJvdG8z", [file_authcore_v1_common, file_authcore_v1_installment, file_google_protobuf_timestamp]);
 
 /**
  * The effect of one journal record: the change a request (or the expiry sweeper) made to the
@@ -139,6 +139,14 @@ export type JournalEffect = Message<"authcore.v1.JournalEffect"> & {
      */
     value: ScorecardSet;
     case: "scorecardSet";
+  } | {
+    /**
+     * An `ImportAccounts` chunk: accounts created or changed, as columns.
+     *
+     * @generated from field: authcore.v1.AccountsImported accounts_imported = 14;
+     */
+    value: AccountsImported;
+    case: "accountsImported";
   } | { case: undefined; value?: undefined };
 };
 
@@ -604,6 +612,98 @@ export const AccountSetSchema: GenMessage<AccountSet> = /*@__PURE__*/
   messageDesc(file_authcore_v1_journal, 8);
 
 /**
+ * The accounts of one `ImportAccounts` chunk, as columns: element i of every per-row column
+ * belongs to the i-th row, each an account's settings as a whole after the chunk (as
+ * `AccountSet` has them; an account's limit overrides are kept as they are). An account id
+ * appears at most once.
+ *
+ * @generated from message authcore.v1.AccountsImported
+ */
+export type AccountsImported = Message<"authcore.v1.AccountsImported"> & {
+  /**
+   * The accounts, new ones first seen here.
+   *
+   * @generated from field: repeated string account_ids = 1;
+   */
+  accountIds: string[];
+
+  /**
+   * The credit lines.
+   *
+   * @generated from field: repeated int64 credit_limits_minor = 2;
+   */
+  creditLimitsMinor: bigint[];
+
+  /**
+   * The statuses set by the issuer.
+   *
+   * @generated from field: repeated authcore.v1.AccountStatus statuses = 3;
+   */
+  statuses: AccountStatus[];
+
+  /**
+   * The customer tiers.
+   *
+   * @generated from field: repeated authcore.v1.Tier tiers = 4;
+   */
+  tiers: Tier[];
+
+  /**
+   * The overdue parts of the posted balances.
+   *
+   * @generated from field: repeated int64 overdue_minor = 5;
+   */
+  overdueMinor: bigint[];
+
+  /**
+   * The chunk's currencies, each once (ISO 4217 alphabetic codes); row i's is
+   * currencies[currency_indexes[i]]. For an existing account: its own.
+   *
+   * @generated from field: repeated string currencies = 6;
+   */
+  currencies: string[];
+
+  /**
+   * @generated from field: repeated uint32 currency_indexes = 7;
+   */
+  currencyIndexes: number[];
+
+  /**
+   * The chunk's IANA time zones, each once, with their UTC offsets (found when the chunk was
+   * decided, as `AccountSet.utc_offset_seconds`); row i's is time_zones[time_zone_indexes[i]].
+   * For an existing account: its own.
+   *
+   * @generated from field: repeated string time_zones = 8;
+   */
+  timeZones: string[];
+
+  /**
+   * @generated from field: repeated int32 utc_offsets_seconds = 9;
+   */
+  utcOffsetsSeconds: number[];
+
+  /**
+   * @generated from field: repeated uint32 time_zone_indexes = 10;
+   */
+  timeZoneIndexes: number[];
+
+  /**
+   * The scores of the latest credit assessments; empty when the chunk set none, NaN in a row
+   * that leaves the score on file as it is.
+   *
+   * @generated from field: repeated double credit_scores = 11;
+   */
+  creditScores: number[];
+};
+
+/**
+ * Describes the message authcore.v1.AccountsImported.
+ * Use `create(AccountsImportedSchema)` to create a new message.
+ */
+export const AccountsImportedSchema: GenMessage<AccountsImported> = /*@__PURE__*/
+  messageDesc(file_authcore_v1_journal, 9);
+
+/**
  * An account's auto-installment setting.
  *
  * @generated from message authcore.v1.AutoInstallmentSet
@@ -629,7 +729,7 @@ export type AutoInstallmentSet = Message<"authcore.v1.AutoInstallmentSet"> & {
  * Use `create(AutoInstallmentSetSchema)` to create a new message.
  */
 export const AutoInstallmentSetSchema: GenMessage<AutoInstallmentSet> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 9);
+  messageDesc(file_authcore_v1_journal, 10);
 
 /**
  * A policy made active for every decision after it.
@@ -651,7 +751,7 @@ export type PolicySet = Message<"authcore.v1.PolicySet"> & {
  * Use `create(PolicySetSchema)` to create a new message.
  */
 export const PolicySetSchema: GenMessage<PolicySet> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 10);
+  messageDesc(file_authcore_v1_journal, 11);
 
 /**
  * A risk model made active for every decision after it.
@@ -680,7 +780,7 @@ export type RiskModelSet = Message<"authcore.v1.RiskModelSet"> & {
  * Use `create(RiskModelSetSchema)` to create a new message.
  */
 export const RiskModelSetSchema: GenMessage<RiskModelSet> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 11);
+  messageDesc(file_authcore_v1_journal, 12);
 
 /**
  * A credit scorecard made active.
@@ -701,7 +801,7 @@ export type ScorecardSet = Message<"authcore.v1.ScorecardSet"> & {
  * Use `create(ScorecardSetSchema)` to create a new message.
  */
 export const ScorecardSetSchema: GenMessage<ScorecardSet> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 12);
+  messageDesc(file_authcore_v1_journal, 13);
 
 /**
  * One record of the journal: every mutating request appends one before its answer leaves, in
@@ -786,7 +886,7 @@ export type JournalRecord = Message<"authcore.v1.JournalRecord"> & {
  * Use `create(JournalRecordSchema)` to create a new message.
  */
 export const JournalRecordSchema: GenMessage<JournalRecord> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 13);
+  messageDesc(file_authcore_v1_journal, 14);
 
 /**
  * What a decision was made on, for `authcore audit`: the kernel's inputs, the features, the
@@ -841,5 +941,5 @@ export type JournalAudit = Message<"authcore.v1.JournalAudit"> & {
  * Use `create(JournalAuditSchema)` to create a new message.
  */
 export const JournalAuditSchema: GenMessage<JournalAudit> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 14);
+  messageDesc(file_authcore_v1_journal, 15);
 
