@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime
 import heapq
+from collections.abc import Iterable
+
+import numpy as np
 
 from authcore.journal import effects
-from authcore.decision import explain, installments
+from authcore.decision import columns, explain, installments
 from authcore.errors import (
-    FailedPrecondition, FieldViolation, InstallmentRefused, InvalidArgument, ResourceExhausted,
+    AuthcoreError, FailedPrecondition, FieldViolation, InstallmentRefused, InvalidArgument, ResourceExhausted,
 )
+from authcore.observability import events
 from authcore.decision.money import currency_alpha, currency_numeric
 from authcore.journal.effects import JournalEffect
 from authcore.decision.policy import CHANNELS
@@ -23,8 +27,12 @@ from authcore.engine.common import (
 )
 
 
+# Chunks of one ImportAccounts stream (10,000 accounts each): the answer stays well within a message.
+MAX_IMPORT_CHUNKS = 10_000
+
+
 class Accounts:
-    """UpsertAccount, GetAccount, QuoteInstallments, Set/GetAutoInstallment."""
+    """UpsertAccount, ImportAccounts, GetAccount, QuoteInstallments, Set/GetAutoInstallment."""
 
     def __init__(self, core: Core, requests: Requests):
         self.core = core
@@ -111,6 +119,175 @@ class Accounts:
         # Exclusive (no account scope): creating an account or a limit profile may grow (and so
         # move) the tables that every other request's kernel call reads.
         return self.requests.mutate("UpsertAccount", req, admin_pb2.UpsertAccountResponse, decide)
+
+    def import_accounts(self, chunks: Iterable) -> admin_pb2.ImportAccountsResponse:
+        """An ImportAccounts stream: each chunk applied (or answered from the journal) in order,
+        up to MAX_IMPORT_CHUNKS; the first refused chunk is the last one read, its error in its
+        result. chunks may raise an AuthcoreError in place of a chunk (one that did not decode)."""
+        response = admin_pb2.ImportAccountsResponse()
+        chunks = iter(chunks)
+        while True:
+            req = None
+            try:
+                req = next(chunks, None)
+                if req is None:
+                    return response
+                if len(response.chunks) >= MAX_IMPORT_CHUNKS:
+                    raise InvalidArgument([FieldViolation("request_id", f"at most {MAX_IMPORT_CHUNKS} chunks per "
+                                                                        "stream: send the rest on another")])
+                result, replayed = self.import_chunk(req)
+            except AuthcoreError as error:
+                events.refused("ImportAccounts", error, req)
+                response.chunks.add(request_id=getattr(req, "request_id", ""), error=error.to_status())
+                return response
+            result.replayed = replayed
+            response.chunks.append(result)
+            response.created += result.created
+            response.updated += result.updated
+
+    def import_chunk(self, req: admin_pb2.ImportAccountsRequest) -> tuple[admin_pb2.ImportChunkResult, bool]:
+        """One ImportAccounts chunk: its columns validated (columns.import_chunk_of), then, under
+        the whole state, decided against the accounts there (every row or none), journaled as
+        one AccountsImported record and applied in bulk. Returns (result, replayed)."""
+        chunk = columns.import_chunk_of(req)
+
+        def decide(now_s: int):
+            effect, created = self._import_effect(chunk, req)
+            result = admin_pb2.ImportChunkResult(request_id=req.request_id, created=created, updated=chunk.n - created)
+            return result, effect
+
+        # Exclusive (no account scope): new accounts may grow (and so move) the tables that every
+        # other request's kernel call reads.
+        return self.requests.mutate("ImportAccounts", req, admin_pb2.ImportChunkResult, decide)
+
+    def _import_effect(self, chunk: columns.ImportChunk, req: admin_pb2.ImportAccountsRequest
+                       ) -> tuple[JournalEffect, int]:
+        """The AccountsImported effect of a valid chunk, every account's settings as a whole after
+        it, and how many accounts it opens; refuses the chunk whole (InvalidArgument naming each
+        row) where a row cannot apply to the account as it is: a currency or zone that cannot
+        change, an overdue amount on a new account or above the posted balance."""
+        ledger, n = self.core.ledger, chunk.n
+        slots = np.fromiter((ledger.slot_of.get(a, -1) for a in chunk.account_ids), np.int64, n)
+        old = slots >= 0
+        created = n - int(old.sum())
+        if ledger.n_accounts + created > ledger.max_accounts:
+            raise ResourceExhausted(f"at most {ledger.max_accounts} accounts: the chunk opens {created}, "
+                                    f"{ledger.max_accounts - ledger.n_accounts} more fit")
+        rows = ledger.accounts[np.maximum(slots, 0)]  # row 0 (or a spare one) stands in for a new account
+        out: list[FieldViolation] = []
+
+        def kept(given, column: str, default: int) -> np.ndarray:
+            """given where set (non-zero for enums), else the account's, else the default."""
+            own = np.where(old, rows[column].astype(np.int64), default)
+            return own if given is None else np.where(given != 0, given, own)
+
+        limits = np.where(old, rows["limit"], 0) if chunk.limits is None else chunk.limits
+        statuses = kept(chunk.statuses, "status", c.ACCOUNT_STATUS_ACTIVE)
+        tiers = kept(chunk.tiers, "tier", c.TIER_NEW)
+        if chunk.overdue is None:
+            overdue = np.where(old, rows["overdue"], 0)
+        else:
+            overdue = chunk.overdue
+            posted = np.maximum(rows["posted"], 0)
+            for i in np.flatnonzero((overdue > 0) & ~old).tolist()[:columns.MAX_LISTED]:
+                out.append(FieldViolation(f"overdue_minor[{i}]", "a new account has no balance to be overdue"))
+            for i in np.flatnonzero(old & (overdue > posted)).tolist()[:columns.MAX_LISTED]:
+                out.append(FieldViolation(f"overdue_minor[{i}]", f"above the posted balance {int(posted[i])}"))
+        currencies, currency_indexes = self._import_currencies(chunk, req, old, rows, out)
+        zones, offsets, zone_indexes = self._import_zones(chunk, req, slots, rows, out)
+        if out:
+            raise InvalidArgument(out[:columns.MAX_LISTED])
+        self._check_import_profiles(slots, tiers)
+        effect = effects.accounts_imported(
+            chunk.account_ids, limits.tolist(), statuses.tolist(), tiers.tolist(), overdue.tolist(), currencies,
+            currency_indexes, zones, offsets, zone_indexes, [] if chunk.scores is None else chunk.scores.tolist())
+        return effect, created
+
+    @staticmethod
+    def _import_currencies(chunk: columns.ImportChunk, req, old: np.ndarray, rows: np.ndarray,
+                           out: list[FieldViolation]) -> tuple[list[str], list[int]]:
+        """(the chunk's currencies, each once; each row's index into them): an existing account's
+        own, a new one's as named (the row's, else the chunk's, else the default). Naming another
+        currency for an existing account is a violation."""
+        chunk_numeric = currency_numeric(req.currency) if req.currency else 0
+        if chunk.currencies is None:
+            named = np.full(chunk.n, chunk_numeric, np.int64)
+        else:
+            table = {value: currency_numeric(value) if value else chunk_numeric for value in set(chunk.currencies)}
+            named = np.fromiter((table[value] for value in chunk.currencies), np.int64, chunk.n)
+        own = rows["currency"].astype(np.int64)
+        for i in np.flatnonzero(old & (named != 0) & (named != own)).tolist()[:columns.MAX_LISTED]:
+            field = f"currencies[{i}]" if chunk.currencies is not None and chunk.currencies[i] else "currency"
+            out.append(FieldViolation(field, f"{chunk.account_ids[i]} is in {currency_alpha(int(own[i]))}: the "
+                                             "currency is fixed when an account is created"))
+        numeric = np.where(old, own, np.where(named != 0, named, currency_numeric(DEFAULT_CURRENCY)))
+        distinct, indexes = np.unique(numeric, return_inverse=True)
+        return [currency_alpha(int(code)) for code in distinct], indexes.tolist()
+
+    def _import_zones(self, chunk: columns.ImportChunk, req, slots: np.ndarray, rows: np.ndarray,
+                      out: list[FieldViolation]) -> tuple[list[str], list[int], list[int]]:
+        """(the chunk's (zone, UTC offset) pairs, each once, as two lists; each row's index into
+        them): an existing account's own, a new one's as named (the row's, else the chunk's, else
+        the default), which must have no daylight saving. Naming another zone for an existing
+        account is a violation."""
+        ledger = self.core.ledger
+        chunk_zone = req.time_zone
+        named = chunk.zones if chunk.zones is not None else None
+        offsets_of: dict[str, int] = {}
+        problems: dict[str, str] = {}
+
+        def offset_of(zone: str) -> int | None:
+            """The zone's fixed UTC offset, found once per zone; None (and its problem) if it has none."""
+            if zone not in offsets_of and zone not in problems:
+                try:
+                    offsets_of[zone] = fixed_utc_offset_s(zone)
+                except InvalidArgument as error:
+                    problems[zone] = error.violations[0].description
+            return offsets_of.get(zone)
+
+        pairs: dict[tuple[str, int], int] = {}
+        indexes = []
+        own_offsets = rows["utc_offset_s"].tolist()
+        for i, slot in enumerate(slots.tolist()):
+            row_zone = named[i] if named is not None else ""
+            zone = row_zone or chunk_zone
+            if slot >= 0:
+                own = ledger.zones[slot]
+                if zone and zone != own and len(out) < columns.MAX_LISTED:
+                    out.append(FieldViolation(f"time_zones[{i}]" if row_zone else "time_zone",
+                                              f"{chunk.account_ids[i]} is in {own}: the time zone is fixed when an "
+                                              "account is created"))
+                key = (own, own_offsets[i])
+            else:
+                zone = zone or DEFAULT_ZONE
+                offset = offset_of(zone)
+                if offset is None:
+                    if len(out) < columns.MAX_LISTED:
+                        out.append(FieldViolation(f"time_zones[{i}]" if row_zone else "time_zone",
+                                                  problems[zone]))
+                    offset = 0
+                key = (zone, offset)
+            index = pairs.get(key)
+            if index is None:
+                index = pairs[key] = len(pairs)
+            indexes.append(index)
+        return [zone for zone, _ in pairs], [offset for _, offset in pairs], indexes
+
+    def _check_import_profiles(self, slots: np.ndarray, tiers: np.ndarray) -> None:
+        """A changed tier on an account with limit overrides may need a new limit profile: refused
+        (RESOURCE_EXHAUSTED) when that would pass max_profiles."""
+        ledger = self.core.ledger
+        if not ledger.overrides:
+            return
+        needed = set()
+        for i in np.flatnonzero(slots >= 0).tolist():
+            overrides = ledger.overrides.get(int(slots[i]))
+            if overrides is not None:
+                key = (int(tiers[i]), overrides.SerializeToString(deterministic=True))
+                if key not in ledger.profile_index:
+                    needed.add(key)
+        if len(ledger.profile_specs) + len(needed) > ledger.max_profiles:
+            raise ResourceExhausted(f"at most {ledger.max_profiles} distinct limit profiles")
 
     def _account_effect_of(self, slot: int) -> JournalEffect:
         """The AccountSet effect that sets an account as it is now (what an upsert changes)."""
