@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import heapq
+import itertools
 from collections.abc import Iterable
 
 import numpy as np
@@ -167,7 +168,7 @@ class Accounts:
         row) where a row cannot apply to the account as it is: a currency or zone that cannot
         change, an overdue amount on a new account or above the posted balance."""
         ledger, n = self.core.ledger, chunk.n
-        slots = np.fromiter((ledger.slot_of.get(a, -1) for a in chunk.account_ids), np.int64, n)
+        slots = np.fromiter(map(ledger.slot_of.get, chunk.account_ids, itertools.repeat(-1)), np.int64, n)
         old = slots >= 0
         created = n - int(old.sum())
         if ledger.n_accounts + created > ledger.max_accounts:
@@ -230,48 +231,43 @@ class Accounts:
         them): an existing account's own, a new one's as named (the row's, else the chunk's, else
         the default), which must have no daylight saving. Naming another zone for an existing
         account is a violation."""
-        ledger = self.core.ledger
+        ledger, n = self.core.ledger, chunk.n
         chunk_zone = req.time_zone
-        named = chunk.zones if chunk.zones is not None else None
-        offsets_of: dict[str, int] = {}
-        problems: dict[str, str] = {}
-
-        def offset_of(zone: str) -> int | None:
-            """The zone's fixed UTC offset, found once per zone; None (and its problem) if it has none."""
-            if zone not in offsets_of and zone not in problems:
-                try:
-                    offsets_of[zone] = fixed_utc_offset_s(zone)
-                except InvalidArgument as error:
-                    problems[zone] = error.violations[0].description
-            return offsets_of.get(zone)
-
-        pairs: dict[tuple[str, int], int] = {}
-        indexes = []
-        own_offsets = rows["utc_offset_s"].tolist()
-        for i, slot in enumerate(slots.tolist()):
-            row_zone = named[i] if named is not None else ""
-            zone = row_zone or chunk_zone
-            if slot >= 0:
-                own = ledger.zones[slot]
-                if zone and zone != own and len(out) < columns.MAX_LISTED:
-                    out.append(FieldViolation(f"time_zones[{i}]" if row_zone else "time_zone",
+        # The zone each row names ("": none), and for the rows of existing accounts their own.
+        if chunk.zones is None:
+            named = [chunk_zone] * n
+        else:
+            named = [zone or chunk_zone for zone in chunk.zones] if chunk_zone else chunk.zones
+        zone_of_row = [zone or DEFAULT_ZONE for zone in named]
+        offsets = {zone: None for zone in set(zone_of_row)}
+        for zone in offsets:
+            try:
+                offsets[zone] = fixed_utc_offset_s(zone)
+            except InvalidArgument as error:
+                offsets[zone] = error.violations[0].description
+        offset_of_row = [offsets[zone] for zone in zone_of_row]
+        old = np.flatnonzero(slots >= 0).tolist()
+        if old:
+            own_offsets = rows["utc_offset_s"].tolist()
+            for i in old:
+                own = ledger.zones[slots[i]]
+                if named[i] and named[i] != own and len(out) < columns.MAX_LISTED:
+                    out.append(FieldViolation(self._zone_field(chunk, i),
                                               f"{chunk.account_ids[i]} is in {own}: the time zone is fixed when an "
                                               "account is created"))
-                key = (own, own_offsets[i])
-            else:
-                zone = zone or DEFAULT_ZONE
-                offset = offset_of(zone)
-                if offset is None:
-                    if len(out) < columns.MAX_LISTED:
-                        out.append(FieldViolation(f"time_zones[{i}]" if row_zone else "time_zone",
-                                                  problems[zone]))
-                    offset = 0
-                key = (zone, offset)
-            index = pairs.get(key)
-            if index is None:
-                index = pairs[key] = len(pairs)
-            indexes.append(index)
+                zone_of_row[i], offset_of_row[i] = own, own_offsets[i]
+        for i, offset in enumerate(offset_of_row):
+            if type(offset) is str:  # a new account's zone with daylight saving
+                if len(out) < columns.MAX_LISTED:
+                    out.append(FieldViolation(self._zone_field(chunk, i), offset))
+        pairs: dict[tuple[str, int], int] = {}
+        indexes = [pairs.setdefault(key, len(pairs)) for key in zip(zone_of_row, offset_of_row)]
         return [zone for zone, _ in pairs], [offset for _, offset in pairs], indexes
+
+    @staticmethod
+    def _zone_field(chunk: columns.ImportChunk, i: int) -> str:
+        """The field that named row i's zone: its own entry, or the chunk's time_zone."""
+        return f"time_zones[{i}]" if chunk.zones is not None and chunk.zones[i] else "time_zone"
 
     def _check_import_profiles(self, slots: np.ndarray, tiers: np.ndarray) -> None:
         """A changed tier on an account with limit overrides may need a new limit profile: refused

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import itertools
 import sys
 import threading
 
@@ -164,8 +165,7 @@ class Ledger:
         starts it. Nothing changes when the accounts would pass max_accounts. Returns how many
         were created."""
         n = len(account_ids)
-        slot_of = self.slot_of
-        slots = np.fromiter((slot_of.get(account_id, -1) for account_id in account_ids), np.int64, n)
+        slots = np.fromiter(map(self.slot_of.get, account_ids, itertools.repeat(-1)), np.int64, n)
         new = np.flatnonzero(slots < 0)
         if self.n_accounts + len(new) > self.max_accounts:
             raise ResourceExhausted(f"at most {self.max_accounts} accounts")
@@ -184,17 +184,21 @@ class Ledger:
         if len(new):
             first, end = self.n_accounts, self.n_accounts + len(new)
             if end > self.accounts.shape[0]:
-                # Grow by a quarter at least, as upsert() does, or to what the chunk needs.
-                size = min(self.max_accounts, max(1024, end, self.accounts.shape[0] * 5 // 4))
+                # A quarter more than the accounts need, as upsert() grows: chunk after chunk
+                # copies the rows a few times, not once per chunk.
+                size = min(self.max_accounts, max(1024, end * 5 // 4, self.accounts.shape[0] * 5 // 4))
                 for name, dtype in (("accounts", ACCOUNT_DTYPE), ("behaviour", BEHAVIOUR_DTYPE)):
+                    rows = getattr(self, name)[:first]
                     grown = np.zeros(size, dtype=dtype)
-                    grown[:first] = getattr(self, name)[:first]
+                    # As bytes: a structured copy goes field by field, three times slower.
+                    grown.view(np.uint8)[:rows.nbytes] = rows.view(np.uint8)
                     setattr(self, name, grown)
-            slots[new] = self._add_accounts([account_ids[i] for i in new.tolist()], [zones[i] for i in new.tolist()])
-            # A new account's rows, as _rows_after makes them.
-            self.accounts[first:end] = np.zeros((), dtype=ACCOUNT_DTYPE)
-            self.behaviour[first:end] = np.zeros((), dtype=BEHAVIOUR_DTYPE)
+            new_ids = [account_ids[i] for i in new.tolist()]
+            slots[new] = self._add_accounts(new_ids, [zones[i] for i in new.tolist()])
+            # A new account's rows, as _rows_after makes them (zeroed as bytes, for the same reason).
             fresh, seen = self.accounts[first:end], self.behaviour[first:end]
+            fresh.view(np.uint8)[:] = 0
+            seen.view(np.uint8)[:] = 0
             fresh["currency"] = currencies[new]
             fresh["utc_offset_s"] = utc_offsets_s[new]
             fresh["day_index"] = fresh["month_index"] = -(2**31)
