@@ -259,13 +259,21 @@ def identity_checks() -> dict[tuple[str, str], set[str]]:
     return out
 
 
+# What a caller of a method that multi-process mode does not serve uses there instead.
+UNROUTED_INSTEAD = {
+    "AuthorizeStream": "bulk callers use `AuthorizeBulk`",
+    "ImportAccounts": "`UpsertAccount` opens or changes one account at a time",
+}
+
+
 def routing(service: str, method: str) -> str:
     from authcore.cluster import router
 
     route = router.ROUTES.get(f"/{PACKAGE}.{service}/{method}")
     if route is None:
-        return ("refused with `UNIMPLEMENTED`, since one partition would answer from its own accounts only "
-                "(bulk callers use `AuthorizeBulk`)")
+        instead = UNROUTED_INSTEAD.get(method, "")
+        return ("refused with `UNIMPLEMENTED`, since one partition would answer from its own accounts only"
+                + (f" ({instead})" if instead else ""))
     kind, key = route
     return {
         router.ACCOUNT: f"answered by the partition that owns `{key}`",
@@ -402,7 +410,8 @@ def render_errors(page: Page) -> None:
         f"(see each RPC's callers) | `ErrorInfo` | {listed('PERMISSION_DENIED')} |",
         "| `UNAUTHENTICATED` | over mutual TLS, a client certificate that names no authcore identity (or more than "
         f"one) | `ErrorInfo` | {listed('UNAUTHENTICATED')} |",
-        "| `UNIMPLEMENTED` | a method not served in multi-process mode (`AuthorizeStream`) | none | - |",
+        "| `UNIMPLEMENTED` | a method not served in multi-process mode (`AuthorizeStream`, `ImportAccounts`) | none "
+        "| - |",
         "| `INTERNAL` | a bug in the server; the message says that nothing was changed if the request is "
         "retried | none | - |",
         "")

@@ -909,8 +909,9 @@ class ImportAccountsResponse(_message.Message):
     CREATED_FIELD_NUMBER: _builtins.int
     UPDATED_FIELD_NUMBER: _builtins.int
     created: _builtins.int
-    """Accounts created and accounts changed by the chunks that were applied (replays included)."""
+    """Accounts created by the chunks that were applied (replays included)."""
     updated: _builtins.int
+    """Accounts changed by them."""
     @_builtins.property
     def chunks(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImportChunkResult]:
         """One per chunk read, in the order sent; when a chunk was refused, it is the last."""
@@ -942,8 +943,9 @@ class ImportChunkResult(_message.Message):
     request_id: _builtins.str
     """The chunk's request_id."""
     created: _builtins.int
-    """Rows that opened a new account, and rows that changed an existing one."""
+    """Rows that opened a new account."""
     updated: _builtins.int
+    """Rows that changed an existing one."""
     replayed: _builtins.bool
     """True when the chunk was applied before, under the same request_id: the counts are those of
     that first time and nothing was applied now.

@@ -570,7 +570,9 @@ class AccountsImported(_message.Message):
         """
 
     @_builtins.property
-    def currency_indexes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
+    def currency_indexes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Each row's index into currencies."""
+
     @_builtins.property
     def time_zones(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """The chunk's IANA time zones, each once, with their UTC offsets (found when the chunk was
@@ -579,9 +581,13 @@ class AccountsImported(_message.Message):
         """
 
     @_builtins.property
-    def utc_offsets_seconds(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
+    def utc_offsets_seconds(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Each zone's UTC offset, in seconds."""
+
     @_builtins.property
-    def time_zone_indexes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
+    def time_zone_indexes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Each row's index into time_zones (and utc_offsets_seconds)."""
+
     @_builtins.property
     def credit_scores(self) -> _containers.RepeatedScalarFieldContainer[_builtins.float]:
         """The scores of the latest credit assessments; empty when the chunk set none, NaN in a row

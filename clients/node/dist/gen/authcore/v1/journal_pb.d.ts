@@ -582,6 +582,8 @@ export type AccountsImported = Message<"authcore.v1.AccountsImported"> & {
      */
     currencies: string[];
     /**
+     * Each row's index into currencies.
+     *
      * @generated from field: repeated uint32 currency_indexes = 7;
      */
     currencyIndexes: number[];
@@ -594,10 +596,14 @@ export type AccountsImported = Message<"authcore.v1.AccountsImported"> & {
      */
     timeZones: string[];
     /**
+     * Each zone's UTC offset, in seconds.
+     *
      * @generated from field: repeated int32 utc_offsets_seconds = 9;
      */
     utcOffsetsSeconds: number[];
     /**
+     * Each row's index into time_zones (and utc_offsets_seconds).
+     *
      * @generated from field: repeated uint32 time_zone_indexes = 10;
      */
     timeZoneIndexes: number[];

@@ -954,13 +954,15 @@ export type ImportAccountsResponse = Message<"authcore.v1.ImportAccountsResponse
   chunks: ImportChunkResult[];
 
   /**
-   * Accounts created and accounts changed by the chunks that were applied (replays included).
+   * Accounts created by the chunks that were applied (replays included).
    *
    * @generated from field: int64 created = 2;
    */
   created: bigint;
 
   /**
+   * Accounts changed by them.
+   *
    * @generated from field: int64 updated = 3;
    */
   updated: bigint;
@@ -985,13 +987,15 @@ export type ImportChunkResult = Message<"authcore.v1.ImportChunkResult"> & {
   requestId: string;
 
   /**
-   * Rows that opened a new account, and rows that changed an existing one.
+   * Rows that opened a new account.
    *
    * @generated from field: int32 created = 2;
    */
   created: number;
 
   /**
+   * Rows that changed an existing one.
+   *
    * @generated from field: int32 updated = 3;
    */
   updated: number;
