@@ -68,6 +68,11 @@ def stored(request, tmp_path):
     return copied(FIXTURES if form == "v0" else TYPED_FIXTURES, kind, tmp_path)
 
 
+# Effects added after the records left the SQLite `journal` table: no store of that form has them
+# (tests/test_import_accounts.py and test_mutation_order.py replay them from segment files).
+LATER = {"accounts_imported"}
+
+
 def test_the_typed_fixtures_hold_every_kind_of_effect_in_the_journal_table():
     for kind in ("plain", "snapshot"):
         db = sqlite3.connect(f"file:{TYPED_FIXTURES / kind / 'authcore.db'}?mode=ro", uri=True)
@@ -80,7 +85,7 @@ def test_the_typed_fixtures_hold_every_kind_of_effect_in_the_journal_table():
         expected = json.loads((TYPED_FIXTURES / kind / "expected.json").read_text())
         assert len(stored) == expected["records"]
         kinds = {effects.JournalEffect.FromString(effect).WhichOneof("effect") for effect in stored}
-        assert kinds == {f.name for f in effects.JournalEffect.DESCRIPTOR.oneofs_by_name["effect"].fields}
+        assert kinds == {f.name for f in effects.JournalEffect.DESCRIPTOR.oneofs_by_name["effect"].fields} - LATER
 
 
 def start(data: pathlib.Path, expected: dict) -> Engine:
@@ -281,7 +286,7 @@ def test_an_effect_of_an_unknown_format_stops_the_start(engine, data_dir, clock)
 
 def test_every_effect_of_the_contract_has_a_constructor_and_an_applier(engine):
     names = [f.name for f in effects.JournalEffect.DESCRIPTOR.oneofs_by_name["effect"].fields]
-    assert len(names) == 12
+    assert len(names) == 13
     assert all(callable(getattr(effects, name)) for name in names)
     assert sorted(engine._appliers) == sorted(names)
 
