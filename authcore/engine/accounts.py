@@ -233,20 +233,30 @@ class Accounts:
         account is a violation."""
         ledger, n = self.core.ledger, chunk.n
         chunk_zone = req.time_zone
-        # The zone each row names ("": none), and for the rows of existing accounts their own.
+        # The zone each row names ("": none); each distinct zone a new account would take, once.
         if chunk.zones is None:
-            named = [chunk_zone] * n
+            named, distinct = [chunk_zone] * n, {chunk_zone or DEFAULT_ZONE}
         else:
             named = [zone or chunk_zone for zone in chunk.zones] if chunk_zone else chunk.zones
-        zone_of_row = [zone or DEFAULT_ZONE for zone in named]
-        offsets = {zone: None for zone in set(zone_of_row)}
-        for zone in offsets:
+            distinct = {zone or DEFAULT_ZONE for zone in set(named)}
+        offsets: dict[str, int] = {}
+        problems: dict[str, str] = {}
+        for zone in distinct:
             try:
                 offsets[zone] = fixed_utc_offset_s(zone)
             except InvalidArgument as error:
-                offsets[zone] = error.violations[0].description
-        offset_of_row = [offsets[zone] for zone in zone_of_row]
+                problems[zone] = error.violations[0].description
         old = np.flatnonzero(slots >= 0).tolist()
+        if problems:  # zones with daylight saving, refused for the new accounts that name them
+            for i in np.flatnonzero(slots < 0).tolist():
+                problem = problems.get(named[i] or DEFAULT_ZONE)
+                if problem is not None and len(out) < columns.MAX_LISTED:
+                    out.append(FieldViolation(self._zone_field(chunk, i), problem))
+        elif not old and len(distinct) == 1:  # new accounts all in one zone: the common import
+            zone = distinct.pop()
+            return [zone], [offsets[zone]], [0] * n
+        zone_of_row = [zone or DEFAULT_ZONE for zone in named]
+        offset_of_row = [offsets.get(zone, 0) for zone in zone_of_row]
         if old:
             own_offsets = rows["utc_offset_s"].tolist()
             for i in old:
@@ -256,10 +266,6 @@ class Accounts:
                                               f"{chunk.account_ids[i]} is in {own}: the time zone is fixed when an "
                                               "account is created"))
                 zone_of_row[i], offset_of_row[i] = own, own_offsets[i]
-        for i, offset in enumerate(offset_of_row):
-            if type(offset) is str:  # a new account's zone with daylight saving
-                if len(out) < columns.MAX_LISTED:
-                    out.append(FieldViolation(self._zone_field(chunk, i), offset))
         pairs: dict[tuple[str, int], int] = {}
         indexes = [pairs.setdefault(key, len(pairs)) for key in zip(zone_of_row, offset_of_row)]
         return [zone for zone, _ in pairs], [offset for _, offset in pairs], indexes

@@ -88,7 +88,7 @@ class Applier:
             statuses=np.array(accounts.statuses, np.int64), tiers=np.array(accounts.tiers, np.int64),
             overdue=np.array(accounts.overdue_minor, np.int64),
             currencies=np.array(numeric, np.int64)[np.array(accounts.currency_indexes, np.int64)],
-            zones=[zones[k] for k in zone_of.tolist()],
+            zones=zones * len(zone_of) if len(zones) == 1 else [zones[k] for k in zone_of.tolist()],
             utc_offsets_s=np.array(accounts.utc_offsets_seconds, np.int64)[zone_of],
             credit_scores=np.array(accounts.credit_scores, np.float64) if len(accounts.credit_scores) else None,
             now_s=at_s)
