@@ -977,7 +977,8 @@ export declare const AdminService: GenService<{
      * each its own request (its own request_id, one journal record, applied whole or not at all).
      * A chunk whose request_id was answered before is answered from the journal and not applied
      * again, so a whole import can be sent again after a failure. The server reads one chunk at a
-     * time: the stream's flow control holds the sender back while a chunk is applied. A refused
+     * time: the stream's flow control holds the sender back while a chunk is applied. At most
+     * 10,000 chunks per stream (the one past that is refused): send more on another. A refused
      * chunk (INVALID_ARGUMENT with a google.rpc.BadRequest naming each bad row, as
      * `account_ids[17]`; RESOURCE_EXHAUSTED past `max_accounts`; UNAVAILABLE when the journal
      * cannot be written) changes nothing and ends the stream: the answer lists every chunk up to
