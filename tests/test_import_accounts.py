@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import csv
 import math
+import socket
 import sys
 
 import grpc
-import numpy as np
 import pytest
 from google.rpc import error_details_pb2
 
@@ -17,9 +17,7 @@ from authcore.engine import Engine
 from authcore.api.server import create_server
 from authcore.journal.store import Journal
 from authcore.tools import cli
-from authcore.v1 import (
-    account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2 as authz, common_pb2 as c,
-)
+from authcore.v1 import account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c
 
 from conftest import Clock, connect
 from test_mutation_order import memory, payment
@@ -295,3 +293,17 @@ def test_a_stream_past_the_chunk_bound_is_refused_there(engine, monkeypatch):
     assert [bool(r.HasField("error")) for r in answer.chunks] == [False, False, True]
     assert "at most 2 chunks per stream" in answer.chunks[-1].error.message
     assert engine.ledger.n_accounts == 2
+
+
+def test_a_server_that_is_not_there_is_one_line_and_exit_status_1(tmp_path, capsys):
+    path = tmp_path / "accounts.csv"
+    path.write_text("account_id\nx-1\n")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        target = f"127.0.0.1:{s.getsockname()[1]}"
+    assert cli.main(["import", str(path), "--target", target, "--quiet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"ImportAccounts on {target} failed: UNAVAILABLE" in err
+    assert "check that the server runs" in err
+    assert cli.main(["import", str(tmp_path / "missing.csv"), "--quiet"]) == 2
+    assert "cannot read" in capsys.readouterr().err

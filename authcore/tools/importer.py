@@ -1,8 +1,8 @@
 """authcore import FILE: open or update accounts in bulk from a CSV (or parquet) file, over one
 ImportAccounts stream (AdminService, admin's certificate over mutual TLS).
 
-The file's columns are named after UpsertAccount's fields (COLUMNS); account_id is required,
-every other column optional (left out: each account keeps that setting, a new one gets its
+The file's columns are named after UpsertAccount's fields (docs/operations.md, "Loading
+accounts"); account_id is required, every other column optional (left out: each account keeps that setting, a new one gets its
 default). Each chunk's request_id is the file's digest, the chunk size and the chunk's number:
 running the same import again is answered from the server's journal, chunk by chunk, and
 applies nothing twice. A chunk the server refuses ends the import: its field violations are
