@@ -117,18 +117,38 @@ def chunk_of(columns: dict[str, list], request_id: str) -> admin_pb2.ImportAccou
     return req
 
 
+# Columns whose cells int() reads as they are, all at once (a cell it cannot read is then read
+# again on its own, for the message).
+WHOLE_COLUMN = {"credit_limit_minor": int, "overdue_minor": int}
+
+
 def _parsed(names: list[str], rows: list[list[str]], lines: list[int], where) -> dict[str, list]:
-    columns: dict[str, list] = {}
-    for k, name in enumerate(names):
-        parse = PARSERS[name]
-        values = []
-        for row, line in zip(rows, lines, strict=True):
-            try:
-                values.append(parse(row[k].strip()))
-            except ValueError as exc:
-                raise BadFile(f"{where(line)}, column {name}: {exc}") from None
-        columns[name] = values
-    return columns
+    """The columns of rows, each value parsed; BadFile names the line of the first that is not."""
+    return {name: _column(name, list(raw), lines, where) for name, raw in zip(names, zip(*rows), strict=True)}
+
+
+def _column(name: str, raw: list[str], lines: list[int], where) -> list:
+    parse = PARSERS[name]
+
+    def one(i: int):
+        try:
+            return parse(raw[i].strip())
+        except ValueError as exc:
+            raise BadFile(f"{where(lines[i])}, column {name}: {exc}") from None
+
+    if name == "account_id":
+        return [value.strip() for value in raw]
+    distinct = set(raw)
+    if len(distinct) * 4 <= len(raw):  # a few values (statuses, tiers, currencies, zones): each parsed once
+        parsed = {value: one(raw.index(value)) for value in distinct}
+        return [parsed[value] for value in raw]
+    whole = WHOLE_COLUMN.get(name)
+    if whole is not None:
+        try:
+            return list(map(whole, raw))
+        except ValueError:
+            pass
+    return [one(i) for i in range(len(raw))]
 
 
 def _header(names: list[str], path: pathlib.Path) -> list[str]:
