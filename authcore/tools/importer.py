@@ -271,15 +271,16 @@ def main(argv: list[str] | None = None) -> int:
     replayed = sum(r.replayed for r in applied)
     summary = (f"{response.created + response.updated} accounts in {len(applied)} chunks ({response.created} created, "
                f"{response.updated} updated" + (f"; {replayed} chunks imported before" if replayed else "") + ")")
-    if sent.bad is not None:
-        print(f"authcore import: {sent.bad}; stopped there after {summary}", file=sys.stderr)
-        return 2
+    # A refused chunk comes before any line the stream read ahead of it.
     if len(applied) < len(response.chunks):
         report_refused(response.chunks[-1], path, sent.lines[len(applied)] if len(applied) < len(sent.lines) else [],
                        unit)
         print(f"authcore import: stopped at the refused chunk after {summary}; fix the file and run it again",
               file=sys.stderr)
         return 1
+    if sent.bad is not None:
+        print(f"authcore import: {sent.bad}; stopped there after {summary}", file=sys.stderr)
+        return 2
     print(f"authcore import: {path}: {summary}")
     return 0
 
