@@ -307,3 +307,23 @@ def test_a_server_that_is_not_there_is_one_line_and_exit_status_1(tmp_path, caps
     assert "check that the server runs" in err
     assert cli.main(["import", str(tmp_path / "missing.csv"), "--quiet"]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_the_asyncio_client_imports_from_an_async_iterable(served):
+    import asyncio
+
+    from authcore.client import AsyncClient
+
+    engine, service, client = served
+
+    async def chunks():
+        for k in range(3):
+            yield chunk("", [f"aio-{k}-{i}" for i in range(4)], credit_limits_minor=[k] * 4)
+
+    async def run():
+        async with AsyncClient(f"127.0.0.1:{service.port}") as aio:
+            return await aio.import_accounts(chunks())
+
+    answer = asyncio.run(run())
+    assert answer.created == 12 and all(len(r.request_id) == 32 for r in answer.chunks)
+    assert engine.ledger.n_accounts == 12

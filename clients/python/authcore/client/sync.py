@@ -153,14 +153,8 @@ class Client:
                 IMPORT_ACCOUNTS, request_serializer=admin_pb2.ImportAccountsRequest.SerializeToString,
                 response_deserializer=admin_pb2.ImportAccountsResponse.FromString)
 
-        def identified():
-            for chunk in chunks:
-                if not chunk.request_id:
-                    chunk.request_id = _core.new_request_id()
-                yield chunk
-
         try:
-            return send(identified(), timeout=timeout, metadata=self.metadata + tuple(metadata) or None)
+            return send(map(_core.with_request_id, chunks), timeout=timeout, metadata=self.metadata + tuple(metadata) or None)
         except grpc.RpcError as error:
             raise from_rpc_error(error, plaintext=self._plaintext) from None
 
