@@ -223,6 +223,10 @@ def report_refused(result: admin_pb2.ImportChunkResult, path: pathlib.Path, line
         print(f"{path} {where}: {violation.description}", file=sys.stderr)
 
 
+def counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="authcore import", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -269,8 +273,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     applied = [r for r in response.chunks if not r.HasField("error")]
     replayed = sum(r.replayed for r in applied)
-    summary = (f"{response.created + response.updated} accounts in {len(applied)} chunks ({response.created} created, "
-               f"{response.updated} updated" + (f"; {replayed} chunks imported before" if replayed else "") + ")")
+    summary = (f"{counted(response.created + response.updated, 'account')} in {counted(len(applied), 'chunk')} "
+               f"({response.created} created, {response.updated} updated"
+               + (f"; {counted(replayed, 'chunk')} imported before" if replayed else "") + ")")
     # A refused chunk comes before any line the stream read ahead of it.
     if len(applied) < len(response.chunks):
         report_refused(response.chunks[-1], path, sent.lines[len(applied)] if len(applied) < len(sent.lines) else [],
