@@ -262,7 +262,6 @@ def identity_checks() -> dict[tuple[str, str], set[str]]:
 # What a caller of a method that multi-process mode does not serve uses there instead.
 UNROUTED_INSTEAD = {
     "AuthorizeStream": "bulk callers use `AuthorizeBulk`",
-    "ImportAccounts": "`UpsertAccount` opens or changes one account at a time",
 }
 
 
@@ -285,6 +284,10 @@ def routing(service: str, method: str) -> str:
         router.BROADCAST: "sent to every partition with the same request; partition 0's answer, or the first error",
         router.LOCAL: "answered by the process that took the call",
         router.GATHER: "sent to every partition; the answers merged",
+        router.IMPORT: "each chunk validated, then split by the owner of each account; each partition applies its "
+                       "part under the chunk's `request_id`, the counts summed. A part a partition refuses ends the "
+                       "stream with the rows numbered as sent, while the parts other partitions applied stand: "
+                       "retry the chunk with the same `request_id`, or fix it",
     }[kind]
 
 
@@ -410,8 +413,7 @@ def render_errors(page: Page) -> None:
         f"(see each RPC's callers) | `ErrorInfo` | {listed('PERMISSION_DENIED')} |",
         "| `UNAUTHENTICATED` | over mutual TLS, a client certificate that names no authcore identity (or more than "
         f"one) | `ErrorInfo` | {listed('UNAUTHENTICATED')} |",
-        "| `UNIMPLEMENTED` | a method not served in multi-process mode (`AuthorizeStream`, `ImportAccounts`) | none "
-        "| - |",
+        "| `UNIMPLEMENTED` | a method not served in multi-process mode (`AuthorizeStream`) | none | - |",
         "| `INTERNAL` | a bug in the server; the message says that nothing was changed if the request is "
         "retried | none | - |",
         "")

@@ -280,3 +280,14 @@ def import_chunk_of(req) -> ImportChunk:
     if out:
         raise InvalidArgument(out[:MAX_LISTED])
     return ImportChunk(n, ids, limits, statuses, tiers, overdue, currencies, zones, scores)
+
+
+def import_take(req, indices: list[int]):
+    """The import chunk of req's rows at indices (same request_id, currency and time zone; empty
+    columns stay empty)."""
+    out = type(req)(request_id=req.request_id, currency=req.currency, time_zone=req.time_zone)
+    for name in ("account_ids", *IMPORT_OPTIONAL):
+        values = getattr(req, name)
+        if len(values):
+            getattr(out, name).extend([values[i] for i in indices])
+    return out

@@ -120,7 +120,8 @@ class AdminServiceServicer:
 
     def ImportAccounts(self, request_iterator, context):
         """Opens or updates many accounts: a stream of chunks, each up to 10,000 accounts as columns,
-        each its own request (its own request_id, one journal record, applied whole or not at all).
+        each its own request (its own request_id, one journal record, applied whole or not at all;
+        in multi-process mode, by each partition for its own accounts).
         A chunk whose request_id was answered before is answered from the journal and not applied
         again, so a whole import can be sent again after a failure. The server reads one chunk at a
         time: the stream's flow control holds the sender back while a chunk is applied. At most

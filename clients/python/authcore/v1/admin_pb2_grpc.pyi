@@ -37,7 +37,8 @@ class AdminServiceStub:
     """Creates an account or changes its limit, status, tier, overrides or overdue amount."""
     ImportAccounts: _grpc.StreamUnaryMultiCallable[_admin_pb2.ImportAccountsRequest, _admin_pb2.ImportAccountsResponse]
     """Opens or updates many accounts: a stream of chunks, each up to 10,000 accounts as columns,
-    each its own request (its own request_id, one journal record, applied whole or not at all).
+    each its own request (its own request_id, one journal record, applied whole or not at all;
+    in multi-process mode, by each partition for its own accounts).
     A chunk whose request_id was answered before is answered from the journal and not applied
     again, so a whole import can be sent again after a failure. The server reads one chunk at a
     time: the stream's flow control holds the sender back while a chunk is applied. At most
@@ -89,7 +90,8 @@ class AdminServiceAsyncStub(AdminServiceStub):
     """Creates an account or changes its limit, status, tier, overrides or overdue amount."""
     ImportAccounts: _aio.StreamUnaryMultiCallable[_admin_pb2.ImportAccountsRequest, _admin_pb2.ImportAccountsResponse]  # type: ignore[assignment]
     """Opens or updates many accounts: a stream of chunks, each up to 10,000 accounts as columns,
-    each its own request (its own request_id, one journal record, applied whole or not at all).
+    each its own request (its own request_id, one journal record, applied whole or not at all;
+    in multi-process mode, by each partition for its own accounts).
     A chunk whose request_id was answered before is answered from the journal and not applied
     again, so a whole import can be sent again after a failure. The server reads one chunk at a
     time: the stream's flow control holds the sender back while a chunk is applied. At most
@@ -150,7 +152,8 @@ class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_admin_pb2.ImportAccountsResponse, _abc.Awaitable[_admin_pb2.ImportAccountsResponse]]:
         """Opens or updates many accounts: a stream of chunks, each up to 10,000 accounts as columns,
-        each its own request (its own request_id, one journal record, applied whole or not at all).
+        each its own request (its own request_id, one journal record, applied whole or not at all;
+        in multi-process mode, by each partition for its own accounts).
         A chunk whose request_id was answered before is answered from the journal and not applied
         again, so a whole import can be sent again after a failure. The server reads one chunk at a
         time: the stream's flow control holds the sender back while a chunk is applied. At most
