@@ -47,7 +47,9 @@ def pytest_terminal_summary(terminalreporter):
                        ("cluster_get_account_local", "cluster_get_account_forwarded"),
                        ("cluster_authorize_local", "cluster_authorize_forwarded"),
                        ("grpc_authorize_without_metrics", "grpc_authorize_with_metrics"),
-                       ("bare_behaviour_per_call", "metrics_interceptor_per_call")):
+                       ("bare_behaviour_per_call", "metrics_interceptor_per_call"),
+                       ("import_accounts_created_per_account", "upsert_account_per_account"),
+                       ("import_accounts_updated_per_account", "upsert_account_per_account")):
         if fast in MEDIANS_S and slow in MEDIANS_S:
             ratios[f"{slow} / {fast}"] = MEDIANS_S[slow] / MEDIANS_S[fast]
             terminalreporter.write_line(f"{slow} / {fast}: {ratios[f'{slow} / {fast}']:.1f}x")

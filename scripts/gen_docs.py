@@ -259,13 +259,20 @@ def identity_checks() -> dict[tuple[str, str], set[str]]:
     return out
 
 
+# What a caller of a method that multi-process mode does not serve uses there instead.
+UNROUTED_INSTEAD = {
+    "AuthorizeStream": "bulk callers use `AuthorizeBulk`",
+}
+
+
 def routing(service: str, method: str) -> str:
     from authcore.cluster import router
 
     route = router.ROUTES.get(f"/{PACKAGE}.{service}/{method}")
     if route is None:
-        return ("refused with `UNIMPLEMENTED`, since one partition would answer from its own accounts only "
-                "(bulk callers use `AuthorizeBulk`)")
+        instead = UNROUTED_INSTEAD.get(method, "")
+        return ("refused with `UNIMPLEMENTED`, since one partition would answer from its own accounts only"
+                + (f" ({instead})" if instead else ""))
     kind, key = route
     return {
         router.ACCOUNT: f"answered by the partition that owns `{key}`",
@@ -277,6 +284,10 @@ def routing(service: str, method: str) -> str:
         router.BROADCAST: "sent to every partition with the same request; partition 0's answer, or the first error",
         router.LOCAL: "answered by the process that took the call",
         router.GATHER: "sent to every partition; the answers merged",
+        router.IMPORT: "each chunk validated, then split by the owner of each account; each partition applies its "
+                       "part under the chunk's `request_id`, the counts summed. A part a partition refuses ends the "
+                       "stream with the rows numbered as sent, while the parts other partitions applied stand: "
+                       "retry the chunk with the same `request_id`, or fix it",
     }[kind]
 
 

@@ -230,7 +230,7 @@ def options_of(parser: argparse.ArgumentParser, path: str):
             yield path, action
 
 
-@pytest.mark.parametrize("command", ["serve", "demo", "crashtest", "bench", "certs", "audit", "policy"])
+@pytest.mark.parametrize("command", ["serve", "demo", "crashtest", "bench", "certs", "audit", "policy", "import"])
 def test_every_option_of_every_command_has_a_help_text(command, monkeypatch):
     parser = capture_parsers(monkeypatch, lambda: cli.main([command]))[-1]
     for path, action in options_of(parser, command):

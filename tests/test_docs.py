@@ -190,6 +190,23 @@ def test_operations_describes_every_serve_flag():
     assert not missing, f"docs/operations.md does not describe the flags {missing}"
 
 
+def test_operations_lists_every_command_and_the_flags_of_import():
+    result = subprocess.run([sys.executable, "-m", "authcore", "--help"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    commands = re.search(r"\{([a-z,]+)\}", result.stdout).group(1).split(",")
+    assert "import" in commands and "serve" in commands
+    body = section((DOCS / "operations.md").read_text(), "## Commands")
+    missing = [command for command in commands if f"| `authcore {command}" not in body]
+    assert not missing, f"docs/operations.md's Commands table does not list {missing}"
+    result = subprocess.run([sys.executable, "-m", "authcore", "import", "--help"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, check=False)
+    flags = sorted(set(re.findall(r"^  (--[a-z][a-z-]+)", result.stdout, re.MULTILINE)) - {"--help"})
+    assert "--target" in flags and "--chunk-rows" in flags
+    line = next(line for line in body.splitlines() if line.startswith("| `authcore import"))
+    assert not [flag for flag in flags if flag not in line], line
+
+
 def exported_metrics() -> set[str]:
     """Every metric name the server's /metrics page carries (the # TYPE lines), plus any metric
     constructed anywhere in authcore (a registry the page might not show)."""

@@ -19,7 +19,7 @@ from authcore.api.server import create_server, grpc_server
 from authcore.engine import Engine
 from authcore.journal.store import Journal
 from authcore.observability.metrics import MetricsInterceptor
-from authcore.v1 import account_pb2, account_pb2_grpc, authorization_pb2 as authz
+from authcore.v1 import account_pb2, account_pb2_grpc, admin_pb2, authorization_pb2 as authz
 
 WHO = "/test.Gate/Who"
 CALLS = 40
@@ -128,6 +128,8 @@ def test_concurrent_calls_of_one_method_each_keep_their_own_caller_and_arrival()
     (authz.AuthorizeBatchRequest(), 1),
     (authz.AuthorizeBulkRequest(account_ids=["a"] * 4), 4),
     (authz.AuthorizeStreamRequest(chunk=authz.AuthorizeBulkRequest(account_ids=["a"] * 5)), 5),
+    # An import chunk decides no payment: one token, however many accounts it carries.
+    (admin_pb2.ImportAccountsRequest(account_ids=["a"] * 6), 1),
     (b"raw", 1),
     (Undecodable("authcore.v1.AuthorizeRequest", "truncated"), 1),
 ])

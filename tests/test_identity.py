@@ -137,10 +137,14 @@ def test_only_admin_calls_admin_service(callers, identity):
     assert metadata == {"identity": identity, "method": "/authcore.v1.AdminService/UpsertAccount"}
     refused(lambda: callers[identity].admin.GetPolicy(admin_pb2.GetPolicyRequest(), timeout=10),
             grpc.StatusCode.PERMISSION_DENIED, "IDENTITY_NOT_ALLOWED")
+    imported = admin_pb2.ImportAccountsRequest(request_id=rid(), account_ids=[request.account_id])
+    refused(lambda: callers[identity].admin.ImportAccounts(iter([imported]), timeout=10),
+            grpc.StatusCode.PERMISSION_DENIED, "IDENTITY_NOT_ALLOWED")
     with pytest.raises(grpc.RpcError) as raised:
         callers["admin"].accounts.GetAccount(account_pb2.GetAccountRequest(account_id=request.account_id), timeout=10)
     assert raised.value.code() == grpc.StatusCode.NOT_FOUND
     assert callers["admin"].admin.GetPolicy(admin_pb2.GetPolicyRequest(), timeout=10).policy.version
+    assert callers["admin"].admin.ImportAccounts(iter([imported]), timeout=10).created == 1
 
 
 def test_every_identity_reads_accounts(callers):
@@ -292,3 +296,15 @@ def test_plaintext_serving_warns_loudly_and_refuses_other_addresses(tmp_path):
     plain = _run("serve", "--port", "0", "--data-dir", str(tmp_path / "b"), "--demo", "--exit-after-demo")
     assert plain.returncode == 0, plain.stderr
     assert "WARNING: authcore is serving PLAINTEXT gRPC" in plain.stderr
+
+
+def test_authcore_import_over_mutual_tls_as_admin(server, certs, callers, tmp_path, capsys):
+    from authcore.tools import cli
+
+    path = tmp_path / "accounts.csv"
+    path.write_text("account_id,credit_limit_minor\ntls-import-1,700\n")
+    assert cli.main(["import", str(path), "--target", f"localhost:{server.port}", "--tls-dir", str(certs),
+                     "--quiet"]) == 0
+    assert "1 account in 1 chunk (1 created, 0 updated)" in capsys.readouterr().out
+    assert callers["admin"].accounts.GetAccount(account_pb2.GetAccountRequest(account_id="tls-import-1"),
+                                                timeout=10).account.credit_limit_minor == 700

@@ -27,6 +27,7 @@ import grpc
 import pytest
 from conftest import Client
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from helpers import call_error, error_reason, violated_fields
 from test_risk_grpc import linear_model
@@ -365,6 +366,38 @@ def test_a_partition_that_cannot_answer_fails_only_its_own_calls(tmp_path):
     finally:
         client.channel.close()
         two.stop()
+
+
+def test_an_import_chunk_is_split_by_owner_and_its_refusals_numbered_as_sent(pair):
+    """ImportAccounts through partition 0's port: each partition opens its own accounts of the
+    chunk, a retry replays in both, and a refused row is named by its place in the whole chunk."""
+    (client,) = clients_of(f"127.0.0.1:{pair['ports'][0]}", 1)
+    mine, theirs = accounts_in(0, "imp", 3), accounts_in(1, "imp", 3)
+    ids = [mine[0], theirs[0], mine[1], theirs[1], mine[2], theirs[2]]
+    chunk = admin_pb2.ImportAccountsRequest(request_id="mp-import-1", account_ids=ids,
+                                            credit_limits_minor=[1_000 * (i + 1) for i in range(6)],
+                                            tiers=[c.TIER_STANDARD] * 6)
+    try:
+        answer = client.admin.ImportAccounts(iter([chunk]), timeout=10)
+        assert (answer.created, answer.updated, answer.chunks[0].replayed) == (6, 0, False)
+        for i, account_id in enumerate(ids):
+            account = client.accounts.GetAccount(account_pb2.GetAccountRequest(account_id=account_id),
+                                                 timeout=10).account
+            assert (account.credit_limit_minor, account.tier) == (1_000 * (i + 1), c.TIER_STANDARD)
+        again = client.admin.ImportAccounts(iter([chunk]), timeout=10)
+        assert again.chunks[0].replayed and again.created == 6
+        held = client.pay(theirs[1], 500)
+        assert held.decision == c.DECISION_APPROVED
+        billing = admin_pb2.ImportAccountsRequest(request_id="mp-import-2", account_ids=[mine[0], theirs[1]],
+                                                  overdue_minor=[0, 1])  # nothing posted on theirs[1] yet
+        refused = client.admin.ImportAccounts(iter([billing]), timeout=10).chunks[-1]
+        assert refused.error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+        bad = error_details_pb2.BadRequest()
+        next(d for d in refused.error.details if d.Is(bad.DESCRIPTOR)).Unpack(bad)
+        assert [v.field for v in bad.field_violations] == ["overdue_minor[1]"]
+        assert "overdue_minor[1]" in refused.error.message
+    finally:
+        client.channel.close()
 
 
 def test_every_method_of_the_contract_is_routed_or_refused(pair):

@@ -59,7 +59,8 @@ def holds_of(ledger) -> dict:
 
 def test_live_state_after_mixed_traffic_is_bit_for_bit_the_replayed_state(tmp_path):
     """Unary, batch and bulk traffic with declines, challenges, repeated accounts in one batch
-    and chunk, unknown accounts, captures, voids, repayments, upserts and a day boundary: the
+    and chunk, unknown accounts, captures, voids, repayments, upserts, a day boundary and an
+    import chunk (a new account, existing ones changed, one frozen for overdue): the
     live engine's rows equal those of an engine started on its journal, byte for byte."""
     clock = Clock()
     live = Engine(Journal(tmp_path / "d"), clock=clock)
@@ -100,6 +101,13 @@ def test_live_state_after_mixed_traffic_is_bit_for_bit_the_replayed_state(tmp_pa
         upsert(live, f"raise{day}", "acct-2", 60_000 + day, tier=c.TIER_STANDARD,
                limit_overrides=c.LimitProfile(daily_count=40 + day))
         clock.advance(86_400 - 3_600)
+    # Accounts opened and changed in bulk: a new one, a limit, a tier over overrides, a freeze.
+    others = [a for a in ("acct-1", "acct-2", "acct-3") if a != repaid][:2]
+    imported = live.import_accounts([admin_pb2.ImportAccountsRequest(
+        request_id="import", account_ids=["bulk-1", *others, repaid],
+        credit_limits_minor=[9_000, 70_000, 61_000, 5_000_000], tiers=[0, c.TIER_PREMIUM, c.TIER_NEW, 0],
+        overdue_minor=[0, 0, 0, 100], time_zones=["UTC", "", "", ""], credit_scores=[0.4, float("nan"), 0.9, 0.1])])
+    assert not imported.chunks[0].HasField("error"), imported
     # The traffic exercised approvals and declines, on more than one path.
     assert {OK, NO} <= set(decisions)
     before = memory(live)
@@ -135,6 +143,9 @@ MUTATIONS = {
                                                limit_overrides=c.LimitProfile(daily_count=3)),
     "UpsertAccount (change)": lambda e: upsert(e, "u", "a", 70_000, tier=c.TIER_PREMIUM,
                                                limit_overrides=c.LimitProfile(daily_count=4)),
+    "ImportAccounts (create and change)": lambda e: e.accounts.import_chunk(admin_pb2.ImportAccountsRequest(
+        request_id="i", account_ids=["new-1", "a", "new-2"], credit_limits_minor=[1, 2, 3],
+        tiers=[c.TIER_PREMIUM, c.TIER_NEW, 0], credit_scores=[0.5, 0.6, float("nan")])),
 }
 
 

@@ -184,6 +184,9 @@ def weight(request) -> int:
 def _weigher(request) -> Callable[[Any], int]:
     """weight's rule for messages of request's type. Looking for a field a message does not have
     raises inside hasattr, which costs microseconds: so it is looked for once per type."""
+    if hasattr(request, "credit_limits_minor"):
+        # An ImportAccounts chunk decides no payment: one token, like any other admin call.
+        return lambda message: 1
     if hasattr(request, "requests"):
         return lambda message: max(1, len(message.requests))
     if hasattr(request, "account_ids"):

@@ -138,6 +138,11 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     def UpsertAccount(self, request, context):
         return self.engine.upsert_account(request)
 
+    def ImportAccounts(self, request_iterator, context):
+        """Each chunk applied in order; the first refused one ends the stream, its error in the
+        answer (see admin.proto)."""
+        return _served(context, "ImportAccounts", lambda: self.engine.import_accounts(map(decoded, request_iterator)))
+
     @rpc
     def GetPolicy(self, request, context):
         return self.engine.get_policy()

@@ -10,10 +10,11 @@ writer and its request_ids are remembered by the owner's journal, exactly as in 
 from __future__ import annotations
 
 import collections
+import re
 import time
 
 import grpc
-from google.rpc import status_pb2
+from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health
 from grpc_status import rpc_status
 
@@ -21,7 +22,8 @@ from authcore.decision import columns, validation
 from authcore.api import identity
 from authcore.api.decoding import Undecodable, decoder
 from authcore.engine import Engine, _reused_in_batch
-from authcore.errors import AuthcoreError, InvalidArgument, abort_with
+from authcore.engine.accounts import MAX_IMPORT_CHUNKS
+from authcore.errors import AuthcoreError, FieldViolation, InvalidArgument, abort_with
 from authcore.cluster.partitions import partition_of, partition_of_id
 from authcore.api.server import (
     MAX_MESSAGE_BYTES,
@@ -40,6 +42,7 @@ BATCH = "batch"  # split by account, sent to each owner at once, put back in ord
 BROADCAST = "broadcast"  # the same request to every partition; partition 0's answer or the first error
 LOCAL = "local"  # any process answers from its own state, which every partition holds alike
 GATHER = "gather"  # the same request to every partition; their answers merged (MERGES)
+IMPORT = "import"  # a stream of import chunks, each split by account like a bulk chunk
 
 AUTHORIZATION_SERVICE = "/authcore.v1.AuthorizationService/"
 ACCOUNT_SERVICE = "/authcore.v1.AccountService/"
@@ -58,6 +61,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     ACCOUNT_SERVICE + "GetAccount": (ACCOUNT, "account_id"),
     ACCOUNT_SERVICE + "Repay": (ACCOUNT, "account_id"),
     ADMIN_SERVICE + "UpsertAccount": (ACCOUNT, "account_id"),
+    ADMIN_SERVICE + "ImportAccounts": (IMPORT, ""),
     ADMIN_SERVICE + "SetPolicy": (BROADCAST, ""),
     ADMIN_SERVICE + "SetRiskModel": (BROADCAST, ""),
     ADMIN_SERVICE + "SetScorecard": (BROADCAST, ""),
@@ -87,6 +91,7 @@ NO_DEADLINE_S = 10 * 365 * 86_400
 
 DECODE_BATCH = decoder(authz.AuthorizeBatchRequest.FromString)
 DECODE_BULK = decoder(authz.AuthorizeBulkRequest.FromString)
+DECODE_IMPORT = decoder(admin_pb2.ImportAccountsRequest.FromString)
 
 _Details = collections.namedtuple("_Details", ("method", "invocation_metadata"))
 
@@ -181,7 +186,10 @@ class Router(grpc.GenericRpcHandler):
             handler = local.lookup(path)
             if handler is None:
                 continue  # not served by this build
-            if kind != LOCAL:
+            if kind == IMPORT:
+                self._owners[path] = [channel.stream_unary(path, request_serializer=None, response_deserializer=None)
+                                      for channel in self.channels]
+            elif kind != LOCAL:
                 self._owners[path] = [channel.unary_unary(path, request_serializer=None, response_deserializer=None)
                                       for channel in self.channels]
             self._handlers[path] = self._handler(path, kind, key, handler)
@@ -210,6 +218,9 @@ class Router(grpc.GenericRpcHandler):
         if kind == BULK:
             return grpc.unary_unary_rpc_method_handler(
                 lambda data, context: self._bulk(path, data, context, local), response_serializer=_to_bytes)
+        if kind == IMPORT:
+            return grpc.stream_unary_rpc_method_handler(
+                lambda messages, context: self._import(path, messages, context), response_serializer=_to_bytes)
         if kind == BATCH:
             return grpc.unary_unary_rpc_method_handler(
                 lambda data, context: self._batch(path, data, context, local), response_serializer=_to_bytes)
@@ -373,6 +384,85 @@ class Router(grpc.GenericRpcHandler):
             out.hold_expires_at.seconds = expires_s
         context.set_trailing_metadata(((SERVER_TIME_KEY, str((time.perf_counter_ns() - started) // 1000)),))
         return out
+
+
+    def _import(self, path: str, messages, context: grpc.ServicerContext) -> admin_pb2.ImportAccountsResponse:
+        """Each chunk of an ImportAccounts stream validated here, split by account owner and sent
+        to each owner at once under the chunk's request_id (a retry replays where it was applied
+        and applies where it was not); the counts summed. A chunk refused here or by a partition
+        ends the stream, as in one process; the parts other partitions applied stand, and the
+        chunk retried with the same request_id (or fixed) completes it."""
+        out = admin_pb2.ImportAccountsResponse()
+        for data in messages:
+            request = DECODE_IMPORT(data)
+            try:
+                if type(request) is Undecodable:
+                    raise request.error()
+                if len(out.chunks) >= MAX_IMPORT_CHUNKS:
+                    raise InvalidArgument([FieldViolation("request_id", f"at most {MAX_IMPORT_CHUNKS} chunks per "
+                                                                        "stream: send the rest on another")])
+                columns.import_chunk_of(request)
+            except AuthcoreError as error:
+                out.chunks.add(request_id=getattr(request, "request_id", ""), error=error.to_status())
+                return out
+            result = self._import_chunk(path, request, context)
+            out.chunks.append(result)
+            if result.HasField("error"):
+                return out
+            out.created += result.created
+            out.updated += result.updated
+        return out
+
+    def _import_chunk(self, path: str, request, context: grpc.ServicerContext) -> admin_pb2.ImportChunkResult:
+        """One valid chunk through its accounts' owners: their results as one (a refusal's rows
+        numbered as in the whole chunk)."""
+        groups: dict[int, list[int]] = {}
+        for i, account_id in enumerate(request.account_ids):
+            groups.setdefault(partition_of(account_id, self.processes), []).append(i)
+        timeout, metadata = _timeout(context), identity.forwarded_metadata()
+        calls = []
+        for owner, indices in groups.items():
+            part = columns.import_take(request, indices).SerializeToString()
+            call = self._owners[path][owner].future(iter([part]), timeout=timeout, metadata=metadata)
+            context.add_callback(call.cancel)
+            calls.append((indices, call))
+        result = admin_pb2.ImportChunkResult(request_id=request.request_id, replayed=True)
+        for indices, call in calls:
+            answer = _outcome(call, context)
+            if isinstance(answer, grpc.RpcError):
+                return admin_pb2.ImportChunkResult(request_id=request.request_id, error=_status_of(answer))
+            (part,) = admin_pb2.ImportAccountsResponse.FromString(answer).chunks
+            if part.HasField("error"):
+                return admin_pb2.ImportChunkResult(request_id=request.request_id,
+                                                   error=renumbered(part.error, indices))
+            result.created += part.created
+            result.updated += part.updated
+            result.replayed &= part.replayed
+        return result
+
+
+def renumbered(status: status_pb2.Status, indices: list[int]) -> status_pb2.Status:
+    """A part's refusal with its rows' field violations (`account_ids[3]`) numbered as in the
+    whole chunk (indices[3])."""
+    out = status_pb2.Status()
+    out.CopyFrom(status)
+    for detail in out.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            for violation in bad.field_violations:
+                match = ROW_FIELD.fullmatch(violation.field)
+                if match and int(match.group(2)) < len(indices):
+                    violation.field = f"{match.group(1)}[{indices[int(match.group(2))]}]"
+            detail.Pack(bad)
+    out.message = ROW_IN_MESSAGE.sub(
+        lambda m: f"{m.group(1)}[{indices[int(m.group(2))]}]" if int(m.group(2)) < len(indices) else m.group(0),
+        out.message)
+    return out
+
+
+ROW_FIELD = re.compile(r"(\w+)\[(\d+)\]")
+ROW_IN_MESSAGE = re.compile(r"\b(\w+)\[(\d+)\]")
 
 
 # How the answers of every partition become one, for the GATHER routes.

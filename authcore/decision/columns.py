@@ -186,3 +186,95 @@ def take(req, indices: list[int]) -> authz.AuthorizeBulkRequest:
         if len(values):
             getattr(out, name).extend([values[i] for i in indices])
     return out
+
+
+# -- ImportAccounts chunks ------------------------------------------------------------------------
+
+MAX_IMPORT_ROWS = 10_000
+# Columns an import chunk may leave empty (every account then keeps that setting), or fill one
+# entry per row.
+IMPORT_OPTIONAL = ("credit_limits_minor", "statuses", "tiers", "overdue_minor", "currencies", "time_zones",
+                   "credit_scores")
+
+
+@dataclasses.dataclass(slots=True)
+class ImportChunk:
+    """A valid import chunk's columns; None for a column the chunk left empty. currencies and
+    zones hold "" where a row names none (the chunk's, then the default, apply to a new account)."""
+
+    n: int
+    account_ids: list[str]
+    limits: np.ndarray | None       # int64
+    statuses: np.ndarray | None     # int64, 0: keep
+    tiers: np.ndarray | None        # int64, 0: keep
+    overdue: np.ndarray | None      # int64
+    currencies: list[str] | None
+    zones: list[str] | None
+    scores: np.ndarray | None       # float64, NaN: keep
+
+
+def import_chunk_of(req) -> ImportChunk:
+    """Validate an ImportAccountsRequest's columns, as an UpsertAccount's fields are validated but
+    a column at a time; raises InvalidArgument naming each bad row (`account_ids[17]`). What
+    depends on the accounts already there (a currency or zone that cannot change, an overdue
+    amount above the balance) is the engine's to check."""
+    out: list[FieldViolation] = []
+    _scalar(out, validation.REQUEST_ID, req.request_id)
+    n = len(req.account_ids)
+    if n == 0:
+        out.append(FieldViolation("account_ids", "at least one account"))
+    elif n > MAX_IMPORT_ROWS:
+        out.append(FieldViolation("account_ids", f"at most {MAX_IMPORT_ROWS} accounts per chunk"))
+    for column in IMPORT_OPTIONAL:
+        if len(getattr(req, column)) not in (0, n):
+            out.append(FieldViolation(column, f"empty, or one entry per account ({n})"))
+    if req.currency:
+        _scalar(out, validation.CURRENCY, req.currency)
+    message = validation.ROW_ZONE.problem(req.time_zone)
+    if message is not None:
+        out.append(FieldViolation("time_zone", message))
+    if out:
+        raise InvalidArgument(out)
+
+    ids = list(req.account_ids)
+    _check(out, validation.ACCOUNT_ID, ids)
+    if len(set(ids)) != n:
+        first: dict[str, int] = {}
+        for i, account_id in enumerate(ids):
+            j = first.setdefault(account_id, i)
+            if j != i and len(out) < MAX_LISTED:
+                out.append(FieldViolation(f"account_ids[{i}]", f"appears twice in the chunk (first at account_ids[{j}])"))
+
+    def numbers(rule: validation.PaymentRule, dtype) -> np.ndarray | None:
+        values = getattr(req, rule.column)
+        if not len(values):
+            return None
+        column = np.array(values, dtype)
+        _check(out, rule, column)
+        return column
+
+    limits = numbers(validation.CREDIT_LIMIT, np.int64)
+    statuses = numbers(validation.STATUS, np.int64)
+    tiers = numbers(validation.TIER, np.int64)
+    overdue = numbers(validation.OVERDUE, np.int64)
+    scores = numbers(validation.CREDIT_SCORE, np.float64)
+    currencies = list(req.currencies) or None
+    if currencies is not None:
+        _check(out, validation.ROW_CURRENCY, currencies)
+    zones = list(req.time_zones) or None
+    if zones is not None:
+        _check(out, validation.ROW_ZONE, zones)
+    if out:
+        raise InvalidArgument(out[:MAX_LISTED])
+    return ImportChunk(n, ids, limits, statuses, tiers, overdue, currencies, zones, scores)
+
+
+def import_take(req, indices: list[int]):
+    """The import chunk of req's rows at indices (same request_id, currency and time zone; empty
+    columns stay empty)."""
+    out = type(req)(request_id=req.request_id, currency=req.currency, time_zone=req.time_zone)
+    for name in ("account_ids", *IMPORT_OPTIONAL):
+        values = getattr(req, name)
+        if len(values):
+            getattr(out, name).extend([values[i] for i in indices])
+    return out

@@ -286,6 +286,57 @@ PAYMENT_RULES = (REQUEST_ID, ACCOUNT_ID, CHANNEL, AMOUNT, CURRENCY, MERCHANT_ID,
                  OCCURRED_AT)
 
 
+# -- the rules of an imported account ---------------------------------------------------------------
+# A row of an ImportAccountsRequest sets what an UpsertAccountRequest sets: the same limits, here
+# over whole columns (columns.import_chunk_of), each rule naming the upsert's field and the
+# chunk's column. 0 in the status and tier columns keeps the account's (UNSPECIFIED).
+
+
+class Score(PaymentRule):
+    """A credit score: finite, or NaN (a row that leaves the score on file as it is)."""
+
+    __slots__ = ()
+
+    def problem(self, value) -> str | None:
+        return "must be finite (NaN leaves the score on file)" if math.isinf(value) else None
+
+    def rows(self, values) -> Iterable[int]:
+        return np.flatnonzero(np.isinf(np.asarray(values, np.float64)))
+
+
+class Zone(PaymentRule):
+    """An IANA time zone name this machine knows, or empty (the chunk's). Whether it has daylight
+    saving is the engine's check (engine.common.fixed_utc_offset_s)."""
+
+    __slots__ = ()
+
+    def problem(self, value: str) -> str | None:
+        if len(value) > MAX_ZONE_LEN:
+            return f"at most {MAX_ZONE_LEN} characters"
+        if value and value not in iana_zones():
+            return f"unknown IANA time zone {value!r}"
+        return None
+
+
+class RowCurrency(PaymentRule):
+    """An ISO 4217 code, or empty (the chunk's)."""
+
+    __slots__ = ()
+
+    def problem(self, value: str) -> str | None:
+        return CURRENCY.problem(value) if value else None
+
+
+CREDIT_LIMIT = Bounded("credit_limit_minor", "credit_limits_minor", 0, MAX_AMOUNT_MINOR,
+                       f"between 0 and {MAX_AMOUNT_MINOR}")
+OVERDUE = Bounded("overdue_minor", "overdue_minor", 0, MAX_AMOUNT_MINOR, f"between 0 and {MAX_AMOUNT_MINOR}")
+STATUS = OneOf("status", "statuses", {c.ACCOUNT_STATUS_UNSPECIFIED, *STATUSES}, "unknown account status")
+TIER = OneOf("tier", "tiers", {c.TIER_UNSPECIFIED, *TIERS}, "unknown tier")
+CREDIT_SCORE = Score("credit_score", "credit_scores")
+ROW_CURRENCY = RowCurrency("currency", "currencies")
+ROW_ZONE = Zone("time_zone", "time_zones")
+
+
 def _identifier(out: list[FieldViolation], field: str, value: str, max_len: int, required: bool = True) -> None:
     message = identifier_problem(value, max_len, required)
     if message is not None:

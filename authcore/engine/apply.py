@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+import numpy as np
+
 from authcore.journal import effects
 from authcore.state.ledger import EXPIRED, VOIDED
 from authcore.risk.scorecard import CompiledScorecard
 from authcore.journal.effects import CHANNEL_INDEX, JournalEffect
 from authcore.journal.store import JournalCorrupt
 from authcore.journal import versions
+from authcore.decision.money import currency_numeric
 from authcore.v1 import credit_pb2, policy_pb2
 from authcore.engine.core import Core
 from authcore.engine.common import _account_settings
@@ -77,6 +80,22 @@ class Applier:
         ledger.upsert(account.account_id, **_account_settings(account, at_s))
         if account.HasField("credit_score"):
             ledger.credit_scores[ledger.slot_of[account.account_id]] = account.credit_score
+
+    def _apply_accounts_imported(self, accounts: effects.AccountsImported, at_s: int) -> None:
+        """An ImportAccounts chunk's accounts, in bulk (Ledger.upsert_many)."""
+        numeric = [currency_numeric(alpha) for alpha in accounts.currencies]
+        if None in numeric:
+            raise JournalCorrupt(f"imported accounts in an unknown currency ({list(accounts.currencies)})")
+        zones, zone_of = list(accounts.time_zones), np.array(accounts.time_zone_indexes, np.int64)
+        self.core.ledger.upsert_many(
+            list(accounts.account_ids), limits=np.array(accounts.credit_limits_minor, np.int64),
+            statuses=np.array(accounts.statuses, np.int64), tiers=np.array(accounts.tiers, np.int64),
+            overdue=np.array(accounts.overdue_minor, np.int64),
+            currencies=np.array(numeric, np.int64)[np.array(accounts.currency_indexes, np.int64)],
+            zones=zones * len(zone_of) if len(zones) == 1 else [zones[k] for k in zone_of.tolist()],
+            utc_offsets_s=np.array(accounts.utc_offsets_seconds, np.int64)[zone_of],
+            credit_scores=np.array(accounts.credit_scores, np.float64) if len(accounts.credit_scores) else None,
+            now_s=at_s)
 
     def _apply_auto_installment_set(self, effect: effects.AutoInstallmentSet, at_s: int) -> None:
         setting = effect.setting

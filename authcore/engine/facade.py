@@ -41,7 +41,8 @@ class Engine:
                                              decide -> journal -> apply
       payments  (authcore.engine.payments)  Authorize, AuthorizeBatch, AuthorizeBulk
       holds     (authcore.engine.holds)     Capture, Void, Refund, expiry, Repay
-      accounts  (authcore.engine.accounts)  UpsertAccount, GetAccount, installments settings and quotes
+      accounts  (authcore.engine.accounts)  UpsertAccount, ImportAccounts, GetAccount, installments settings
+                                             and quotes
       rollout   (authcore.engine.rollout)   policy, model, scorecard, stored versions, shadow, AssessCredit
 
     The engine itself starts them (the last snapshot, then the records after it), writes
@@ -78,6 +79,7 @@ class Engine:
         self.repay = self.holds.repay
         self.get_account = self.accounts.get_account
         self.upsert_account = self.accounts.upsert_account
+        self.import_accounts = self.accounts.import_accounts
         self.quote_installments = self.accounts.quote_installments
         self.set_auto_installment = self.accounts.set_auto_installment
         self.get_auto_installment = self.accounts.get_auto_installment

@@ -24,17 +24,17 @@ from authcore.decision.policy import CHANNELS
 from authcore.journal.store import JournalCorrupt
 from authcore.v1 import common_pb2 as c
 from authcore.v1.journal_pb2 import (
-    AccountSet, AutoInstallmentSet, HoldCaptured, HoldExpired, HoldPlaced, HoldRefunded, HoldsDropped, HoldsPlaced,
-    HoldVoided, JournalEffect, PolicySet, Repaid, RiskModelSet, ScorecardSet,
+    AccountSet, AccountsImported, AutoInstallmentSet, HoldCaptured, HoldExpired, HoldPlaced, HoldRefunded,
+    HoldsDropped, HoldsPlaced, HoldVoided, JournalEffect, PolicySet, Repaid, RiskModelSet, ScorecardSet,
 )
 
 __all__ = [
     "FORMAT", "CHANNEL_INDEX", "JournalEffect", "decode", "hold_placed", "holds_placed", "hold_captured",
     "hold_voided", "hold_expired", "hold_refunded", "holds_dropped", "repaid", "account_set", "auto_installment_set",
-    "policy_set", "risk_model_set", "scorecard_set",
+    "policy_set", "risk_model_set", "scorecard_set", "accounts_imported",
     # The messages of each effect, for type annotations.
     "HoldPlaced", "HoldsPlaced", "HoldCaptured", "HoldVoided", "HoldExpired", "HoldRefunded", "HoldsDropped", "Repaid",
-    "AccountSet", "AutoInstallmentSet", "PolicySet", "RiskModelSet", "ScorecardSet",
+    "AccountSet", "AutoInstallmentSet", "PolicySet", "RiskModelSet", "ScorecardSet", "AccountsImported",
 ]
 
 # JournalEffect.format of the effects this build writes and reads.
@@ -149,6 +149,29 @@ def account_set(account_id: str, credit_limit_minor: int, status: c.AccountStatu
     account.utc_offset_seconds = utc_offset_s
     if credit_score is not None:
         account.credit_score = credit_score
+    return effect
+
+
+def accounts_imported(account_ids: list[str], limits_minor: list[int], statuses: list[int], tiers: list[int],
+                      overdue_minor: list[int], currencies: list[str], currency_indexes: list[int],
+                      time_zones: list[str], utc_offsets_s: list[int], time_zone_indexes: list[int],
+                      credit_scores: list[float]) -> JournalEffect:
+    """The accounts of an import chunk as columns (plain lists), each account's settings as a
+    whole; currencies and zones as tables of distinct values with a row's index into them;
+    credit_scores empty when the chunk set none (NaN: a row that keeps the score on file)."""
+    effect = JournalEffect(format=FORMAT)
+    accounts = effect.accounts_imported
+    accounts.account_ids.extend(account_ids)
+    accounts.credit_limits_minor.extend(limits_minor)
+    accounts.statuses.extend(statuses)
+    accounts.tiers.extend(tiers)
+    accounts.overdue_minor.extend(overdue_minor)
+    accounts.currencies.extend(currencies)
+    accounts.currency_indexes.extend(currency_indexes)
+    accounts.time_zones.extend(time_zones)
+    accounts.utc_offsets_seconds.extend(utc_offsets_s)
+    accounts.time_zone_indexes.extend(time_zone_indexes)
+    accounts.credit_scores.extend(credit_scores)
     return effect
 
 

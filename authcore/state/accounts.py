@@ -93,6 +93,14 @@ class Zones(Sequence[str]):
         self.codes[self._n] = code
         self._n += 1
 
+    def extend(self, codes: np.ndarray) -> None:
+        """The zones (by code) of the next accounts."""
+        end = self._n + len(codes)
+        if end > len(self.codes):
+            self.codes = grown(self.codes, max(end, len(self.codes) * 5 // 4))
+        self.codes[self._n:end] = codes
+        self._n = end
+
     def __len__(self) -> int:
         return self._n
 

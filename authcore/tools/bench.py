@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 
 import grpc
 import numpy as np
@@ -192,15 +193,17 @@ def _send_loop(plan: Plan) -> dict:
 
 
 class ProgressBar:
-    """A bar on stderr, redrawn twice a second while a measurement runs."""
+    """A bar on stderr, redrawn twice a second while a measurement (or other work) runs: filled
+    with the time over duration_s, or with progress() (the fraction done) when given."""
 
-    def __init__(self, label: str, duration_s: float):
-        self.label, self.duration_s = label, duration_s
+    def __init__(self, label: str, duration_s: float = 1.0, progress: Callable[[], float] | None = None):
+        self.label, self.duration_s, self.progress = label, duration_s, progress
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._tick, daemon=True)
 
     def _draw(self) -> None:
-        done = min(1.0, (time.monotonic() - self._started) / self.duration_s)
+        elapsed = (time.monotonic() - self._started) / self.duration_s
+        done = min(1.0, max(0.0, self.progress() if self.progress is not None else elapsed))
         print(f"\r{self.label:<10} [{'#' * int(done * 30):<30}] {done:4.0%}", end="", file=sys.stderr, flush=True)
 
     def _tick(self) -> None:

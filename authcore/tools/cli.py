@@ -1,4 +1,4 @@
-"""The authcore command: `authcore serve` and `authcore demo`."""
+"""The authcore command: `authcore serve` and `authcore demo`; the other commands' own modules."""
 
 from __future__ import annotations
 
@@ -239,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("certs", help="make development certificates for mutual TLS", add_help=False)
     sub.add_parser("audit", help="export the decision audit (parquet, csv) or decide it again", add_help=False)
     sub.add_parser("policy", help="print the default or a server's policy as JSON (policy show)", add_help=False)
+    sub.add_parser("import", help="open or update accounts in bulk from a CSV or parquet file (ImportAccounts)",
+                   add_help=False)
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["crashtest"]:
@@ -257,6 +259,10 @@ def main(argv: list[str] | None = None) -> int:
         from authcore.tools.policy_tool import main as policy
 
         return policy(argv[1:])
+    if argv[:1] == ["import"]:
+        from authcore.tools.importer import main as import_accounts
+
+        return import_accounts(argv[1:])
     if argv[:1] == ["bench"]:
         from authcore.tools.bench import main as bench
 

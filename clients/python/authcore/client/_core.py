@@ -165,6 +165,13 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
+def with_request_id(chunk: Any) -> Any:
+    """An ImportAccounts chunk, given a random request_id (on it) when it has none."""
+    if not chunk.request_id:
+        chunk.request_id = new_request_id()
+    return chunk
+
+
 def prepare(spec: Method, given: pb_message.Message | None, fields: dict[str, Any]) -> tuple[pb_message.Message, str]:
     """The request to send (a copy: the caller's message is left as it was) with a request_id
     made where it needs one and has none, and that id ("" when it has none)."""

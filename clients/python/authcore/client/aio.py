@@ -4,6 +4,7 @@ Deadlines, request ids, retries and typed errors: as authcore.client.sync says."
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, Iterable
 from typing import Any
 
 import grpc
@@ -12,7 +13,7 @@ from google.protobuf import message as pb_message
 from authcore.client import _core
 from authcore.client._core import Metadata
 from authcore.client.errors import from_rpc_error
-from authcore.v1 import account_pb2, authorization_pb2, credit_pb2, installment_pb2
+from authcore.v1 import account_pb2, admin_pb2, authorization_pb2, credit_pb2, installment_pb2
 
 M = _core.METHODS
 
@@ -116,6 +117,31 @@ class AsyncClient:
                             **fields: Any) -> credit_pb2.AssessCreditResponse:
         """Score an applicant with the active scorecard."""
         return await self._invoke(M["CreditService/AssessCredit"], request, fields, timeout, metadata)
+
+    async def import_accounts(self, chunks: Iterable[admin_pb2.ImportAccountsRequest]
+                              | AsyncIterable[admin_pb2.ImportAccountsRequest], /, *,
+                              timeout: float | None = None,
+                              metadata: Metadata = ()) -> admin_pb2.ImportAccountsResponse:
+        """Client.import_accounts as a coroutine; chunks may be an async iterable."""
+        path = "/authcore.v1.AdminService/ImportAccounts"
+        send = self._callables.get(path)
+        if send is None:
+            send = self._callables[path] = self.channel.stream_unary(
+                path, request_serializer=admin_pb2.ImportAccountsRequest.SerializeToString,
+                response_deserializer=admin_pb2.ImportAccountsResponse.FromString)
+
+        async def identified():
+            if isinstance(chunks, AsyncIterable):
+                async for chunk in chunks:
+                    yield _core.with_request_id(chunk)
+            else:
+                for chunk in chunks:
+                    yield _core.with_request_id(chunk)
+
+        try:
+            return await send(identified(), timeout=timeout, metadata=self.metadata + tuple(metadata) or None)
+        except grpc.RpcError as error:
+            raise from_rpc_error(error, plaintext=self._plaintext) from None
 
     async def close(self) -> None:
         await self.channel.close()

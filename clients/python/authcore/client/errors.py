@@ -170,3 +170,10 @@ def from_rpc_error(error: grpc.RpcError, request_id: str = "", plaintext: bool =
         status = None
     return _BY_CODE.get(code, Internal)(code, message, status, request_id,
                                         connection_hint(code, message, status, plaintext))
+
+
+def from_status(status: status_pb2.Status, request_id: str = "") -> AuthcoreError:
+    """The typed error of a google.rpc.Status carried in an answer (an ImportAccounts chunk's
+    `error`), as a failed call with that status would raise it."""
+    code = next((c for c in grpc.StatusCode if c.value[0] == status.code), grpc.StatusCode.UNKNOWN)
+    return _BY_CODE.get(code, Internal)(code, status.message, status, request_id)

@@ -10,11 +10,13 @@ Every method takes the request message, or its fields as keywords
 - raises a typed `authcore.client.AuthcoreError` (InvalidArgument, NotFound, ResourceExhausted,
   ...) decoded from the call's google.rpc.Status, carrying the reason and the details.
 
-Any other unary method, AdminService's included: `call("SetPolicy", request)`. AuthorizeStream:
-the generated stub over `client.channel` (authcore.v1.authorization_pb2_grpc)."""
+Any other unary method, AdminService's included: `call("SetPolicy", request)`; ImportAccounts:
+`import_accounts(chunks)`. AuthorizeStream: the generated stub over `client.channel`
+(authcore.v1.authorization_pb2_grpc)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import grpc
@@ -23,7 +25,9 @@ from google.protobuf import message as pb_message
 from authcore.client import _core
 from authcore.client._core import Metadata
 from authcore.client.errors import from_rpc_error
-from authcore.v1 import account_pb2, authorization_pb2, credit_pb2, installment_pb2
+from authcore.v1 import account_pb2, admin_pb2, authorization_pb2, credit_pb2, installment_pb2
+
+IMPORT_ACCOUNTS = "/authcore.v1.AdminService/ImportAccounts"
 
 M = _core.METHODS
 
@@ -128,6 +132,31 @@ class Client:
                       **fields: Any) -> credit_pb2.AssessCreditResponse:
         """Score an applicant with the active scorecard."""
         return self._invoke(M["CreditService/AssessCredit"], request, fields, timeout, metadata)
+
+    def import_accounts(self, chunks: Iterable[admin_pb2.ImportAccountsRequest], /, *, timeout: float | None = None,
+                        metadata: Metadata = ()) -> admin_pb2.ImportAccountsResponse:
+        """Open or update accounts in bulk (admin only): chunks of up to 10,000 accounts as
+        columns, sent on one stream as the iterable yields them. Give each chunk a request_id
+        that names its content (a file's digest and the chunk's number, as `authcore import`
+        does): a chunk sent again under it is answered as the first time and not applied twice,
+        so a whole import can be run again after a failure. A chunk without one gets a random
+        id, set on it (applied again if sent again).
+
+        The first refused chunk ends the stream and the answer: its result's `error` is set
+        (`authcore.client.errors.from_status(result.error)` gives the typed error, with the field
+        violations of each bad row), the chunks before it stand. The call raises only when the
+        stream itself fails (UNAVAILABLE, PERMISSION_DENIED, ...). No deadline unless timeout is
+        given: an import lasts as long as its chunks take."""
+        send = self._callables.get(IMPORT_ACCOUNTS)
+        if send is None:
+            send = self._callables[IMPORT_ACCOUNTS] = self.channel.stream_unary(
+                IMPORT_ACCOUNTS, request_serializer=admin_pb2.ImportAccountsRequest.SerializeToString,
+                response_deserializer=admin_pb2.ImportAccountsResponse.FromString)
+
+        try:
+            return send(map(_core.with_request_id, chunks), timeout=timeout, metadata=self.metadata + tuple(metadata) or None)
+        except grpc.RpcError as error:
+            raise from_rpc_error(error, plaintext=self._plaintext) from None
 
     def close(self) -> None:
         self.channel.close()

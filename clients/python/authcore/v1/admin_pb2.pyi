@@ -13,6 +13,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.rpc import status_pb2 as _status_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -801,6 +802,174 @@ class UpsertAccountRequest(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__overdue_minor) -> _WhichOneofReturnType__overdue_minor | None: ...
 
 Global___UpsertAccountRequest: _TypeAlias = UpsertAccountRequest  # noqa: Y015
+
+@_typing.final
+class ImportAccountsRequest(_message.Message):
+    """One chunk of an import: row i of every column is one account. A column other than
+    account_ids is empty (then every account of the chunk keeps that setting, or a new one gets
+    its default) or has one entry per row. At most 10,000 rows; an account at most once.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    ACCOUNT_IDS_FIELD_NUMBER: _builtins.int
+    CREDIT_LIMITS_MINOR_FIELD_NUMBER: _builtins.int
+    STATUSES_FIELD_NUMBER: _builtins.int
+    TIERS_FIELD_NUMBER: _builtins.int
+    OVERDUE_MINOR_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    CURRENCIES_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    TIME_ZONES_FIELD_NUMBER: _builtins.int
+    CREDIT_SCORES_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key of the chunk: a chunk sent again with it is answered as the first time and
+    not applied twice (`authcore import` makes it from the file's digest and the chunk's number).
+    """
+    currency: _builtins.str
+    """The currency of every new account of the chunk whose row has none in `currencies`; "CNY" if
+    empty. Fixed once an account is created: a different one named for an existing account is
+    refused.
+    """
+    time_zone: _builtins.str
+    """The time zone of every new account of the chunk whose row has none in `time_zones`;
+    "Asia/Shanghai" if empty. Zones with daylight saving are refused; fixed once an account is
+    created, as the currency is.
+    """
+    @_builtins.property
+    def account_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The accounts, created when unknown, changed otherwise."""
+
+    @_builtins.property
+    def credit_limits_minor(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """The credit lines, 0 to 10^15 (0 is a line of 0). Empty: every existing account keeps its
+        limit, a new one gets 0.
+        """
+
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedScalarFieldContainer[_common_pb2.AccountStatus.ValueType]:
+        """ACCOUNT_STATUS_UNSPECIFIED (0) keeps an account's status (ACCOUNT_STATUS_ACTIVE for a new one)."""
+
+    @_builtins.property
+    def tiers(self) -> _containers.RepeatedScalarFieldContainer[_common_pb2.Tier.ValueType]:
+        """TIER_UNSPECIFIED (0) keeps an account's tier (TIER_NEW for a new one)."""
+
+    @_builtins.property
+    def overdue_minor(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """The overdue amounts set by billing, each at most the account's posted balance; a new account
+        has none. While > 0 the account is frozen for overdue; 0 lifts that freeze. Empty: every
+        account keeps its overdue amount.
+        """
+
+    @_builtins.property
+    def currencies(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Per row: ISO 4217 alphabetic codes; "" (or an empty column): `currency`."""
+
+    @_builtins.property
+    def time_zones(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Per row: IANA time zones; "" (or an empty column): `time_zone`."""
+
+    @_builtins.property
+    def credit_scores(self) -> _containers.RepeatedScalarFieldContainer[_builtins.float]:
+        """The scores of the customers' latest credit assessments. Empty, or NaN in a row: the score
+        on file stays as it is.
+        """
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        account_ids: _abc.Iterable[_builtins.str] | None = ...,
+        credit_limits_minor: _abc.Iterable[_builtins.int] | None = ...,
+        statuses: _abc.Iterable[_common_pb2.AccountStatus.ValueType] | None = ...,
+        tiers: _abc.Iterable[_common_pb2.Tier.ValueType] | None = ...,
+        overdue_minor: _abc.Iterable[_builtins.int] | None = ...,
+        currency: _builtins.str = ...,
+        currencies: _abc.Iterable[_builtins.str] | None = ...,
+        time_zone: _builtins.str = ...,
+        time_zones: _abc.Iterable[_builtins.str] | None = ...,
+        credit_scores: _abc.Iterable[_builtins.float] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_ids", b"account_ids", "credit_limits_minor", b"credit_limits_minor", "credit_scores", b"credit_scores", "currencies", b"currencies", "currency", b"currency", "overdue_minor", b"overdue_minor", "request_id", b"request_id", "statuses", b"statuses", "tiers", b"tiers", "time_zone", b"time_zone", "time_zones", b"time_zones"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportAccountsRequest: _TypeAlias = ImportAccountsRequest  # noqa: Y015
+
+@_typing.final
+class ImportAccountsResponse(_message.Message):
+    """What became of the chunks of one ImportAccounts stream."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHUNKS_FIELD_NUMBER: _builtins.int
+    CREATED_FIELD_NUMBER: _builtins.int
+    UPDATED_FIELD_NUMBER: _builtins.int
+    created: _builtins.int
+    """Accounts created by the chunks that were applied (replays included)."""
+    updated: _builtins.int
+    """Accounts changed by them."""
+    @_builtins.property
+    def chunks(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImportChunkResult]:
+        """One per chunk read, in the order sent; when a chunk was refused, it is the last."""
+
+    def __init__(
+        self,
+        *,
+        chunks: _abc.Iterable[Global___ImportChunkResult] | None = ...,
+        created: _builtins.int = ...,
+        updated: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chunks", b"chunks", "created", b"created", "updated", b"updated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportAccountsResponse: _TypeAlias = ImportAccountsResponse  # noqa: Y015
+
+@_typing.final
+class ImportChunkResult(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    CREATED_FIELD_NUMBER: _builtins.int
+    UPDATED_FIELD_NUMBER: _builtins.int
+    REPLAYED_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """The chunk's request_id."""
+    created: _builtins.int
+    """Rows that opened a new account."""
+    updated: _builtins.int
+    """Rows that changed an existing one."""
+    replayed: _builtins.bool
+    """True when the chunk was applied before, under the same request_id: the counts are those of
+    that first time and nothing was applied now.
+    """
+    @_builtins.property
+    def error(self) -> _status_pb2.Status:
+        """Set when the chunk was refused: nothing of it was applied, and the stream ended with it."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        created: _builtins.int = ...,
+        updated: _builtins.int = ...,
+        replayed: _builtins.bool = ...,
+        error: _status_pb2.Status | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created", b"created", "error", b"error", "replayed", b"replayed", "request_id", b"request_id", "updated", b"updated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportChunkResult: _TypeAlias = ImportChunkResult  # noqa: Y015
 
 @_typing.final
 class UpsertAccountResponse(_message.Message):

@@ -40,6 +40,11 @@ class AdminServiceStub:
                 request_serializer=authcore_dot_v1_dot_admin__pb2.UpsertAccountRequest.SerializeToString,
                 response_deserializer=authcore_dot_v1_dot_admin__pb2.UpsertAccountResponse.FromString,
                 _registered_method=True)
+        self.ImportAccounts = channel.stream_unary(
+                '/authcore.v1.AdminService/ImportAccounts',
+                request_serializer=authcore_dot_v1_dot_admin__pb2.ImportAccountsRequest.SerializeToString,
+                response_deserializer=authcore_dot_v1_dot_admin__pb2.ImportAccountsResponse.FromString,
+                _registered_method=True)
         self.GetPolicy = channel.unary_unary(
                 '/authcore.v1.AdminService/GetPolicy',
                 request_serializer=authcore_dot_v1_dot_admin__pb2.GetPolicyRequest.SerializeToString,
@@ -108,6 +113,24 @@ class AdminServiceServicer:
 
     def UpsertAccount(self, request, context):
         """Creates an account or changes its limit, status, tier, overrides or overdue amount.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportAccounts(self, request_iterator, context):
+        """Opens or updates many accounts: a stream of chunks, each up to 10,000 accounts as columns,
+        each its own request (its own request_id, one journal record, applied whole or not at all;
+        in multi-process mode, by each partition for its own accounts).
+        A chunk whose request_id was answered before is answered from the journal and not applied
+        again, so a whole import can be sent again after a failure. The server reads one chunk at a
+        time: the stream's flow control holds the sender back while a chunk is applied. At most
+        10,000 chunks per stream (the one past that is refused): send more on another. A refused
+        chunk (INVALID_ARGUMENT with a google.rpc.BadRequest naming each bad row, as
+        `account_ids[17]`; RESOURCE_EXHAUSTED past `max_accounts`; UNAVAILABLE when the journal
+        cannot be written) changes nothing and ends the stream: the answer lists every chunk up to
+        it, the refused one with its error, and the call itself ends OK. The chunks before it stand.
+        Limit overrides are not imported: set them per account with UpsertAccount.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -208,6 +231,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     request_deserializer=authcore_dot_v1_dot_admin__pb2.UpsertAccountRequest.FromString,
                     response_serializer=authcore_dot_v1_dot_admin__pb2.UpsertAccountResponse.SerializeToString,
             ),
+            'ImportAccounts': grpc.stream_unary_rpc_method_handler(
+                    servicer.ImportAccounts,
+                    request_deserializer=authcore_dot_v1_dot_admin__pb2.ImportAccountsRequest.FromString,
+                    response_serializer=authcore_dot_v1_dot_admin__pb2.ImportAccountsResponse.SerializeToString,
+            ),
             'GetPolicy': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPolicy,
                     request_deserializer=authcore_dot_v1_dot_admin__pb2.GetPolicyRequest.FromString,
@@ -297,6 +325,33 @@ class AdminService:
             '/authcore.v1.AdminService/UpsertAccount',
             authcore_dot_v1_dot_admin__pb2.UpsertAccountRequest.SerializeToString,
             authcore_dot_v1_dot_admin__pb2.UpsertAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportAccounts(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/authcore.v1.AdminService/ImportAccounts',
+            authcore_dot_v1_dot_admin__pb2.ImportAccountsRequest.SerializeToString,
+            authcore_dot_v1_dot_admin__pb2.ImportAccountsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -35,6 +35,20 @@ class AdminServiceStub:
     def __new__(cls, channel: _aio.Channel) -> AdminServiceAsyncStub: ...
     UpsertAccount: _grpc.UnaryUnaryMultiCallable[_admin_pb2.UpsertAccountRequest, _admin_pb2.UpsertAccountResponse]
     """Creates an account or changes its limit, status, tier, overrides or overdue amount."""
+    ImportAccounts: _grpc.StreamUnaryMultiCallable[_admin_pb2.ImportAccountsRequest, _admin_pb2.ImportAccountsResponse]
+    """Opens or updates many accounts: a stream of chunks, each up to 10,000 accounts as columns,
+    each its own request (its own request_id, one journal record, applied whole or not at all;
+    in multi-process mode, by each partition for its own accounts).
+    A chunk whose request_id was answered before is answered from the journal and not applied
+    again, so a whole import can be sent again after a failure. The server reads one chunk at a
+    time: the stream's flow control holds the sender back while a chunk is applied. At most
+    10,000 chunks per stream (the one past that is refused): send more on another. A refused
+    chunk (INVALID_ARGUMENT with a google.rpc.BadRequest naming each bad row, as
+    `account_ids[17]`; RESOURCE_EXHAUSTED past `max_accounts`; UNAVAILABLE when the journal
+    cannot be written) changes nothing and ends the stream: the answer lists every chunk up to
+    it, the refused one with its error, and the call itself ends OK. The chunks before it stand.
+    Limit overrides are not imported: set them per account with UpsertAccount.
+    """
     GetPolicy: _grpc.UnaryUnaryMultiCallable[_admin_pb2.GetPolicyRequest, _admin_pb2.GetPolicyResponse]
     SetPolicy: _grpc.UnaryUnaryMultiCallable[_admin_pb2.SetPolicyRequest, _admin_pb2.SetPolicyResponse]
     """Validates a policy and makes it active for every decision after it."""
@@ -74,6 +88,20 @@ class AdminServiceAsyncStub(AdminServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     UpsertAccount: _aio.UnaryUnaryMultiCallable[_admin_pb2.UpsertAccountRequest, _admin_pb2.UpsertAccountResponse]  # type: ignore[assignment]
     """Creates an account or changes its limit, status, tier, overrides or overdue amount."""
+    ImportAccounts: _aio.StreamUnaryMultiCallable[_admin_pb2.ImportAccountsRequest, _admin_pb2.ImportAccountsResponse]  # type: ignore[assignment]
+    """Opens or updates many accounts: a stream of chunks, each up to 10,000 accounts as columns,
+    each its own request (its own request_id, one journal record, applied whole or not at all;
+    in multi-process mode, by each partition for its own accounts).
+    A chunk whose request_id was answered before is answered from the journal and not applied
+    again, so a whole import can be sent again after a failure. The server reads one chunk at a
+    time: the stream's flow control holds the sender back while a chunk is applied. At most
+    10,000 chunks per stream (the one past that is refused): send more on another. A refused
+    chunk (INVALID_ARGUMENT with a google.rpc.BadRequest naming each bad row, as
+    `account_ids[17]`; RESOURCE_EXHAUSTED past `max_accounts`; UNAVAILABLE when the journal
+    cannot be written) changes nothing and ends the stream: the answer lists every chunk up to
+    it, the refused one with its error, and the call itself ends OK. The chunks before it stand.
+    Limit overrides are not imported: set them per account with UpsertAccount.
+    """
     GetPolicy: _aio.UnaryUnaryMultiCallable[_admin_pb2.GetPolicyRequest, _admin_pb2.GetPolicyResponse]  # type: ignore[assignment]
     SetPolicy: _aio.UnaryUnaryMultiCallable[_admin_pb2.SetPolicyRequest, _admin_pb2.SetPolicyResponse]  # type: ignore[assignment]
     """Validates a policy and makes it active for every decision after it."""
@@ -116,6 +144,26 @@ class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_admin_pb2.UpsertAccountResponse, _abc.Awaitable[_admin_pb2.UpsertAccountResponse]]:
         """Creates an account or changes its limit, status, tier, overrides or overdue amount."""
+
+    @_abc_1.abstractmethod
+    def ImportAccounts(
+        self,
+        request_iterator: _MaybeAsyncIterator[_admin_pb2.ImportAccountsRequest],
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.ImportAccountsResponse, _abc.Awaitable[_admin_pb2.ImportAccountsResponse]]:
+        """Opens or updates many accounts: a stream of chunks, each up to 10,000 accounts as columns,
+        each its own request (its own request_id, one journal record, applied whole or not at all;
+        in multi-process mode, by each partition for its own accounts).
+        A chunk whose request_id was answered before is answered from the journal and not applied
+        again, so a whole import can be sent again after a failure. The server reads one chunk at a
+        time: the stream's flow control holds the sender back while a chunk is applied. At most
+        10,000 chunks per stream (the one past that is refused): send more on another. A refused
+        chunk (INVALID_ARGUMENT with a google.rpc.BadRequest naming each bad row, as
+        `account_ids[17]`; RESOURCE_EXHAUSTED past `max_accounts`; UNAVAILABLE when the journal
+        cannot be written) changes nothing and ends the stream: the answer lists every chunk up to
+        it, the refused one with its error, and the call itself ends OK. The chunks before it stand.
+        Limit overrides are not imported: set them per account with UpsertAccount.
+        """
 
     @_abc_1.abstractmethod
     def GetPolicy(

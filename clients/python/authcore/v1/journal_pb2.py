@@ -27,7 +27,7 @@ from authcore.v1 import installment_pb2 as authcore_dot_v1_dot_installment__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61uthcore/v1/journal.proto\x12\x0b\x61uthcore.v1\x1a\x18\x61uthcore/v1/common.proto\x1a\x1d\x61uthcore/v1/installment.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb8\x05\n\rJournalEffect\x12\x0e\n\x06\x66ormat\x18\x01 \x01(\r\x12.\n\x0bhold_placed\x18\x02 \x01(\x0b\x32\x17.authcore.v1.HoldPlacedH\x00\x12\x30\n\x0cholds_placed\x18\x03 \x01(\x0b\x32\x18.authcore.v1.HoldsPlacedH\x00\x12\x32\n\rhold_captured\x18\x04 \x01(\x0b\x32\x19.authcore.v1.HoldCapturedH\x00\x12.\n\x0bhold_voided\x18\x05 \x01(\x0b\x32\x17.authcore.v1.HoldVoidedH\x00\x12\x30\n\x0chold_expired\x18\x06 \x01(\x0b\x32\x18.authcore.v1.HoldExpiredH\x00\x12\x32\n\rhold_refunded\x18\x07 \x01(\x0b\x32\x19.authcore.v1.HoldRefundedH\x00\x12%\n\x06repaid\x18\x08 \x01(\x0b\x32\x13.authcore.v1.RepaidH\x00\x12.\n\x0b\x61\x63\x63ount_set\x18\t \x01(\x0b\x32\x17.authcore.v1.AccountSetH\x00\x12?\n\x14\x61uto_installment_set\x18\n \x01(\x0b\x32\x1f.authcore.v1.AutoInstallmentSetH\x00\x12,\n\npolicy_set\x18\x0b \x01(\x0b\x32\x16.authcore.v1.PolicySetH\x00\x12\x33\n\x0erisk_model_set\x18\x0c \x01(\x0b\x32\x19.authcore.v1.RiskModelSetH\x00\x12\x32\n\rscorecard_set\x18\r \x01(\x0b\x32\x19.authcore.v1.ScorecardSetH\x00\x12\x32\n\rholds_dropped\x18\x0e \x01(\x0b\x32\x19.authcore.v1.HoldsDroppedH\x00\x42\x08\n\x06\x65\x66\x66\x65\x63t\"\xb2\x03\n\nHoldPlaced\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12%\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x14.authcore.v1.Channel\x12\x14\n\x0c\x61mount_minor\x18\x04 \x01(\x03\x12\r\n\x05\x66lags\x18\x05 \x01(\r\x12\x11\n\tday_index\x18\x06 \x01(\x05\x12\x13\n\x0bmonth_index\x18\x07 \x01(\x05\x12.\n\nexpires_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bmerchant_id\x18\t \x01(\t\x12\x13\n\x0b\x64\x65vice_hash\x18\n \x01(\x06\x12\x17\n\x0fip_network_hash\x18\x0b \x01(\x06\x12\x15\n\x08latitude\x18\x0c \x01(\x01H\x00\x88\x01\x01\x12\x16\n\tlongitude\x18\r \x01(\x01H\x01\x88\x01\x01\x12\x1f\n\x17installment_term_months\x18\x0e \x01(\x05\x12$\n\x1cinstallment_monthly_rate_bps\x18\x0f \x01(\x05\x42\x0b\n\t_latitudeB\x0c\n\n_longitude\"\x9f\x03\n\x0bHoldsPlaced\x12\x19\n\x11\x61uthorization_ids\x18\x01 \x03(\t\x12\x13\n\x0b\x61\x63\x63ount_ids\x18\x02 \x03(\t\x12\x14\n\x0cmerchant_ids\x18\x03 \x03(\t\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x08\x63hannels\x18\x05 \x03(\x0e\x32\x14.authcore.v1.Channel\x12\x15\n\ramounts_minor\x18\x06 \x03(\x03\x12\r\n\x05\x66lags\x18\x07 \x03(\r\x12\x13\n\x0b\x64\x61y_indexes\x18\x08 \x03(\x05\x12\x15\n\rmonth_indexes\x18\t \x03(\x05\x12\x15\n\rdevice_hashes\x18\n \x03(\x06\x12\x19\n\x11ip_network_hashes\x18\x0b \x03(\x06\x12\x11\n\tlatitudes\x18\x0c \x03(\x01\x12\x12\n\nlongitudes\x18\r \x03(\x01\x12 \n\x18installment_terms_months\x18\x0e \x03(\x05\x12%\n\x1dinstallment_monthly_rates_bps\x18\x0f \x03(\x05\">\n\x0cHoldCaptured\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_minor\x18\x02 \x01(\x03\"&\n\nHoldVoided\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\"\'\n\x0bHoldExpired\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\")\n\x0cHoldsDropped\x12\x19\n\x11\x61uthorization_ids\x18\x01 \x03(\t\">\n\x0cHoldRefunded\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_minor\x18\x02 \x01(\x03\"2\n\x06Repaid\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_minor\x18\x02 \x01(\x03\"\xc1\x02\n\nAccountSet\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x1a\n\x12\x63redit_limit_minor\x18\x02 \x01(\x03\x12*\n\x06status\x18\x03 \x01(\x0e\x32\x1a.authcore.v1.AccountStatus\x12\x1f\n\x04tier\x18\x04 \x01(\x0e\x32\x11.authcore.v1.Tier\x12\x32\n\x0flimit_overrides\x18\x05 \x01(\x0b\x32\x19.authcore.v1.LimitProfile\x12\x15\n\roverdue_minor\x18\x06 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x07 \x01(\t\x12\x11\n\ttime_zone\x18\x08 \x01(\t\x12\x1a\n\x12utc_offset_seconds\x18\t \x01(\x05\x12\x19\n\x0c\x63redit_score\x18\n \x01(\x01H\x00\x88\x01\x01\x42\x0f\n\r_credit_score\"W\n\x12\x41utoInstallmentSet\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12-\n\x07setting\x18\x02 \x01(\x0b\x32\x1c.authcore.v1.AutoInstallment\"\x1b\n\tPolicySet\x12\x0e\n\x06policy\x18\x01 \x01(\x0c\".\n\x0cRiskModelSet\x12\r\n\x05model\x18\x01 \x01(\x0c\x12\x0f\n\x07version\x18\x02 \x01(\t\"!\n\x0cScorecardSet\x12\x11\n\tscorecard\x18\x01 \x01(\x0c\"\xbf\x01\n\rJournalRecord\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12\x0c\n\x04\x61t_s\x18\x02 \x01(\x03\x12\x0e\n\x06method\x18\x03 \x01(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\x12\x13\n\x0b\x66ingerprint\x18\x05 \x01(\x0c\x12\x0e\n\x06\x65\x66\x66\x65\x63t\x18\x06 \x01(\x0c\x12\x10\n\x08response\x18\x07 \x01(\x0c\x12\x0e\n\x06\x64igest\x18\x08 \x01(\x0c\x12(\n\x05\x61udit\x18\t \x01(\x0b\x32\x19.authcore.v1.JournalAudit\"\x82\x01\n\x0cJournalAudit\x12\x0e\n\x06method\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x11\n\tdecisions\x18\x03 \x01(\r\x12\x16\n\x0epolicy_version\x18\x04 \x01(\t\x12\x15\n\rmodel_version\x18\x05 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x06 \x01(\x0c\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61uthcore/v1/journal.proto\x12\x0b\x61uthcore.v1\x1a\x18\x61uthcore/v1/common.proto\x1a\x1d\x61uthcore/v1/installment.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf4\x05\n\rJournalEffect\x12\x0e\n\x06\x66ormat\x18\x01 \x01(\r\x12.\n\x0bhold_placed\x18\x02 \x01(\x0b\x32\x17.authcore.v1.HoldPlacedH\x00\x12\x30\n\x0cholds_placed\x18\x03 \x01(\x0b\x32\x18.authcore.v1.HoldsPlacedH\x00\x12\x32\n\rhold_captured\x18\x04 \x01(\x0b\x32\x19.authcore.v1.HoldCapturedH\x00\x12.\n\x0bhold_voided\x18\x05 \x01(\x0b\x32\x17.authcore.v1.HoldVoidedH\x00\x12\x30\n\x0chold_expired\x18\x06 \x01(\x0b\x32\x18.authcore.v1.HoldExpiredH\x00\x12\x32\n\rhold_refunded\x18\x07 \x01(\x0b\x32\x19.authcore.v1.HoldRefundedH\x00\x12%\n\x06repaid\x18\x08 \x01(\x0b\x32\x13.authcore.v1.RepaidH\x00\x12.\n\x0b\x61\x63\x63ount_set\x18\t \x01(\x0b\x32\x17.authcore.v1.AccountSetH\x00\x12?\n\x14\x61uto_installment_set\x18\n \x01(\x0b\x32\x1f.authcore.v1.AutoInstallmentSetH\x00\x12,\n\npolicy_set\x18\x0b \x01(\x0b\x32\x16.authcore.v1.PolicySetH\x00\x12\x33\n\x0erisk_model_set\x18\x0c \x01(\x0b\x32\x19.authcore.v1.RiskModelSetH\x00\x12\x32\n\rscorecard_set\x18\r \x01(\x0b\x32\x19.authcore.v1.ScorecardSetH\x00\x12\x32\n\rholds_dropped\x18\x0e \x01(\x0b\x32\x19.authcore.v1.HoldsDroppedH\x00\x12:\n\x11\x61\x63\x63ounts_imported\x18\x0f \x01(\x0b\x32\x1d.authcore.v1.AccountsImportedH\x00\x42\x08\n\x06\x65\x66\x66\x65\x63t\"\xb2\x03\n\nHoldPlaced\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12%\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x14.authcore.v1.Channel\x12\x14\n\x0c\x61mount_minor\x18\x04 \x01(\x03\x12\r\n\x05\x66lags\x18\x05 \x01(\r\x12\x11\n\tday_index\x18\x06 \x01(\x05\x12\x13\n\x0bmonth_index\x18\x07 \x01(\x05\x12.\n\nexpires_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bmerchant_id\x18\t \x01(\t\x12\x13\n\x0b\x64\x65vice_hash\x18\n \x01(\x06\x12\x17\n\x0fip_network_hash\x18\x0b \x01(\x06\x12\x15\n\x08latitude\x18\x0c \x01(\x01H\x00\x88\x01\x01\x12\x16\n\tlongitude\x18\r \x01(\x01H\x01\x88\x01\x01\x12\x1f\n\x17installment_term_months\x18\x0e \x01(\x05\x12$\n\x1cinstallment_monthly_rate_bps\x18\x0f \x01(\x05\x42\x0b\n\t_latitudeB\x0c\n\n_longitude\"\x9f\x03\n\x0bHoldsPlaced\x12\x19\n\x11\x61uthorization_ids\x18\x01 \x03(\t\x12\x13\n\x0b\x61\x63\x63ount_ids\x18\x02 \x03(\t\x12\x14\n\x0cmerchant_ids\x18\x03 \x03(\t\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x08\x63hannels\x18\x05 \x03(\x0e\x32\x14.authcore.v1.Channel\x12\x15\n\ramounts_minor\x18\x06 \x03(\x03\x12\r\n\x05\x66lags\x18\x07 \x03(\r\x12\x13\n\x0b\x64\x61y_indexes\x18\x08 \x03(\x05\x12\x15\n\rmonth_indexes\x18\t \x03(\x05\x12\x15\n\rdevice_hashes\x18\n \x03(\x06\x12\x19\n\x11ip_network_hashes\x18\x0b \x03(\x06\x12\x11\n\tlatitudes\x18\x0c \x03(\x01\x12\x12\n\nlongitudes\x18\r \x03(\x01\x12 \n\x18installment_terms_months\x18\x0e \x03(\x05\x12%\n\x1dinstallment_monthly_rates_bps\x18\x0f \x03(\x05\">\n\x0cHoldCaptured\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_minor\x18\x02 \x01(\x03\"&\n\nHoldVoided\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\"\'\n\x0bHoldExpired\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\")\n\x0cHoldsDropped\x12\x19\n\x11\x61uthorization_ids\x18\x01 \x03(\t\">\n\x0cHoldRefunded\x12\x18\n\x10\x61uthorization_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_minor\x18\x02 \x01(\x03\"2\n\x06Repaid\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_minor\x18\x02 \x01(\x03\"\xc1\x02\n\nAccountSet\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x1a\n\x12\x63redit_limit_minor\x18\x02 \x01(\x03\x12*\n\x06status\x18\x03 \x01(\x0e\x32\x1a.authcore.v1.AccountStatus\x12\x1f\n\x04tier\x18\x04 \x01(\x0e\x32\x11.authcore.v1.Tier\x12\x32\n\x0flimit_overrides\x18\x05 \x01(\x0b\x32\x19.authcore.v1.LimitProfile\x12\x15\n\roverdue_minor\x18\x06 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x07 \x01(\t\x12\x11\n\ttime_zone\x18\x08 \x01(\t\x12\x1a\n\x12utc_offset_seconds\x18\t \x01(\x05\x12\x19\n\x0c\x63redit_score\x18\n \x01(\x01H\x00\x88\x01\x01\x42\x0f\n\r_credit_score\"\xbc\x02\n\x10\x41\x63\x63ountsImported\x12\x13\n\x0b\x61\x63\x63ount_ids\x18\x01 \x03(\t\x12\x1b\n\x13\x63redit_limits_minor\x18\x02 \x03(\x03\x12,\n\x08statuses\x18\x03 \x03(\x0e\x32\x1a.authcore.v1.AccountStatus\x12 \n\x05tiers\x18\x04 \x03(\x0e\x32\x11.authcore.v1.Tier\x12\x15\n\roverdue_minor\x18\x05 \x03(\x03\x12\x12\n\ncurrencies\x18\x06 \x03(\t\x12\x18\n\x10\x63urrency_indexes\x18\x07 \x03(\r\x12\x12\n\ntime_zones\x18\x08 \x03(\t\x12\x1b\n\x13utc_offsets_seconds\x18\t \x03(\x05\x12\x19\n\x11time_zone_indexes\x18\n \x03(\r\x12\x15\n\rcredit_scores\x18\x0b \x03(\x01\"W\n\x12\x41utoInstallmentSet\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12-\n\x07setting\x18\x02 \x01(\x0b\x32\x1c.authcore.v1.AutoInstallment\"\x1b\n\tPolicySet\x12\x0e\n\x06policy\x18\x01 \x01(\x0c\".\n\x0cRiskModelSet\x12\r\n\x05model\x18\x01 \x01(\x0c\x12\x0f\n\x07version\x18\x02 \x01(\t\"!\n\x0cScorecardSet\x12\x11\n\tscorecard\x18\x01 \x01(\x0c\"\xbf\x01\n\rJournalRecord\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12\x0c\n\x04\x61t_s\x18\x02 \x01(\x03\x12\x0e\n\x06method\x18\x03 \x01(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\x12\x13\n\x0b\x66ingerprint\x18\x05 \x01(\x0c\x12\x0e\n\x06\x65\x66\x66\x65\x63t\x18\x06 \x01(\x0c\x12\x10\n\x08response\x18\x07 \x01(\x0c\x12\x0e\n\x06\x64igest\x18\x08 \x01(\x0c\x12(\n\x05\x61udit\x18\t \x01(\x0b\x32\x19.authcore.v1.JournalAudit\"\x82\x01\n\x0cJournalAudit\x12\x0e\n\x06method\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x11\n\tdecisions\x18\x03 \x01(\r\x12\x16\n\x0epolicy_version\x18\x04 \x01(\t\x12\x15\n\rmodel_version\x18\x05 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x06 \x01(\x0c\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,35 +35,37 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'authcore.v1.journal_pb2', _
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_JOURNALEFFECT']._serialized_start=133
-  _globals['_JOURNALEFFECT']._serialized_end=829
-  _globals['_HOLDPLACED']._serialized_start=832
-  _globals['_HOLDPLACED']._serialized_end=1266
-  _globals['_HOLDSPLACED']._serialized_start=1269
-  _globals['_HOLDSPLACED']._serialized_end=1684
-  _globals['_HOLDCAPTURED']._serialized_start=1686
-  _globals['_HOLDCAPTURED']._serialized_end=1748
-  _globals['_HOLDVOIDED']._serialized_start=1750
-  _globals['_HOLDVOIDED']._serialized_end=1788
-  _globals['_HOLDEXPIRED']._serialized_start=1790
-  _globals['_HOLDEXPIRED']._serialized_end=1829
-  _globals['_HOLDSDROPPED']._serialized_start=1831
-  _globals['_HOLDSDROPPED']._serialized_end=1872
-  _globals['_HOLDREFUNDED']._serialized_start=1874
-  _globals['_HOLDREFUNDED']._serialized_end=1936
-  _globals['_REPAID']._serialized_start=1938
-  _globals['_REPAID']._serialized_end=1988
-  _globals['_ACCOUNTSET']._serialized_start=1991
-  _globals['_ACCOUNTSET']._serialized_end=2312
-  _globals['_AUTOINSTALLMENTSET']._serialized_start=2314
-  _globals['_AUTOINSTALLMENTSET']._serialized_end=2401
-  _globals['_POLICYSET']._serialized_start=2403
-  _globals['_POLICYSET']._serialized_end=2430
-  _globals['_RISKMODELSET']._serialized_start=2432
-  _globals['_RISKMODELSET']._serialized_end=2478
-  _globals['_SCORECARDSET']._serialized_start=2480
-  _globals['_SCORECARDSET']._serialized_end=2513
-  _globals['_JOURNALRECORD']._serialized_start=2516
-  _globals['_JOURNALRECORD']._serialized_end=2707
-  _globals['_JOURNALAUDIT']._serialized_start=2710
-  _globals['_JOURNALAUDIT']._serialized_end=2840
+  _globals['_JOURNALEFFECT']._serialized_end=889
+  _globals['_HOLDPLACED']._serialized_start=892
+  _globals['_HOLDPLACED']._serialized_end=1326
+  _globals['_HOLDSPLACED']._serialized_start=1329
+  _globals['_HOLDSPLACED']._serialized_end=1744
+  _globals['_HOLDCAPTURED']._serialized_start=1746
+  _globals['_HOLDCAPTURED']._serialized_end=1808
+  _globals['_HOLDVOIDED']._serialized_start=1810
+  _globals['_HOLDVOIDED']._serialized_end=1848
+  _globals['_HOLDEXPIRED']._serialized_start=1850
+  _globals['_HOLDEXPIRED']._serialized_end=1889
+  _globals['_HOLDSDROPPED']._serialized_start=1891
+  _globals['_HOLDSDROPPED']._serialized_end=1932
+  _globals['_HOLDREFUNDED']._serialized_start=1934
+  _globals['_HOLDREFUNDED']._serialized_end=1996
+  _globals['_REPAID']._serialized_start=1998
+  _globals['_REPAID']._serialized_end=2048
+  _globals['_ACCOUNTSET']._serialized_start=2051
+  _globals['_ACCOUNTSET']._serialized_end=2372
+  _globals['_ACCOUNTSIMPORTED']._serialized_start=2375
+  _globals['_ACCOUNTSIMPORTED']._serialized_end=2691
+  _globals['_AUTOINSTALLMENTSET']._serialized_start=2693
+  _globals['_AUTOINSTALLMENTSET']._serialized_end=2780
+  _globals['_POLICYSET']._serialized_start=2782
+  _globals['_POLICYSET']._serialized_end=2809
+  _globals['_RISKMODELSET']._serialized_start=2811
+  _globals['_RISKMODELSET']._serialized_end=2857
+  _globals['_SCORECARDSET']._serialized_start=2859
+  _globals['_SCORECARDSET']._serialized_end=2892
+  _globals['_JOURNALRECORD']._serialized_start=2895
+  _globals['_JOURNALRECORD']._serialized_end=3086
+  _globals['_JOURNALAUDIT']._serialized_start=3089
+  _globals['_JOURNALAUDIT']._serialized_end=3219
 # @@protoc_insertion_point(module_scope)

@@ -47,6 +47,7 @@ class JournalEffect(_message.Message):
     RISK_MODEL_SET_FIELD_NUMBER: _builtins.int
     SCORECARD_SET_FIELD_NUMBER: _builtins.int
     HOLDS_DROPPED_FIELD_NUMBER: _builtins.int
+    ACCOUNTS_IMPORTED_FIELD_NUMBER: _builtins.int
     format: _builtins.int
     """The layout of this message: 1. A reader refuses an effect of a format it does not know
     rather than apply part of it; a later format changes this number when a field changes
@@ -104,6 +105,10 @@ class JournalEffect(_message.Message):
     def holds_dropped(self) -> Global___HoldsDropped:
         """The sweeper (method `Drop`): closed holds past the policy's refund window were dropped."""
 
+    @_builtins.property
+    def accounts_imported(self) -> Global___AccountsImported:
+        """An `ImportAccounts` chunk: accounts created or changed, as columns."""
+
     def __init__(
         self,
         *,
@@ -121,12 +126,13 @@ class JournalEffect(_message.Message):
         risk_model_set: Global___RiskModelSet | None = ...,
         scorecard_set: Global___ScorecardSet | None = ...,
         holds_dropped: Global___HoldsDropped | None = ...,
+        accounts_imported: Global___AccountsImported | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["account_set", b"account_set", "auto_installment_set", b"auto_installment_set", "effect", b"effect", "hold_captured", b"hold_captured", "hold_expired", b"hold_expired", "hold_placed", b"hold_placed", "hold_refunded", b"hold_refunded", "hold_voided", b"hold_voided", "holds_dropped", b"holds_dropped", "holds_placed", b"holds_placed", "policy_set", b"policy_set", "repaid", b"repaid", "risk_model_set", b"risk_model_set", "scorecard_set", b"scorecard_set"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["account_set", b"account_set", "accounts_imported", b"accounts_imported", "auto_installment_set", b"auto_installment_set", "effect", b"effect", "hold_captured", b"hold_captured", "hold_expired", b"hold_expired", "hold_placed", b"hold_placed", "hold_refunded", b"hold_refunded", "hold_voided", b"hold_voided", "holds_dropped", b"holds_dropped", "holds_placed", b"holds_placed", "policy_set", b"policy_set", "repaid", b"repaid", "risk_model_set", b"risk_model_set", "scorecard_set", b"scorecard_set"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_set", b"account_set", "auto_installment_set", b"auto_installment_set", "effect", b"effect", "format", b"format", "hold_captured", b"hold_captured", "hold_expired", b"hold_expired", "hold_placed", b"hold_placed", "hold_refunded", b"hold_refunded", "hold_voided", b"hold_voided", "holds_dropped", b"holds_dropped", "holds_placed", b"holds_placed", "policy_set", b"policy_set", "repaid", b"repaid", "risk_model_set", b"risk_model_set", "scorecard_set", b"scorecard_set"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_set", b"account_set", "accounts_imported", b"accounts_imported", "auto_installment_set", b"auto_installment_set", "effect", b"effect", "format", b"format", "hold_captured", b"hold_captured", "hold_expired", b"hold_expired", "hold_placed", b"hold_placed", "hold_refunded", b"hold_refunded", "hold_voided", b"hold_voided", "holds_dropped", b"holds_dropped", "holds_placed", b"holds_placed", "policy_set", b"policy_set", "repaid", b"repaid", "risk_model_set", b"risk_model_set", "scorecard_set", b"scorecard_set"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_effect: _TypeAlias = _typing.Literal["hold_placed", "holds_placed", "hold_captured", "hold_voided", "hold_expired", "hold_refunded", "repaid", "account_set", "auto_installment_set", "policy_set", "risk_model_set", "scorecard_set", "holds_dropped"]  # noqa: Y015
+    _WhichOneofReturnType_effect: _TypeAlias = _typing.Literal["hold_placed", "holds_placed", "hold_captured", "hold_voided", "hold_expired", "hold_refunded", "repaid", "account_set", "auto_installment_set", "policy_set", "risk_model_set", "scorecard_set", "holds_dropped", "accounts_imported"]  # noqa: Y015
     _WhichOneofArgType_effect: _TypeAlias = _typing.Literal["effect", b"effect"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_effect) -> _WhichOneofReturnType_effect | None: ...
 
@@ -547,6 +553,101 @@ class AccountSet(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__credit_score) -> _WhichOneofReturnType__credit_score | None: ...
 
 Global___AccountSet: _TypeAlias = AccountSet  # noqa: Y015
+
+@_typing.final
+class AccountsImported(_message.Message):
+    """The accounts of one `ImportAccounts` chunk, as columns: element i of every per-row column
+    belongs to the i-th row, each an account's settings as a whole after the chunk (as
+    `AccountSet` has them; an account's limit overrides are kept as they are). An account id
+    appears at most once.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_IDS_FIELD_NUMBER: _builtins.int
+    CREDIT_LIMITS_MINOR_FIELD_NUMBER: _builtins.int
+    STATUSES_FIELD_NUMBER: _builtins.int
+    TIERS_FIELD_NUMBER: _builtins.int
+    OVERDUE_MINOR_FIELD_NUMBER: _builtins.int
+    CURRENCIES_FIELD_NUMBER: _builtins.int
+    CURRENCY_INDEXES_FIELD_NUMBER: _builtins.int
+    TIME_ZONES_FIELD_NUMBER: _builtins.int
+    UTC_OFFSETS_SECONDS_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_INDEXES_FIELD_NUMBER: _builtins.int
+    CREDIT_SCORES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def account_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The accounts, new ones first seen here."""
+
+    @_builtins.property
+    def credit_limits_minor(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """The credit lines."""
+
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedScalarFieldContainer[_common_pb2.AccountStatus.ValueType]:
+        """The statuses set by the issuer."""
+
+    @_builtins.property
+    def tiers(self) -> _containers.RepeatedScalarFieldContainer[_common_pb2.Tier.ValueType]:
+        """The customer tiers."""
+
+    @_builtins.property
+    def overdue_minor(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """The overdue parts of the posted balances."""
+
+    @_builtins.property
+    def currencies(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The chunk's currencies, each once (ISO 4217 alphabetic codes); row i's is
+        currencies[currency_indexes[i]]. For an existing account: its own.
+        """
+
+    @_builtins.property
+    def currency_indexes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Each row's index into currencies."""
+
+    @_builtins.property
+    def time_zones(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The chunk's IANA time zones, each once, with their UTC offsets (found when the chunk was
+        decided, as `AccountSet.utc_offset_seconds`); row i's is time_zones[time_zone_indexes[i]].
+        For an existing account: its own.
+        """
+
+    @_builtins.property
+    def utc_offsets_seconds(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Each zone's UTC offset, in seconds."""
+
+    @_builtins.property
+    def time_zone_indexes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Each row's index into time_zones (and utc_offsets_seconds)."""
+
+    @_builtins.property
+    def credit_scores(self) -> _containers.RepeatedScalarFieldContainer[_builtins.float]:
+        """The scores of the latest credit assessments; empty when the chunk set none, NaN in a row
+        that leaves the score on file as it is.
+        """
+
+    def __init__(
+        self,
+        *,
+        account_ids: _abc.Iterable[_builtins.str] | None = ...,
+        credit_limits_minor: _abc.Iterable[_builtins.int] | None = ...,
+        statuses: _abc.Iterable[_common_pb2.AccountStatus.ValueType] | None = ...,
+        tiers: _abc.Iterable[_common_pb2.Tier.ValueType] | None = ...,
+        overdue_minor: _abc.Iterable[_builtins.int] | None = ...,
+        currencies: _abc.Iterable[_builtins.str] | None = ...,
+        currency_indexes: _abc.Iterable[_builtins.int] | None = ...,
+        time_zones: _abc.Iterable[_builtins.str] | None = ...,
+        utc_offsets_seconds: _abc.Iterable[_builtins.int] | None = ...,
+        time_zone_indexes: _abc.Iterable[_builtins.int] | None = ...,
+        credit_scores: _abc.Iterable[_builtins.float] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_ids", b"account_ids", "credit_limits_minor", b"credit_limits_minor", "credit_scores", b"credit_scores", "currencies", b"currencies", "currency_indexes", b"currency_indexes", "overdue_minor", b"overdue_minor", "statuses", b"statuses", "tiers", b"tiers", "time_zone_indexes", b"time_zone_indexes", "time_zones", b"time_zones", "utc_offsets_seconds", b"utc_offsets_seconds"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AccountsImported: _TypeAlias = AccountsImported  # noqa: Y015
 
 @_typing.final
 class AutoInstallmentSet(_message.Message):

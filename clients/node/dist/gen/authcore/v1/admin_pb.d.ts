@@ -4,6 +4,7 @@ import type { AccountStatus, Decision, LimitProfile, Reason, Tier } from "./comm
 import type { Scorecard } from "./credit_pb.js";
 import type { Policy } from "./policy_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Status } from "../../google/rpc/status_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file authcore/v1/admin.proto.
@@ -696,6 +697,166 @@ export type UpsertAccountRequest = Message<"authcore.v1.UpsertAccountRequest"> &
  */
 export declare const UpsertAccountRequestSchema: GenMessage<UpsertAccountRequest>;
 /**
+ * One chunk of an import: row i of every column is one account. A column other than
+ * account_ids is empty (then every account of the chunk keeps that setting, or a new one gets
+ * its default) or has one entry per row. At most 10,000 rows; an account at most once.
+ *
+ * @generated from message authcore.v1.ImportAccountsRequest
+ */
+export type ImportAccountsRequest = Message<"authcore.v1.ImportAccountsRequest"> & {
+    /**
+     * Idempotency key of the chunk: a chunk sent again with it is answered as the first time and
+     * not applied twice (`authcore import` makes it from the file's digest and the chunk's number).
+     *
+     * @generated from field: string request_id = 1;
+     */
+    requestId: string;
+    /**
+     * The accounts, created when unknown, changed otherwise.
+     *
+     * @generated from field: repeated string account_ids = 2;
+     */
+    accountIds: string[];
+    /**
+     * The credit lines, 0 to 10^15 (0 is a line of 0). Empty: every existing account keeps its
+     * limit, a new one gets 0.
+     *
+     * @generated from field: repeated int64 credit_limits_minor = 3;
+     */
+    creditLimitsMinor: bigint[];
+    /**
+     * ACCOUNT_STATUS_UNSPECIFIED (0) keeps an account's status (ACCOUNT_STATUS_ACTIVE for a new one).
+     *
+     * @generated from field: repeated authcore.v1.AccountStatus statuses = 4;
+     */
+    statuses: AccountStatus[];
+    /**
+     * TIER_UNSPECIFIED (0) keeps an account's tier (TIER_NEW for a new one).
+     *
+     * @generated from field: repeated authcore.v1.Tier tiers = 5;
+     */
+    tiers: Tier[];
+    /**
+     * The overdue amounts set by billing, each at most the account's posted balance; a new account
+     * has none. While > 0 the account is frozen for overdue; 0 lifts that freeze. Empty: every
+     * account keeps its overdue amount.
+     *
+     * @generated from field: repeated int64 overdue_minor = 6;
+     */
+    overdueMinor: bigint[];
+    /**
+     * The currency of every new account of the chunk whose row has none in `currencies`; "CNY" if
+     * empty. Fixed once an account is created: a different one named for an existing account is
+     * refused.
+     *
+     * @generated from field: string currency = 7;
+     */
+    currency: string;
+    /**
+     * Per row: ISO 4217 alphabetic codes; "" (or an empty column): `currency`.
+     *
+     * @generated from field: repeated string currencies = 8;
+     */
+    currencies: string[];
+    /**
+     * The time zone of every new account of the chunk whose row has none in `time_zones`;
+     * "Asia/Shanghai" if empty. Zones with daylight saving are refused; fixed once an account is
+     * created, as the currency is.
+     *
+     * @generated from field: string time_zone = 9;
+     */
+    timeZone: string;
+    /**
+     * Per row: IANA time zones; "" (or an empty column): `time_zone`.
+     *
+     * @generated from field: repeated string time_zones = 10;
+     */
+    timeZones: string[];
+    /**
+     * The scores of the customers' latest credit assessments. Empty, or NaN in a row: the score
+     * on file stays as it is.
+     *
+     * @generated from field: repeated double credit_scores = 11;
+     */
+    creditScores: number[];
+};
+/**
+ * Describes the message authcore.v1.ImportAccountsRequest.
+ * Use `create(ImportAccountsRequestSchema)` to create a new message.
+ */
+export declare const ImportAccountsRequestSchema: GenMessage<ImportAccountsRequest>;
+/**
+ * What became of the chunks of one ImportAccounts stream.
+ *
+ * @generated from message authcore.v1.ImportAccountsResponse
+ */
+export type ImportAccountsResponse = Message<"authcore.v1.ImportAccountsResponse"> & {
+    /**
+     * One per chunk read, in the order sent; when a chunk was refused, it is the last.
+     *
+     * @generated from field: repeated authcore.v1.ImportChunkResult chunks = 1;
+     */
+    chunks: ImportChunkResult[];
+    /**
+     * Accounts created by the chunks that were applied (replays included).
+     *
+     * @generated from field: int64 created = 2;
+     */
+    created: bigint;
+    /**
+     * Accounts changed by them.
+     *
+     * @generated from field: int64 updated = 3;
+     */
+    updated: bigint;
+};
+/**
+ * Describes the message authcore.v1.ImportAccountsResponse.
+ * Use `create(ImportAccountsResponseSchema)` to create a new message.
+ */
+export declare const ImportAccountsResponseSchema: GenMessage<ImportAccountsResponse>;
+/**
+ * @generated from message authcore.v1.ImportChunkResult
+ */
+export type ImportChunkResult = Message<"authcore.v1.ImportChunkResult"> & {
+    /**
+     * The chunk's request_id.
+     *
+     * @generated from field: string request_id = 1;
+     */
+    requestId: string;
+    /**
+     * Rows that opened a new account.
+     *
+     * @generated from field: int32 created = 2;
+     */
+    created: number;
+    /**
+     * Rows that changed an existing one.
+     *
+     * @generated from field: int32 updated = 3;
+     */
+    updated: number;
+    /**
+     * True when the chunk was applied before, under the same request_id: the counts are those of
+     * that first time and nothing was applied now.
+     *
+     * @generated from field: bool replayed = 4;
+     */
+    replayed: boolean;
+    /**
+     * Set when the chunk was refused: nothing of it was applied, and the stream ended with it.
+     *
+     * @generated from field: google.rpc.Status error = 5;
+     */
+    error?: Status | undefined;
+};
+/**
+ * Describes the message authcore.v1.ImportChunkResult.
+ * Use `create(ImportChunkResultSchema)` to create a new message.
+ */
+export declare const ImportChunkResultSchema: GenMessage<ImportChunkResult>;
+/**
  * @generated from message authcore.v1.UpsertAccountResponse
  */
 export type UpsertAccountResponse = Message<"authcore.v1.UpsertAccountResponse"> & {
@@ -810,6 +971,27 @@ export declare const AdminService: GenService<{
         methodKind: "unary";
         input: typeof UpsertAccountRequestSchema;
         output: typeof UpsertAccountResponseSchema;
+    };
+    /**
+     * Opens or updates many accounts: a stream of chunks, each up to 10,000 accounts as columns,
+     * each its own request (its own request_id, one journal record, applied whole or not at all;
+     * in multi-process mode, by each partition for its own accounts).
+     * A chunk whose request_id was answered before is answered from the journal and not applied
+     * again, so a whole import can be sent again after a failure. The server reads one chunk at a
+     * time: the stream's flow control holds the sender back while a chunk is applied. At most
+     * 10,000 chunks per stream (the one past that is refused): send more on another. A refused
+     * chunk (INVALID_ARGUMENT with a google.rpc.BadRequest naming each bad row, as
+     * `account_ids[17]`; RESOURCE_EXHAUSTED past `max_accounts`; UNAVAILABLE when the journal
+     * cannot be written) changes nothing and ends the stream: the answer lists every chunk up to
+     * it, the refused one with its error, and the call itself ends OK. The chunks before it stand.
+     * Limit overrides are not imported: set them per account with UpsertAccount.
+     *
+     * @generated from rpc authcore.v1.AdminService.ImportAccounts
+     */
+    importAccounts: {
+        methodKind: "client_streaming";
+        input: typeof ImportAccountsRequestSchema;
+        output: typeof ImportAccountsResponseSchema;
     };
     /**
      * @generated from rpc authcore.v1.AdminService.GetPolicy

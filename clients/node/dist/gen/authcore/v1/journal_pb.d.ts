@@ -136,6 +136,14 @@ export type JournalEffect = Message<"authcore.v1.JournalEffect"> & {
         value: HoldsDropped;
         case: "holdsDropped";
     } | {
+        /**
+         * An `ImportAccounts` chunk: accounts created or changed, as columns.
+         *
+         * @generated from field: authcore.v1.AccountsImported accounts_imported = 15;
+         */
+        value: AccountsImported;
+        case: "accountsImported";
+    } | {
         case: undefined;
         value?: undefined;
     };
@@ -554,6 +562,91 @@ export type AccountSet = Message<"authcore.v1.AccountSet"> & {
  * Use `create(AccountSetSchema)` to create a new message.
  */
 export declare const AccountSetSchema: GenMessage<AccountSet>;
+/**
+ * The accounts of one `ImportAccounts` chunk, as columns: element i of every per-row column
+ * belongs to the i-th row, each an account's settings as a whole after the chunk (as
+ * `AccountSet` has them; an account's limit overrides are kept as they are). An account id
+ * appears at most once.
+ *
+ * @generated from message authcore.v1.AccountsImported
+ */
+export type AccountsImported = Message<"authcore.v1.AccountsImported"> & {
+    /**
+     * The accounts, new ones first seen here.
+     *
+     * @generated from field: repeated string account_ids = 1;
+     */
+    accountIds: string[];
+    /**
+     * The credit lines.
+     *
+     * @generated from field: repeated int64 credit_limits_minor = 2;
+     */
+    creditLimitsMinor: bigint[];
+    /**
+     * The statuses set by the issuer.
+     *
+     * @generated from field: repeated authcore.v1.AccountStatus statuses = 3;
+     */
+    statuses: AccountStatus[];
+    /**
+     * The customer tiers.
+     *
+     * @generated from field: repeated authcore.v1.Tier tiers = 4;
+     */
+    tiers: Tier[];
+    /**
+     * The overdue parts of the posted balances.
+     *
+     * @generated from field: repeated int64 overdue_minor = 5;
+     */
+    overdueMinor: bigint[];
+    /**
+     * The chunk's currencies, each once (ISO 4217 alphabetic codes); row i's is
+     * currencies[currency_indexes[i]]. For an existing account: its own.
+     *
+     * @generated from field: repeated string currencies = 6;
+     */
+    currencies: string[];
+    /**
+     * Each row's index into currencies.
+     *
+     * @generated from field: repeated uint32 currency_indexes = 7;
+     */
+    currencyIndexes: number[];
+    /**
+     * The chunk's IANA time zones, each once, with their UTC offsets (found when the chunk was
+     * decided, as `AccountSet.utc_offset_seconds`); row i's is time_zones[time_zone_indexes[i]].
+     * For an existing account: its own.
+     *
+     * @generated from field: repeated string time_zones = 8;
+     */
+    timeZones: string[];
+    /**
+     * Each zone's UTC offset, in seconds.
+     *
+     * @generated from field: repeated int32 utc_offsets_seconds = 9;
+     */
+    utcOffsetsSeconds: number[];
+    /**
+     * Each row's index into time_zones (and utc_offsets_seconds).
+     *
+     * @generated from field: repeated uint32 time_zone_indexes = 10;
+     */
+    timeZoneIndexes: number[];
+    /**
+     * The scores of the latest credit assessments; empty when the chunk set none, NaN in a row
+     * that leaves the score on file as it is.
+     *
+     * @generated from field: repeated double credit_scores = 11;
+     */
+    creditScores: number[];
+};
+/**
+ * Describes the message authcore.v1.AccountsImported.
+ * Use `create(AccountsImportedSchema)` to create a new message.
+ */
+export declare const AccountsImportedSchema: GenMessage<AccountsImported>;
 /**
  * An account's auto-installment setting.
  *

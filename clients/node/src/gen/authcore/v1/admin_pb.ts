@@ -14,13 +14,15 @@ import type { Policy } from "./policy_pb.js";
 import { file_authcore_v1_policy } from "./policy_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Status } from "../../google/rpc/status_pb.js";
+import { file_google_rpc_status } from "../../google/rpc/status_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file authcore/v1/admin.proto.
  */
 export const file_authcore_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChdhdXRoY29yZS92MS9hZG1pbi5wcm90bxILYXV0aGNvcmUudjEivgEKEFNldFNoYWRvd1JlcXVlc3QSJQoGcG9saWN5GAEgASgLMhMuYXV0aGNvcmUudjEuUG9saWN5SAASGAoOcG9saWN5X3ZlcnNpb24YAiABKAlIABIpCgVtb2RlbBgDIAEoCzIYLmF1dGhjb3JlLnYxLlNoYWRvd01vZGVsSAESFwoNbW9kZWxfdmVyc2lvbhgEIAEoCUgBQhIKEHBvbGljeV9jYW5kaWRhdGVCEQoPbW9kZWxfY2FuZGlkYXRlIi0KC1NoYWRvd01vZGVsEg0KBW1vZGVsGAEgASgMEg8KB3ZlcnNpb24YAiABKAkiPgoRU2V0U2hhZG93UmVzcG9uc2USKQoGcmVwb3J0GAEgASgLMhkuYXV0aGNvcmUudjEuU2hhZG93UmVwb3J0IhQKEkNsZWFyU2hhZG93UmVxdWVzdCJAChNDbGVhclNoYWRvd1Jlc3BvbnNlEikKBnJlcG9ydBgBIAEoCzIZLmF1dGhjb3JlLnYxLlNoYWRvd1JlcG9ydCIYChZHZXRTaGFkb3dSZXBvcnRSZXF1ZXN0IkQKF0dldFNoYWRvd1JlcG9ydFJlc3BvbnNlEikKBnJlcG9ydBgBIAEoCzIZLmF1dGhjb3JlLnYxLlNoYWRvd1JlcG9ydCKBAgoMU2hhZG93UmVwb3J0Eg4KBmFjdGl2ZRgBIAEoCBIWCg5wb2xpY3lfdmVyc2lvbhgCIAEoCRIVCg1tb2RlbF92ZXJzaW9uGAMgASgJEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkZWNpc2lvbnMYBSABKAMSEgoKYWdyZWVtZW50cxgGIAEoAxIoCgZjb3VudHMYByADKAsyGC5hdXRoY29yZS52MS5TaGFkb3dDb3VudBI2Cg1kaXNhZ3JlZW1lbnRzGAggAygLMh8uYXV0aGNvcmUudjEuU2hhZG93RGlzYWdyZWVtZW50ImoKC1NoYWRvd0NvdW50EiUKBmFjdGl2ZRgBIAEoDjIVLmF1dGhjb3JlLnYxLkRlY2lzaW9uEiUKBnNoYWRvdxgCIAEoDjIVLmF1dGhjb3JlLnYxLkRlY2lzaW9uEg0KBWNvdW50GAMgASgDIugBChJTaGFkb3dEaXNhZ3JlZW1lbnQSEgoKcmVxdWVzdF9pZBgBIAEoCRIMCgRpdGVtGAIgASgFEhIKCmFjY291bnRfaWQYAyABKAkSFAoMYW1vdW50X21pbm9yGAQgASgDEi4KCmRlY2lkZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKBmFjdGl2ZRgGIAEoCzIaLmF1dGhjb3JlLnYxLlNoYWRvd091dGNvbWUSKgoGc2hhZG93GAcgASgLMhouYXV0aGNvcmUudjEuU2hhZG93T3V0Y29tZSKLAQoNU2hhZG93T3V0Y29tZRInCghkZWNpc2lvbhgBIAEoDjIVLmF1dGhjb3JlLnYxLkRlY2lzaW9uEiQKB3JlYXNvbnMYAiADKA4yEy5hdXRoY29yZS52MS5SZWFzb24SDQoFc2NvcmUYAyABKAESHAoUbWF4X2FwcHJvdmFibGVfbWlub3IYBCABKAMi8QEKDVN0b3JlZFZlcnNpb24SJgoEa2luZBgBIAEoDjIYLmF1dGhjb3JlLnYxLlZlcnNpb25LaW5kEg8KB3ZlcnNpb24YAiABKAkSNgoSZmlyc3RfYWN0aXZhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxhY3RpdmF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmFjdGl2ZRgFIAEoCBIWCg5jb250ZW50X2RpZ2VzdBgGIAEoCRIVCg1jb250ZW50X2J5dGVzGAcgASgDImQKE0xpc3RWZXJzaW9uc1JlcXVlc3QSJgoEa2luZBgBIAEoDjIYLmF1dGhjb3JlLnYxLlZlcnNpb25LaW5kEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIl0KFExpc3RWZXJzaW9uc1Jlc3BvbnNlEiwKCHZlcnNpb25zGAEgAygLMhouYXV0aGNvcmUudjEuU3RvcmVkVmVyc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiTAoRR2V0VmVyc2lvblJlcXVlc3QSJgoEa2luZBgBIAEoDjIYLmF1dGhjb3JlLnYxLlZlcnNpb25LaW5kEg8KB3ZlcnNpb24YAiABKAkitgEKEkdldFZlcnNpb25SZXNwb25zZRIrCgd2ZXJzaW9uGAEgASgLMhouYXV0aGNvcmUudjEuU3RvcmVkVmVyc2lvbhIlCgZwb2xpY3kYAiABKAsyEy5hdXRoY29yZS52MS5Qb2xpY3lIABIUCgpyaXNrX21vZGVsGAMgASgMSAASKwoJc2NvcmVjYXJkGAQgASgLMhYuYXV0aGNvcmUudjEuU2NvcmVjYXJkSABCCQoHY29udGVudCJlChZBY3RpdmF0ZVZlcnNpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSJgoEa2luZBgCIAEoDjIYLmF1dGhjb3JlLnYxLlZlcnNpb25LaW5kEg8KB3ZlcnNpb24YAyABKAkiRgoXQWN0aXZhdGVWZXJzaW9uUmVzcG9uc2USKwoHdmVyc2lvbhgBIAEoCzIaLmF1dGhjb3JlLnYxLlN0b3JlZFZlcnNpb24iVAoTU2V0U2NvcmVjYXJkUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEikKCXNjb3JlY2FyZBgCIAEoCzIWLmF1dGhjb3JlLnYxLlNjb3JlY2FyZCJBChRTZXRTY29yZWNhcmRSZXNwb25zZRIpCglzY29yZWNhcmQYASABKAsyFi5hdXRoY29yZS52MS5TY29yZWNhcmQiFQoTR2V0U2NvcmVjYXJkUmVxdWVzdCJBChRHZXRTY29yZWNhcmRSZXNwb25zZRIpCglzY29yZWNhcmQYASABKAsyFi5hdXRoY29yZS52MS5TY29yZWNhcmQiSQoTU2V0Umlza01vZGVsUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEg0KBW1vZGVsGAIgASgMEg8KB3ZlcnNpb24YAyABKAkiQQoUU2V0Umlza01vZGVsUmVzcG9uc2USKQoFbW9kZWwYASABKAsyGi5hdXRoY29yZS52MS5SaXNrTW9kZWxJbmZvIhUKE0dldFJpc2tNb2RlbFJlcXVlc3QiQQoUR2V0Umlza01vZGVsUmVzcG9uc2USKQoFbW9kZWwYASABKAsyGi5hdXRoY29yZS52MS5SaXNrTW9kZWxJbmZvImcKDVJpc2tNb2RlbEluZm8SDwoHdmVyc2lvbhgBIAEoCRIWCg5mZWF0dXJlX3NjaGVtYRgCIAEoCRIMCgRraW5kGAMgASgJEg0KBXRyZWVzGAQgASgFEhAKCGZlYXR1cmVzGAUgAygJItoCChRVcHNlcnRBY2NvdW50UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSGgoSY3JlZGl0X2xpbWl0X21pbm9yGAMgASgDEioKBnN0YXR1cxgEIAEoDjIaLmF1dGhjb3JlLnYxLkFjY291bnRTdGF0dXMSHwoEdGllchgFIAEoDjIRLmF1dGhjb3JlLnYxLlRpZXISMgoPbGltaXRfb3ZlcnJpZGVzGAYgASgLMhkuYXV0aGNvcmUudjEuTGltaXRQcm9maWxlEhoKDW92ZXJkdWVfbWlub3IYByABKANIAIgBARIQCghjdXJyZW5jeRgIIAEoCRIRCgl0aW1lX3pvbmUYCSABKAkSGQoMY3JlZGl0X3Njb3JlGAogASgBSAGIAQFCEAoOX292ZXJkdWVfbWlub3JCDwoNX2NyZWRpdF9zY29yZSJPChVVcHNlcnRBY2NvdW50UmVzcG9uc2USJQoHYWNjb3VudBgBIAEoCzIULmF1dGhjb3JlLnYxLkFjY291bnQSDwoHY3JlYXRlZBgCIAEoCCISChBHZXRQb2xpY3lSZXF1ZXN0IjgKEUdldFBvbGljeVJlc3BvbnNlEiMKBnBvbGljeRgBIAEoCzITLmF1dGhjb3JlLnYxLlBvbGljeSJLChBTZXRQb2xpY3lSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSIwoGcG9saWN5GAIgASgLMhMuYXV0aGNvcmUudjEuUG9saWN5IjgKEVNldFBvbGljeVJlc3BvbnNlEiMKBnBvbGljeRgBIAEoCzITLmF1dGhjb3JlLnYxLlBvbGljeSp9CgtWZXJzaW9uS2luZBIcChhWRVJTSU9OX0tJTkRfVU5TUEVDSUZJRUQQABIXChNWRVJTSU9OX0tJTkRfUE9MSUNZEAESGwoXVkVSU0lPTl9LSU5EX1JJU0tfTU9ERUwQAhIaChZWRVJTSU9OX0tJTkRfU0NPUkVDQVJEEAMy0AgKDEFkbWluU2VydmljZRJWCg1VcHNlcnRBY2NvdW50EiEuYXV0aGNvcmUudjEuVXBzZXJ0QWNjb3VudFJlcXVlc3QaIi5hdXRoY29yZS52MS5VcHNlcnRBY2NvdW50UmVzcG9uc2USSgoJR2V0UG9saWN5Eh0uYXV0aGNvcmUudjEuR2V0UG9saWN5UmVxdWVzdBoeLmF1dGhjb3JlLnYxLkdldFBvbGljeVJlc3BvbnNlEkoKCVNldFBvbGljeRIdLmF1dGhjb3JlLnYxLlNldFBvbGljeVJlcXVlc3QaHi5hdXRoY29yZS52MS5TZXRQb2xpY3lSZXNwb25zZRJTCgxTZXRSaXNrTW9kZWwSIC5hdXRoY29yZS52MS5TZXRSaXNrTW9kZWxSZXF1ZXN0GiEuYXV0aGNvcmUudjEuU2V0Umlza01vZGVsUmVzcG9uc2USUwoMR2V0Umlza01vZGVsEiAuYXV0aGNvcmUudjEuR2V0Umlza01vZGVsUmVxdWVzdBohLmF1dGhjb3JlLnYxLkdldFJpc2tNb2RlbFJlc3BvbnNlElMKDFNldFNjb3JlY2FyZBIgLmF1dGhjb3JlLnYxLlNldFNjb3JlY2FyZFJlcXVlc3QaIS5hdXRoY29yZS52MS5TZXRTY29yZWNhcmRSZXNwb25zZRJTCgxHZXRTY29yZWNhcmQSIC5hdXRoY29yZS52MS5HZXRTY29yZWNhcmRSZXF1ZXN0GiEuYXV0aGNvcmUudjEuR2V0U2NvcmVjYXJkUmVzcG9uc2USUwoMTGlzdFZlcnNpb25zEiAuYXV0aGNvcmUudjEuTGlzdFZlcnNpb25zUmVxdWVzdBohLmF1dGhjb3JlLnYxLkxpc3RWZXJzaW9uc1Jlc3BvbnNlEk0KCkdldFZlcnNpb24SHi5hdXRoY29yZS52MS5HZXRWZXJzaW9uUmVxdWVzdBofLmF1dGhjb3JlLnYxLkdldFZlcnNpb25SZXNwb25zZRJcCg9BY3RpdmF0ZVZlcnNpb24SIy5hdXRoY29yZS52MS5BY3RpdmF0ZVZlcnNpb25SZXF1ZXN0GiQuYXV0aGNvcmUudjEuQWN0aXZhdGVWZXJzaW9uUmVzcG9uc2USSgoJU2V0U2hhZG93Eh0uYXV0aGNvcmUudjEuU2V0U2hhZG93UmVxdWVzdBoeLmF1dGhjb3JlLnYxLlNldFNoYWRvd1Jlc3BvbnNlElAKC0NsZWFyU2hhZG93Eh8uYXV0aGNvcmUudjEuQ2xlYXJTaGFkb3dSZXF1ZXN0GiAuYXV0aGNvcmUudjEuQ2xlYXJTaGFkb3dSZXNwb25zZRJcCg9HZXRTaGFkb3dSZXBvcnQSIy5hdXRoY29yZS52MS5HZXRTaGFkb3dSZXBvcnRSZXF1ZXN0GiQuYXV0aGNvcmUudjEuR2V0U2hhZG93UmVwb3J0UmVzcG9uc2ViBnByb3RvMw", [file_authcore_v1_account, file_authcore_v1_common, file_authcore_v1_credit, file_authcore_v1_policy, file_google_protobuf_timestamp]);
+  fileDesc("ChdhdXRoY29yZS92MS9hZG1pbi5wcm90bxILYXV0aGNvcmUudjEivgEKEFNldFNoYWRvd1JlcXVlc3QSJQoGcG9saWN5GAEgASgLMhMuYXV0aGNvcmUudjEuUG9saWN5SAASGAoOcG9saWN5X3ZlcnNpb24YAiABKAlIABIpCgVtb2RlbBgDIAEoCzIYLmF1dGhjb3JlLnYxLlNoYWRvd01vZGVsSAESFwoNbW9kZWxfdmVyc2lvbhgEIAEoCUgBQhIKEHBvbGljeV9jYW5kaWRhdGVCEQoPbW9kZWxfY2FuZGlkYXRlIi0KC1NoYWRvd01vZGVsEg0KBW1vZGVsGAEgASgMEg8KB3ZlcnNpb24YAiABKAkiPgoRU2V0U2hhZG93UmVzcG9uc2USKQoGcmVwb3J0GAEgASgLMhkuYXV0aGNvcmUudjEuU2hhZG93UmVwb3J0IhQKEkNsZWFyU2hhZG93UmVxdWVzdCJAChNDbGVhclNoYWRvd1Jlc3BvbnNlEikKBnJlcG9ydBgBIAEoCzIZLmF1dGhjb3JlLnYxLlNoYWRvd1JlcG9ydCIYChZHZXRTaGFkb3dSZXBvcnRSZXF1ZXN0IkQKF0dldFNoYWRvd1JlcG9ydFJlc3BvbnNlEikKBnJlcG9ydBgBIAEoCzIZLmF1dGhjb3JlLnYxLlNoYWRvd1JlcG9ydCKBAgoMU2hhZG93UmVwb3J0Eg4KBmFjdGl2ZRgBIAEoCBIWCg5wb2xpY3lfdmVyc2lvbhgCIAEoCRIVCg1tb2RlbF92ZXJzaW9uGAMgASgJEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkZWNpc2lvbnMYBSABKAMSEgoKYWdyZWVtZW50cxgGIAEoAxIoCgZjb3VudHMYByADKAsyGC5hdXRoY29yZS52MS5TaGFkb3dDb3VudBI2Cg1kaXNhZ3JlZW1lbnRzGAggAygLMh8uYXV0aGNvcmUudjEuU2hhZG93RGlzYWdyZWVtZW50ImoKC1NoYWRvd0NvdW50EiUKBmFjdGl2ZRgBIAEoDjIVLmF1dGhjb3JlLnYxLkRlY2lzaW9uEiUKBnNoYWRvdxgCIAEoDjIVLmF1dGhjb3JlLnYxLkRlY2lzaW9uEg0KBWNvdW50GAMgASgDIugBChJTaGFkb3dEaXNhZ3JlZW1lbnQSEgoKcmVxdWVzdF9pZBgBIAEoCRIMCgRpdGVtGAIgASgFEhIKCmFjY291bnRfaWQYAyABKAkSFAoMYW1vdW50X21pbm9yGAQgASgDEi4KCmRlY2lkZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKBmFjdGl2ZRgGIAEoCzIaLmF1dGhjb3JlLnYxLlNoYWRvd091dGNvbWUSKgoGc2hhZG93GAcgASgLMhouYXV0aGNvcmUudjEuU2hhZG93T3V0Y29tZSKLAQoNU2hhZG93T3V0Y29tZRInCghkZWNpc2lvbhgBIAEoDjIVLmF1dGhjb3JlLnYxLkRlY2lzaW9uEiQKB3JlYXNvbnMYAiADKA4yEy5hdXRoY29yZS52MS5SZWFzb24SDQoFc2NvcmUYAyABKAESHAoUbWF4X2FwcHJvdmFibGVfbWlub3IYBCABKAMi8QEKDVN0b3JlZFZlcnNpb24SJgoEa2luZBgBIAEoDjIYLmF1dGhjb3JlLnYxLlZlcnNpb25LaW5kEg8KB3ZlcnNpb24YAiABKAkSNgoSZmlyc3RfYWN0aXZhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxhY3RpdmF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmFjdGl2ZRgFIAEoCBIWCg5jb250ZW50X2RpZ2VzdBgGIAEoCRIVCg1jb250ZW50X2J5dGVzGAcgASgDImQKE0xpc3RWZXJzaW9uc1JlcXVlc3QSJgoEa2luZBgBIAEoDjIYLmF1dGhjb3JlLnYxLlZlcnNpb25LaW5kEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIl0KFExpc3RWZXJzaW9uc1Jlc3BvbnNlEiwKCHZlcnNpb25zGAEgAygLMhouYXV0aGNvcmUudjEuU3RvcmVkVmVyc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiTAoRR2V0VmVyc2lvblJlcXVlc3QSJgoEa2luZBgBIAEoDjIYLmF1dGhjb3JlLnYxLlZlcnNpb25LaW5kEg8KB3ZlcnNpb24YAiABKAkitgEKEkdldFZlcnNpb25SZXNwb25zZRIrCgd2ZXJzaW9uGAEgASgLMhouYXV0aGNvcmUudjEuU3RvcmVkVmVyc2lvbhIlCgZwb2xpY3kYAiABKAsyEy5hdXRoY29yZS52MS5Qb2xpY3lIABIUCgpyaXNrX21vZGVsGAMgASgMSAASKwoJc2NvcmVjYXJkGAQgASgLMhYuYXV0aGNvcmUudjEuU2NvcmVjYXJkSABCCQoHY29udGVudCJlChZBY3RpdmF0ZVZlcnNpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSJgoEa2luZBgCIAEoDjIYLmF1dGhjb3JlLnYxLlZlcnNpb25LaW5kEg8KB3ZlcnNpb24YAyABKAkiRgoXQWN0aXZhdGVWZXJzaW9uUmVzcG9uc2USKwoHdmVyc2lvbhgBIAEoCzIaLmF1dGhjb3JlLnYxLlN0b3JlZFZlcnNpb24iVAoTU2V0U2NvcmVjYXJkUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEikKCXNjb3JlY2FyZBgCIAEoCzIWLmF1dGhjb3JlLnYxLlNjb3JlY2FyZCJBChRTZXRTY29yZWNhcmRSZXNwb25zZRIpCglzY29yZWNhcmQYASABKAsyFi5hdXRoY29yZS52MS5TY29yZWNhcmQiFQoTR2V0U2NvcmVjYXJkUmVxdWVzdCJBChRHZXRTY29yZWNhcmRSZXNwb25zZRIpCglzY29yZWNhcmQYASABKAsyFi5hdXRoY29yZS52MS5TY29yZWNhcmQiSQoTU2V0Umlza01vZGVsUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEg0KBW1vZGVsGAIgASgMEg8KB3ZlcnNpb24YAyABKAkiQQoUU2V0Umlza01vZGVsUmVzcG9uc2USKQoFbW9kZWwYASABKAsyGi5hdXRoY29yZS52MS5SaXNrTW9kZWxJbmZvIhUKE0dldFJpc2tNb2RlbFJlcXVlc3QiQQoUR2V0Umlza01vZGVsUmVzcG9uc2USKQoFbW9kZWwYASABKAsyGi5hdXRoY29yZS52MS5SaXNrTW9kZWxJbmZvImcKDVJpc2tNb2RlbEluZm8SDwoHdmVyc2lvbhgBIAEoCRIWCg5mZWF0dXJlX3NjaGVtYRgCIAEoCRIMCgRraW5kGAMgASgJEg0KBXRyZWVzGAQgASgFEhAKCGZlYXR1cmVzGAUgAygJItoCChRVcHNlcnRBY2NvdW50UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSGgoSY3JlZGl0X2xpbWl0X21pbm9yGAMgASgDEioKBnN0YXR1cxgEIAEoDjIaLmF1dGhjb3JlLnYxLkFjY291bnRTdGF0dXMSHwoEdGllchgFIAEoDjIRLmF1dGhjb3JlLnYxLlRpZXISMgoPbGltaXRfb3ZlcnJpZGVzGAYgASgLMhkuYXV0aGNvcmUudjEuTGltaXRQcm9maWxlEhoKDW92ZXJkdWVfbWlub3IYByABKANIAIgBARIQCghjdXJyZW5jeRgIIAEoCRIRCgl0aW1lX3pvbmUYCSABKAkSGQoMY3JlZGl0X3Njb3JlGAogASgBSAGIAQFCEAoOX292ZXJkdWVfbWlub3JCDwoNX2NyZWRpdF9zY29yZSKoAgoVSW1wb3J0QWNjb3VudHNSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEwoLYWNjb3VudF9pZHMYAiADKAkSGwoTY3JlZGl0X2xpbWl0c19taW5vchgDIAMoAxIsCghzdGF0dXNlcxgEIAMoDjIaLmF1dGhjb3JlLnYxLkFjY291bnRTdGF0dXMSIAoFdGllcnMYBSADKA4yES5hdXRoY29yZS52MS5UaWVyEhUKDW92ZXJkdWVfbWlub3IYBiADKAMSEAoIY3VycmVuY3kYByABKAkSEgoKY3VycmVuY2llcxgIIAMoCRIRCgl0aW1lX3pvbmUYCSABKAkSEgoKdGltZV96b25lcxgKIAMoCRIVCg1jcmVkaXRfc2NvcmVzGAsgAygBImoKFkltcG9ydEFjY291bnRzUmVzcG9uc2USLgoGY2h1bmtzGAEgAygLMh4uYXV0aGNvcmUudjEuSW1wb3J0Q2h1bmtSZXN1bHQSDwoHY3JlYXRlZBgCIAEoAxIPCgd1cGRhdGVkGAMgASgDIn4KEUltcG9ydENodW5rUmVzdWx0EhIKCnJlcXVlc3RfaWQYASABKAkSDwoHY3JlYXRlZBgCIAEoBRIPCgd1cGRhdGVkGAMgASgFEhAKCHJlcGxheWVkGAQgASgIEiEKBWVycm9yGAUgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXMiTwoVVXBzZXJ0QWNjb3VudFJlc3BvbnNlEiUKB2FjY291bnQYASABKAsyFC5hdXRoY29yZS52MS5BY2NvdW50Eg8KB2NyZWF0ZWQYAiABKAgiEgoQR2V0UG9saWN5UmVxdWVzdCI4ChFHZXRQb2xpY3lSZXNwb25zZRIjCgZwb2xpY3kYASABKAsyEy5hdXRoY29yZS52MS5Qb2xpY3kiSwoQU2V0UG9saWN5UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEiMKBnBvbGljeRgCIAEoCzITLmF1dGhjb3JlLnYxLlBvbGljeSI4ChFTZXRQb2xpY3lSZXNwb25zZRIjCgZwb2xpY3kYASABKAsyEy5hdXRoY29yZS52MS5Qb2xpY3kqfQoLVmVyc2lvbktpbmQSHAoYVkVSU0lPTl9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTVkVSU0lPTl9LSU5EX1BPTElDWRABEhsKF1ZFUlNJT05fS0lORF9SSVNLX01PREVMEAISGgoWVkVSU0lPTl9LSU5EX1NDT1JFQ0FSRBADMq0JCgxBZG1pblNlcnZpY2USVgoNVXBzZXJ0QWNjb3VudBIhLmF1dGhjb3JlLnYxLlVwc2VydEFjY291bnRSZXF1ZXN0GiIuYXV0aGNvcmUudjEuVXBzZXJ0QWNjb3VudFJlc3BvbnNlElsKDkltcG9ydEFjY291bnRzEiIuYXV0aGNvcmUudjEuSW1wb3J0QWNjb3VudHNSZXF1ZXN0GiMuYXV0aGNvcmUudjEuSW1wb3J0QWNjb3VudHNSZXNwb25zZSgBEkoKCUdldFBvbGljeRIdLmF1dGhjb3JlLnYxLkdldFBvbGljeVJlcXVlc3QaHi5hdXRoY29yZS52MS5HZXRQb2xpY3lSZXNwb25zZRJKCglTZXRQb2xpY3kSHS5hdXRoY29yZS52MS5TZXRQb2xpY3lSZXF1ZXN0Gh4uYXV0aGNvcmUudjEuU2V0UG9saWN5UmVzcG9uc2USUwoMU2V0Umlza01vZGVsEiAuYXV0aGNvcmUudjEuU2V0Umlza01vZGVsUmVxdWVzdBohLmF1dGhjb3JlLnYxLlNldFJpc2tNb2RlbFJlc3BvbnNlElMKDEdldFJpc2tNb2RlbBIgLmF1dGhjb3JlLnYxLkdldFJpc2tNb2RlbFJlcXVlc3QaIS5hdXRoY29yZS52MS5HZXRSaXNrTW9kZWxSZXNwb25zZRJTCgxTZXRTY29yZWNhcmQSIC5hdXRoY29yZS52MS5TZXRTY29yZWNhcmRSZXF1ZXN0GiEuYXV0aGNvcmUudjEuU2V0U2NvcmVjYXJkUmVzcG9uc2USUwoMR2V0U2NvcmVjYXJkEiAuYXV0aGNvcmUudjEuR2V0U2NvcmVjYXJkUmVxdWVzdBohLmF1dGhjb3JlLnYxLkdldFNjb3JlY2FyZFJlc3BvbnNlElMKDExpc3RWZXJzaW9ucxIgLmF1dGhjb3JlLnYxLkxpc3RWZXJzaW9uc1JlcXVlc3QaIS5hdXRoY29yZS52MS5MaXN0VmVyc2lvbnNSZXNwb25zZRJNCgpHZXRWZXJzaW9uEh4uYXV0aGNvcmUudjEuR2V0VmVyc2lvblJlcXVlc3QaHy5hdXRoY29yZS52MS5HZXRWZXJzaW9uUmVzcG9uc2USXAoPQWN0aXZhdGVWZXJzaW9uEiMuYXV0aGNvcmUudjEuQWN0aXZhdGVWZXJzaW9uUmVxdWVzdBokLmF1dGhjb3JlLnYxLkFjdGl2YXRlVmVyc2lvblJlc3BvbnNlEkoKCVNldFNoYWRvdxIdLmF1dGhjb3JlLnYxLlNldFNoYWRvd1JlcXVlc3QaHi5hdXRoY29yZS52MS5TZXRTaGFkb3dSZXNwb25zZRJQCgtDbGVhclNoYWRvdxIfLmF1dGhjb3JlLnYxLkNsZWFyU2hhZG93UmVxdWVzdBogLmF1dGhjb3JlLnYxLkNsZWFyU2hhZG93UmVzcG9uc2USXAoPR2V0U2hhZG93UmVwb3J0EiMuYXV0aGNvcmUudjEuR2V0U2hhZG93UmVwb3J0UmVxdWVzdBokLmF1dGhjb3JlLnYxLkdldFNoYWRvd1JlcG9ydFJlc3BvbnNlYgZwcm90bzM", [file_authcore_v1_account, file_authcore_v1_common, file_authcore_v1_credit, file_authcore_v1_policy, file_google_protobuf_timestamp, file_google_rpc_status]);
 
 /**
  * @generated from message authcore.v1.SetShadowRequest
@@ -837,6 +839,191 @@ export const UpsertAccountRequestSchema: GenMessage<UpsertAccountRequest> = /*@_
   messageDesc(file_authcore_v1_admin, 27);
 
 /**
+ * One chunk of an import: row i of every column is one account. A column other than
+ * account_ids is empty (then every account of the chunk keeps that setting, or a new one gets
+ * its default) or has one entry per row. At most 10,000 rows; an account at most once.
+ *
+ * @generated from message authcore.v1.ImportAccountsRequest
+ */
+export type ImportAccountsRequest = Message<"authcore.v1.ImportAccountsRequest"> & {
+  /**
+   * Idempotency key of the chunk: a chunk sent again with it is answered as the first time and
+   * not applied twice (`authcore import` makes it from the file's digest and the chunk's number).
+   *
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * The accounts, created when unknown, changed otherwise.
+   *
+   * @generated from field: repeated string account_ids = 2;
+   */
+  accountIds: string[];
+
+  /**
+   * The credit lines, 0 to 10^15 (0 is a line of 0). Empty: every existing account keeps its
+   * limit, a new one gets 0.
+   *
+   * @generated from field: repeated int64 credit_limits_minor = 3;
+   */
+  creditLimitsMinor: bigint[];
+
+  /**
+   * ACCOUNT_STATUS_UNSPECIFIED (0) keeps an account's status (ACCOUNT_STATUS_ACTIVE for a new one).
+   *
+   * @generated from field: repeated authcore.v1.AccountStatus statuses = 4;
+   */
+  statuses: AccountStatus[];
+
+  /**
+   * TIER_UNSPECIFIED (0) keeps an account's tier (TIER_NEW for a new one).
+   *
+   * @generated from field: repeated authcore.v1.Tier tiers = 5;
+   */
+  tiers: Tier[];
+
+  /**
+   * The overdue amounts set by billing, each at most the account's posted balance; a new account
+   * has none. While > 0 the account is frozen for overdue; 0 lifts that freeze. Empty: every
+   * account keeps its overdue amount.
+   *
+   * @generated from field: repeated int64 overdue_minor = 6;
+   */
+  overdueMinor: bigint[];
+
+  /**
+   * The currency of every new account of the chunk whose row has none in `currencies`; "CNY" if
+   * empty. Fixed once an account is created: a different one named for an existing account is
+   * refused.
+   *
+   * @generated from field: string currency = 7;
+   */
+  currency: string;
+
+  /**
+   * Per row: ISO 4217 alphabetic codes; "" (or an empty column): `currency`.
+   *
+   * @generated from field: repeated string currencies = 8;
+   */
+  currencies: string[];
+
+  /**
+   * The time zone of every new account of the chunk whose row has none in `time_zones`;
+   * "Asia/Shanghai" if empty. Zones with daylight saving are refused; fixed once an account is
+   * created, as the currency is.
+   *
+   * @generated from field: string time_zone = 9;
+   */
+  timeZone: string;
+
+  /**
+   * Per row: IANA time zones; "" (or an empty column): `time_zone`.
+   *
+   * @generated from field: repeated string time_zones = 10;
+   */
+  timeZones: string[];
+
+  /**
+   * The scores of the customers' latest credit assessments. Empty, or NaN in a row: the score
+   * on file stays as it is.
+   *
+   * @generated from field: repeated double credit_scores = 11;
+   */
+  creditScores: number[];
+};
+
+/**
+ * Describes the message authcore.v1.ImportAccountsRequest.
+ * Use `create(ImportAccountsRequestSchema)` to create a new message.
+ */
+export const ImportAccountsRequestSchema: GenMessage<ImportAccountsRequest> = /*@__PURE__*/
+  messageDesc(file_authcore_v1_admin, 28);
+
+/**
+ * What became of the chunks of one ImportAccounts stream.
+ *
+ * @generated from message authcore.v1.ImportAccountsResponse
+ */
+export type ImportAccountsResponse = Message<"authcore.v1.ImportAccountsResponse"> & {
+  /**
+   * One per chunk read, in the order sent; when a chunk was refused, it is the last.
+   *
+   * @generated from field: repeated authcore.v1.ImportChunkResult chunks = 1;
+   */
+  chunks: ImportChunkResult[];
+
+  /**
+   * Accounts created by the chunks that were applied (replays included).
+   *
+   * @generated from field: int64 created = 2;
+   */
+  created: bigint;
+
+  /**
+   * Accounts changed by them.
+   *
+   * @generated from field: int64 updated = 3;
+   */
+  updated: bigint;
+};
+
+/**
+ * Describes the message authcore.v1.ImportAccountsResponse.
+ * Use `create(ImportAccountsResponseSchema)` to create a new message.
+ */
+export const ImportAccountsResponseSchema: GenMessage<ImportAccountsResponse> = /*@__PURE__*/
+  messageDesc(file_authcore_v1_admin, 29);
+
+/**
+ * @generated from message authcore.v1.ImportChunkResult
+ */
+export type ImportChunkResult = Message<"authcore.v1.ImportChunkResult"> & {
+  /**
+   * The chunk's request_id.
+   *
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * Rows that opened a new account.
+   *
+   * @generated from field: int32 created = 2;
+   */
+  created: number;
+
+  /**
+   * Rows that changed an existing one.
+   *
+   * @generated from field: int32 updated = 3;
+   */
+  updated: number;
+
+  /**
+   * True when the chunk was applied before, under the same request_id: the counts are those of
+   * that first time and nothing was applied now.
+   *
+   * @generated from field: bool replayed = 4;
+   */
+  replayed: boolean;
+
+  /**
+   * Set when the chunk was refused: nothing of it was applied, and the stream ended with it.
+   *
+   * @generated from field: google.rpc.Status error = 5;
+   */
+  error?: Status | undefined;
+};
+
+/**
+ * Describes the message authcore.v1.ImportChunkResult.
+ * Use `create(ImportChunkResultSchema)` to create a new message.
+ */
+export const ImportChunkResultSchema: GenMessage<ImportChunkResult> = /*@__PURE__*/
+  messageDesc(file_authcore_v1_admin, 30);
+
+/**
  * @generated from message authcore.v1.UpsertAccountResponse
  */
 export type UpsertAccountResponse = Message<"authcore.v1.UpsertAccountResponse"> & {
@@ -856,7 +1043,7 @@ export type UpsertAccountResponse = Message<"authcore.v1.UpsertAccountResponse">
  * Use `create(UpsertAccountResponseSchema)` to create a new message.
  */
 export const UpsertAccountResponseSchema: GenMessage<UpsertAccountResponse> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_admin, 28);
+  messageDesc(file_authcore_v1_admin, 31);
 
 /**
  * @generated from message authcore.v1.GetPolicyRequest
@@ -869,7 +1056,7 @@ export type GetPolicyRequest = Message<"authcore.v1.GetPolicyRequest"> & {
  * Use `create(GetPolicyRequestSchema)` to create a new message.
  */
 export const GetPolicyRequestSchema: GenMessage<GetPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_admin, 29);
+  messageDesc(file_authcore_v1_admin, 32);
 
 /**
  * @generated from message authcore.v1.GetPolicyResponse
@@ -886,7 +1073,7 @@ export type GetPolicyResponse = Message<"authcore.v1.GetPolicyResponse"> & {
  * Use `create(GetPolicyResponseSchema)` to create a new message.
  */
 export const GetPolicyResponseSchema: GenMessage<GetPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_admin, 30);
+  messageDesc(file_authcore_v1_admin, 33);
 
 /**
  * @generated from message authcore.v1.SetPolicyRequest
@@ -908,7 +1095,7 @@ export type SetPolicyRequest = Message<"authcore.v1.SetPolicyRequest"> & {
  * Use `create(SetPolicyRequestSchema)` to create a new message.
  */
 export const SetPolicyRequestSchema: GenMessage<SetPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_admin, 31);
+  messageDesc(file_authcore_v1_admin, 34);
 
 /**
  * @generated from message authcore.v1.SetPolicyResponse
@@ -925,7 +1112,7 @@ export type SetPolicyResponse = Message<"authcore.v1.SetPolicyResponse"> & {
  * Use `create(SetPolicyResponseSchema)` to create a new message.
  */
 export const SetPolicyResponseSchema: GenMessage<SetPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_admin, 32);
+  messageDesc(file_authcore_v1_admin, 35);
 
 /**
  * What a stored version is a version of.
@@ -975,6 +1162,27 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof UpsertAccountRequestSchema;
     output: typeof UpsertAccountResponseSchema;
+  },
+  /**
+   * Opens or updates many accounts: a stream of chunks, each up to 10,000 accounts as columns,
+   * each its own request (its own request_id, one journal record, applied whole or not at all;
+   * in multi-process mode, by each partition for its own accounts).
+   * A chunk whose request_id was answered before is answered from the journal and not applied
+   * again, so a whole import can be sent again after a failure. The server reads one chunk at a
+   * time: the stream's flow control holds the sender back while a chunk is applied. At most
+   * 10,000 chunks per stream (the one past that is refused): send more on another. A refused
+   * chunk (INVALID_ARGUMENT with a google.rpc.BadRequest naming each bad row, as
+   * `account_ids[17]`; RESOURCE_EXHAUSTED past `max_accounts`; UNAVAILABLE when the journal
+   * cannot be written) changes nothing and ends the stream: the answer lists every chunk up to
+   * it, the refused one with its error, and the call itself ends OK. The chunks before it stand.
+   * Limit overrides are not imported: set them per account with UpsertAccount.
+   *
+   * @generated from rpc authcore.v1.AdminService.ImportAccounts
+   */
+  importAccounts: {
+    methodKind: "client_streaming";
+    input: typeof ImportAccountsRequestSchema;
+    output: typeof ImportAccountsResponseSchema;
   },
   /**
    * @generated from rpc authcore.v1.AdminService.GetPolicy

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file authcore/v1/journal.proto.
  */
 export const file_authcore_v1_journal: GenFile = /*@__PURE__*/
-  fileDesc("ChlhdXRoY29yZS92MS9qb3VybmFsLnByb3RvEgthdXRoY29yZS52MSK4BQoNSm91cm5hbEVmZmVjdBIOCgZmb3JtYXQYASABKA0SLgoLaG9sZF9wbGFjZWQYAiABKAsyFy5hdXRoY29yZS52MS5Ib2xkUGxhY2VkSAASMAoMaG9sZHNfcGxhY2VkGAMgASgLMhguYXV0aGNvcmUudjEuSG9sZHNQbGFjZWRIABIyCg1ob2xkX2NhcHR1cmVkGAQgASgLMhkuYXV0aGNvcmUudjEuSG9sZENhcHR1cmVkSAASLgoLaG9sZF92b2lkZWQYBSABKAsyFy5hdXRoY29yZS52MS5Ib2xkVm9pZGVkSAASMAoMaG9sZF9leHBpcmVkGAYgASgLMhguYXV0aGNvcmUudjEuSG9sZEV4cGlyZWRIABIyCg1ob2xkX3JlZnVuZGVkGAcgASgLMhkuYXV0aGNvcmUudjEuSG9sZFJlZnVuZGVkSAASJQoGcmVwYWlkGAggASgLMhMuYXV0aGNvcmUudjEuUmVwYWlkSAASLgoLYWNjb3VudF9zZXQYCSABKAsyFy5hdXRoY29yZS52MS5BY2NvdW50U2V0SAASPwoUYXV0b19pbnN0YWxsbWVudF9zZXQYCiABKAsyHy5hdXRoY29yZS52MS5BdXRvSW5zdGFsbG1lbnRTZXRIABIsCgpwb2xpY3lfc2V0GAsgASgLMhYuYXV0aGNvcmUudjEuUG9saWN5U2V0SAASMwoOcmlza19tb2RlbF9zZXQYDCABKAsyGS5hdXRoY29yZS52MS5SaXNrTW9kZWxTZXRIABIyCg1zY29yZWNhcmRfc2V0GA0gASgLMhkuYXV0aGNvcmUudjEuU2NvcmVjYXJkU2V0SAASMgoNaG9sZHNfZHJvcHBlZBgOIAEoCzIZLmF1dGhjb3JlLnYxLkhvbGRzRHJvcHBlZEgAQggKBmVmZmVjdCKyAwoKSG9sZFBsYWNlZBIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSJQoHY2hhbm5lbBgDIAEoDjIULmF1dGhjb3JlLnYxLkNoYW5uZWwSFAoMYW1vdW50X21pbm9yGAQgASgDEg0KBWZsYWdzGAUgASgNEhEKCWRheV9pbmRleBgGIAEoBRITCgttb250aF9pbmRleBgHIAEoBRIuCgpleHBpcmVzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgttZXJjaGFudF9pZBgJIAEoCRITCgtkZXZpY2VfaGFzaBgKIAEoBhIXCg9pcF9uZXR3b3JrX2hhc2gYCyABKAYSFQoIbGF0aXR1ZGUYDCABKAFIAIgBARIWCglsb25naXR1ZGUYDSABKAFIAYgBARIfChdpbnN0YWxsbWVudF90ZXJtX21vbnRocxgOIAEoBRIkChxpbnN0YWxsbWVudF9tb250aGx5X3JhdGVfYnBzGA8gASgFQgsKCV9sYXRpdHVkZUIMCgpfbG9uZ2l0dWRlIp8DCgtIb2xkc1BsYWNlZBIZChFhdXRob3JpemF0aW9uX2lkcxgBIAMoCRITCgthY2NvdW50X2lkcxgCIAMoCRIUCgxtZXJjaGFudF9pZHMYAyADKAkSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoIY2hhbm5lbHMYBSADKA4yFC5hdXRoY29yZS52MS5DaGFubmVsEhUKDWFtb3VudHNfbWlub3IYBiADKAMSDQoFZmxhZ3MYByADKA0SEwoLZGF5X2luZGV4ZXMYCCADKAUSFQoNbW9udGhfaW5kZXhlcxgJIAMoBRIVCg1kZXZpY2VfaGFzaGVzGAogAygGEhkKEWlwX25ldHdvcmtfaGFzaGVzGAsgAygGEhEKCWxhdGl0dWRlcxgMIAMoARISCgpsb25naXR1ZGVzGA0gAygBEiAKGGluc3RhbGxtZW50X3Rlcm1zX21vbnRocxgOIAMoBRIlCh1pbnN0YWxsbWVudF9tb250aGx5X3JhdGVzX2JwcxgPIAMoBSI+CgxIb2xkQ2FwdHVyZWQSGAoQYXV0aG9yaXphdGlvbl9pZBgBIAEoCRIUCgxhbW91bnRfbWlub3IYAiABKAMiJgoKSG9sZFZvaWRlZBIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJIicKC0hvbGRFeHBpcmVkEhgKEGF1dGhvcml6YXRpb25faWQYASABKAkiKQoMSG9sZHNEcm9wcGVkEhkKEWF1dGhvcml6YXRpb25faWRzGAEgAygJIj4KDEhvbGRSZWZ1bmRlZBIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJEhQKDGFtb3VudF9taW5vchgCIAEoAyIyCgZSZXBhaWQSEgoKYWNjb3VudF9pZBgBIAEoCRIUCgxhbW91bnRfbWlub3IYAiABKAMiwQIKCkFjY291bnRTZXQSEgoKYWNjb3VudF9pZBgBIAEoCRIaChJjcmVkaXRfbGltaXRfbWlub3IYAiABKAMSKgoGc3RhdHVzGAMgASgOMhouYXV0aGNvcmUudjEuQWNjb3VudFN0YXR1cxIfCgR0aWVyGAQgASgOMhEuYXV0aGNvcmUudjEuVGllchIyCg9saW1pdF9vdmVycmlkZXMYBSABKAsyGS5hdXRoY29yZS52MS5MaW1pdFByb2ZpbGUSFQoNb3ZlcmR1ZV9taW5vchgGIAEoAxIQCghjdXJyZW5jeRgHIAEoCRIRCgl0aW1lX3pvbmUYCCABKAkSGgoSdXRjX29mZnNldF9zZWNvbmRzGAkgASgFEhkKDGNyZWRpdF9zY29yZRgKIAEoAUgAiAEBQg8KDV9jcmVkaXRfc2NvcmUiVwoSQXV0b0luc3RhbGxtZW50U2V0EhIKCmFjY291bnRfaWQYASABKAkSLQoHc2V0dGluZxgCIAEoCzIcLmF1dGhjb3JlLnYxLkF1dG9JbnN0YWxsbWVudCIbCglQb2xpY3lTZXQSDgoGcG9saWN5GAEgASgMIi4KDFJpc2tNb2RlbFNldBINCgVtb2RlbBgBIAEoDBIPCgd2ZXJzaW9uGAIgASgJIiEKDFNjb3JlY2FyZFNldBIRCglzY29yZWNhcmQYASABKAwivwEKDUpvdXJuYWxSZWNvcmQSCwoDc2VxGAEgASgEEgwKBGF0X3MYAiABKAMSDgoGbWV0aG9kGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkSEwoLZmluZ2VycHJpbnQYBSABKAwSDgoGZWZmZWN0GAYgASgMEhAKCHJlc3BvbnNlGAcgASgMEg4KBmRpZ2VzdBgIIAEoDBIoCgVhdWRpdBgJIAEoCzIZLmF1dGhjb3JlLnYxLkpvdXJuYWxBdWRpdCKCAQoMSm91cm5hbEF1ZGl0Eg4KBm1ldGhvZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgJEhEKCWRlY2lzaW9ucxgDIAEoDRIWCg5wb2xpY3lfdmVyc2lvbhgEIAEoCRIVCg1tb2RlbF92ZXJzaW9uGAUgASgJEgwKBGRhdGEYBiABKAxiBnByb3RvMw", [file_authcore_v1_common, file_authcore_v1_installment, file_google_protobuf_timestamp]);
+  fileDesc("ChlhdXRoY29yZS92MS9qb3VybmFsLnByb3RvEgthdXRoY29yZS52MSL0BQoNSm91cm5hbEVmZmVjdBIOCgZmb3JtYXQYASABKA0SLgoLaG9sZF9wbGFjZWQYAiABKAsyFy5hdXRoY29yZS52MS5Ib2xkUGxhY2VkSAASMAoMaG9sZHNfcGxhY2VkGAMgASgLMhguYXV0aGNvcmUudjEuSG9sZHNQbGFjZWRIABIyCg1ob2xkX2NhcHR1cmVkGAQgASgLMhkuYXV0aGNvcmUudjEuSG9sZENhcHR1cmVkSAASLgoLaG9sZF92b2lkZWQYBSABKAsyFy5hdXRoY29yZS52MS5Ib2xkVm9pZGVkSAASMAoMaG9sZF9leHBpcmVkGAYgASgLMhguYXV0aGNvcmUudjEuSG9sZEV4cGlyZWRIABIyCg1ob2xkX3JlZnVuZGVkGAcgASgLMhkuYXV0aGNvcmUudjEuSG9sZFJlZnVuZGVkSAASJQoGcmVwYWlkGAggASgLMhMuYXV0aGNvcmUudjEuUmVwYWlkSAASLgoLYWNjb3VudF9zZXQYCSABKAsyFy5hdXRoY29yZS52MS5BY2NvdW50U2V0SAASPwoUYXV0b19pbnN0YWxsbWVudF9zZXQYCiABKAsyHy5hdXRoY29yZS52MS5BdXRvSW5zdGFsbG1lbnRTZXRIABIsCgpwb2xpY3lfc2V0GAsgASgLMhYuYXV0aGNvcmUudjEuUG9saWN5U2V0SAASMwoOcmlza19tb2RlbF9zZXQYDCABKAsyGS5hdXRoY29yZS52MS5SaXNrTW9kZWxTZXRIABIyCg1zY29yZWNhcmRfc2V0GA0gASgLMhkuYXV0aGNvcmUudjEuU2NvcmVjYXJkU2V0SAASMgoNaG9sZHNfZHJvcHBlZBgOIAEoCzIZLmF1dGhjb3JlLnYxLkhvbGRzRHJvcHBlZEgAEjoKEWFjY291bnRzX2ltcG9ydGVkGA8gASgLMh0uYXV0aGNvcmUudjEuQWNjb3VudHNJbXBvcnRlZEgAQggKBmVmZmVjdCKyAwoKSG9sZFBsYWNlZBIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSJQoHY2hhbm5lbBgDIAEoDjIULmF1dGhjb3JlLnYxLkNoYW5uZWwSFAoMYW1vdW50X21pbm9yGAQgASgDEg0KBWZsYWdzGAUgASgNEhEKCWRheV9pbmRleBgGIAEoBRITCgttb250aF9pbmRleBgHIAEoBRIuCgpleHBpcmVzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgttZXJjaGFudF9pZBgJIAEoCRITCgtkZXZpY2VfaGFzaBgKIAEoBhIXCg9pcF9uZXR3b3JrX2hhc2gYCyABKAYSFQoIbGF0aXR1ZGUYDCABKAFIAIgBARIWCglsb25naXR1ZGUYDSABKAFIAYgBARIfChdpbnN0YWxsbWVudF90ZXJtX21vbnRocxgOIAEoBRIkChxpbnN0YWxsbWVudF9tb250aGx5X3JhdGVfYnBzGA8gASgFQgsKCV9sYXRpdHVkZUIMCgpfbG9uZ2l0dWRlIp8DCgtIb2xkc1BsYWNlZBIZChFhdXRob3JpemF0aW9uX2lkcxgBIAMoCRITCgthY2NvdW50X2lkcxgCIAMoCRIUCgxtZXJjaGFudF9pZHMYAyADKAkSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoIY2hhbm5lbHMYBSADKA4yFC5hdXRoY29yZS52MS5DaGFubmVsEhUKDWFtb3VudHNfbWlub3IYBiADKAMSDQoFZmxhZ3MYByADKA0SEwoLZGF5X2luZGV4ZXMYCCADKAUSFQoNbW9udGhfaW5kZXhlcxgJIAMoBRIVCg1kZXZpY2VfaGFzaGVzGAogAygGEhkKEWlwX25ldHdvcmtfaGFzaGVzGAsgAygGEhEKCWxhdGl0dWRlcxgMIAMoARISCgpsb25naXR1ZGVzGA0gAygBEiAKGGluc3RhbGxtZW50X3Rlcm1zX21vbnRocxgOIAMoBRIlCh1pbnN0YWxsbWVudF9tb250aGx5X3JhdGVzX2JwcxgPIAMoBSI+CgxIb2xkQ2FwdHVyZWQSGAoQYXV0aG9yaXphdGlvbl9pZBgBIAEoCRIUCgxhbW91bnRfbWlub3IYAiABKAMiJgoKSG9sZFZvaWRlZBIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJIicKC0hvbGRFeHBpcmVkEhgKEGF1dGhvcml6YXRpb25faWQYASABKAkiKQoMSG9sZHNEcm9wcGVkEhkKEWF1dGhvcml6YXRpb25faWRzGAEgAygJIj4KDEhvbGRSZWZ1bmRlZBIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJEhQKDGFtb3VudF9taW5vchgCIAEoAyIyCgZSZXBhaWQSEgoKYWNjb3VudF9pZBgBIAEoCRIUCgxhbW91bnRfbWlub3IYAiABKAMiwQIKCkFjY291bnRTZXQSEgoKYWNjb3VudF9pZBgBIAEoCRIaChJjcmVkaXRfbGltaXRfbWlub3IYAiABKAMSKgoGc3RhdHVzGAMgASgOMhouYXV0aGNvcmUudjEuQWNjb3VudFN0YXR1cxIfCgR0aWVyGAQgASgOMhEuYXV0aGNvcmUudjEuVGllchIyCg9saW1pdF9vdmVycmlkZXMYBSABKAsyGS5hdXRoY29yZS52MS5MaW1pdFByb2ZpbGUSFQoNb3ZlcmR1ZV9taW5vchgGIAEoAxIQCghjdXJyZW5jeRgHIAEoCRIRCgl0aW1lX3pvbmUYCCABKAkSGgoSdXRjX29mZnNldF9zZWNvbmRzGAkgASgFEhkKDGNyZWRpdF9zY29yZRgKIAEoAUgAiAEBQg8KDV9jcmVkaXRfc2NvcmUivAIKEEFjY291bnRzSW1wb3J0ZWQSEwoLYWNjb3VudF9pZHMYASADKAkSGwoTY3JlZGl0X2xpbWl0c19taW5vchgCIAMoAxIsCghzdGF0dXNlcxgDIAMoDjIaLmF1dGhjb3JlLnYxLkFjY291bnRTdGF0dXMSIAoFdGllcnMYBCADKA4yES5hdXRoY29yZS52MS5UaWVyEhUKDW92ZXJkdWVfbWlub3IYBSADKAMSEgoKY3VycmVuY2llcxgGIAMoCRIYChBjdXJyZW5jeV9pbmRleGVzGAcgAygNEhIKCnRpbWVfem9uZXMYCCADKAkSGwoTdXRjX29mZnNldHNfc2Vjb25kcxgJIAMoBRIZChF0aW1lX3pvbmVfaW5kZXhlcxgKIAMoDRIVCg1jcmVkaXRfc2NvcmVzGAsgAygBIlcKEkF1dG9JbnN0YWxsbWVudFNldBISCgphY2NvdW50X2lkGAEgASgJEi0KB3NldHRpbmcYAiABKAsyHC5hdXRoY29yZS52MS5BdXRvSW5zdGFsbG1lbnQiGwoJUG9saWN5U2V0Eg4KBnBvbGljeRgBIAEoDCIuCgxSaXNrTW9kZWxTZXQSDQoFbW9kZWwYASABKAwSDwoHdmVyc2lvbhgCIAEoCSIhCgxTY29yZWNhcmRTZXQSEQoJc2NvcmVjYXJkGAEgASgMIr8BCg1Kb3VybmFsUmVjb3JkEgsKA3NlcRgBIAEoBBIMCgRhdF9zGAIgASgDEg4KBm1ldGhvZBgDIAEoCRISCgpyZXF1ZXN0X2lkGAQgASgJEhMKC2ZpbmdlcnByaW50GAUgASgMEg4KBmVmZmVjdBgGIAEoDBIQCghyZXNwb25zZRgHIAEoDBIOCgZkaWdlc3QYCCABKAwSKAoFYXVkaXQYCSABKAsyGS5hdXRoY29yZS52MS5Kb3VybmFsQXVkaXQiggEKDEpvdXJuYWxBdWRpdBIOCgZtZXRob2QYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRIRCglkZWNpc2lvbnMYAyABKA0SFgoOcG9saWN5X3ZlcnNpb24YBCABKAkSFQoNbW9kZWxfdmVyc2lvbhgFIAEoCRIMCgRkYXRhGAYgASgMYgZwcm90bzM", [file_authcore_v1_common, file_authcore_v1_installment, file_google_protobuf_timestamp]);
 
 /**
  * The effect of one journal record: the change a request (or the expiry sweeper) made to the
@@ -147,6 +147,14 @@ export type JournalEffect = Message<"authcore.v1.JournalEffect"> & {
      */
     value: HoldsDropped;
     case: "holdsDropped";
+  } | {
+    /**
+     * An `ImportAccounts` chunk: accounts created or changed, as columns.
+     *
+     * @generated from field: authcore.v1.AccountsImported accounts_imported = 15;
+     */
+    value: AccountsImported;
+    case: "accountsImported";
   } | { case: undefined; value?: undefined };
 };
 
@@ -634,6 +642,104 @@ export const AccountSetSchema: GenMessage<AccountSet> = /*@__PURE__*/
   messageDesc(file_authcore_v1_journal, 9);
 
 /**
+ * The accounts of one `ImportAccounts` chunk, as columns: element i of every per-row column
+ * belongs to the i-th row, each an account's settings as a whole after the chunk (as
+ * `AccountSet` has them; an account's limit overrides are kept as they are). An account id
+ * appears at most once.
+ *
+ * @generated from message authcore.v1.AccountsImported
+ */
+export type AccountsImported = Message<"authcore.v1.AccountsImported"> & {
+  /**
+   * The accounts, new ones first seen here.
+   *
+   * @generated from field: repeated string account_ids = 1;
+   */
+  accountIds: string[];
+
+  /**
+   * The credit lines.
+   *
+   * @generated from field: repeated int64 credit_limits_minor = 2;
+   */
+  creditLimitsMinor: bigint[];
+
+  /**
+   * The statuses set by the issuer.
+   *
+   * @generated from field: repeated authcore.v1.AccountStatus statuses = 3;
+   */
+  statuses: AccountStatus[];
+
+  /**
+   * The customer tiers.
+   *
+   * @generated from field: repeated authcore.v1.Tier tiers = 4;
+   */
+  tiers: Tier[];
+
+  /**
+   * The overdue parts of the posted balances.
+   *
+   * @generated from field: repeated int64 overdue_minor = 5;
+   */
+  overdueMinor: bigint[];
+
+  /**
+   * The chunk's currencies, each once (ISO 4217 alphabetic codes); row i's is
+   * currencies[currency_indexes[i]]. For an existing account: its own.
+   *
+   * @generated from field: repeated string currencies = 6;
+   */
+  currencies: string[];
+
+  /**
+   * Each row's index into currencies.
+   *
+   * @generated from field: repeated uint32 currency_indexes = 7;
+   */
+  currencyIndexes: number[];
+
+  /**
+   * The chunk's IANA time zones, each once, with their UTC offsets (found when the chunk was
+   * decided, as `AccountSet.utc_offset_seconds`); row i's is time_zones[time_zone_indexes[i]].
+   * For an existing account: its own.
+   *
+   * @generated from field: repeated string time_zones = 8;
+   */
+  timeZones: string[];
+
+  /**
+   * Each zone's UTC offset, in seconds.
+   *
+   * @generated from field: repeated int32 utc_offsets_seconds = 9;
+   */
+  utcOffsetsSeconds: number[];
+
+  /**
+   * Each row's index into time_zones (and utc_offsets_seconds).
+   *
+   * @generated from field: repeated uint32 time_zone_indexes = 10;
+   */
+  timeZoneIndexes: number[];
+
+  /**
+   * The scores of the latest credit assessments; empty when the chunk set none, NaN in a row
+   * that leaves the score on file as it is.
+   *
+   * @generated from field: repeated double credit_scores = 11;
+   */
+  creditScores: number[];
+};
+
+/**
+ * Describes the message authcore.v1.AccountsImported.
+ * Use `create(AccountsImportedSchema)` to create a new message.
+ */
+export const AccountsImportedSchema: GenMessage<AccountsImported> = /*@__PURE__*/
+  messageDesc(file_authcore_v1_journal, 10);
+
+/**
  * An account's auto-installment setting.
  *
  * @generated from message authcore.v1.AutoInstallmentSet
@@ -659,7 +765,7 @@ export type AutoInstallmentSet = Message<"authcore.v1.AutoInstallmentSet"> & {
  * Use `create(AutoInstallmentSetSchema)` to create a new message.
  */
 export const AutoInstallmentSetSchema: GenMessage<AutoInstallmentSet> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 10);
+  messageDesc(file_authcore_v1_journal, 11);
 
 /**
  * A policy made active for every decision after it.
@@ -681,7 +787,7 @@ export type PolicySet = Message<"authcore.v1.PolicySet"> & {
  * Use `create(PolicySetSchema)` to create a new message.
  */
 export const PolicySetSchema: GenMessage<PolicySet> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 11);
+  messageDesc(file_authcore_v1_journal, 12);
 
 /**
  * A risk model made active for every decision after it.
@@ -710,7 +816,7 @@ export type RiskModelSet = Message<"authcore.v1.RiskModelSet"> & {
  * Use `create(RiskModelSetSchema)` to create a new message.
  */
 export const RiskModelSetSchema: GenMessage<RiskModelSet> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 12);
+  messageDesc(file_authcore_v1_journal, 13);
 
 /**
  * A credit scorecard made active.
@@ -731,7 +837,7 @@ export type ScorecardSet = Message<"authcore.v1.ScorecardSet"> & {
  * Use `create(ScorecardSetSchema)` to create a new message.
  */
 export const ScorecardSetSchema: GenMessage<ScorecardSet> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 13);
+  messageDesc(file_authcore_v1_journal, 14);
 
 /**
  * One record of the journal: every mutating request appends one before its answer leaves, in
@@ -816,7 +922,7 @@ export type JournalRecord = Message<"authcore.v1.JournalRecord"> & {
  * Use `create(JournalRecordSchema)` to create a new message.
  */
 export const JournalRecordSchema: GenMessage<JournalRecord> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 14);
+  messageDesc(file_authcore_v1_journal, 15);
 
 /**
  * What a decision was made on, for `authcore audit`: the kernel's inputs, the features, the
@@ -871,5 +977,5 @@ export type JournalAudit = Message<"authcore.v1.JournalAudit"> & {
  * Use `create(JournalAuditSchema)` to create a new message.
  */
 export const JournalAuditSchema: GenMessage<JournalAudit> = /*@__PURE__*/
-  messageDesc(file_authcore_v1_journal, 15);
+  messageDesc(file_authcore_v1_journal, 16);
 
