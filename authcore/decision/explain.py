@@ -45,71 +45,125 @@ class Clock:
         return cls(day, month, (day + 1) * 86400 - utc_offset_s, first_of_next * 86400 - utc_offset_s)
 
 
+# The enum values the windows name, read once (each enum attribute is a Python lookup).
+ACCOUNT_SCOPE, CHANNEL_SCOPE = c.LIMIT_SCOPE_ACCOUNT, c.LIMIT_SCOPE_CHANNEL
+TXN, DAY, MONTH = c.LIMIT_PERIOD_TRANSACTION, c.LIMIT_PERIOD_DAY, c.LIMIT_PERIOD_MONTH
+MINOR, COUNT = c.LIMIT_UNIT_MINOR, c.LIMIT_UNIT_COUNT
+SCAN_INDEX = CHANNELS.index(c.CHANNEL_SCAN_TO_PAY)
+
+
 def _window(scope, period, unit, limit, used, clock: Clock, channel=c.CHANNEL_UNSPECIFIED) -> c.LimitWindow:
-    window = c.LimitWindow(scope=scope, channel=channel, period=period, unit=unit, limit=int(limit),
-                           used=int(used), remaining=max(0, int(limit) - int(used)))
-    if period == c.LIMIT_PERIOD_DAY:
-        window.resets_at.CopyFrom(timestamp(clock.day_end_s))
-    elif period == c.LIMIT_PERIOD_MONTH:
-        window.resets_at.CopyFrom(timestamp(clock.month_end_s))
+    limit, used = int(limit), int(used)
+    window = c.LimitWindow(scope=scope, channel=channel, period=period, unit=unit, limit=limit, used=used,
+                           remaining=max(0, limit - used))
+    if period == DAY:
+        window.resets_at.seconds = clock.day_end_s
+    elif period == MONTH:
+        window.resets_at.seconds = clock.month_end_s
     return window
 
 
-def reason_windows(row, prof, channel: int, clock: Clock) -> dict[int, c.LimitWindow | list]:
-    """The window behind each limit reason for one channel (proto Channel value)."""
-    i = CHANNELS.index(channel)
-    today = row["day_index"] == clock.day
-    month = row["month_index"] == clock.month
-    used_day = lambda v: v if today else 0  # noqa: E731
-    used_month = lambda v: v if month else 0  # noqa: E731
-    S, P, U = c.LimitScope, c.LimitPeriod, c.LimitUnit
-    acct, chan = S.LIMIT_SCOPE_ACCOUNT, S.LIMIT_SCOPE_CHANNEL
-    txn, day, mon = P.LIMIT_PERIOD_TRANSACTION, P.LIMIT_PERIOD_DAY, P.LIMIT_PERIOD_MONTH
-    minor, count = U.LIMIT_UNIT_MINOR, U.LIMIT_UNIT_COUNT
-    scan_used = used_day(row["channel_day_amount"][CHANNELS.index(c.CHANNEL_SCAN_TO_PAY)])
-    w = {
-        R.REASON_TRANSACTION_LIMIT_EXCEEDED: _window(acct, txn, minor, prof["per_transaction"], 0, clock),
-        R.REASON_DAILY_AMOUNT_LIMIT_EXCEEDED: _window(acct, day, minor, prof["daily_amount"],
-                                                      used_day(row["day_amount"]), clock),
-        R.REASON_DAILY_COUNT_LIMIT_EXCEEDED: _window(acct, day, count, prof["daily_count"],
-                                                     used_day(row["day_count"]), clock),
-        R.REASON_MONTHLY_AMOUNT_LIMIT_EXCEEDED: _window(acct, mon, minor, prof["monthly_amount"],
-                                                        used_month(row["month_amount"]), clock),
-        R.REASON_MONTHLY_COUNT_LIMIT_EXCEEDED: _window(acct, mon, count, prof["monthly_count"],
-                                                       used_month(row["month_count"]), clock),
-        R.REASON_CHANNEL_TRANSACTION_LIMIT_EXCEEDED: _window(chan, txn, minor, prof["channel_per_transaction"][i],
-                                                             0, clock, channel),
-        R.REASON_CHANNEL_DAILY_AMOUNT_LIMIT_EXCEEDED: _window(chan, day, minor, prof["channel_daily_amount"][i],
-                                                              used_day(row["channel_day_amount"][i]), clock, channel),
-        R.REASON_CHANNEL_DAILY_COUNT_LIMIT_EXCEEDED: _window(chan, day, count, prof["channel_daily_count"][i],
-                                                             used_day(row["channel_day_count"][i]), clock, channel),
-        R.REASON_CHANNEL_MONTHLY_AMOUNT_LIMIT_EXCEEDED: _window(
-            chan, mon, minor, prof["channel_monthly_amount"][i], used_month(row["channel_month_amount"][i]),
-            clock, channel),
-        R.REASON_CHANNEL_MONTHLY_COUNT_LIMIT_EXCEEDED: _window(
-            chan, mon, count, prof["channel_monthly_count"][i], used_month(row["channel_month_count"][i]),
-            clock, channel),
-    }
-    if channel == c.CHANNEL_SCAN_TO_PAY:
-        w[R.REASON_SCAN_STATIC_QR_DAILY_LIMIT_EXCEEDED] = _window(
-            S.LIMIT_SCOPE_SCAN_STATIC_QR, day, minor, prof["static_qr_daily"], used_day(row["static_qr_day_amount"]),
-            clock)
-        w["levels"] = [
-            _window(S.LIMIT_SCOPE_SCAN_DYNAMIC_QR_LEVEL_C, day, minor, prof["dynamic_qr_level_c_daily"], scan_used,
-                    clock),
-            _window(S.LIMIT_SCOPE_SCAN_DYNAMIC_QR_LEVEL_B, day, minor, prof["dynamic_qr_level_b_daily"], scan_used,
-                    clock),
-            _window(S.LIMIT_SCOPE_SCAN_DYNAMIC_QR_LEVEL_A, day, minor, prof["dynamic_qr_level_a_daily"], scan_used,
-                    clock),
-        ]
-    if channel == c.CHANNEL_QUICK_PAY:
-        w["quick"] = [
-            _window(S.LIMIT_SCOPE_QUICK_PAY_NO_VERIFICATION, txn, minor, prof["quick_unverified_per_transaction"], 0,
-                    clock),
-            _window(S.LIMIT_SCOPE_QUICK_PAY_NO_VERIFICATION, day, minor, prof["quick_unverified_daily"],
-                    used_day(row["quick_unverified_day_amount"]), clock),
-        ]
-    return w
+class Windows:
+    """The window behind each limit reason for one channel (proto Channel value), each made when
+    first asked for: a decline quotes one or two of them. Keys are reasons, and "levels" (the
+    dynamic QR code levels C, B, A) and "quick" (quick-pay without verification: per payment,
+    daily), which are lists."""
+
+    __slots__ = ("row", "prof", "channel", "clock", "i", "today", "month", "_made")
+
+    def __init__(self, row, prof, channel: int, clock: Clock):
+        self.row, self.prof, self.channel, self.clock = row, prof, channel, clock
+        self.i = CHANNELS.index(channel)
+        self.today = row["day_index"] == clock.day
+        self.month = row["month_index"] == clock.month
+        self._made: dict = {}
+
+    def keys(self) -> list:
+        out = list(_ACCOUNT_BUILDERS) + list(_CHANNEL_BUILDERS)
+        if self.channel == c.CHANNEL_SCAN_TO_PAY:
+            out += [R.REASON_SCAN_STATIC_QR_DAILY_LIMIT_EXCEEDED, "levels"]
+        if self.channel == c.CHANNEL_QUICK_PAY:
+            out.append("quick")
+        return out
+
+    def get(self, key, default=None):
+        made = self._made.get(key)
+        if made is None:
+            made = self._make(key)
+            if made is None:
+                return default
+            self._made[key] = made
+        return made
+
+    def __getitem__(self, key):
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def items(self) -> list:
+        return [(key, self[key]) for key in self.keys()]
+
+    def _day(self, value) -> int:
+        return value if self.today else 0
+
+    def _month(self, value) -> int:
+        return value if self.month else 0
+
+    def _make(self, key):
+        row, prof, clock = self.row, self.prof, self.clock
+        built = _ACCOUNT_BUILDERS.get(key)
+        if built is not None:
+            period, unit, limit, used = built
+            used = 0 if used is None else self._day(row[used]) if period == DAY else self._month(row[used])
+            return _window(ACCOUNT_SCOPE, period, unit, prof[limit], used, clock)
+        built = _CHANNEL_BUILDERS.get(key)
+        if built is not None:
+            period, unit, limit, used = built
+            i = self.i
+            used = 0 if used is None else self._day(row[used][i]) if period == DAY else self._month(row[used][i])
+            return _window(CHANNEL_SCOPE, period, unit, prof[limit][i], used, clock, self.channel)
+        if self.channel == c.CHANNEL_SCAN_TO_PAY:
+            if key == R.REASON_SCAN_STATIC_QR_DAILY_LIMIT_EXCEEDED:
+                return _window(c.LIMIT_SCOPE_SCAN_STATIC_QR, DAY, MINOR, prof["static_qr_daily"],
+                               self._day(row["static_qr_day_amount"]), clock)
+            if key == "levels":
+                used = self._day(row["channel_day_amount"][SCAN_INDEX])
+                return [_window(scope, DAY, MINOR, prof[limit], used, clock) for scope, limit in (
+                    (c.LIMIT_SCOPE_SCAN_DYNAMIC_QR_LEVEL_C, "dynamic_qr_level_c_daily"),
+                    (c.LIMIT_SCOPE_SCAN_DYNAMIC_QR_LEVEL_B, "dynamic_qr_level_b_daily"),
+                    (c.LIMIT_SCOPE_SCAN_DYNAMIC_QR_LEVEL_A, "dynamic_qr_level_a_daily"))]
+        if self.channel == c.CHANNEL_QUICK_PAY and key == "quick":
+            return [
+                _window(c.LIMIT_SCOPE_QUICK_PAY_NO_VERIFICATION, TXN, MINOR, prof["quick_unverified_per_transaction"],
+                        0, clock),
+                _window(c.LIMIT_SCOPE_QUICK_PAY_NO_VERIFICATION, DAY, MINOR, prof["quick_unverified_daily"],
+                        self._day(row["quick_unverified_day_amount"]), clock),
+            ]
+        return None
+
+
+# reason -> (period, unit, the profile's limit column, the row's used column or None), in the
+# order GetAccount lists them.
+_ACCOUNT_BUILDERS = {
+    R.REASON_TRANSACTION_LIMIT_EXCEEDED: (TXN, MINOR, "per_transaction", None),
+    R.REASON_DAILY_AMOUNT_LIMIT_EXCEEDED: (DAY, MINOR, "daily_amount", "day_amount"),
+    R.REASON_DAILY_COUNT_LIMIT_EXCEEDED: (DAY, COUNT, "daily_count", "day_count"),
+    R.REASON_MONTHLY_AMOUNT_LIMIT_EXCEEDED: (MONTH, MINOR, "monthly_amount", "month_amount"),
+    R.REASON_MONTHLY_COUNT_LIMIT_EXCEEDED: (MONTH, COUNT, "monthly_count", "month_count"),
+}
+_CHANNEL_BUILDERS = {
+    R.REASON_CHANNEL_TRANSACTION_LIMIT_EXCEEDED: (TXN, MINOR, "channel_per_transaction", None),
+    R.REASON_CHANNEL_DAILY_AMOUNT_LIMIT_EXCEEDED: (DAY, MINOR, "channel_daily_amount", "channel_day_amount"),
+    R.REASON_CHANNEL_DAILY_COUNT_LIMIT_EXCEEDED: (DAY, COUNT, "channel_daily_count", "channel_day_count"),
+    R.REASON_CHANNEL_MONTHLY_AMOUNT_LIMIT_EXCEEDED: (MONTH, MINOR, "channel_monthly_amount", "channel_month_amount"),
+    R.REASON_CHANNEL_MONTHLY_COUNT_LIMIT_EXCEEDED: (MONTH, COUNT, "channel_monthly_count", "channel_month_count"),
+}
+
+
+def reason_windows(row, prof, channel: int, clock: Clock) -> Windows:
+    """The window behind each limit reason for one channel (proto Channel value), made as asked."""
+    return Windows(row, prof, channel, clock)
 
 
 def account_windows(row, prof, clock: Clock) -> list[c.LimitWindow]:
@@ -162,6 +216,33 @@ def _fill(template: str, values: dict) -> str:
     return template.format_map(values) if template else ""
 
 
+class _Values(dict):
+    """What a reason's texts may quote, each made when a text first asks for it (a text quotes
+    two or three of them)."""
+
+    def __init__(self, s: Situation, money):
+        zh, en = CHANNEL_NAMES[s.channel]
+        super().__init__(channel_zh=zh, channel_en=en, currency=s.currency, account_currency=s.account_currency,
+                         zone=s.zone, limit="", remaining="", next_cap="", level_b="")
+        self.s, self.money = s, money
+
+    def __missing__(self, key: str) -> str:
+        s, row = self.s, self.s.row
+        available = int(row["limit"]) - int(row["posted"]) - int(row["held"])
+        if key == "overdue":
+            value = self.money(row["overdue"])
+        elif key == "available":
+            value = self.money(max(0, available))
+        elif key == "shortfall":
+            value = self.money(max(0, s.amount - available))
+        elif key == "stand_in_limit":
+            value = self.money(s.stand_in_max_minor)
+        else:
+            raise KeyError(key)
+        self[key] = value
+        return value
+
+
 def detail(reason: int, s: Situation | None, windows: dict | None = None) -> c.ReasonDetail:
     """One reason with its codes, messages, hint and (for a limit) the window it hit."""
     info = CATALOGUE[reason]
@@ -174,14 +255,7 @@ def detail(reason: int, s: Situation | None, windows: dict | None = None) -> c.R
         return out
     money = lambda v: format_minor(int(v), s.account_currency)  # noqa: E731
     row, prof = s.row, s.prof
-    available = int(row["limit"]) - int(row["posted"]) - int(row["held"])
-    zh, en = CHANNEL_NAMES[s.channel]
-    values = {
-        "channel_zh": zh, "channel_en": en, "currency": s.currency, "account_currency": s.account_currency,
-        "zone": s.zone, "overdue": money(row["overdue"]), "available": money(max(0, available)),
-        "shortfall": money(max(0, s.amount - available)), "limit": "", "remaining": "", "next_cap": "",
-        "level_b": "", "stand_in_limit": money(s.stand_in_max_minor),
-    }
+    values = _Values(s, money)
     window = None
     if reason in WINDOWED:
         if windows is None:
