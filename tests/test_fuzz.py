@@ -507,6 +507,9 @@ def check_books(engine: Engine, journal: Journal) -> list[str]:
     ledger = engine.ledger
     failures = []
     repaid, upserts = collections.Counter(), collections.Counter()
+    # Holds dropped after their refund window are gone from the hold table, their money not from
+    # the books: what each dropped hold left posted, from its captures and refunds in the journal.
+    account_of, net, dropped = {}, collections.Counter(), []
     for record in journal.records():
         effect = effects.decode(record.effect) if record.effect else effects.JournalEffect()
         kind = effect.WhichOneof("effect")
@@ -514,7 +517,21 @@ def check_books(engine: Engine, journal: Journal) -> list[str]:
             repaid[effect.repaid.account_id] += effect.repaid.amount_minor
         elif kind == "account_set":
             upserts[effect.account_set.account_id] += 1
+        elif kind == "hold_placed":
+            account_of[effect.hold_placed.authorization_id] = effect.hold_placed.account_id
+        elif kind == "holds_placed":
+            account_of.update(zip(effect.holds_placed.authorization_ids, effect.holds_placed.account_ids))
+        elif kind == "hold_captured":
+            net[effect.hold_captured.authorization_id] += effect.hold_captured.amount_minor
+        elif kind == "hold_refunded":
+            net[effect.hold_refunded.authorization_id] -= effect.hold_refunded.amount_minor
+        elif kind == "holds_dropped":
+            dropped.extend(effect.holds_dropped.authorization_ids)
     held, posted = collections.Counter(), collections.Counter()
+    for authorization_id in dropped:
+        if ledger.holds.get(authorization_id) is not None:
+            failures.append(f"hold {authorization_id} was dropped and is still there")
+        posted[ledger.slot_of[account_of[authorization_id]]] += net[authorization_id]
     for hold in ledger.holds.values():
         if not 0 <= hold.refunded <= hold.captured <= hold.amount:
             failures.append(f"hold {hold.authorization_id}: refunded {hold.refunded} captured {hold.captured} "
