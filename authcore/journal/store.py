@@ -418,7 +418,9 @@ class Journal:
                     raise JournalCorrupt(f"{self.segments_dir}: records {expected_seq} to {seq - 1} are missing")
                 record = Record(seq, message.at_s, message.method, message.request_id or None,
                                 message.fingerprint or None, message.effect or None, message.response or None)
-                digest = _digest(digest, *dataclasses.astuple(record)[1:])
+                # The chain's link in C (authcore._fast.wire): _digest's bytes.
+                digest = wire.record_digest(digest, record.at_s, record.method, record.request_id, record.fingerprint,
+                                            record.effect, record.response)
                 if digest != message.digest:
                     raise JournalCorrupt(f"{self.segments_dir}: journal record {seq} does not match its digest; the "
                                          "journal was changed or damaged from there on. Restore it from a "
