@@ -117,6 +117,85 @@ def memory_per_account(n: int) -> dict:
             "projected_10m_gib": total / n * 10_000_000 / 2**30, "build_s": elapsed}
 
 
+def server_rss(pid: int) -> int:
+    text = pathlib.Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in text.splitlines() if line.startswith("VmRSS:"))) * 1024
+
+
+def server_state(imported: int, upserted: int, remembered: int, work: pathlib.Path) -> dict:
+    """The server's resident memory growth (VmRSS) per account and per remembered request id,
+    measured through gRPC as a new user would: `ImportAccounts` of `imported` accounts in
+    chunks of 10,000 (and its rate), `UpsertAccount` of `upserted` more from 16 callers (an
+    account and its remembered request id each), and `remembered` request ids alone
+    (`SetAutoInstallment` of an unchanged setting, 16 callers)."""
+    import concurrent.futures
+    import re
+
+    from authcore.v1 import admin_pb2_grpc, installment_pb2, installment_pb2_grpc
+
+    log(f"server state: ImportAccounts of {imported:,} accounts, {upserted:,} UpsertAccount, "
+        f"{remembered:,} remembered request ids ...")
+    config = work / "state.toml"
+    config.write_text(f"[engine]\nmax_accounts = {imported + upserted + 1000}\n")
+    server = subprocess.Popen([sys.executable, "-m", "authcore", "serve", "--port", "0", "--data-dir",
+                               str(work / "state"), "--config", str(config)], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        target = re.search(r"serving on ([\d.]+:\d+)", server.stdout.readline()).group(1)
+        channel = grpc.insecure_channel(target, options=[("grpc.max_send_message_length", 64 << 20),
+                                                         ("grpc.max_receive_message_length", 64 << 20)])
+        admin = admin_pb2_grpc.AdminServiceStub(channel)
+        settle = lambda: time.sleep(1.0)  # noqa: E731 - the sweeper's first rounds, the audit index
+        settle()
+        start = server_rss(server.pid)
+
+        def chunks():
+            for first in range(0, imported, 10_000):
+                ids = [f"imp-{i:010d}" for i in range(first, min(imported, first + 10_000))]
+                yield admin_pb2.ImportAccountsRequest(
+                    request_id=f"import-{first}", account_ids=ids, credit_limits_minor=[1_000_000] * len(ids),
+                    statuses=[c.ACCOUNT_STATUS_ACTIVE] * len(ids), tiers=[c.TIER_STANDARD] * len(ids),
+                    currency="CNY", time_zone="Asia/Shanghai")
+
+        started = time.perf_counter()
+        answer = admin.ImportAccounts(chunks(), timeout=3600)
+        import_s = time.perf_counter() - started
+        if answer.created != imported:
+            raise RuntimeError(f"ImportAccounts created {answer.created} of {imported} accounts")
+        settle()
+        after_import = server_rss(server.pid)
+
+        def upsert(i: int) -> None:
+            admin.UpsertAccount(admin_pb2.UpsertAccountRequest(
+                request_id=f"open-{i}", account_id=f"ups-{i:010d}", credit_limit_minor=1_000_000,
+                tier=c.TIER_STANDARD), timeout=30)
+
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            list(pool.map(upsert, range(upserted)))
+        settle()
+        after_upserts = server_rss(server.pid)
+        installments = installment_pb2_grpc.InstallmentServiceStub(channel)
+        setting = installment_pb2.AutoInstallment(enabled=True, term_months=6, threshold_minor=500_000)
+
+        def remember(i: int) -> None:
+            installments.SetAutoInstallment(installment_pb2.SetAutoInstallmentRequest(
+                request_id=f"same-{i}", account_id="imp-0000000000", setting=setting), timeout=30)
+
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            list(pool.map(remember, range(remembered)))
+        settle()
+        after_remembered = server_rss(server.pid)
+        channel.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=120)
+    return {"imported": imported, "import_s": import_s, "import_per_s": imported / import_s,
+            "bytes_per_imported_account": (after_import - start) / imported,
+            "upserted": upserted, "bytes_per_upserted_account": (after_upserts - after_import) / upserted,
+            "remembered": remembered, "bytes_per_remembered_id": (after_remembered - after_upserts) / remembered,
+            "start_rss_mib": start / 2**20, "end_rss_mib": after_remembered / 2**20}
+
+
 def restart_time(n: int, work: pathlib.Path, snapshot_every: int) -> dict:
     """A store with n accounts and n authorizations (2n journal records), snapshotted every
     snapshot_every records as the server's sweeper does; then the time to open it again."""
@@ -264,6 +343,16 @@ def report(figures: dict, bulk_size: int, command: str) -> str:
            mem["bytes_per_account"] <= 256)
     target(f"restart, {fmt(restart['accounts'])} accounts + {fmt(restart['journal_records'])} records", "≤ 3 s",
            f"{restart['ready_s']:.1f} s", restart["ready_s"] <= 3)
+    state = figures.get("state")
+    if state:
+        target(f"server memory per account, ImportAccounts of {fmt(state['imported'])}", "≤ 256 B",
+               f"{fmt(state['bytes_per_imported_account'])} B", state["bytes_per_imported_account"] <= 256)
+        target("server memory per remembered request id", "≤ 48 B", f"{fmt(state['bytes_per_remembered_id'])} B",
+               state["bytes_per_remembered_id"] <= 48)
+        target("server memory per account opened by UpsertAccount (with its request id)", "≤ 304 B",
+               f"{fmt(state['bytes_per_upserted_account'])} B", state["bytes_per_upserted_account"] <= 304)
+        target("ImportAccounts over gRPC", "≥ 200,000 accounts/s", f"{fmt(state['import_per_s'])}/s",
+               state["import_per_s"] >= 200_000)
     lines += [
         "",
         "## Kernels beside their references (pytest-benchmark, one run)",
@@ -360,6 +449,19 @@ def report(figures: dict, bulk_size: int, command: str) -> str:
         f"{fmt(mem['index_and_ids_bytes_per_account'])} B the account-id index (authcore._fast.index: the ids' "
         "bytes, their offsets and the hash table) and the zone codes.",
         "",
+        *([
+            "## Server state",
+            "",
+            f"Through gRPC, on a server of its own (its resident memory, VmRSS, before and after each step): "
+            f"`ImportAccounts` of {fmt(state['imported'])} accounts in chunks of 10,000 took "
+            f"{state['import_s']:.1f} s ({fmt(state['import_per_s'])} accounts/s) and grew the server by "
+            f"{fmt(state['bytes_per_imported_account'])} B per account; {fmt(state['upserted'])} `UpsertAccount` "
+            f"calls from 16 callers (a new account and its remembered request id each) by "
+            f"{fmt(state['bytes_per_upserted_account'])} B each; {fmt(state['remembered'])} request ids alone "
+            f"(`SetAutoInstallment` of an unchanged setting, 16 callers) by {fmt(state['bytes_per_remembered_id'])} "
+            f"B each. The server went from {state['start_rss_mib']:.0f} MiB to {state['end_rss_mib']:.0f} MiB.",
+            "",
+        ] if state else []),
         "## Restart",
         "",
         f"A store with {fmt(restart['accounts'])} accounts and {fmt(restart['holds'])} authorizations "
@@ -425,6 +527,10 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per load measurement")
     parser.add_argument("--memory-accounts", type=int, default=10_000_000)
     parser.add_argument("--restart-accounts", type=int, default=1_000_000)
+    parser.add_argument("--import-accounts", type=int, default=10_000_000,
+                        help="accounts imported into a server to measure its memory per account")
+    parser.add_argument("--upsert-accounts", type=int, default=32_000)
+    parser.add_argument("--remembered-ids", type=int, default=50_000)
     parser.add_argument("--bulk", type=int, default=2000, help="payments per AuthorizeBulk chunk")
     parser.add_argument("--render", action="store_true",
                         help="write the report again from the figures of the last run (its .json), measuring nothing")
@@ -462,9 +568,10 @@ def main() -> int:
         prof = profile_unary()
         restart = restart_time(ns.restart_accounts, work, 100_000)
         mem = memory_per_account(ns.memory_accounts)
+        state = server_state(ns.import_accounts, ns.upsert_accounts, ns.remembered_ids, work)
     figures = {"machine": m, "kernels": k, "closed": closed, "closed_2_processes": multi, "open": open_,
                "open_rate": rate, "bulk": bulk, "serial": serial, "closed_32": callers, "overload": overload,
-               "memory": mem, "restart": restart, "profile": prof}
+               "memory": mem, "restart": restart, "profile": prof, "state": state}
     # The figures first: a report that fails to render can be rendered again (--render) without
     # measuring everything again.
     out.with_suffix(".json").write_text(json.dumps(figures, indent=2, default=float))
