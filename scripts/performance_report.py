@@ -280,6 +280,39 @@ def fmt(value: float, digits: int = 0) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
+def plan_100m(mem: dict, state: dict | None) -> list[str]:
+    """The plan on paper for 100 M accounts, from this run's bytes per account."""
+    per_account = state["bytes_per_imported_account"] if state else mem["bytes_per_account"]
+    rows = mem["row_bytes"]
+    total_gib = per_account * 100_000_000 / 2**30
+    partitions = 64
+    per_partition = 100_000_000 // partitions
+    return [
+        "## 100 M accounts: the plan",
+        "",
+        f"Measured here: {fmt(per_account)} B of server memory per account"
+        + (" (through ImportAccounts)" if state else " (the ledger in-process)")
+        + f", of which {rows} B are the account and behaviour rows. 100 M accounts are then "
+        f"{total_gib:.1f} GiB of account state, before holds (open holds and closed ones within the refund "
+        "window: a row each in the hold table) and remembered request ids (48 h of them).",
+        "",
+        f"- **Partitions.** Accounts are split by a hash of the account id (authcore/cluster/partitions.py), "
+        f"{partitions} partitions of about {fmt(per_partition)} accounts each "
+        f"({per_account * per_partition / 2**30:.1f} GiB). A partition is one single-writer engine with its own "
+        "journal: the unit that moves between machines, restarts on its own snapshot and tail, and is replicated "
+        "(the scale-out design).",
+        f"- **Nodes.** At 8 partitions a node, 8 nodes hold the {partitions} partitions: "
+        f"{per_account * per_partition * 8 / 2**30:.1f} GiB of account state per node, under half of a 64 GiB "
+        "machine once holds, request ids, the snapshot being written and the process itself are added; the "
+        "standby of each partition lives on another node and needs the same again.",
+        "- **Throughput.** A partition decides on one core; the figures above (unary and bulk) are per "
+        "partition, so a node's rate is its partitions' sum up to its cores.",
+        "- **Restart.** Each partition restarts alone, from its newest snapshot and the records after it "
+        "(snapshots every 100,000 records): the restart figure below is per partition.",
+        "",
+    ]
+
+
 def report(figures: dict, bulk_size: int, command: str) -> str:
     """docs/performance.md from the figures of one run."""
     m, k, closed, multi, open_, rate, bulk, mem, restart, prof = (figures[key] for key in (
@@ -462,6 +495,7 @@ def report(figures: dict, bulk_size: int, command: str) -> str:
             f"B each. The server went from {state['start_rss_mib']:.0f} MiB to {state['end_rss_mib']:.0f} MiB.",
             "",
         ] if state else []),
+        *plan_100m(mem, state),
         "## Restart",
         "",
         f"A store with {fmt(restart['accounts'])} accounts and {fmt(restart['holds'])} authorizations "
