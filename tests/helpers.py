@@ -85,8 +85,8 @@ def rows_v1(accounts, behaviour, hashes=()) -> tuple:
     old_accounts = np.zeros(accounts.shape, rows.ACCOUNT_DTYPE_V1)
     for name in ACCOUNT_DTYPE.names:
         old_accounts[name] = accounts[name]
-    old_accounts["day_index"] = np.where(accounts["day_index"] == rows.NO_DAY, -2**31, accounts["day_index"])
-    old_accounts["month_index"] = np.where(accounts["month_index"] == rows.NO_MONTH, -2**31, accounts["month_index"])
+    for name, none in (("day_index", rows.NO_DAY), ("month_index", rows.NO_MONTH)):
+        old_accounts[name] = np.where(accounts[name] == none, -2**31, accounts[name].astype(np.int64))
     back = {int(f): h for f, h in zip(rows.fingerprint32(np.array(hashes, np.uint64)).tolist(), hashes)}
     back[0] = 0
     old_behaviour = np.zeros(behaviour.shape, rows.BEHAVIOUR_DTYPE_V1)
