@@ -366,3 +366,13 @@ def test_device_changes_saturate_at_the_row_maximum_on_both_sides():
         twin.authorize(i, c.CHANNEL_WALLET, 100, "CNY", 0, {1, 2}, (hash64(b"d%d" % k), 0, math.nan, math.nan, -1, ""))
     assert twin.ledger.behaviour[i]["device_changes"][0] == 65_535
     assert twin.behaviour[i].device_changes.current == 65_535.0
+
+
+def test_a_payment_from_the_same_place_is_zero_km_away_on_both_sides():
+    """The row keeps the last position as float32; the request's is taken the same way, so a payment
+    from where the last one was is 0 km away (no speed), as with the wider row."""
+    twin, i = approving_twin()
+    for _ in range(2):
+        twin.now_s += 60
+        twin.authorize(i, c.CHANNEL_WALLET, 100, "CNY", 0, {1, 2}, (0, 0, 31.23, 121.47, -1, ""))
+    assert twin.ledger.book.features[11] == 0.0 and twin.ledger.book.features[12] == 0.0   # distance, speed

@@ -87,7 +87,8 @@ cdef void assemble(const AccountRow* a, const BehaviourRow* b, const Request* r,
         x[X_DISTANCE_KM] = NAN
         x[X_SPEED_KMH] = NAN
     else:
-        x[X_DISTANCE_KM] = haversine_km(b.last_lat, b.last_lon, ri.lat, ri.lon)
+        # Both ends as the row keeps positions (float32, about a metre): the same place is 0 km.
+        x[X_DISTANCE_KM] = haversine_km(b.last_lat, b.last_lon, <float>ri.lat, <float>ri.lon)
         x[X_SPEED_KMH] = x[X_DISTANCE_KM] / ((since if since > 1.0 else 1.0) / 3600.0)
     x[X_NEW_DEVICE] = novelty(fingerprint32(ri.device), b.devices)
     x[X_NEW_IP_NETWORK] = novelty(fingerprint32(ri.ipnet), b.ipnets)

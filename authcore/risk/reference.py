@@ -137,7 +137,8 @@ def features(b: Behaviour, p: Payment, now_s: int, utc_offset_s: int, posted: in
         since = float(now_s - b.last_s)
         x[INDEX["seconds_since_last"]] = since
         if not (math.isnan(p.lat) or math.isnan(b.last_lat)):
-            distance = haversine_km(b.last_lat, b.last_lon, p.lat, p.lon)
+            # Both ends as the row keeps positions (float32): the same place is 0 km.
+            distance = haversine_km(b.last_lat, b.last_lon, f32(p.lat), f32(p.lon))
             x[INDEX["distance_km"]] = distance
             x[INDEX["speed_kmh"]] = distance / (max(since, 1.0) / 3600.0)
     x[INDEX["new_device"]] = _novelty(fingerprint32(p.device), b.devices)
