@@ -542,10 +542,13 @@ def report(figures: dict, bulk_size: int, command: str) -> str:
         "- **Bulk over gRPC.** A chunk's time in the server is the columns' validation, the kernel, the answers "
         "as packed columns and one record; the client process, on the same two cores, builds and sends the "
         "chunks and reads the answers.",
-        "- **Memory.** The account row (168 B) and the behaviour row the risk features read (264 B) are 432 B "
-        "before any index; the account-id index is an open-addressing table over a packed id arena (about 50 B "
-        "an account). Meeting 256 B needs narrower rows (float32 amounts of behaviour, 32-bit device and "
-        "network hashes, narrower counters).",
+        "- **Memory.** The account row (160 B: money in int64 minor units, counts in int32, the day and month "
+        "numbers in 16 bits) and the behaviour row the risk features read (148 B: float32 amounts and "
+        "positions, 32-bit device and network fingerprints, uint32 times, int32 buckets; docs/architecture.md "
+        "lists both) are 308 B before any index, down from 168 + 264 = 432 B; the account-id index is an "
+        "open-addressing table over a packed id arena (about 50 B an account). Meeting 256 B with the index "
+        "needs the account row's money narrower than int64 (112 of its 160 B) or some of its windows moved out "
+        "of the row.",
         "- **Restart.** Besides the numpy rows, the snapshot holds every request id of the retention window with "
         "its stored answer (here one per account opened and one per payment), rebuilt on start, and the hold "
         "table's arrays, and the journal records after it are replayed one by one; this report does not split "

@@ -70,3 +70,29 @@ def rewrite_records(data_dir, change) -> None:
     if records:
         path = directory / segments.segment_name(records[0].seq)
         path.write_bytes(segments.MAGIC + b"".join(segments.frame(r.SerializeToString()) for r in records))
+
+
+def rows_v1(accounts, behaviour, hashes=()) -> tuple:
+    """Account and behaviour rows of the current layouts as builds before the narrowed rows held
+    them (authcore/state/rows.py ACCOUNT_DTYPE_V1, BEHAVIOUR_DTYPE_V1): widened field by field,
+    each device and network fingerprint back to the 64-bit hash of hashes it was taken from, and
+    "no day yet" as the old INT32_MIN."""
+    import numpy as np
+
+    from authcore._fast.state import ACCOUNT_DTYPE
+    from authcore.state import rows
+
+    old_accounts = np.zeros(accounts.shape, rows.ACCOUNT_DTYPE_V1)
+    for name in ACCOUNT_DTYPE.names:
+        old_accounts[name] = accounts[name]
+    for name, none in (("day_index", rows.NO_DAY), ("month_index", rows.NO_MONTH)):
+        old_accounts[name] = np.where(accounts[name] == none, -2**31, accounts[name].astype(np.int64))
+    back = {int(f): h for f, h in zip(rows.fingerprint32(np.array(hashes, np.uint64)).tolist(), hashes)}
+    back[0] = 0
+    old_behaviour = np.zeros(behaviour.shape, rows.BEHAVIOUR_DTYPE_V1)
+    for name in behaviour.dtype.names:
+        if name in ("devices", "ipnets", "last_device", "last_ipnet"):
+            old_behaviour[name] = np.vectorize(lambda f: back[int(f)], otypes=[np.uint64])(behaviour[name])
+        else:
+            old_behaviour[name] = behaviour[name]
+    return old_accounts, old_behaviour

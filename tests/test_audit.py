@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import json
+import pathlib
+import shutil
 import sqlite3
 import sys
 
@@ -16,7 +18,7 @@ import pytest
 from authcore.journal import audit
 from authcore.decision import columns
 from authcore.risk import features
-from authcore._fast.state import ACCOUNT_DTYPE
+from authcore._fast.state import ACCOUNT_DTYPE, BEHAVIOUR_DTYPE
 from authcore.tools.cli import main as cli_main
 from authcore.engine import Engine
 from authcore.risk.models import LINEAR_FORMAT
@@ -24,7 +26,7 @@ from authcore.decision.policy import default_policy, tier_limits
 from authcore.journal.store import Journal
 from authcore.v1 import admin_pb2, authorization_pb2 as authz, common_pb2 as c
 
-from helpers import call_error, journal_refusing_writes
+from helpers import call_error, journal_refusing_writes, rows_v1
 
 DEVICE = authz.Device(device_id="phone-a", ip="10.1.2.3", latitude=31.23, longitude=121.47)
 
@@ -294,3 +296,68 @@ def test_stand_in_decisions_are_recorded_and_replayed(data_dir, clock, tmp_path)
                                                                                  ("stood-in", "True")]
     report = audit.replay(data_dir)
     assert (report["decisions"], report["matched"]) == (2, 2), report["mismatches"]
+
+
+def test_audit_rows_of_the_old_row_layouts_still_decode_and_replay(client, engine, data_dir, tmp_path, capsys,
+                                                                   monkeypatch):
+    """Audit rows written before the account and behaviour rows were narrowed (their LAYOUT header
+    says 168 B and 264 B) decode to rows of the current layouts, export, and replay: every decision
+    matches (features and score to the narrowed precision)."""
+    made = traffic(client)
+    engine.journal.audit_index.flush()  # the rows in the table, where they are rewritten
+    db = sqlite3.connect(data_dir / "authcore.db")
+    narrowed, hashes = {}, set()
+    found = db.execute("SELECT seq, data FROM audit ORDER BY seq").fetchall()
+    for _, blob in found:
+        hashes.update(h & 0xFFFFFFFFFFFFFFFF for h in audit.decode(blob)[0]["inputs"][:, 6:8].reshape(-1).tolist())
+    hashes = sorted(hashes - {0})
+    for seq, blob in found:
+        arrays, strings = audit.decode(blob)
+        arrays = {name: array.copy() for name, array in arrays.items()}
+        narrowed[seq] = (arrays["accounts"].copy(), arrays["behaviour"].copy())
+        old_accounts, old_behaviour = rows_v1(arrays["accounts"].view(ACCOUNT_DTYPE).reshape(-1),
+                                              arrays["behaviour"].view(BEHAVIOUR_DTYPE).reshape(-1), hashes)
+        arrays["accounts"] = old_accounts.view(np.uint8).reshape(len(old_accounts), 168)
+        arrays["behaviour"] = old_behaviour.view(np.uint8).reshape(len(old_behaviour), 264)
+        with monkeypatch.context() as m:
+            m.setattr(audit, "_LAYOUT_JSON", json.dumps(audit.LAYOUT_V1, separators=(",", ":")))
+            old_blob = audit.encode(arrays, strings)
+        assert b'"account":168,"behaviour":264' in old_blob
+        db.execute("UPDATE audit SET data = ? WHERE seq = ?", (old_blob, seq))
+    db.commit()
+    # Each old row decodes to the bytes of the narrowed rows it was made from.
+    for seq, blob in db.execute("SELECT seq, data FROM audit ORDER BY seq").fetchall():
+        arrays, _ = audit.decode(blob)
+        assert arrays["accounts"].tobytes() == narrowed[seq][0].tobytes()
+        assert arrays["behaviour"].tobytes() == narrowed[seq][1].tobytes()
+    db.close()
+
+    report = audit.replay(data_dir)
+    assert (report["decisions"], report["matched"], report["converted"]) == (len(made),) * 3, report["mismatches"]
+    assert cli_main(["audit", "replay", "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(made)} decisions replayed: {len(made)} match, 0 differ" in out
+    assert f"{len(made)} of them recorded with the row layouts before narrowing" in out
+    assert audit.export(data_dir, "csv", tmp_path / "old.csv") == len(made)
+    with open(tmp_path / "old.csv", newline="") as f:
+        assert {len(bytes.fromhex(r["behaviour_row"])) for r in csv.DictReader(f)} == {BEHAVIOUR_DTYPE.itemsize}
+
+
+@pytest.mark.parametrize("kind", ["plain", "snapshot"])
+def test_audit_rows_written_by_builds_before_narrowing_replay(kind, tmp_path, capsys):
+    """The audit rows of tests/fixtures/journal-v1 were written with the row layouts before
+    narrowing (float64 amounts, 64-bit device hashes): every decision replays to the same decision,
+    reasons and max approvable from the converted rows."""
+    fixture = pathlib.Path(__file__).resolve().parent / "fixtures" / "journal-v1" / kind / "authcore.db"
+    db = sqlite3.connect(f"file:{fixture}?mode=ro", uri=True)
+    (blob,) = db.execute("SELECT data FROM audit ORDER BY seq LIMIT 1").fetchone()
+    db.close()
+    assert b'"account":168,"behaviour":264' in blob
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copyfile(fixture, data_dir / "authcore.db")
+    report = audit.replay(data_dir)
+    assert report["decisions"] >= 18 and report["matched"] == report["converted"] == report["decisions"], report
+    assert report["feature_mismatches"] == 0
+    assert cli_main(["audit", "replay", "--data-dir", str(data_dir)]) == 0
+    assert f"{report['decisions']} decisions replayed: {report['decisions']} match, 0 differ" in capsys.readouterr().out

@@ -329,3 +329,50 @@ def test_hypothesis_requests_agree(seed, requests):
         twin.authorize(i, channel, amount, currency, qr if channel == c.CHANNEL_SCAN_TO_PAY else 0, factors,
                        (device, device, *place, mcc, country))
     twin.check_state()
+
+
+def approving_twin(seed: int = 3) -> tuple[Twin, int]:
+    """A twin and an account of it that approves a small wallet payment."""
+    twin = Twin(random.Random(seed), 12)
+    for i in range(12):
+        before = twin.approved
+        twin.authorize(i, c.CHANNEL_WALLET, 100, "CNY", 0, {1, 2}, (hash64(b"first"), 0, math.nan, math.nan, -1, ""))
+        if twin.approved > before:
+            return twin, i
+    raise AssertionError("no account approves")
+
+
+def test_a_device_whose_fingerprint_is_known_reads_as_known_on_both_sides():
+    """The row keeps 32-bit fingerprints of device hashes: a different device with the fingerprint
+    of a known one reads as known (not new), in the kernel as in the reference."""
+    twin, i = approving_twin()
+    known, twin_of_known = 0x00000001_00000002, 0x00000002_00000001
+    assert rref.fingerprint32(known) == rref.fingerprint32(twin_of_known)
+    twin.authorize(i, c.CHANNEL_WALLET, 100, "CNY", 0, {1, 2}, (known, 0, math.nan, math.nan, -1, ""))
+    twin.authorize(i, c.CHANNEL_WALLET, 100, "CNY", 0, {1, 2}, (twin_of_known, 0, math.nan, math.nan, -1, ""))
+    assert twin.ledger.book.features[13] == 0.0   # new_device
+    twin.authorize(i, c.CHANNEL_WALLET, 100, "CNY", 0, {1, 2}, (0x00000003_00000001, 0, math.nan, math.nan, -1, ""))
+    assert twin.ledger.book.features[13] == 1.0
+
+
+def test_device_changes_saturate_at_the_row_maximum_on_both_sides():
+    """Device changes in a 24 h bucket are uint16 in the row: they stop at 65535, on both sides."""
+    twin, i = approving_twin()
+    day = twin.now_s // 86400
+    twin.ledger.behaviour[i]["change_bucket"] = day
+    twin.ledger.behaviour[i]["device_changes"] = (65_535, 0)
+    twin.behaviour[i].device_changes.bucket, twin.behaviour[i].device_changes.current = day, 65_535.0
+    for k in range(3):
+        twin.authorize(i, c.CHANNEL_WALLET, 100, "CNY", 0, {1, 2}, (hash64(b"d%d" % k), 0, math.nan, math.nan, -1, ""))
+    assert twin.ledger.behaviour[i]["device_changes"][0] == 65_535
+    assert twin.behaviour[i].device_changes.current == 65_535.0
+
+
+def test_a_payment_from_the_same_place_is_zero_km_away_on_both_sides():
+    """The row keeps the last position as float32; the request's is taken the same way, so a payment
+    from where the last one was is 0 km away (no speed), as with the wider row."""
+    twin, i = approving_twin()
+    for _ in range(2):
+        twin.now_s += 60
+        twin.authorize(i, c.CHANNEL_WALLET, 100, "CNY", 0, {1, 2}, (0, 0, 31.23, 121.47, -1, ""))
+    assert twin.ledger.book.features[11] == 0.0 and twin.ledger.book.features[12] == 0.0   # distance, speed

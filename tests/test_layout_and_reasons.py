@@ -14,7 +14,7 @@ from authcore.v1 import common_pb2 as c
 
 
 def test_account_row_fits_the_budget():
-    assert ACCOUNT_DTYPE.itemsize == 168
+    assert ACCOUNT_DTYPE.itemsize == 160
     assert ACCOUNT_DTYPE.itemsize % 8 == 0, "rows stay 8-byte aligned in the array"
     assert ACCOUNT_DTYPE.fields["limit"][1] == 0
 
@@ -80,3 +80,25 @@ def test_readme_feature_table_is_current():
 
     readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert markdown_table() in readme, "README feature table is stale: python -m authcore.risk.features"
+
+
+def test_behaviour_row_and_both_rows_fit_the_budget():
+    """Account 160 B + behaviour 148 B a row, down from 168 + 264 (authcore/_fast/state.pxd)."""
+    assert BEHAVIOUR_DTYPE.itemsize == 148
+    assert BEHAVIOUR_DTYPE.itemsize % 4 == 0, "behaviour rows stay 4-byte aligned in the array"
+    assert ACCOUNT_DTYPE.itemsize + BEHAVIOUR_DTYPE.itemsize == 308
+    # Money stays int64; counts int32 (count limits go up to MAX_COUNT, 10**9).
+    for name in ("limit", "posted", "held", "overdue", "day_amount", "month_amount", "channel_day_amount",
+                 "channel_month_amount", "static_qr_day_amount", "quick_unverified_day_amount"):
+        assert ACCOUNT_DTYPE.fields[name][0].base == np.dtype("<i8"), name
+    for name in ("day_count", "month_count", "channel_day_count", "channel_month_count"):
+        assert ACCOUNT_DTYPE.fields[name][0].base == np.dtype("<i4"), name
+
+
+def test_fingerprints_keep_none_and_never_make_none():
+    from authcore.risk.reference import fingerprint32
+    from authcore.state import rows
+
+    hashes = [0, 1, 0xFFFFFFFF_FFFFFFFF, 0x12345678_12345678, 0xDEADBEEF_00000000, 0x00000001_00000001]
+    assert [fingerprint32(h) for h in hashes] == rows.fingerprint32(np.array(hashes, np.uint64)).tolist()
+    assert [fingerprint32(h) for h in hashes] == [0, 1, 1, 1, 0xDEADBEEF, 1]

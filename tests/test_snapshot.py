@@ -16,6 +16,8 @@ from authcore.v1 import (
     account_pb2, admin_pb2, authorization_pb2 as authz, common_pb2 as c, credit_pb2, installment_pb2 as inst,
 )
 
+from authcore.engine.common import risk_inputs
+from helpers import rows_v1
 from test_lifecycle_grpc import capture, view, void
 from test_scorecard import small_card
 
@@ -230,5 +232,60 @@ def test_a_snapshot_of_holds_as_tuples_still_starts(data_dir, clock, monkeypatch
         clock.advance(8 * 86400)
         assert restarted.expire_due() == 1 and restarted.ledger.holds[ids[4]].state == "expired"
         assert restarted.ledger.row(0)["held"] == 0
+    finally:
+        restarted.close()
+
+
+def test_a_snapshot_with_rows_of_the_old_layouts_still_starts(engine, clock, data_dir):
+    """A snapshot whose account and behaviour rows are of the layouts before narrowing (168 B and
+    264 B, 64-bit device hashes, float64 amounts) starts: its rows are converted field by field."""
+    device = authz.Device(device_id="phone-a", ip="10.1.2.3", latitude=31.23, longitude=121.47)
+    for account_id in ("paid", "idle"):
+        engine.upsert_account(admin_pb2.UpsertAccountRequest(request_id=f"u-{account_id}", account_id=account_id,
+                                                             credit_limit_minor=10**6, tier=c.TIER_STANDARD))
+    for i, amount in enumerate((1_234, 5_678)):
+        held, _ = engine.authorize(authz.AuthorizeRequest(
+            request_id=f"pay{i}", account_id="paid", channel=c.CHANNEL_WALLET, amount_minor=amount, currency="CNY",
+            merchant=authz.Merchant(merchant_id="m", mcc="5411"), device=device))
+        assert held.decision == c.DECISION_APPROVED
+    seq = engine.snapshot()
+    n = engine.ledger.n_accounts
+    accounts, behaviour = engine.ledger.accounts[:n].copy(), engine.ledger.behaviour[:n].copy()
+    hashes = risk_inputs(authz.AuthorizeRequest(device=device, merchant=authz.Merchant(mcc="5411")))[:2]
+    engine.close()
+    db = sqlite3.connect(data_dir / "authcore.db")
+    try:
+        (blob,) = db.execute("SELECT state FROM snapshot WHERE seq = ?", (seq,)).fetchone()
+        state = pickle.loads(blob)
+        old_accounts, old_behaviour = rows_v1(state["ledger"]["accounts"], state["ledger"]["behaviour"], hashes)
+        assert old_accounts.itemsize == 168 and old_behaviour.itemsize == 264
+        assert old_behaviour["last_device"][0] == hashes[0] and old_accounts["day_index"][1] == -2**31
+        # A mean the old row held in float64: it comes back rounded to float32.
+        old_behaviour["mean_amount"][0] = 34.561
+        state["ledger"]["accounts"], state["ledger"]["behaviour"] = old_accounts, old_behaviour
+        db.execute("UPDATE snapshot SET state = ? WHERE seq = ?", (pickle.dumps(state), seq))
+        db.commit()
+    finally:
+        db.close()
+
+    restarted = Engine(Journal(data_dir), clock=clock, default_model=False)
+    try:
+        assert restarted.snapshot_seq == seq and restarted.replayed_records == 0
+        assert restarted.ledger.accounts[:n].tobytes() == accounts.tobytes()
+        expected = behaviour.copy()
+        expected["mean_amount"][0] = np.float32(34.561)
+        assert restarted.ledger.behaviour[:n].tobytes() == expected.tobytes()
+        # The device paid from before reads as known; the idle account goes on with fresh windows.
+        answer, _ = restarted.authorize(authz.AuthorizeRequest(
+            request_id="pay-after", account_id="paid", channel=c.CHANNEL_WALLET, amount_minor=100, currency="CNY",
+            merchant=authz.Merchant(merchant_id="m", mcc="5411"), device=device))
+        assert answer.decision == c.DECISION_APPROVED
+        assert restarted.ledger.book.features[13] == 0.0   # new_device
+        answer, _ = restarted.authorize(authz.AuthorizeRequest(
+            request_id="idle-pays", account_id="idle", channel=c.CHANNEL_WALLET, amount_minor=100, currency="CNY",
+            merchant=authz.Merchant(merchant_id="m", mcc="5411")))
+        assert answer.decision == c.DECISION_APPROVED
+        slot = restarted.ledger.slot_of["idle"]
+        assert restarted.ledger.accounts[slot]["day_count"] == 1 and restarted.ledger.accounts[slot]["day_amount"] == 100
     finally:
         restarted.close()

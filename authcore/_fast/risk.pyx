@@ -4,14 +4,14 @@ behaviour, the explicit rules of the policy over it, and the behaviour update of
 payment. The plain-Python executable spec is authcore/risk/reference.py."""
 
 from libc.math cimport NAN, asin, cos, isnan, log1p, sin, sqrt
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
 from authcore._fast.calendar cimport floor_div
 from authcore._fast.decide cimport (
     B_IMPOSSIBLE_TRAVEL, B_MCC_BLOCKED, B_COUNTRY_BLOCKED, B_NEW_DEVICE_VERIFICATION, B_RISK_VERIFICATION,
     B_SUSPECTED_FRAUD, B_VELOCITY, Request,
 )
-from authcore._fast.state cimport N_KNOWN, N_WINDOWS, AccountRow, BehaviourRow
+from authcore._fast.state cimport N_KNOWN, N_WINDOWS, AccountRow, BehaviourRow, fingerprint32
 
 cdef int64_t[3] WINDOW_S = [60, 3600, 86400]
 cdef double EARTH_RADIUS_KM = 6371.0088
@@ -42,8 +42,9 @@ cdef inline double haversine_km(double lat1, double lon1, double lat2, double lo
     return 2 * EARTH_RADIUS_KM * asin(sqrt(h))
 
 
-cdef inline double novelty(uint64_t value, const uint64_t* known) noexcept nogil:
-    """NaN without a value, 0 for the first one the account sees, else 1 unless known."""
+cdef inline double novelty(uint32_t value, const uint32_t* known) noexcept nogil:
+    """NaN without a value, 0 for the first one the account sees, else 1 unless known. value and
+    known are fingerprints: a new device whose fingerprint matches a known one reads as known."""
     cdef int i
     cdef bint any_known = False
     if value == 0:
@@ -64,7 +65,7 @@ cdef void assemble(const AccountRow* a, const BehaviourRow* b, const Request* r,
     x[X_AMOUNT] = amount
     x[X_LOG_AMOUNT] = log1p(amount)
     if b.n_payments >= 2:
-        sd = sqrt(b.m2_amount / (b.n_payments - 1))
+        sd = sqrt(<double>b.m2_amount / (b.n_payments - 1))
         x[X_AMOUNT_ZSCORE] = (amount - b.mean_amount) / sd if sd > 0 else 0.0
     else:
         x[X_AMOUNT_ZSCORE] = NAN
@@ -86,10 +87,11 @@ cdef void assemble(const AccountRow* a, const BehaviourRow* b, const Request* r,
         x[X_DISTANCE_KM] = NAN
         x[X_SPEED_KMH] = NAN
     else:
-        x[X_DISTANCE_KM] = haversine_km(b.last_lat, b.last_lon, ri.lat, ri.lon)
+        # Both ends as the row keeps positions (float32, about a metre): the same place is 0 km.
+        x[X_DISTANCE_KM] = haversine_km(b.last_lat, b.last_lon, <float>ri.lat, <float>ri.lon)
         x[X_SPEED_KMH] = x[X_DISTANCE_KM] / ((since if since > 1.0 else 1.0) / 3600.0)
-    x[X_NEW_DEVICE] = novelty(ri.device, b.devices)
-    x[X_NEW_IP_NETWORK] = novelty(ri.ipnet, b.ipnets)
+    x[X_NEW_DEVICE] = novelty(fingerprint32(ri.device), b.devices)
+    x[X_NEW_IP_NETWORK] = novelty(fingerprint32(ri.ipnet), b.ipnets)
     bucket_now = floor_div(now, 86400)
     elapsed = (now - bucket_now * 86400) / 86400.0
     x[X_DEVICE_CHANGES_24H] = two_bucket(bucket_now, b.change_bucket, b.device_changes[0], b.device_changes[1],
@@ -136,25 +138,33 @@ cdef uint64_t score_bits(double score, int32_t factors, const RiskParams* p) noe
 
 
 ctypedef fused tally:
-    double
+    float
     int32_t
+    uint16_t
 
 
-cdef inline void add_to_buckets(int64_t bucket_now, int64_t* bucket, tally* pair, tally value) noexcept nogil:
-    """Add to a sliding-window counter: pair[0] is the current bucket, pair[1] the previous."""
+cdef inline void add_to_buckets(int64_t bucket_now, int64_t* bucket, tally* pair, double value) noexcept nogil:
+    """Add to a sliding-window counter: pair[0] is the current bucket, pair[1] the previous. The
+    sum is taken in double and stored rounded to float32 (amounts), or saturated at 65535 (uint16
+    change counts)."""
+    cdef double total
     if bucket_now == bucket[0] + 1:
         pair[1] = pair[0]
-        pair[0] = value
+        total = value
         bucket[0] = bucket_now
     elif bucket_now > bucket[0] + 1:
         pair[1] = 0
-        pair[0] = value
+        total = value
         bucket[0] = bucket_now
     else:
-        pair[0] += value
+        total = pair[0] + value
+    if tally is uint16_t:
+        pair[0] = <uint16_t>(total if total < 65535.0 else 65535.0)
+    else:
+        pair[0] = <tally>total
 
 
-cdef inline void enrol(uint64_t value, uint64_t* known, int32_t* slot) noexcept nogil:
+cdef inline void enrol(uint32_t value, uint32_t* known, int16_t* slot) noexcept nogil:
     cdef int i
     for i in range(N_KNOWN):
         if known[i] == value:
@@ -165,35 +175,37 @@ cdef inline void enrol(uint64_t value, uint64_t* known, int32_t* slot) noexcept 
 
 cdef void remember(BehaviourRow* b, const Request* r, const RiskInput* ri) noexcept nogil:
     """Fold an approved payment into the account's behaviour."""
-    cdef double amount = r.amount / 100.0, delta
+    cdef double amount = r.amount / 100.0, delta, m2
     cdef int64_t now = r.now_s, bucket_now, bucket
     cdef int w
-    cdef double count_current, count_previous
+    cdef uint32_t device = fingerprint32(ri.device), ipnet = fingerprint32(ri.ipnet)
     b.n_payments += 1
     delta = amount - b.mean_amount
-    b.mean_amount += delta / b.n_payments
-    b.m2_amount += delta * (amount - b.mean_amount)
+    b.mean_amount = <float>(b.mean_amount + delta / b.n_payments)
+    # float32 rounding of the mean can leave the first term a hair below 0: M2 never goes negative.
+    m2 = b.m2_amount + delta * (amount - b.mean_amount)
+    b.m2_amount = <float>(m2 if m2 > 0.0 else 0.0)
     for w in range(N_WINDOWS):
         bucket_now = floor_div(now, WINDOW_S[w])
         bucket = b.window_bucket[w]
         add_to_buckets(bucket_now, &bucket, &b.window_amount[2 * w], amount)
         bucket = b.window_bucket[w]
-        add_to_buckets(bucket_now, &bucket, &b.window_count[2 * w], <int32_t>1)
-        b.window_bucket[w] = bucket
-    b.last_payment_s = now
-    b.last_lat = ri.lat
-    b.last_lon = ri.lon
+        add_to_buckets(bucket_now, &bucket, &b.window_count[2 * w], 1.0)
+        b.window_bucket[w] = <int32_t>bucket
+    b.last_payment_s = <uint32_t>now
+    b.last_lat = <float>ri.lat
+    b.last_lon = <float>ri.lon
     bucket_now = floor_div(now, 86400)
     bucket = b.change_bucket
-    add_to_buckets(bucket_now, &bucket, b.device_changes, <int32_t>1 if (ri.device != 0 and b.last_device != 0
-                                                           and ri.device != b.last_device) else 0)
+    add_to_buckets(bucket_now, &bucket, b.device_changes, 1.0 if (device != 0 and b.last_device != 0
+                                                                  and device != b.last_device) else 0.0)
     bucket = b.change_bucket
-    add_to_buckets(bucket_now, &bucket, b.ipnet_changes, <int32_t>1 if (ri.ipnet != 0 and b.last_ipnet != 0
-                                                          and ri.ipnet != b.last_ipnet) else 0)
-    b.change_bucket = bucket
-    if ri.device != 0:
-        b.last_device = ri.device
-        enrol(ri.device, b.devices, &b.device_slot)
-    if ri.ipnet != 0:
-        b.last_ipnet = ri.ipnet
-        enrol(ri.ipnet, b.ipnets, &b.ipnet_slot)
+    add_to_buckets(bucket_now, &bucket, b.ipnet_changes, 1.0 if (ipnet != 0 and b.last_ipnet != 0
+                                                                 and ipnet != b.last_ipnet) else 0.0)
+    b.change_bucket = <int32_t>bucket
+    if device != 0:
+        b.last_device = device
+        enrol(device, b.devices, &b.device_slot)
+    if ipnet != 0:
+        b.last_ipnet = ipnet
+        enrol(ipnet, b.ipnets, &b.ipnet_slot)

@@ -45,6 +45,7 @@ from authcore._fast.state import ACCOUNT_DTYPE, BEHAVIOUR_DTYPE, PROFILE_DTYPE
 from authcore.decision.money import currency_alpha
 from authcore.decision.reasons import reasons_of_mask
 from authcore.journal import segments
+from authcore.state.rows import ACCOUNT_DTYPE_V1, BEHAVIOUR_DTYPE_V1, accounts_from_v1, behaviour_from_v1
 from authcore.v1 import common_pb2 as c
 
 MAGIC = b"ACA1"
@@ -55,6 +56,9 @@ PRUNE_ROUNDS = 10
 LAYOUT = {"account": ACCOUNT_DTYPE.itemsize, "behaviour": BEHAVIOUR_DTYPE.itemsize,
           "profile": PROFILE_DTYPE.itemsize, "features": features.SCHEMA_VERSION}
 _LAYOUT_JSON = json.dumps(LAYOUT, separators=(",", ":"))
+# The layouts before the account and behaviour rows were narrowed: such rows are converted as
+# they are read (authcore/state/rows.py), and decode() marks them with a "converted" array.
+LAYOUT_V1 = {**LAYOUT, "account": ACCOUNT_DTYPE_V1.itemsize, "behaviour": BEHAVIOUR_DTYPE_V1.itemsize}
 _HEADER = struct.Struct("<4sI")
 
 
@@ -81,7 +85,8 @@ def decode(blob: bytes) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
     if magic != MAGIC:
         raise AuditError("not an audit row")
     header = json.loads(blob[_HEADER.size:_HEADER.size + size])
-    if header["layout"] != LAYOUT:
+    old = header["layout"] == LAYOUT_V1
+    if header["layout"] != LAYOUT and not old:
         raise AuditError(f"audit row written with row layouts {header['layout']}, this build has {LAYOUT}")
     offset = _HEADER.size + size
     arrays = {}
@@ -92,6 +97,13 @@ def decode(blob: bytes) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
         offset += array.nbytes
     if offset != len(blob):
         raise AuditError("audit row of the wrong length")
+    if old:
+        # (n, old row size) bytes to (n, row size) bytes of the current layouts.
+        for name, dtype, convert in (("accounts", ACCOUNT_DTYPE_V1, accounts_from_v1),
+                                     ("behaviour", BEHAVIOUR_DTYPE_V1, behaviour_from_v1)):
+            rows_ = convert(np.ascontiguousarray(arrays[name]).view(dtype).reshape(-1))
+            arrays[name] = rows_.view(np.uint8).reshape(len(rows_), rows_.dtype.itemsize)
+        arrays["converted"] = np.ones(1, np.bool_)
     return arrays, header["strings"]
 
 
@@ -371,7 +383,8 @@ def _same(a: float, b: float) -> bool:
 def replay(data_dir, since_s: int | None = None, until_s: int | None = None, max_listed: int = 20) -> dict:
     """Decide every recorded payment again under its recorded versions from its recorded state;
     a dict with the counts of decisions, matches and feature mismatches, and the first mismatches."""
-    report = {"decisions": 0, "matched": 0, "feature_mismatches": 0, "mismatches": []}
+    report = {"decisions": 0, "matched": 0, "feature_mismatches": 0, "mismatches": [], "converted": 0,
+              "converted_feature_differences": 0}
     accounts = np.zeros(1, ACCOUNT_DTYPE)
     behaviour = np.zeros(1, BEHAVIOUR_DTYPE)
     profiles = np.zeros(1, PROFILE_DTYPE)
@@ -397,7 +410,17 @@ def replay(data_dir, since_s: int | None = None, until_s: int | None = None, max
                                              False, x, None, int(a["stand_in"][i]))
                     problems = _differences(outcome, a["outcome"][i].tolist(), float(a["scores"][i]),
                                             a["answered"][i].tolist())
-                    if not np.array_equal(x, a["features"][i], equal_nan=True):
+                    features_differ = not np.array_equal(x, a["features"][i], equal_nan=True)
+                    if "converted" in a:
+                        # Rows of the layouts before narrowing, replayed from their narrowed
+                        # conversion: amounts, positions and devices now carry float32 and 32-bit
+                        # precision, so features and score may differ in their last digits;
+                        # decision, reasons and max approvable must still match.
+                        report["converted"] += 1
+                        if features_differ or "score" in problems:
+                            report["converted_feature_differences"] += 1
+                        problems = [p for p in problems if p != "score"]
+                    elif features_differ:
                         report["feature_mismatches"] += 1
                         problems.append("features")
                     if problems:
@@ -465,6 +488,10 @@ def main(argv: list[str]) -> int:
         return 2
     print(f"{report['decisions']} decisions replayed: {report['matched']} match, "
           f"{report['decisions'] - report['matched']} differ ({report['feature_mismatches']} in their features)")
+    if report["converted"]:
+        print(f"{report['converted']} of them recorded with the row layouts before narrowing, replayed from their "
+              f"converted rows ({report['converted_feature_differences']} with features or score differing in their "
+              f"last digits, not counted as differences)")
     for mismatch in report["mismatches"]:
         print(f"  differs: {mismatch['database']} audit row {mismatch['seq']} request {mismatch['request_id']} "
               f"item {mismatch['item']}: {', '.join(mismatch['differs'])}")

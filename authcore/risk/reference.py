@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Callable
+
+import numpy as np
 
 from authcore.risk.features import INDEX, N_FEATURES
 from authcore.v1 import common_pb2 as c
@@ -13,6 +16,29 @@ from authcore.v1 import common_pb2 as c
 WINDOWS_S = (60, 3600, 86400)
 KNOWN = 4
 R = c.Reason
+CHANGES_MAX = 65535   # device and IP change counts are uint16 in the row and saturate
+
+
+def f32(x: float) -> float:
+    """x as the behaviour row stores it: rounded to float32."""
+    return float(np.float32(x))
+
+
+def saturated(x: float) -> float:
+    return min(x, float(CHANGES_MAX))
+
+
+def fingerprint32(h: int) -> int:
+    """The 32-bit fingerprint of a 64-bit device or network hash that the row keeps (0: none).
+    Two hashes with the same fingerprint are the same device to the novelty features."""
+    if h == 0:
+        return 0
+    f = (h ^ (h >> 32)) & 0xFFFFFFFF
+    return f or 1
+
+
+def _identity(x: float) -> float:
+    return x
 
 
 @dataclasses.dataclass
@@ -23,6 +49,7 @@ class Counter:
     bucket: int = 0
     current: float = 0.0
     previous: float = 0.0
+    store: Callable[[float], float] = _identity   # how the row keeps a bucket's value
 
     def estimate(self, now_s: int) -> float:
         bucket = now_s // self.seconds
@@ -36,11 +63,11 @@ class Counter:
     def add(self, now_s: int, value: float) -> None:
         bucket = now_s // self.seconds
         if bucket == self.bucket + 1:
-            self.previous, self.current, self.bucket = self.current, value, bucket
+            self.previous, self.current, self.bucket = self.current, self.store(value), bucket
         elif bucket > self.bucket + 1:
-            self.previous, self.current, self.bucket = 0.0, value, bucket
+            self.previous, self.current, self.bucket = 0.0, self.store(value), bucket
         else:
-            self.current += value
+            self.current = self.store(self.current + value)
 
 
 @dataclasses.dataclass
@@ -57,9 +84,9 @@ class Behaviour:
     last_device: int = 0
     last_ipnet: int = 0
     counts: list = dataclasses.field(default_factory=lambda: [Counter(s) for s in WINDOWS_S])
-    amounts: list = dataclasses.field(default_factory=lambda: [Counter(s) for s in WINDOWS_S])
-    device_changes: Counter = dataclasses.field(default_factory=lambda: Counter(86400))
-    ipnet_changes: Counter = dataclasses.field(default_factory=lambda: Counter(86400))
+    amounts: list = dataclasses.field(default_factory=lambda: [Counter(s, store=f32) for s in WINDOWS_S])
+    device_changes: Counter = dataclasses.field(default_factory=lambda: Counter(86400, store=saturated))
+    ipnet_changes: Counter = dataclasses.field(default_factory=lambda: Counter(86400, store=saturated))
     overdue_events: int = 0
 
 
@@ -110,11 +137,12 @@ def features(b: Behaviour, p: Payment, now_s: int, utc_offset_s: int, posted: in
         since = float(now_s - b.last_s)
         x[INDEX["seconds_since_last"]] = since
         if not (math.isnan(p.lat) or math.isnan(b.last_lat)):
-            distance = haversine_km(b.last_lat, b.last_lon, p.lat, p.lon)
+            # Both ends as the row keeps positions (float32): the same place is 0 km.
+            distance = haversine_km(b.last_lat, b.last_lon, f32(p.lat), f32(p.lon))
             x[INDEX["distance_km"]] = distance
             x[INDEX["speed_kmh"]] = distance / (max(since, 1.0) / 3600.0)
-    x[INDEX["new_device"]] = _novelty(p.device, b.devices)
-    x[INDEX["new_ip_network"]] = _novelty(p.ipnet, b.ipnets)
+    x[INDEX["new_device"]] = _novelty(fingerprint32(p.device), b.devices)
+    x[INDEX["new_ip_network"]] = _novelty(fingerprint32(p.ipnet), b.ipnets)
     x[INDEX["device_changes_24h"]] = b.device_changes.estimate(now_s)
     x[INDEX["ip_changes_24h"]] = b.ipnet_changes.estimate(now_s)
     x[INDEX["mcc_risk"]] = mcc_risk.get(p.mcc, 0.0) if p.mcc >= 0 else 0.0
@@ -172,20 +200,23 @@ def findings(x: list[float], p: Payment, rules: Rules, score: float, stand_in_ma
 
 
 def remember(b: Behaviour, p: Payment, now_s: int) -> None:
-    """Fold an approved payment into the behaviour."""
+    """Fold an approved payment into the behaviour. Amounts, mean, M2 and position are kept as
+    float32, times as uint32 seconds, devices and networks as 32-bit fingerprints, as the row does."""
     amount = p.amount_minor / 100.0
     b.n += 1
     delta = amount - b.mean
-    b.mean += delta / b.n
-    b.m2 += delta * (amount - b.mean)
+    b.mean = f32(b.mean + delta / b.n)
+    m2 = b.m2 + delta * (amount - b.mean)
+    b.m2 = f32(m2 if m2 > 0.0 else 0.0)   # float32 rounding of the mean can leave it a hair below 0
     for w in range(3):
         b.amounts[w].add(now_s, amount)
         b.counts[w].add(now_s, 1)
-    b.last_s = now_s
-    b.last_lat, b.last_lon = p.lat, p.lon
-    b.device_changes.add(now_s, 1 if (p.device and b.last_device and p.device != b.last_device) else 0)
-    b.ipnet_changes.add(now_s, 1 if (p.ipnet and b.last_ipnet and p.ipnet != b.last_ipnet) else 0)
-    for value, known, last in ((p.device, b.devices, "last_device"), (p.ipnet, b.ipnets, "last_ipnet")):
+    b.last_s = now_s % 2**32
+    b.last_lat, b.last_lon = f32(p.lat), f32(p.lon)
+    device, ipnet = fingerprint32(p.device), fingerprint32(p.ipnet)
+    b.device_changes.add(now_s, 1 if (device and b.last_device and device != b.last_device) else 0)
+    b.ipnet_changes.add(now_s, 1 if (ipnet and b.last_ipnet and ipnet != b.last_ipnet) else 0)
+    for value, known, last in ((device, b.devices, "last_device"), (ipnet, b.ipnets, "last_ipnet")):
         if value:
             setattr(b, last, value)
             if value not in known:

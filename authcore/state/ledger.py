@@ -17,6 +17,7 @@ from authcore._fast.ledger import Book
 from authcore._fast.state import ACCOUNT_DTYPE, BEHAVIOUR_DTYPE, PROFILE_DTYPE
 from authcore.errors import ResourceExhausted
 from authcore.state.accounts import AccountIds, Zones, grown
+from authcore.state.rows import NO_DAY, NO_MONTH, current_accounts, current_behaviour
 from authcore.v1 import common_pb2, policy_pb2
 
 HELD, CAPTURED, VOIDED, EXPIRED = "held", "captured", "voided", "expired"
@@ -283,7 +284,7 @@ class Ledger:
             seen.view(np.uint8)[:] = 0
             fresh["currency"] = currencies[new]
             fresh["utc_offset_s"] = utc_offsets_s[new]
-            fresh["day_index"] = fresh["month_index"] = -(2**31)
+            fresh["day_index"], fresh["month_index"] = NO_DAY, NO_MONTH
             seen["created_s"] = now_s
             seen["last_lat"] = seen["last_lon"] = np.nan
         accounts = self.accounts
@@ -337,8 +338,8 @@ class Ledger:
             behaviour = np.zeros(1, dtype=BEHAVIOUR_DTYPE)
             account["currency"] = currency
             account["utc_offset_s"] = utc_offset_s
-            account["day_index"] = -(2**31)
-            account["month_index"] = -(2**31)
+            account["day_index"] = NO_DAY
+            account["month_index"] = NO_MONTH
             behaviour["created_s"] = now_s
             behaviour["last_lat"] = behaviour["last_lon"] = np.nan
         else:
@@ -541,8 +542,9 @@ class Ledger:
         capacity = max(1024, 1 << max(n - 1, 0).bit_length())
         ledger.accounts = np.zeros(capacity, dtype=ACCOUNT_DTYPE)
         ledger.behaviour = np.zeros(capacity, dtype=BEHAVIOUR_DTYPE)
-        ledger.accounts[:n] = state["accounts"]
-        ledger.behaviour[:n] = state["behaviour"]
+        # Rows of the layouts before the narrowed rows are converted field by field.
+        ledger.accounts[:n] = current_accounts(state["accounts"])
+        ledger.behaviour[:n] = current_behaviour(state["behaviour"])
         ledger.n_accounts = n
         ledger._load_accounts(state, n)
         ledger.overrides = {slot: common_pb2.LimitProfile.FromString(b) for slot, b in state["overrides"].items()}
