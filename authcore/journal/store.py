@@ -15,7 +15,8 @@ A torn tail (a write cut off by a crash or power loss, never acknowledged) is cu
 
 Beside the records, in <data_dir>/authcore.db (SQLite, WAL), the data written rarely or read by
 query, where a table is the simpler tool:
-  snapshot - the state as of a record (the records it includes are dropped with their files);
+  snapshot - the state as of a record (the records it includes are dropped with their files,
+             but the files holding answers of request ids still remembered: write_snapshot);
   versions - every policy, risk model and scorecard ever made active, by version, with its
              content; written before the record that activates it, so a record never names a
              version the table lacks;
