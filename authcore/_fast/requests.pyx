@@ -141,24 +141,7 @@ cdef class RequestIndex:
         the hash exist but none has them, -2 when none has the hash."""
         cdef uint64_t h0, h1, fp
         read_key(self, key, digest, &h0, &h1, &fp)
-        cdef int64_t found = -2
-        cdef size_t i = authcore_requests_home(h0, self.table_cap)
-        cdef uint32_t tag = tag_of(self, h1)
-        cdef uint32_t slot
-        cdef Entry* e
-        while True:
-            slot = self.table[i]
-            if slot == 0:
-                return found
-            if (slot & ~self.pos_mask) == tag:
-                e = &self.ring[(slot & self.pos_mask) - 1]
-                if e.h0 == h0 and e.h1 == h1:
-                    if e.fp == fp and method_of(e) == method:
-                        return (slot & self.pos_mask) - 1
-                    found = -1
-            i += 1
-            if i == self.table_cap:
-                i = 0
+        return find(self, h0, h1, fp, method)
 
     def candidates(self, const uint8_t[::1] key):
         """The ring indices of every entry of this hash."""
@@ -200,7 +183,7 @@ cdef class RequestIndex:
         if kind == K_JOURNAL and not (0 < seq <= MAX_SEQ and 0 <= offset <= 0xFFFFFFFF):
             kind, seq, offset = K_GONE, 0, 0  # a position this index cannot hold: the answer is not kept
         read_key(self, key, digest, &h0, &h1, &fp)
-        cdef int64_t same = self.match(key, digest, method)
+        cdef int64_t same = find(self, h0, h1, fp, method)
         if same >= 0:
             kill(self, <size_t>same)
         cdef size_t forgotten = 0
@@ -222,15 +205,6 @@ cdef class RequestIndex:
         self.live += 1
         insert(self, index)
         return forgotten
-
-    def set_kind(self, Py_ssize_t index, int kind):
-        """Mark where an entry's answer is (ANSWER_GONE once it is no longer kept)."""
-        if not 0 <= index < <Py_ssize_t>self.ring_cap or kind_of(&self.ring[index]) == K_DEAD:
-            raise IndexError(f"ring index {index}: no entry there")
-        if kind not in (K_GONE, K_JOURNAL, K_SIDE):
-            raise ValueError(f"kind {kind}: must be ANSWER_GONE, ANSWER_JOURNAL or ANSWER_SIDE")
-        cdef Entry* e = &self.ring[index]
-        e.word = pack(seq_of(e), method_of(e), kind)
 
     def prune(self, int64_t horizon_s):
         """Forget the oldest entries answered before horizon_s; returns how many."""
@@ -321,6 +295,28 @@ cdef inline uint32_t tag_of(RequestIndex self, uint64_t h1) noexcept nogil:
     if self.pos_bits >= 32:
         return 0
     return <uint32_t>((h1 >> (32 + self.pos_bits)) << self.pos_bits)
+
+
+cdef int64_t find(RequestIndex self, uint64_t h0, uint64_t h1, uint64_t fp, int method) noexcept nogil:
+    """match() in C."""
+    cdef int64_t found = -2
+    cdef size_t i = authcore_requests_home(h0, self.table_cap)
+    cdef uint32_t tag = tag_of(self, h1)
+    cdef uint32_t slot
+    cdef Entry* e
+    while True:
+        slot = self.table[i]
+        if slot == 0:
+            return found
+        if (slot & ~self.pos_mask) == tag:
+            e = &self.ring[(slot & self.pos_mask) - 1]
+            if e.h0 == h0 and e.h1 == h1:
+                if e.fp == fp and method_of(e) == method:
+                    return (slot & self.pos_mask) - 1
+                found = -1
+        i += 1
+        if i == self.table_cap:
+            i = 0
 
 
 cdef int read_key(RequestIndex self, const uint8_t[::1] key, const uint8_t[::1] digest, uint64_t* h0, uint64_t* h1,
