@@ -21,23 +21,35 @@ Deletion shifts the following entries back (no tombstones). Two requests whose h
 equal get two entries: the caller tells them apart by method and fingerprint, and by the
 request_id of the journal record it reads back, never by the hash alone.
 
-The ring grows by doubling up to max_entries (its untouched pages cost no memory); the table
-is rebuilt from the ring when the ring moves. Everything is bounded by max_entries."""
+The ring grows by doubling up to max_entries (its pages are mapped from the kernel: those not
+written yet cost no memory); the table is rebuilt from the ring when the ring moves. Everything
+is bounded by max_entries."""
 
 import numpy as np
 
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy
 
 cdef extern from *:
     """
     #include <stdint.h>
+    #include <sys/mman.h>
     static inline uint64_t authcore_requests_home(uint64_t h, uint64_t cap) {
         return (uint64_t)(((__uint128_t)h * cap) >> 64);
     }
+    /* Zeroed pages straight from the kernel, given back whole on release: a page never written
+       costs no memory, and a buffer let go of when it grows leaves no hole in the heap. */
+    static void* authcore_requests_map(size_t bytes) {
+        void* p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+    }
+    static void authcore_requests_unmap(void* p, size_t bytes) {
+        if (p != NULL) munmap(p, bytes ? bytes : 1);
+    }
     """
     uint64_t authcore_requests_home(uint64_t h, uint64_t cap) noexcept nogil
+    void* authcore_requests_map(size_t bytes) noexcept nogil
+    void authcore_requests_unmap(void* p, size_t bytes) noexcept nogil
 
 ctypedef struct Entry:
     uint64_t h0
@@ -119,8 +131,8 @@ cdef class RequestIndex:
             raise MemoryError()
 
     def __dealloc__(self):
-        free(self.ring)
-        free(self.table)
+        authcore_requests_unmap(self.ring, self.ring_cap * sizeof(Entry))
+        authcore_requests_unmap(self.table, self.table_cap * sizeof(uint32_t))
 
     def __len__(self):
         return self.live
@@ -335,13 +347,13 @@ cdef int read_key(RequestIndex self, const uint8_t[::1] key, const uint8_t[::1] 
 
 cdef int grow_ring(RequestIndex self, size_t cap) noexcept:
     """Move the ring's entries, oldest first, to a new ring of cap; the table is rebuilt."""
-    cdef Entry* ring = <Entry*>malloc(cap * sizeof(Entry))
+    cdef Entry* ring = <Entry*>authcore_requests_map(cap * sizeof(Entry))
     if ring == NULL:
         return -1
     cdef size_t k
     for k in range(self.count):
         ring[k] = self.ring[(self.head + k) % self.ring_cap]
-    free(self.ring)
+    authcore_requests_unmap(self.ring, self.ring_cap * sizeof(Entry))
     self.ring, self.ring_cap, self.head = ring, cap, 0
     if self.table != NULL:
         return new_table(self, self.table_cap)
@@ -350,11 +362,10 @@ cdef int grow_ring(RequestIndex self, size_t cap) noexcept:
 
 cdef int new_table(RequestIndex self, size_t cap) noexcept:
     """A table of cap slots holding every entry of the ring not DEAD."""
-    cdef uint32_t* table = <uint32_t*>malloc(cap * sizeof(uint32_t))
+    cdef uint32_t* table = <uint32_t*>authcore_requests_map(cap * sizeof(uint32_t))
     if table == NULL:
         return -1
-    memset(table, 0, cap * sizeof(uint32_t))
-    free(self.table)
+    authcore_requests_unmap(self.table, self.table_cap * sizeof(uint32_t))
     self.table, self.table_cap, self.table_count = table, cap, 0
     cdef size_t k, i
     for k in range(self.count):
