@@ -286,3 +286,22 @@ def test_a_snapshot_of_request_ids_as_tuples_still_replays_their_answers(data_di
         assert again_restarted.idempotency.response_bytes == 0 and len(again_restarted.idempotency) == 0
     finally:
         again_restarted.close()
+
+
+def test_a_damaged_answer_frame_is_refused_never_returned(data_dir, clock):
+    """The frame of a remembered answer is read back with its CRCs checked: damaged, the retry is
+    refused as answered (nothing done again), not given the bytes."""
+    engine = with_account(open_engine(data_dir, clock))
+    try:
+        engine.authorize(pay_request("r", 100))
+        (seq, offset), = [(r.seq, o) for r, o in engine.journal.positioned_records() if r.request_id == "r"]
+        (path,) = files(data_dir)
+        raw = bytearray(path.read_bytes())
+        raw[offset + segments.HEADER.size + 5] ^= 0xFF
+        path.write_bytes(bytes(raw))
+        assert engine.journal.read_record(seq, offset) is None
+        with pytest.raises(FailedPrecondition) as info:
+            engine.authorize(pay_request("r", 100))
+        assert info.value.reason == "REQUEST_ALREADY_ANSWERED"
+    finally:
+        engine.close()

@@ -47,6 +47,8 @@ SEGMENT_BYTES = 64 << 20
 # a length over it is damage, not a record.
 MAX_FRAME_BYTES = 256 << 20
 READ_BYTES = 4 << 20
+# What a read of one frame (a retry's answer) asks for first: a decision's record is about 2 KB.
+FRAME_READ_BYTES = 8 << 10
 
 
 class SegmentCorrupt(RuntimeError):
@@ -163,23 +165,18 @@ def read_positioned(directory: pathlib.Path, after_seq: int = 0, tolerate_torn_t
                 yield record, offset
 
 
-def read_frame(path: pathlib.Path, offset: int) -> JournalRecord | None:
-    """The record framed at offset of a segment file, its header's and payload's CRCs checked;
-    None when the file is gone or the frame there is not whole and intact."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
+def read_frame(fd: int, offset: int) -> JournalRecord | None:
+    """The record framed at offset of an open segment file, its header's and payload's CRCs
+    checked; None when the frame there is not whole and intact."""
+    data = os.pread(fd, FRAME_READ_BYTES, offset)  # most frames whole in one read
+    if len(data) < HEADER.size:
         return None
-    try:
-        head = os.pread(fd, HEADER.size, offset)
-        if len(head) < HEADER.size:
-            return None
-        length, crc, header_crc = HEADER.unpack(head)
-        if zlib.crc32(head[:LENGTH_AND_CRC.size]) != header_crc or not 0 < length <= MAX_FRAME_BYTES:
-            return None
+    length, crc, header_crc = HEADER.unpack_from(data)
+    if zlib.crc32(data[:LENGTH_AND_CRC.size]) != header_crc or not 0 < length <= MAX_FRAME_BYTES:
+        return None
+    payload = memoryview(data)[HEADER.size:HEADER.size + length]
+    if len(payload) < length:
         payload = os.pread(fd, length, offset + HEADER.size)
-    finally:
-        os.close(fd)
     if len(payload) != length or zlib.crc32(payload) != crc:
         return None
     return JournalRecord.FromString(payload)
@@ -257,11 +254,12 @@ class SegmentWriter:
         """A file deleted: no longer among self.firsts."""
         self.firsts = tuple(seq for seq in self.firsts if seq != first_seq)
 
-    def path_of(self, seq: int) -> pathlib.Path | None:
-        """The file that holds record seq (the last whose first seq is at or before it)."""
+    def first_of(self, seq: int) -> int | None:
+        """The first seq of the file that holds record seq (the last file that begins at or
+        before it); None when every file begins after it."""
         firsts = self.firsts
         i = bisect.bisect_right(firsts, seq)
-        return self.directory / segment_name(firsts[i - 1]) if i else None
+        return firsts[i - 1] if i else None
 
     def append(self, first_seq: int, frames: list[bytes]) -> list[int]:
         """Write the frames of records first_seq, first_seq + 1, ... at the end, in one write;

@@ -85,6 +85,8 @@ PROBE_FILE = ".write-probe"
 
 
 LOCK_FILE = "authcore.lock"
+# Segment files read_record keeps open (a retry's answer is read from its record's file).
+READ_FILES_OPEN = 8
 
 
 class JournalCorrupt(RuntimeError):
@@ -213,6 +215,9 @@ class Journal:
         self.snapshot_part_bytes = SNAPSHOT_PART_BYTES
         # The bytes of the segment files the last snapshot kept only for the answers in them.
         self.answer_bytes = 0
+        # The files read_record keeps open, first seq -> descriptor, oldest first.
+        self._read_lock = threading.Lock()
+        self._read_fds: dict[int, int] = {}
         # When a write probe (GroupCommitter.probe) last got through to the disk.
         self.probed_at_s: int | None = None
         self.db.executescript(
@@ -458,17 +463,40 @@ class Journal:
 
     def read_record(self, seq: int, offset: int) -> JournalRecord | None:
         """The record seq, read from its frame at offset (its CRCs checked); None when its file
-        is gone (dropped past the answers' byte budget) or the frame there is not record seq."""
-        path = self.writer.path_of(seq)
-        if path is None:
+        is gone (dropped past the answers' byte budget) or the frame there is not record seq.
+        The last few files read stay open (READ_FILES_OPEN)."""
+        first_seq = self.writer.first_of(seq)
+        if first_seq is None:
             return None
-        try:
-            record = segments.read_frame(path, offset)
-        except (OSError, DecodeError):
-            log.warning("%s: the frame of record %d at byte %d cannot be read; its answer counts as no longer kept",
-                        path, seq, offset, exc_info=True)
+        with self._read_lock:
+            fd = self._read_fds.get(first_seq)
+            if fd is None:
+                try:
+                    fd = os.open(self.segments_dir / segments.segment_name(first_seq), os.O_RDONLY | os.O_CLOEXEC)
+                except FileNotFoundError:
+                    return None
+                self._read_fds[first_seq] = fd
+                if len(self._read_fds) > READ_FILES_OPEN:
+                    os.close(self._read_fds.pop(next(iter(self._read_fds))))
+            try:
+                record = segments.read_frame(fd, offset)
+            except (OSError, DecodeError):
+                log.warning("%s: the frame of record %d at byte %d cannot be read; its answer counts as no longer "
+                            "kept", self.segments_dir / segments.segment_name(first_seq), seq, offset, exc_info=True)
+                return None
+        if record is None or record.seq != seq:
+            log.warning("%s: no intact frame of record %d at byte %d; its answer counts as no longer kept",
+                        self.segments_dir / segments.segment_name(first_seq), seq, offset)
             return None
-        return record if record is not None and record.seq == seq else None
+        return record
+
+    def _close_reads(self, first_seq: int | None = None) -> None:
+        """Close the file read_record keeps open for first_seq (None: every one)."""
+        with self._read_lock:
+            for seq in list(self._read_fds) if first_seq is None else [first_seq]:
+                fd = self._read_fds.pop(seq, None)
+                if fd is not None:
+                    os.close(fd)
 
     def first_seq(self) -> int:
         """The first seq the segment files hold (the next one when there is no file)."""
@@ -536,6 +564,7 @@ class Journal:
                 kept_bytes += size
                 drop_before = k
             for first_seq, path, _ in included[:drop_before]:
+                self._close_reads(first_seq)
                 path.unlink()
                 self.writer.forget(first_seq)
             self.answer_bytes = kept_bytes
@@ -582,6 +611,7 @@ class Journal:
                 if self._reader is not None:
                     self._reader.close()
                     self._reader = None
+            self._close_reads()
             with self._write_lock:
                 self.writer.sync()
                 self.writer.close()
