@@ -865,7 +865,7 @@ class GroupCommitter:
         started_s = time.perf_counter()
         try:
             records, side = _gathered(batch)
-            positions = self.journal.append(records, side)
+            positions = self.journal.append(records, side) or []
         except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
             error = exc
         with self._cond:
