@@ -48,7 +48,7 @@ SEGMENT_BYTES = 64 << 20
 MAX_FRAME_BYTES = 256 << 20
 READ_BYTES = 4 << 20
 # What a read of one frame (a retry's answer) asks for first: a decision's record is about 2 KB.
-FRAME_READ_BYTES = 8 << 10
+FRAME_READ_BYTES = 4 << 10
 
 
 class SegmentCorrupt(RuntimeError):
