@@ -25,7 +25,7 @@ extensions = [
         extra_compile_args=["-O0", "-g"] if DEBUG else ["-O3"],
         define_macros=[("CYTHON_TRACE_NOGIL", "1")] if DEBUG else [],
     )
-    for name in ("state", "decide", "models", "risk", "ledger", "holds", "wire", "path", "locks", "index")
+    for name in ("state", "decide", "models", "risk", "ledger", "holds", "wire", "path", "locks", "index", "requests")
 ]
 
 setup(ext_modules=cythonize(extensions, compiler_directives=directives, include_path=["."]))

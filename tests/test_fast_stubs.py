@@ -16,7 +16,7 @@ FAST = ROOT / "authcore" / "_fast"
 
 def test_every_compiled_module_has_a_stub():
     compiled = {p.stem for p in FAST.glob("*.pyx")}
-    assert compiled == {"state", "decide", "models", "ledger", "holds", "risk", "wire", "path", "locks", "index"}
+    assert compiled == {"state", "decide", "models", "ledger", "holds", "risk", "wire", "path", "locks", "index", "requests"}
     assert {p.stem for p in FAST.glob("*.pyi")} == compiled
 
 

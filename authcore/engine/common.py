@@ -36,9 +36,10 @@ EXPIRY_BATCH = 1000
 DROP_BATCH = 1000
 # The snapshot is pickled plain data (numpy rows, bytes, tuples) in the journal's own database.
 # Format 3 keeps the account ids as the compiled index's arrays; format 2 (lists of str) is read
-# too. A build that reads only format 2 refuses a format-3 snapshot by its number.
-SNAPSHOT_FORMAT = 3
-SNAPSHOT_FORMATS_READ = (2, 3)
+# too. Format 4 keeps the remembered request ids as the request index's arrays (3 and 2: a tuple
+# per request id with its answer). A build refuses a snapshot of a later format by its number.
+SNAPSHOT_FORMAT = 4
+SNAPSHOT_FORMATS_READ = (2, 3, 4)
 MAX_LISTED_HOLDS = 200
 TOP_FEATURES = 5
 

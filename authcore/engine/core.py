@@ -49,7 +49,7 @@ class Core:
         self._id_prefix = f"{id_tag}_{secrets.token_hex(5)}" if id_tag else secrets.token_hex(5)
         self._id_counter = itertools.count()
         self.clock = clock
-        self.idempotency = idempotency or IdempotencyIndex()
+        self.idempotency = idempotency if idempotency is not None else IdempotencyIndex()
         self.ledger = Ledger(policy or default_policy(), max_accounts)
         self.model_info = admin_pb2.RiskModelInfo()
         self.model_source: tuple[bytes, str] | None = None

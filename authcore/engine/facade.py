@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import pickle
 import time
 from typing import Callable
 
 from authcore.journal import audit, effects
-from authcore.state.idempotency import Entry, IdempotencyIndex
+from authcore.state.idempotency import IdempotencyIndex
 from authcore.state.ledger import Ledger
 from authcore.risk.scorecard import CompiledScorecard
 from authcore.journal.store import Journal, JournalCorrupt
@@ -97,11 +96,15 @@ class Engine:
         self.set_shadow = self.rollout.set_shadow
         self.clear_shadow = self.rollout.clear_shadow
         self.get_shadow_report = self.rollout.get_shadow_report
+        # A replay reads its answer back from the journal record it was given in.
+        self.core.idempotency.reader = journal.read_record
         snapshot = journal.snapshot()
         digest = b""
         if snapshot is not None:
             self.core.snapshot_seq, digest, blob = snapshot
             self._restore(pickle.loads(blob))
+            # The files a snapshot dropped past the answers' byte budget: their answers are gone.
+            self.core.idempotency.forget_answers_before(journal.first_seq())
         self.replayed_records = self._replay(self.core.snapshot_seq, digest)
         self.rollout.store_active_versions()
 
@@ -195,7 +198,8 @@ class Engine:
 
     def _replay(self, after_seq: int = 0, digest: bytes = b"") -> int:
         count = 0
-        for record in self.core.journal.records(after_seq, digest):
+        idempotency = self.core.idempotency
+        for record, offset in self.core.journal.positioned_records(after_seq, digest):
             if record.effect:
                 try:
                     effect = effects.decode(record.effect)
@@ -204,28 +208,28 @@ class Engine:
                                          "will not start on it") from exc
                 self.applier.apply(effect, record.at_s)
             if record.request_id:
-                self.core.idempotency.put(record.request_id,
-                                     Entry(record.at_s, record.method, record.fingerprint, record.response))
+                idempotency.put_position(record.request_id, record.at_s, record.method, record.fingerprint or b"",
+                                         record.seq, offset)
             count += 1
         self.core.idempotency.prune(self.core.now())
         return count
 
     def _state(self) -> dict:
         """Everything the journal has built, as plain data."""
-        horizon = self.core.now() - self.core.idempotency.retention_s
         return {
             "format": SNAPSHOT_FORMAT,
             "ledger": self.core.ledger.dump(),
             "model": self.core.model_source,
             "scorecard": self.core.scorecard.card.SerializeToString(deterministic=True) if self.core.scorecard else None,
             # Only what the retention window still needs: this bounds the idempotency data on disk.
-            "idempotency": self._retained(horizon),
+            "idempotency": self._retained(),
         }
 
-    def _retained(self, horizon: int) -> list:
+    def _retained(self) -> dict:
+        """The request index's arrays (authcore.state.idempotency), past the retention pruned."""
         with self.core.idempotency_lock:  # the sweeper prunes under this lock alone
-            return [(rid, dataclasses.astuple(entry)) for rid, entry in self.core.idempotency.items()
-                    if entry.at_s >= horizon]
+            self.core.idempotency.prune(self.core.now())
+            return self.core.idempotency.to_state()
 
     def _restore(self, state: dict) -> None:
         if state.get("format") not in SNAPSHOT_FORMATS_READ:
@@ -241,15 +245,21 @@ class Engine:
             self.core.model_info, self.core.model_source = admin_pb2.RiskModelInfo(), None
         if state["scorecard"] is not None:
             self.core.scorecard = CompiledScorecard(credit_pb2.Scorecard.FromString(state["scorecard"]))
-        for request_id, fields in state["idempotency"]:
-            self.core.idempotency.put(request_id, Entry(*fields))
+        # Format 4: the ring's arrays; formats 2 and 3: (request_id, fields) tuples, whose answers
+        # go to the side table.
+        self.core.idempotency.load_state(state["idempotency"])
 
     def snapshot(self) -> int:
         """Write a snapshot of the whole state and drop the journal records it includes, so that
         the journal (and the request_ids it remembers) stays bounded. Returns its seq."""
         with self.core.state.exclusive():
             blob = pickle.dumps(self._state(), protocol=pickle.HIGHEST_PROTOCOL)
-            self.core.snapshot_seq = self.core.journal.write_snapshot(self.core.now(), blob)
+            idempotency = self.core.idempotency
+            with self.core.idempotency_lock:
+                keep_from, budget = idempotency.oldest_answer_seq(), idempotency.journal_budget_bytes()
+            self.core.snapshot_seq = self.core.journal.write_snapshot(self.core.now(), blob, keep_from, budget)
+            with self.core.idempotency_lock:
+                idempotency.forget_answers_before(self.core.journal.first_seq())
             return self.core.snapshot_seq
 
     def maybe_snapshot(self, every_records: int) -> bool:

@@ -6,7 +6,7 @@ import contextlib
 import threading
 
 from authcore.errors import RequestIdReused, RequestInFlight, Unavailable
-from authcore.state.idempotency import Entry, fingerprint
+from authcore.state.idempotency import fingerprint
 from authcore.journal.store import WRITE_ERRORS
 from authcore.engine.core import Core
 from authcore.engine.apply import Applier
@@ -68,9 +68,10 @@ class Requests:
     def commit(self, records: list[tuple], now_s: int, side: list[tuple] = ()) -> None:
         """Journal (method, request_id, fingerprint, effect, response) records, each effect a
         JournalEffect, its bytes or None, with the side rows in the same transaction
-        (authcore.journal.store.SIDE_ROWS), then remember their responses for replays."""
+        (authcore.journal.store.SIDE_ROWS), then remember where their responses are for replays
+        (each record's seq and frame offset: a replay reads the answer back from the journal)."""
         try:
-            self.core.committer.commit([
+            positions = self.core.committer.commit([
                 (now_s, method, request_id, digest,
                  effect if effect is None or type(effect) is bytes else effect.SerializeToString(), response)
                 for method, request_id, digest, effect, response in records
@@ -78,9 +79,9 @@ class Requests:
         except WRITE_ERRORS as exc:
             raise Unavailable(f"the journal could not be written: {exc}") from exc
         with self.core.idempotency_lock:
-            for method, request_id, digest, _, response in records:
+            for (method, request_id, digest, _, _), (seq, offset) in zip(records, positions):
                 if request_id:
-                    self.core.idempotency.put(request_id, Entry(now_s, method, digest, response))
+                    self.core.idempotency.put_position(request_id, now_s, method, digest, seq, offset)
 
     def mutate(self, method: str, request, response_cls, decide, slot_of=None) -> tuple:
         """The life of a mutating request: replay or conflict on its request_id; otherwise, under

@@ -21,6 +21,7 @@ damaged length from passing for a frame cut short.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import logging
 import os
@@ -46,6 +47,8 @@ SEGMENT_BYTES = 64 << 20
 # a length over it is damage, not a record.
 MAX_FRAME_BYTES = 256 << 20
 READ_BYTES = 4 << 20
+# What a read of one frame (a retry's answer) asks for first: a decision's record is about 2 KB.
+FRAME_READ_BYTES = 4 << 10
 
 
 class SegmentCorrupt(RuntimeError):
@@ -83,6 +86,8 @@ class Scan:
     end: int
     size: int
     damage: str | None = None
+    # The byte offset of each payload's frame in the file.
+    offsets: list = dataclasses.field(default_factory=list)
 
     @property
     def torn(self) -> bool:
@@ -97,29 +102,31 @@ def scan(path: pathlib.Path, data: bytes | None = None) -> Scan:
         if len(data) < len(MAGIC) and MAGIC.startswith(data):
             return Scan([], 0, len(data))  # a file created as the power went: nothing in it
         raise SegmentCorrupt(f"{path}: not a journal segment (its header is {data[:len(MAGIC)]!r})")
-    payloads = []
+    payloads, offsets = [], []
     offset, size = len(MAGIC), len(data)
     view = memoryview(data)
     while offset < size:
         if offset + HEADER.size > size:
-            return Scan(payloads, offset, size)  # a header cut short
+            return Scan(payloads, offset, size, offsets=offsets)  # a header cut short
         length, crc, header_crc = HEADER.unpack_from(data, offset)
         start = offset + HEADER.size
         if zlib.crc32(view[offset:offset + LENGTH_AND_CRC.size]) != header_crc or length == 0 \
                 or length > MAX_FRAME_BYTES:
             if _zeros(view[offset:]):
-                return Scan(payloads, offset, size)  # written no further than this
-            return Scan(payloads, offset, size, f"a damaged frame header at byte {offset} of {size}")
+                return Scan(payloads, offset, size, offsets=offsets)  # written no further than this
+            return Scan(payloads, offset, size, f"a damaged frame header at byte {offset} of {size}", offsets)
         if start + length > size:
-            return Scan(payloads, offset, size)  # the frame cut short
+            return Scan(payloads, offset, size, offsets=offsets)  # the frame cut short
         payload = view[start:start + length]
         if zlib.crc32(payload) != crc:
             if _zeros(view[start + length:]):
-                return Scan(payloads, offset, size)  # the last frame's write cut off within it
-            return Scan(payloads, offset, size, f"a damaged frame at byte {offset} of {size}, with data after it")
+                return Scan(payloads, offset, size, offsets=offsets)  # the last frame's write cut off within it
+            return Scan(payloads, offset, size, f"a damaged frame at byte {offset} of {size}, with data after it",
+                        offsets)
         payloads.append(payload)
+        offsets.append(offset)
         offset = start + length
-    return Scan(payloads, offset, size)
+    return Scan(payloads, offset, size, offsets=offsets)
 
 
 def _zeros(view: memoryview) -> bool:
@@ -131,6 +138,13 @@ def read_records(directory: pathlib.Path, after_seq: int = 0, tolerate_torn_tail
     """Every record with seq > after_seq, in order, each checked against its frame's CRC (not the
     digest chain: that is the caller's). A torn tail of the last file ends the records; a bad
     frame elsewhere raises SegmentCorrupt."""
+    for record, _ in read_positioned(directory, after_seq, tolerate_torn_tail):
+        yield record
+
+
+def read_positioned(directory: pathlib.Path, after_seq: int = 0, tolerate_torn_tail: bool = True
+                    ) -> Iterator[tuple[JournalRecord, int]]:
+    """read_records, each record with the byte offset of its frame in its file."""
     files = segment_files(directory)
     for i, (first_seq, path) in enumerate(files):
         if i + 1 < len(files) and files[i + 1][0] <= after_seq + 1:
@@ -142,13 +156,30 @@ def read_records(directory: pathlib.Path, after_seq: int = 0, tolerate_torn_tail
             raise SegmentCorrupt(f"{path}: a damaged frame at byte {found.end} of {found.size}, before the end of "
                                  "the journal")
         expected = first_seq
-        for payload in found.payloads:
+        for payload, offset in zip(found.payloads, found.offsets):
             record = JournalRecord.FromString(payload)
             if record.seq != expected:
                 raise SegmentCorrupt(f"{path}: record {record.seq} where record {expected} belongs")
             expected += 1
             if record.seq > after_seq:
-                yield record
+                yield record, offset
+
+
+def read_frame(fd: int, offset: int) -> JournalRecord | None:
+    """The record framed at offset of an open segment file, its header's and payload's CRCs
+    checked; None when the frame there is not whole and intact."""
+    data = os.pread(fd, FRAME_READ_BYTES, offset)  # most frames whole in one read
+    if len(data) < HEADER.size:
+        return None
+    length, crc, header_crc = HEADER.unpack_from(data)
+    if zlib.crc32(data[:LENGTH_AND_CRC.size]) != header_crc or not 0 < length <= MAX_FRAME_BYTES:
+        return None
+    payload = memoryview(data)[HEADER.size:HEADER.size + length]
+    if len(payload) < length:
+        payload = os.pread(fd, length, offset + HEADER.size)
+    if len(payload) != length or zlib.crc32(payload) != crc:
+        return None
+    return JournalRecord.FromString(payload)
 
 
 class SegmentWriter:
@@ -168,10 +199,13 @@ class SegmentWriter:
         self.last: tuple[int, bytes] = (0, b"")
         # The seq the next record must have: the last record's + 1, or the last file's first.
         self.next_seq = 1
+        # The first seq of each file, in order (a tuple: replaced whole, read without a lock).
+        self.firsts: tuple[int, ...] = ()
         self._open_tail()
 
     def _open_tail(self) -> None:
         files = segment_files(self.directory)
+        self.firsts = tuple(first_seq for first_seq, _ in files)
         # The last record: the last file with one (a file just begun may be empty).
         for first_seq, path in reversed(files):
             found = scan(path)
@@ -213,9 +247,23 @@ class SegmentWriter:
             os.close(fd)
             raise
         self._fd, self.size, self.next_seq = fd, len(MAGIC), first_seq
+        if not self.firsts or self.firsts[-1] != first_seq:
+            self.firsts = (*self.firsts, first_seq)
 
-    def append(self, first_seq: int, frames: list[bytes]) -> None:
-        """Write the frames of records first_seq, first_seq + 1, ... at the end, in one write."""
+    def forget(self, first_seq: int) -> None:
+        """A file deleted: no longer among self.firsts."""
+        self.firsts = tuple(seq for seq in self.firsts if seq != first_seq)
+
+    def first_of(self, seq: int) -> int | None:
+        """The first seq of the file that holds record seq (the last file that begins at or
+        before it); None when every file begins after it."""
+        firsts = self.firsts
+        i = bisect.bisect_right(firsts, seq)
+        return firsts[i - 1] if i else None
+
+    def append(self, first_seq: int, frames: list[bytes]) -> list[int]:
+        """Write the frames of records first_seq, first_seq + 1, ... at the end, in one write;
+        returns the byte offset of each frame in the file."""
         if first_seq != self.next_seq:
             raise SegmentCorrupt(f"{self.directory}: record {first_seq} appended where record {self.next_seq} belongs")
         if self._cut_pending:
@@ -223,6 +271,10 @@ class SegmentWriter:
         if self._fd is None or self.size >= self.segment_bytes:
             self.begin(first_seq)
         data = b"".join(frames) if len(frames) != 1 else frames[0]
+        offsets, at = [], self.size
+        for one in frames:
+            offsets.append(at)
+            at += len(one)
         try:
             _write_all(self._fd, data)
             if self.fsync:
@@ -240,6 +292,7 @@ class SegmentWriter:
             raise
         self.size += len(data)
         self.next_seq = first_seq + len(frames)
+        return offsets
 
     def _cut(self) -> None:
         os.ftruncate(self._fd, self.size)

@@ -15,7 +15,8 @@ A torn tail (a write cut off by a crash or power loss, never acknowledged) is cu
 
 Beside the records, in <data_dir>/authcore.db (SQLite, WAL), the data written rarely or read by
 query, where a table is the simpler tool:
-  snapshot - the state as of a record (the records it includes are dropped with their files);
+  snapshot - the state as of a record (the records it includes are dropped with their files,
+             but the files holding answers of request ids still remembered: write_snapshot);
   versions - every policy, risk model and scorecard ever made active, by version, with its
              content; written before the record that activates it, so a record never names a
              version the table lacks;
@@ -84,6 +85,8 @@ PROBE_FILE = ".write-probe"
 
 
 LOCK_FILE = "authcore.lock"
+# Segment files read_record keeps open (a retry's answer is read from its record's file).
+READ_FILES_OPEN = 8
 
 
 class JournalCorrupt(RuntimeError):
@@ -210,6 +213,11 @@ class Journal:
         # True once closed: its engine is no longer exported (authcore.observability).
         self.closed = False
         self.snapshot_part_bytes = SNAPSHOT_PART_BYTES
+        # The bytes of the segment files the last snapshot kept only for the answers in them.
+        self.answer_bytes = 0
+        # The files read_record keeps open, first seq -> descriptor, oldest first.
+        self._read_lock = threading.Lock()
+        self._read_fds: dict[int, int] = {}
         # When a write probe (GroupCommitter.probe) last got through to the disk.
         self.probed_at_s: int | None = None
         self.db.executescript(
@@ -352,10 +360,11 @@ class Journal:
 
     # -- records --------------------------------------------------------------------------------
 
-    def append(self, records: list[tuple], side: list[tuple] = ()) -> None:
+    def append(self, records: list[tuple], side: list[tuple] = ()) -> list[tuple[int, int]]:
         """Append (at_s, method, request_id, fingerprint, effect, response[, audit]) tuples in one
         write, audit being an "audit" side row's parameters (it travels in its record); the SQL
-        side rows, (name in SIDE_ROWS, parameters), are written first, in one transaction."""
+        side rows, (name in SIDE_ROWS, parameters), are written first, in one transaction.
+        Returns each record's position: (seq, the byte offset of its frame in its file)."""
         with self._write_lock:
             sql = [row for row in side if row[0] != WRITE_PROBE]
             if sql:
@@ -364,7 +373,7 @@ class Journal:
                 if name == WRITE_PROBE:
                     self._probe(*params)
             if not records:
-                return
+                return []
             digest, seq = self.last_digest, self.last_seq
             frames, audits = [], []
             for record in records:
@@ -378,10 +387,12 @@ class Journal:
                                                 audit_row))
                 if audit_row is not None:
                     audits.append((seq, *audit_row))
-            self.writer.append(self.last_seq + 1, frames)
+            first_seq = self.last_seq + 1
+            offsets = self.writer.append(first_seq, frames)
             self.last_digest, self.last_seq = digest, seq
             if audits:
                 self.audit_index.add(audits)
+            return list(zip(range(first_seq, seq + 1), offsets))
 
     def _side_rows(self, side: list[tuple]) -> None:
         with self._sql_lock:
@@ -410,9 +421,14 @@ class Journal:
     def records(self, after_seq: int = 0, digest: bytes = b"") -> Iterator[Record]:
         """Every record after after_seq in order, each checked against the digest chain that
         starts from `digest` (the digest of record after_seq)."""
+        for record, _ in self.positioned_records(after_seq, digest):
+            yield record
+
+    def positioned_records(self, after_seq: int = 0, digest: bytes = b"") -> Iterator[tuple[Record, int]]:
+        """records(), each with the byte offset of its frame in its segment file."""
         expected_seq = after_seq + 1
         try:
-            for message in segments.read_records(self.segments_dir, after_seq):
+            for message, offset in segments.read_positioned(self.segments_dir, after_seq):
                 seq = message.seq
                 if seq != expected_seq:
                     raise JournalCorrupt(f"{self.segments_dir}: records {expected_seq} to {seq - 1} are missing")
@@ -426,7 +442,7 @@ class Journal:
                                          "journal was changed or damaged from there on. Restore it from a "
                                          "replica or backup; the server will not start on it.")
                 expected_seq = seq + 1
-                yield record
+                yield record, offset
         except segments.SegmentCorrupt as exc:
             raise JournalCorrupt(f"{exc}; restore the journal from a replica or backup; the server will not start "
                                  "on it.") from exc
@@ -437,8 +453,57 @@ class Journal:
             raise JournalCorrupt(f"{self.segments_dir}: records {expected_seq} to {self.last_seq} are missing")
 
     def record_count(self) -> int:
-        """How many records the segment files hold (those a snapshot includes are dropped with their files)."""
-        return sum(len(segments.scan(path).payloads) for _, path in segments.segment_files(self.segments_dir))
+        """How many records follow the last snapshot in the segment files (files kept past a
+        snapshot for the answers in them hold records it includes: those are not counted)."""
+        with self._sql_lock:
+            row = self.db.execute("SELECT max(seq) FROM snapshot").fetchone()
+        after, count = row[0] or 0, 0
+        for first_seq, path in segments.segment_files(self.segments_dir):
+            held = len(segments.scan(path).payloads)
+            count += max(0, min(held, first_seq + held - 1 - after))
+        return count
+
+    def read_record(self, seq: int, offset: int) -> JournalRecord | None:
+        """The record seq, read from its frame at offset (its CRCs checked); None when its file
+        is gone (dropped past the answers' byte budget) or the frame there is not record seq.
+        The last few files read stay open (READ_FILES_OPEN)."""
+        first_seq = self.writer.first_of(seq)
+        if first_seq is None:
+            return None
+        with self._read_lock:
+            fd = self._read_fds.get(first_seq)
+            if fd is None:
+                try:
+                    fd = os.open(self.segments_dir / segments.segment_name(first_seq), os.O_RDONLY | os.O_CLOEXEC)
+                except FileNotFoundError:
+                    return None
+                self._read_fds[first_seq] = fd
+                if len(self._read_fds) > READ_FILES_OPEN:
+                    os.close(self._read_fds.pop(next(iter(self._read_fds))))
+            try:
+                record = segments.read_frame(fd, offset)
+            except (OSError, DecodeError):
+                log.warning("%s: the frame of record %d at byte %d cannot be read; its answer counts as no longer "
+                            "kept", self.segments_dir / segments.segment_name(first_seq), seq, offset, exc_info=True)
+                return None
+        if record is None or record.seq != seq:
+            log.warning("%s: no intact frame of record %d at byte %d; its answer counts as no longer kept",
+                        self.segments_dir / segments.segment_name(first_seq), seq, offset)
+            return None
+        return record
+
+    def _close_reads(self, first_seq: int | None = None) -> None:
+        """Close the file read_record keeps open for first_seq (None: every one)."""
+        with self._read_lock:
+            for seq in list(self._read_fds) if first_seq is None else [first_seq]:
+                fd = self._read_fds.pop(seq, None)
+                if fd is not None:
+                    os.close(fd)
+
+    def first_seq(self) -> int:
+        """The first seq the segment files hold (the next one when there is no file)."""
+        firsts = self.writer.firsts
+        return firsts[0] if firsts else self.writer.next_seq
 
     # -- snapshots ------------------------------------------------------------------------------
 
@@ -452,10 +517,13 @@ class Journal:
                 "SELECT data FROM snapshot_part WHERE seq = ? ORDER BY part", (row[0],)))]
         return row[0], row[1], b"".join(parts) if len(parts) > 1 else parts[0]
 
-    def write_snapshot(self, at_s: int, state: bytes) -> int:
+    def write_snapshot(self, at_s: int, state: bytes, answers_from_seq: int = 0, answer_budget_bytes: int = 0
+                       ) -> int:
         """Store the state as of the last appended record and drop the segment files of every
-        record it includes (once their audit rows are indexed): the journal then holds only what
-        came after. Returns the snapshot's seq."""
+        record it includes (once their audit rows are indexed), but those that hold an answer
+        still remembered, from the one holding record answers_from_seq (0: none) on, while they
+        take no more than answer_budget_bytes (past it, the oldest go). Returns the snapshot's
+        seq; first_seq() tells which answers are still in the files."""
         with self._write_lock:
             seq, digest = self.last_seq, self.last_digest
         with self._sql_lock:
@@ -483,10 +551,25 @@ class Journal:
             if self.writer.size > len(segments.MAGIC):
                 self.writer.begin(self.last_seq + 1)
             files = segments.segment_files(self.segments_dir)
-            for i, (first_seq, path) in enumerate(files[:-1]):
-                last_in_file = files[i + 1][0] - 1
-                if last_in_file <= min(seq, indexed):
-                    path.unlink()
+            included = [(first_seq, path, files[i + 1][0] - 1) for i, (first_seq, path) in enumerate(files[:-1])
+                        if files[i + 1][0] - 1 <= min(seq, indexed)]
+            # Kept for their answers: the files from the one holding answers_from_seq on, the
+            # newest first within the budget. What goes is always the oldest files.
+            kept_bytes, drop_before = 0, len(included)
+            for k in range(len(included) - 1, -1, -1):
+                first_seq, path, last_in_file = included[k]
+                if not answers_from_seq or last_in_file < answers_from_seq:
+                    break
+                size = path.stat().st_size
+                if kept_bytes + size > answer_budget_bytes:
+                    break
+                kept_bytes += size
+                drop_before = k
+            for first_seq, path, _ in included[:drop_before]:
+                self._close_reads(first_seq)
+                path.unlink()
+                self.writer.forget(first_seq)
+            self.answer_bytes = kept_bytes
         return seq
 
     # -- stored versions ----------------------------------------------------------------------
@@ -530,6 +613,7 @@ class Journal:
                 if self._reader is not None:
                     self._reader.close()
                     self._reader = None
+            self._close_reads()
             with self._write_lock:
                 self.writer.sync()
                 self.writer.close()
@@ -739,9 +823,10 @@ class GroupCommitter:
         self.writable = True
         self.on_writable: Callable[[bool], None] | None = None
 
-    def commit(self, records: list[tuple], side: list[tuple] = ()) -> None:
-        """Return once the records (and their side rows) are durable; raise what the journal
-        raised otherwise."""
+    def commit(self, records: list[tuple], side: list[tuple] = ()) -> list[tuple[int, int]]:
+        """Return once the records (and their side rows) are durable, with each record's position
+        (seq, the byte offset of its frame in its segment file); raise what the journal raised
+        otherwise."""
         mine = _Pending(records, side)
         with self._cond:
             self.submitted += len(records)
@@ -756,7 +841,7 @@ class GroupCommitter:
             self._run(lead, len(records))
             if mine.error is not None:
                 raise mine.error
-            return
+            return mine.positions
         while True:
             with self._cond:
                 while not mine.done and self._busy:
@@ -773,20 +858,25 @@ class GroupCommitter:
             self._run(batch, count)
         if mine.error is not None:
             raise mine.error
+        return mine.positions
 
     def _run(self, batch: list, count: int) -> None:
         """Commit a batch taken by its leader (self._busy set), hand each caller its outcome, and
         let the next leader in."""
-        error = None
+        error, positions = None, []
         started_s = time.perf_counter()
         try:
             records, side = _gathered(batch)
-            self.journal.append(records, side)
+            positions = self.journal.append(records, side) or []
         except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
             error = exc
         with self._cond:
+            at = 0
             for item in batch:
                 item.done, item.error = True, error
+                if error is None:
+                    item.positions = positions[at:at + len(item.records)]
+                    at += len(item.records)
             # Commits run one at a time, so the changes are told in the order they happened.
             writable = error is None or not isinstance(error, WRITE_ERRORS)
             if writable != self.writable:
@@ -820,3 +910,5 @@ class _Pending:
     side: list
     done: bool = False
     error: BaseException | None = None
+    # (seq, offset) of each of its records, once committed.
+    positions: list = dataclasses.field(default_factory=list)
