@@ -124,46 +124,67 @@ def server_rss(pid: int) -> int:
 
 def server_state(imported: int, upserted: int, remembered: int, work: pathlib.Path) -> dict:
     """The server's resident memory growth (VmRSS) per account and per remembered request id,
-    measured through gRPC as a new user would: `ImportAccounts` of `imported` accounts in
-    chunks of 10,000 (and its rate), `UpsertAccount` of `upserted` more from 16 callers (an
-    account and its remembered request id each), and `remembered` request ids alone
-    (`SetAutoInstallment` of an unchanged setting, 16 callers)."""
+    measured through gRPC as a new user would, each on a fresh server of its own (a step's
+    transient buffers, handed back later, would blur the next step's growth): `ImportAccounts`
+    of `imported` accounts in chunks of 10,000 (and its rate); then `UpsertAccount` of
+    `upserted` accounts from 16 callers (an account and its remembered request id each), and
+    `remembered` request ids alone (`SetAutoInstallment` of an unchanged setting, 16 callers)."""
     import concurrent.futures
+    import contextlib
     import re
 
     from authcore.v1 import admin_pb2_grpc, installment_pb2, installment_pb2_grpc
 
     log(f"server state: ImportAccounts of {imported:,} accounts, {upserted:,} UpsertAccount, "
         f"{remembered:,} remembered request ids ...")
-    config = work / "state.toml"
-    config.write_text(f"[engine]\nmax_accounts = {imported + upserted + 1000}\n")
-    server = subprocess.Popen([sys.executable, "-m", "authcore", "serve", "--port", "0", "--data-dir",
-                               str(work / "state"), "--config", str(config)], cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
-    try:
-        target = re.search(r"serving on ([\d.]+:\d+)", server.stdout.readline()).group(1)
-        channel = grpc.insecure_channel(target, options=[("grpc.max_send_message_length", 64 << 20),
-                                                         ("grpc.max_receive_message_length", 64 << 20)])
+
+    @contextlib.contextmanager
+    def serving(name: str, max_accounts: int):
+        config = work / f"{name}.toml"
+        config.write_text(f"[engine]\nmax_accounts = {max_accounts}\n")
+        server = subprocess.Popen([sys.executable, "-m", "authcore", "serve", "--port", "0", "--data-dir",
+                                   str(work / name), "--config", str(config)], cwd=ROOT, stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, text=True)
+        try:
+            target = re.search(r"serving on ([\d.]+:\d+)", server.stdout.readline()).group(1)
+            channel = grpc.insecure_channel(target, options=[("grpc.max_send_message_length", 64 << 20),
+                                                             ("grpc.max_receive_message_length", 64 << 20)])
+            try:
+                yield server.pid, channel
+            finally:
+                channel.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=120)
+
+    def settled(pid: int) -> int:
+        time.sleep(1.0)  # the sweeper's first rounds, the audit index
+        return server_rss(pid)
+
+    def chunks():
+        for first in range(0, imported, 10_000):
+            ids = [f"imp-{i:010d}" for i in range(first, min(imported, first + 10_000))]
+            yield admin_pb2.ImportAccountsRequest(
+                request_id=f"import-{first}", account_ids=ids, credit_limits_minor=[1_000_000] * len(ids),
+                statuses=[c.ACCOUNT_STATUS_ACTIVE] * len(ids), tiers=[c.TIER_STANDARD] * len(ids),
+                currency="CNY", time_zone="Asia/Shanghai")
+
+    with serving("import", imported + 1000) as (pid, channel):
         admin = admin_pb2_grpc.AdminServiceStub(channel)
-        settle = lambda: time.sleep(1.0)  # noqa: E731 - the sweeper's first rounds, the audit index
-        settle()
-        start = server_rss(server.pid)
-
-        def chunks():
-            for first in range(0, imported, 10_000):
-                ids = [f"imp-{i:010d}" for i in range(first, min(imported, first + 10_000))]
-                yield admin_pb2.ImportAccountsRequest(
-                    request_id=f"import-{first}", account_ids=ids, credit_limits_minor=[1_000_000] * len(ids),
-                    statuses=[c.ACCOUNT_STATUS_ACTIVE] * len(ids), tiers=[c.TIER_STANDARD] * len(ids),
-                    currency="CNY", time_zone="Asia/Shanghai")
-
+        start = settled(pid)
         started = time.perf_counter()
         answer = admin.ImportAccounts(chunks(), timeout=3600)
         import_s = time.perf_counter() - started
         if answer.created != imported:
             raise RuntimeError(f"ImportAccounts created {answer.created} of {imported} accounts")
-        settle()
-        after_import = server_rss(server.pid)
+        after_import = settled(pid)
+
+    with serving("upsert", upserted + 1000) as (pid, channel):
+        admin = admin_pb2_grpc.AdminServiceStub(channel)
+        installments = installment_pb2_grpc.InstallmentServiceStub(channel)
+        admin.UpsertAccount(admin_pb2.UpsertAccountRequest(request_id="first", account_id="first",
+                                                           credit_limit_minor=1_000_000, tier=c.TIER_STANDARD))
+        before_upserts = settled(pid)
 
         def upsert(i: int) -> None:
             admin.UpsertAccount(admin_pb2.UpsertAccountRequest(
@@ -172,28 +193,22 @@ def server_state(imported: int, upserted: int, remembered: int, work: pathlib.Pa
 
         with concurrent.futures.ThreadPoolExecutor(16) as pool:
             list(pool.map(upsert, range(upserted)))
-        settle()
-        after_upserts = server_rss(server.pid)
-        installments = installment_pb2_grpc.InstallmentServiceStub(channel)
+        after_upserts = settled(pid)
         setting = installment_pb2.AutoInstallment(enabled=True, term_months=6, threshold_minor=500_000)
 
         def remember(i: int) -> None:
             installments.SetAutoInstallment(installment_pb2.SetAutoInstallmentRequest(
-                request_id=f"same-{i}", account_id="imp-0000000000", setting=setting), timeout=30)
+                request_id=f"same-{i}", account_id="first", setting=setting), timeout=30)
 
         with concurrent.futures.ThreadPoolExecutor(16) as pool:
             list(pool.map(remember, range(remembered)))
-        settle()
-        after_remembered = server_rss(server.pid)
-        channel.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=120)
+        after_remembered = settled(pid)
     return {"imported": imported, "import_s": import_s, "import_per_s": imported / import_s,
             "bytes_per_imported_account": (after_import - start) / imported,
-            "upserted": upserted, "bytes_per_upserted_account": (after_upserts - after_import) / upserted,
+            "upserted": upserted, "bytes_per_upserted_account": (after_upserts - before_upserts) / upserted,
             "remembered": remembered, "bytes_per_remembered_id": (after_remembered - after_upserts) / remembered,
-            "start_rss_mib": start / 2**20, "end_rss_mib": after_remembered / 2**20}
+            "start_rss_mib": start / 2**20, "end_rss_mib": after_import / 2**20,
+            "upsert_server_start_rss_mib": before_upserts / 2**20, "upsert_server_end_rss_mib": after_remembered / 2**20}
 
 
 def restart_time(n: int, work: pathlib.Path, snapshot_every: int) -> dict:
@@ -485,14 +500,16 @@ def report(figures: dict, bulk_size: int, command: str) -> str:
         *([
             "## Server state",
             "",
-            f"Through gRPC, on a server of its own (its resident memory, VmRSS, before and after each step): "
+            f"Through gRPC, each step on a server of its own (its resident memory, VmRSS, before and after): "
             f"`ImportAccounts` of {fmt(state['imported'])} accounts in chunks of 10,000 took "
             f"{state['import_s']:.1f} s ({fmt(state['import_per_s'])} accounts/s) and grew the server by "
             f"{fmt(state['bytes_per_imported_account'])} B per account; {fmt(state['upserted'])} `UpsertAccount` "
             f"calls from 16 callers (a new account and its remembered request id each) by "
             f"{fmt(state['bytes_per_upserted_account'])} B each; {fmt(state['remembered'])} request ids alone "
             f"(`SetAutoInstallment` of an unchanged setting, 16 callers) by {fmt(state['bytes_per_remembered_id'])} "
-            f"B each. The server went from {state['start_rss_mib']:.0f} MiB to {state['end_rss_mib']:.0f} MiB.",
+            f"B each. The importing server went from {state['start_rss_mib']:.0f} MiB to "
+            f"{state['end_rss_mib']:.0f} MiB; the other, on a fresh server, from "
+            f"{state.get('upsert_server_start_rss_mib', 0):.0f} MiB to {state.get('upsert_server_end_rss_mib', 0):.0f} MiB.",
             "",
         ] if state else []),
         *plan_100m(mem, state),
