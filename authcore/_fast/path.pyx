@@ -28,7 +28,7 @@ from authcore._fast.risk cimport N_FEATURES, RiskInput
 from authcore._fast.state cimport AccountRow, BehaviourRow, ProfileRow, QR_DYNAMIC, QR_NONE, QR_STATIC
 from authcore._fast.wire cimport (
     Out, close_out, field_bytes, field_chars, field_double, field_double_present, field_fixed64, field_message,
-    field_text, field_timestamp, field_varint, le32, le64, open_out, raw, take,
+    field_text, field_timestamp, field_varint, le32, le64, open_out, raw, set_u32, take,
 )
 
 cdef extern from "Python.h":
@@ -512,7 +512,7 @@ cdef class AuthorizePath:
             _json_list(&out, b'],"account_ids":[', req.account_id)
             _json_list(&out, b'],"merchant_ids":[', req.merchant.merchant_id)
             raw(&out, b"]}}", 3)
-            _set32(out.p + 4, <uint32_t>(out.n - start))
+            set_u32(out.p + 4, <uint32_t>(out.n - start))
             for value in (slot, channel_index, p.amount, p.currency, p.qr, p.factors):
                 _put_i64(&out, value)
             _put_i64(&out, <int64_t>device)
@@ -554,12 +554,6 @@ cdef int _json_list(Out* out, const char* before, object identifier) except -1:
     raw(out, b'"', 1)
     return 0
 
-
-cdef inline void _set32(unsigned char* p, uint32_t v) noexcept:
-    p[0] = <unsigned char>v
-    p[1] = <unsigned char>(v >> 8)
-    p[2] = <unsigned char>(v >> 16)
-    p[3] = <unsigned char>(v >> 24)
 
 
 cdef int _top_features(const double* contrib, int* order) noexcept:

@@ -16,6 +16,7 @@ cdef int raw(Out* o, const void* data, Py_ssize_t k) except -1
 cdef int varint(Out* o, uint64_t v) except -1
 cdef int le64(Out* o, uint64_t v) except -1
 cdef int le32(Out* o, uint32_t v) except -1
+cdef void set_u32(unsigned char* p, uint32_t v) noexcept
 cdef int field_varint(Out* o, int field, uint64_t v) except -1
 cdef int field_double(Out* o, int field, double v) except -1
 cdef int field_double_present(Out* o, int field, double v) except -1

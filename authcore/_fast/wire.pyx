@@ -262,16 +262,17 @@ def record_frame(uint64_t seq, int64_t at_s, str method, object request_id, obje
                 close_out(&audit)
         size = o.n - 12
         crc = _crc32(PyBytes_FromStringAndSize(<char*>o.p + 12, size))
-        _put32(o.p, <uint32_t>size)
-        _put32(o.p + 4, crc)
+        set_u32(o.p, <uint32_t>size)
+        set_u32(o.p + 4, crc)
         memcpy(head, o.p, 8)
-        _put32(o.p + 8, _crc32(PyBytes_FromStringAndSize(<char*>head, 8)))
+        set_u32(o.p + 8, _crc32(PyBytes_FromStringAndSize(<char*>head, 8)))
         return take(&o)
     finally:
         close_out(&o)
 
 
-cdef inline void _put32(unsigned char* p, uint32_t v) noexcept:
+cdef void set_u32(unsigned char* p, uint32_t v) noexcept:
+    """v little-endian at p (a length or a CRC filled in after what follows it is written)."""
     p[0] = <unsigned char>v
     p[1] = <unsigned char>(v >> 8)
     p[2] = <unsigned char>(v >> 16)
