@@ -318,15 +318,16 @@ def test_zones_grow_past_their_first_rows_and_dump_as_codes():
         Zones(["UTC"], np.array([0, 1], np.uint16))
 
 
-def test_the_rows_grow_without_keeping_a_larger_array_alive():
+def test_the_rows_grow_within_their_reservation_without_a_copy():
     ledger = Ledger(default_policy(), max_accounts=5_000)
+    first = [rows.ctypes.data for rows in (ledger.accounts, ledger.behaviour, ledger.zones.codes)]
     for i in range(3_000):
         upsert(ledger, f"a{i}", ("UTC", "Asia/Tokyo")[i % 2])
-    # Grown by a quarter at a time from 1,024 rows, each array its own memory (no view of a
-    # larger one), the rows of every account kept.
+    # Grown by a quarter at a time from 1,024 rows, each time a longer view of the same
+    # reservation of max_accounts rows (the rows never copied), the rows of every account kept.
     assert ledger.accounts.shape[0] == ledger.behaviour.shape[0] == 3_125
-    for rows in (ledger.accounts, ledger.behaviour, ledger.zones.codes):
-        assert rows.base is None
+    assert [rows.ctypes.data for rows in (ledger.accounts, ledger.behaviour, ledger.zones.codes)] == first
+    assert ledger._account_rows.reserved == ledger._behaviour_rows.reserved == 5_000
     assert (ledger.accounts["limit"][:3_000] == 1_000).all() and not ledger.accounts["limit"][3_000:].any()
     assert ledger.account_ids[2_999] == "a2999" and ledger.zones[2_999] == "Asia/Tokyo"
 
