@@ -99,3 +99,24 @@ def test_a_snapshot_loads_into_a_reservation_that_holds_it(max_accounts):
         loaded.upsert("b", limit=1, status=1, tier=1, overrides=None, overdue=0, currency=156, zone="UTC",
                       utc_offset_s=0)
         assert loaded.accounts.ctypes.data == address and loaded.available(2_000) == 1
+
+
+def test_one_account_at_a_time_up_to_max_accounts_stays_in_the_reservations():
+    ledger = Ledger(default_policy(), max_accounts=1_500)
+    first = [rows.ctypes.data for rows in (ledger.accounts, ledger.behaviour, ledger.zones.codes)]
+    for i in range(1_500):
+        ledger.upsert(f"a{i}", limit=i, status=1, tier=1, overrides=None, overdue=0, currency=156,
+                      zone=("UTC", "Asia/Tokyo")[i % 2], utc_offset_s=0)
+    # 1,024 rows, then a quarter more, then the last step only up to the 1,500 reserved.
+    assert ledger.accounts.shape[0] == ledger.behaviour.shape[0] == len(ledger.zones.codes) == 1_500
+    assert [rows.ctypes.data for rows in (ledger.accounts, ledger.behaviour, ledger.zones.codes)] == first
+    assert ledger.zones._reserved.reserved == 1_500 and ledger.zones[1_499] == "Asia/Tokyo"
+
+
+def test_grown_views_stop_at_the_reservation_while_the_rows_fit():
+    rows = Reserved(np.uint16, 2_000)
+    assert len(rows.grown(1_024, 1_025)) == 1_280
+    assert len(rows.grown(1_280, 1_281)) == 1_600
+    assert len(rows.grown(1_600, 1_601)) == 2_000 and rows.reserved == 2_000
+    # Past the reservation: what is needed, or a quarter more, in a new one.
+    assert len(rows.grown(2_000, 2_001)) == 2_500 and rows.reserved == 2_500

@@ -83,7 +83,7 @@ class Zones(Sequence[str]):
     def append(self, code: int) -> None:
         """The zone (by code) of the next account."""
         if self._n >= len(self.codes):
-            self.codes = self._reserved.rows(len(self.codes) * 5 // 4)
+            self.codes = self._reserved.grown(len(self.codes), self._n + 1)
         self.codes[self._n] = code
         self._n += 1
 
@@ -91,7 +91,7 @@ class Zones(Sequence[str]):
         """The zones (by code) of the next accounts."""
         end = self._n + len(codes)
         if end > len(self.codes):
-            self.codes = self._reserved.rows(max(end, len(self.codes) * 5 // 4))
+            self.codes = self._reserved.grown(len(self.codes), end)
         self.codes[self._n:end] = codes
         self._n = end
 

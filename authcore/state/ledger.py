@@ -179,10 +179,9 @@ class Ledger:
 
     def _grow_rows(self, need: int) -> None:
         """The account and behaviour arrays at least need rows long: a quarter more than they
-        are (up to max_accounts), views of the same reservations (no copy)."""
-        size = min(max(self.max_accounts, need), max(need, MIN_ROWS, self.accounts.shape[0] * 5 // 4))
-        self.accounts = self._account_rows.rows(size)
-        self.behaviour = self._behaviour_rows.rows(size)
+        are (up to max_accounts, the reservations' rows), views of the same reservations (no copy)."""
+        self.accounts = self._account_rows.grown(self.accounts.shape[0], need)
+        self.behaviour = self._behaviour_rows.rows(self.accounts.shape[0])
 
     # -- profiles -------------------------------------------------------------------------
 

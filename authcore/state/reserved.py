@@ -65,3 +65,11 @@ class Reserved:
             self._all = bigger
         self._used = max(self._used, n)
         return self._all[:n]
+
+    def grown(self, current: int, need: int) -> np.ndarray:
+        """A view for at least need rows, grown from current rows: a quarter more (at least
+        MIN_ROWS), but never past the reservation while need fits in it."""
+        size = max(need, MIN_ROWS, current * 5 // 4)
+        if need <= len(self._all):
+            size = min(size, len(self._all))
+        return self.rows(size)
