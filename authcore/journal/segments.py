@@ -133,6 +133,16 @@ def _zeros(view: memoryview) -> bool:
     return not any(view) if len(view) < 1 << 16 else bytes(view).count(0) == len(view)
 
 
+def check_scan(path: pathlib.Path, found: Scan, last: bool) -> None:
+    """Raise SegmentCorrupt for a file with a damaged frame, or (unless it is the last file,
+    whose last write may have been cut off) a torn one."""
+    if found.damage is not None:
+        raise SegmentCorrupt(f"{path}: {found.damage}")
+    if found.torn and not last:
+        raise SegmentCorrupt(f"{path}: a damaged frame at byte {found.end} of {found.size}, before the end of "
+                             "the journal")
+
+
 def read_records(directory: pathlib.Path, after_seq: int = 0, tolerate_torn_tail: bool = True
                  ) -> Iterator[JournalRecord]:
     """Every record with seq > after_seq, in order, each checked against its frame's CRC (not the
@@ -150,11 +160,7 @@ def read_positioned(directory: pathlib.Path, after_seq: int = 0, tolerate_torn_t
         if i + 1 < len(files) and files[i + 1][0] <= after_seq + 1:
             continue  # every record of this file is at or before after_seq
         found = scan(path)
-        if found.damage is not None:
-            raise SegmentCorrupt(f"{path}: {found.damage}")
-        if found.torn and (i + 1 < len(files) or not tolerate_torn_tail):
-            raise SegmentCorrupt(f"{path}: a damaged frame at byte {found.end} of {found.size}, before the end of "
-                                 "the journal")
+        check_scan(path, found, i + 1 == len(files) and tolerate_torn_tail)
         expected = first_seq
         for payload, offset in zip(found.payloads, found.offsets):
             record = JournalRecord.FromString(payload)

@@ -49,6 +49,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+import numpy as np
 from google.protobuf.message import DecodeError
 
 from authcore._fast import wire
@@ -131,6 +132,10 @@ class DataDirLock:
         if self._fd is not None:
             fd, self._fd = self._fd, None
             os.close(fd)  # closing the only descriptor drops the flock
+
+
+def _corrupt_segment(exc: Exception) -> JournalCorrupt:
+    return JournalCorrupt(f"{exc}; restore the journal from a replica or backup; the server will not start on it.")
 
 
 def _read_holder(fd: int) -> str:
@@ -429,28 +434,79 @@ class Journal:
         expected_seq = after_seq + 1
         try:
             for message, offset in segments.read_positioned(self.segments_dir, after_seq):
-                seq = message.seq
-                if seq != expected_seq:
-                    raise JournalCorrupt(f"{self.segments_dir}: records {expected_seq} to {seq - 1} are missing")
-                record = Record(seq, message.at_s, message.method, message.request_id or None,
-                                message.fingerprint or None, message.effect or None, message.response or None)
-                # The chain's link in C (authcore._fast.wire): _digest's bytes.
-                digest = wire.record_digest(digest, record.at_s, record.method, record.request_id, record.fingerprint,
-                                            record.effect, record.response)
-                if digest != message.digest:
-                    raise JournalCorrupt(f"{self.segments_dir}: journal record {seq} does not match its digest; the "
-                                         "journal was changed or damaged from there on. Restore it from a "
-                                         "replica or backup; the server will not start on it.")
-                expected_seq = seq + 1
+                record, digest = self._checked(message, expected_seq, digest)
+                expected_seq += 1
                 yield record, offset
         except segments.SegmentCorrupt as exc:
-            raise JournalCorrupt(f"{exc}; restore the journal from a replica or backup; the server will not start "
-                                 "on it.") from exc
+            raise _corrupt_segment(exc) from exc
         except DecodeError as exc:
-            raise JournalCorrupt(f"{self.segments_dir}: a record that is not a JournalRecord ({exc}); restore the "
-                                 "journal from a replica or backup; the server will not start on it.") from exc
+            raise self._not_a_record(exc) from exc
         if expected_seq <= self.last_seq:
             raise JournalCorrupt(f"{self.segments_dir}: records {expected_seq} to {self.last_seq} are missing")
+
+    def tail(self, after_seq: int = 0, digest: bytes = b"", channel_index=None
+             ) -> Iterator[wire.TailBuffer | tuple[Record, int]]:
+        """positioned_records(), read in C (authcore._fast.wire.read_tail): runs of records
+        without an effect or with a HoldPlaced come as one TailBuffer of columns (valid until
+        the next item is asked for); every other record comes alone, as (record, offset), read
+        and checked as positioned_records does. Both in journal order, the chain checked the
+        same way. channel_index: Channel value -> the ledger's channel index (int32, -1: none)."""
+        expected_seq = after_seq + 1
+        out = wire.TailBuffer()
+        try:
+            files = segments.segment_files(self.segments_dir)
+            for i, (first_seq, path) in enumerate(files):
+                if i + 1 < len(files) and files[i + 1][0] <= after_seq + 1:
+                    continue  # every record of this file is at or before after_seq
+                data = path.read_bytes()
+                found = segments.scan(path, data)
+                segments.check_scan(path, found, last=i + 1 == len(files))
+                offsets = np.array(found.offsets, np.int64)
+                k = 0
+                while k < len(offsets):
+                    k, digest = wire.read_tail(out, data, offsets, k, first_seq, after_seq, expected_seq, digest,
+                                               channel_index)
+                    if out.count:
+                        expected_seq += out.count
+                        yield out
+                    if k < len(offsets):
+                        # A record the C reader left: read, and checked, here.
+                        message = JournalRecord.FromString(found.payloads[k])
+                        if message.seq != first_seq + k:
+                            raise segments.SegmentCorrupt(f"{path}: record {message.seq} where record "
+                                                          f"{first_seq + k} belongs")
+                        if message.seq > after_seq:
+                            record, digest = self._checked(message, expected_seq, digest)
+                            expected_seq += 1
+                            yield record, int(offsets[k])
+                        k += 1
+        except segments.SegmentCorrupt as exc:
+            raise _corrupt_segment(exc) from exc
+        except DecodeError as exc:
+            raise self._not_a_record(exc) from exc
+        if expected_seq <= self.last_seq:
+            raise JournalCorrupt(f"{self.segments_dir}: records {expected_seq} to {self.last_seq} are missing")
+
+    def _checked(self, message: JournalRecord, expected_seq: int, digest: bytes) -> tuple[Record, bytes]:
+        """The record of a message read from a segment, checked to be expected_seq and to link
+        to digest; with its own digest."""
+        seq = message.seq
+        if seq != expected_seq:
+            raise JournalCorrupt(f"{self.segments_dir}: records {expected_seq} to {seq - 1} are missing")
+        record = Record(seq, message.at_s, message.method, message.request_id or None,
+                        message.fingerprint or None, message.effect or None, message.response or None)
+        # The chain's link in C (authcore._fast.wire): _digest's bytes.
+        digest = wire.record_digest(digest, record.at_s, record.method, record.request_id, record.fingerprint,
+                                    record.effect, record.response)
+        if digest != message.digest:
+            raise JournalCorrupt(f"{self.segments_dir}: journal record {seq} does not match its digest; the "
+                                 "journal was changed or damaged from there on. Restore it from a "
+                                 "replica or backup; the server will not start on it.")
+        return record, digest
+
+    def _not_a_record(self, exc: DecodeError) -> JournalCorrupt:
+        return JournalCorrupt(f"{self.segments_dir}: a record that is not a JournalRecord ({exc}); restore the "
+                              "journal from a replica or backup; the server will not start on it.")
 
     def record_count(self) -> int:
         """How many records follow the last snapshot in the segment files (files kept past a
