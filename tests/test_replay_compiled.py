@@ -5,6 +5,9 @@ equals memory after the same journal replayed record by record through the appli
 
 from __future__ import annotations
 
+import pathlib
+import shutil
+
 import numpy as np
 import pytest
 
@@ -206,3 +209,29 @@ def test_a_tail_record_that_does_not_match_its_digest_stops_the_start(tmp_path):
     path.write_bytes(bytes(data[:start]) + frame + bytes(data[end:]))
     with pytest.raises(JournalCorrupt, match="journal record 4 does not match its digest"):
         Engine(Journal(data_dir), clock=clock, default_model=False)
+
+
+@pytest.mark.parametrize("fixture", ["journal-v0/plain", "journal-v0/snapshot", "journal-v1/plain",
+                                     "journal-v1/snapshot"])
+def test_older_journals_start_with_the_same_memory(tmp_path, monkeypatch, fixture):
+    """Journals written by older builds (tests/fixtures: JSON effects, then typed effects in the
+    SQLite table; moved into segment files on their first start) replay to the memory the
+    applier alone builds."""
+    clock = Clock()
+    source = pathlib.Path(__file__).resolve().parent / "fixtures" / fixture / "authcore.db"
+    for name in ("compiled", "python"):
+        (tmp_path / name).mkdir()
+        shutil.copyfile(source, tmp_path / name / "authcore.db")
+    compiled, seen = open_counted(tmp_path / "compiled", clock)
+    try:
+        replayed = memory(compiled)
+    finally:
+        compiled.close()
+    if fixture.startswith("journal-v1"):
+        assert seen["compiled_rows"] > 0, seen  # typed approvals: read in C
+    python_tail(monkeypatch)
+    reference = Engine(Journal(tmp_path / "python"), clock=clock, default_model=False)
+    try:
+        assert_same(replayed, memory(reference))
+    finally:
+        reference.close()

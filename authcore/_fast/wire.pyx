@@ -533,7 +533,7 @@ cdef class TailBuffer:
     cdef readonly object expires_s, device, ipnet, lat, lon, term, rate
     cdef readonly list request_ids, authorization_ids, account_ids, merchant_ids, methods
 
-    def __init__(self):
+    def __cinit__(self):
         cdef Py_ssize_t n = TAIL_BATCH
         self.count = 0
         self.seq, self.at_s, self.offset = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
@@ -685,3 +685,38 @@ def read_tail(TailBuffer out, const unsigned char[::1] data, const int64_t[::1] 
         close_out(&o)
     out.count = row
     return i, digest
+
+
+cdef extern from "zlib.h":
+    unsigned long crc32(unsigned long crc, const unsigned char* buf, unsigned int length) nogil
+
+
+def frames(const unsigned char[::1] data, Py_ssize_t start, Py_ssize_t max_frame_bytes):
+    """The whole and intact frames of a segment file's bytes from start on (the length, the
+    record's CRC-32, the CRC-32 of those 8 bytes, the record; authcore.journal.segments): their
+    offsets and record lengths (int64), and the offset of the first byte that is not one
+    (authcore.journal.segments.scan says what is there)."""
+    cdef Py_ssize_t size = data.shape[0], offset = start, count = 0, length
+    cdef const unsigned char* p
+    cdef uint32_t crc, header_crc
+    if not 0 <= start <= size:
+        raise ValueError(f"start {start}: the data is {size} bytes")
+    offsets_out = np.empty(max(1, (size - start) // 13 + 1), np.int64)
+    lengths_out = np.empty(offsets_out.shape[0], np.int64)
+    cdef int64_t[::1] offsets = offsets_out, lengths = lengths_out
+    with nogil:
+        while offset + 12 <= size:
+            p = &data[0] + offset
+            length = <Py_ssize_t>(<uint32_t>p[0] | (<uint32_t>p[1] << 8) | (<uint32_t>p[2] << 16)
+                                  | (<uint32_t>p[3] << 24))
+            crc = <uint32_t>p[4] | (<uint32_t>p[5] << 8) | (<uint32_t>p[6] << 16) | (<uint32_t>p[7] << 24)
+            header_crc = <uint32_t>p[8] | (<uint32_t>p[9] << 8) | (<uint32_t>p[10] << 16) | (<uint32_t>p[11] << 24)
+            if <uint32_t>crc32(0, p, 8) != header_crc or length == 0 or length > max_frame_bytes:
+                break
+            if offset + 12 + length > size or <uint32_t>crc32(0, p + 12, <unsigned int>length) != crc:
+                break
+            offsets[count] = offset
+            lengths[count] = length
+            count += 1
+            offset += 12 + length
+    return offsets_out[:count], lengths_out[:count], offset

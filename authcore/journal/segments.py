@@ -28,8 +28,9 @@ import os
 import pathlib
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
+from authcore._fast import wire
 from authcore.v1.journal_pb2 import JournalRecord
 
 log = logging.getLogger("authcore.journal")
@@ -82,7 +83,7 @@ class Scan:
     """What reading a file found: the intact frames' payloads, and where they end; torn: what
     follows is a frame cut short (or zeros), never acknowledged; damage: what follows is a bad
     frame with data after it (None when there is none)."""
-    payloads: list
+    payloads: Sequence
     end: int
     size: int
     damage: str | None = None
@@ -95,38 +96,53 @@ class Scan:
 
 
 def scan(path: pathlib.Path, data: bytes | None = None) -> Scan:
-    """The frames of a file up to the first that is not whole and intact."""
+    """The frames of a file up to the first that is not whole and intact (walked in C:
+    authcore._fast.wire.frames)."""
     if data is None:
         data = path.read_bytes()
     if len(data) < len(MAGIC) or data[:len(MAGIC)] != MAGIC:
         if len(data) < len(MAGIC) and MAGIC.startswith(data):
             return Scan([], 0, len(data))  # a file created as the power went: nothing in it
         raise SegmentCorrupt(f"{path}: not a journal segment (its header is {data[:len(MAGIC)]!r})")
-    payloads, offsets = [], []
-    offset, size = len(MAGIC), len(data)
+    found, lengths, offset = wire.frames(data, len(MAGIC), MAX_FRAME_BYTES)
+    payloads, offsets = Payloads(data, found, lengths), found.tolist()
+    size = len(data)
+    if offset >= size:
+        return Scan(payloads, offset, size, offsets=offsets)
+    # What stopped the walk.
     view = memoryview(data)
-    while offset < size:
-        if offset + HEADER.size > size:
-            return Scan(payloads, offset, size, offsets=offsets)  # a header cut short
-        length, crc, header_crc = HEADER.unpack_from(data, offset)
-        start = offset + HEADER.size
-        if zlib.crc32(view[offset:offset + LENGTH_AND_CRC.size]) != header_crc or length == 0 \
-                or length > MAX_FRAME_BYTES:
-            if _zeros(view[offset:]):
-                return Scan(payloads, offset, size, offsets=offsets)  # written no further than this
-            return Scan(payloads, offset, size, f"a damaged frame header at byte {offset} of {size}", offsets)
-        if start + length > size:
-            return Scan(payloads, offset, size, offsets=offsets)  # the frame cut short
-        payload = view[start:start + length]
-        if zlib.crc32(payload) != crc:
-            if _zeros(view[start + length:]):
-                return Scan(payloads, offset, size, offsets=offsets)  # the last frame's write cut off within it
-            return Scan(payloads, offset, size, f"a damaged frame at byte {offset} of {size}, with data after it",
-                        offsets)
-        payloads.append(payload)
-        offsets.append(offset)
-        offset = start + length
-    return Scan(payloads, offset, size, offsets=offsets)
+    if offset + HEADER.size > size:
+        return Scan(payloads, offset, size, offsets=offsets)  # a header cut short
+    length, crc, header_crc = HEADER.unpack_from(data, offset)
+    start = offset + HEADER.size
+    if zlib.crc32(view[offset:offset + LENGTH_AND_CRC.size]) != header_crc or length == 0 \
+            or length > MAX_FRAME_BYTES:
+        if _zeros(view[offset:]):
+            return Scan(payloads, offset, size, offsets=offsets)  # written no further than this
+        return Scan(payloads, offset, size, f"a damaged frame header at byte {offset} of {size}", offsets)
+    if start + length > size:
+        return Scan(payloads, offset, size, offsets=offsets)  # the frame cut short
+    if _zeros(view[start + length:]):
+        return Scan(payloads, offset, size, offsets=offsets)  # the last frame's write cut off within it
+    return Scan(payloads, offset, size, f"a damaged frame at byte {offset} of {size}, with data after it", offsets)
+
+
+class Payloads(Sequence):
+    """The records of a file's frames, as memoryviews into its bytes, made when asked for."""
+
+    def __init__(self, data: bytes, offsets, lengths):
+        self._view = memoryview(data)
+        self._offsets = offsets
+        self._lengths = lengths
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        start = int(self._offsets[k]) + HEADER.size
+        return self._view[start:start + int(self._lengths[k])]
 
 
 def _zeros(view: memoryview) -> bool:
