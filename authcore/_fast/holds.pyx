@@ -184,7 +184,7 @@ cdef class HoldTable:
         while size < n:
             size *= 2
         grown = np.zeros(size, dtype=HOLD_DTYPE)
-        grown[:self.rows.shape[0]] = self.rows
+        grown.view(np.uint8)[:self.rows.nbytes] = self.rows.view(np.uint8)  # as bytes: not field by field
         self.rows = grown
         self.r = <HoldRow*>address(grown)
         self.rows_cap = size
@@ -753,7 +753,8 @@ cdef class HoldTable:
         if size < 2 or size & (size - 1):
             raise ValueError("the snapshot's hold index is not a power of two long")
         table._rows_for(max(len(rows), 1))
-        table.rows[:len(rows)] = rows
+        # As bytes: a structured copy goes field by field, several times slower.
+        table.rows.view(np.uint8)[:rows.nbytes] = np.ascontiguousarray(rows).view(np.uint8)
         table.top = len(rows)
         table.free_head = state["free_head"]
         table.live = state["live"]

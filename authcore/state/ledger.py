@@ -563,8 +563,10 @@ class Ledger:
         ledger.accounts = np.zeros(capacity, dtype=ACCOUNT_DTYPE)
         ledger.behaviour = np.zeros(capacity, dtype=BEHAVIOUR_DTYPE)
         # Rows of the layouts before the narrowed rows are converted field by field.
-        ledger.accounts[:n] = current_accounts(state["accounts"])
-        ledger.behaviour[:n] = current_behaviour(state["behaviour"])
+        for rows, into in ((current_accounts(state["accounts"]), ledger.accounts),
+                           (current_behaviour(state["behaviour"]), ledger.behaviour)):
+            # As bytes: a structured copy goes field by field, several times slower.
+            into.view(np.uint8)[:rows.nbytes] = np.ascontiguousarray(rows).view(np.uint8)
         ledger.n_accounts = n
         ledger._load_accounts(state, n)
         ledger.overrides = {slot: common_pb2.LimitProfile.FromString(b) for slot, b in state["overrides"].items()}
