@@ -107,11 +107,11 @@ class Engine:
         self.get_shadow_report = self.rollout.get_shadow_report
         # A replay reads its answer back from the journal record it was given in.
         self.core.idempotency.reader = journal.read_record
-        snapshot = journal.snapshot()
+        snapshot = journal.snapshot_stream()
         digest = b""
         if snapshot is not None:
-            self.core.snapshot_seq, digest, blob = snapshot
-            self._restore(pickle.loads(blob))
+            self.core.snapshot_seq, digest, stream = snapshot
+            self._restore(pickle.load(stream))
             # The files a snapshot dropped past the answers' byte budget: their answers are gone.
             self.core.idempotency.forget_answers_before(journal.first_seq())
         self.replayed_records = self._replay(self.core.snapshot_seq, digest)

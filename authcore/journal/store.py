@@ -40,6 +40,7 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import hashlib
+import io
 import logging
 import os
 import pathlib
@@ -132,6 +133,32 @@ class DataDirLock:
         if self._fd is not None:
             fd, self._fd = self._fd, None
             os.close(fd)  # closing the only descriptor drops the flock
+
+
+class _Parts(io.RawIOBase):
+    """A snapshot's blobs read in order as one stream."""
+
+    def __init__(self, parts: list[bytes]):
+        self._parts = parts
+        self._part = 0
+        self._at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        out = memoryview(buffer).cast("B")
+        done = 0
+        while done < len(out) and self._part < len(self._parts):
+            part = self._parts[self._part]
+            take = min(len(out) - done, len(part) - self._at)
+            out[done:done + take] = memoryview(part)[self._at:self._at + take]
+            done += take
+            self._at += take
+            if self._at == len(part):
+                self._parts[self._part] = b""  # read: let it go
+                self._part, self._at = self._part + 1, 0
+        return done
 
 
 def _corrupt_segment(exc: Exception) -> JournalCorrupt:
@@ -572,6 +599,17 @@ class Journal:
             parts = [row[2], *(data for (data,) in self.db.execute(
                 "SELECT data FROM snapshot_part WHERE seq = ? ORDER BY part", (row[0],)))]
         return row[0], row[1], b"".join(parts) if len(parts) > 1 else parts[0]
+
+    def snapshot_stream(self) -> tuple[int, bytes, io.RawIOBase] | None:
+        """snapshot(), the state as a stream over its stored blobs (no copy of them joined): for
+        pickle.load, which reads each array straight into its own buffer."""
+        with self._sql_lock:
+            row = self.db.execute("SELECT seq, digest, state FROM snapshot ORDER BY seq DESC LIMIT 1").fetchone()
+            if row is None:
+                return None
+            parts = [row[2], *(data for (data,) in self.db.execute(
+                "SELECT data FROM snapshot_part WHERE seq = ? ORDER BY part", (row[0],)))]
+        return row[0], row[1], _Parts(parts)
 
     def write_snapshot(self, at_s: int, state: bytes, answers_from_seq: int = 0, answer_budget_bytes: int = 0
                        ) -> int:
