@@ -177,14 +177,18 @@ def read_positioned(directory: pathlib.Path, after_seq: int = 0, tolerate_torn_t
             continue  # every record of this file is at or before after_seq
         found = scan(path)
         check_scan(path, found, i + 1 == len(files) and tolerate_torn_tail)
-        expected = first_seq
-        for payload, offset in zip(found.payloads, found.offsets):
-            record = JournalRecord.FromString(payload)
-            if record.seq != expected:
-                raise SegmentCorrupt(f"{path}: record {record.seq} where record {expected} belongs")
-            expected += 1
-            if record.seq > after_seq:
-                yield record, offset
+        # The records at or before after_seq are not read (scan checked their frames); the file's
+        # first one is, so that a file holding other records than its name says is still found.
+        start = min(max(0, after_seq + 1 - first_seq), len(found.payloads))
+        if start > 0:
+            record = JournalRecord.FromString(found.payloads[0])
+            if record.seq != first_seq:
+                raise SegmentCorrupt(f"{path}: record {record.seq} where record {first_seq} belongs")
+        for k in range(start, len(found.payloads)):
+            record = JournalRecord.FromString(found.payloads[k])
+            if record.seq != first_seq + k:
+                raise SegmentCorrupt(f"{path}: record {record.seq} where record {first_seq + k} belongs")
+            yield record, found.offsets[k]
 
 
 def read_frame(fd: int, offset: int) -> JournalRecord | None:
