@@ -566,9 +566,9 @@ cdef inline str utf8(Span s):
     return PyUnicode_DecodeUTF8(<const char*>s.p, s.n, NULL)
 
 
-def read_tail(TailBuffer out, const unsigned char[::1] data, const int64_t[::1] offsets, Py_ssize_t start,
-              uint64_t first_seq, uint64_t after_seq, uint64_t expected_seq, bytes digest,
-              const int32_t[::1] channel_index):
+def read_tail(TailBuffer out not None, const unsigned char[::1] data not None, const int64_t[::1] offsets not None,
+              Py_ssize_t start, uint64_t first_seq, uint64_t after_seq, uint64_t expected_seq, bytes digest not None,
+              const int32_t[::1] channel_index not None):
     """Read a segment file's frames (data: the file, offsets: its whole and intact frames, as
     authcore.journal.segments.scan found them) from frame start, into out: the records after
     after_seq, which must be expected_seq on, each linked to digest by the chain
@@ -598,6 +598,8 @@ def read_tail(TailBuffer out, const unsigned char[::1] data, const int64_t[::1] 
     cdef object ids = out.request_ids
     if len(digest) != 16 and len(digest) != 0:
         raise ValueError("a digest is 16 bytes (or none before the first record)")
+    if not 0 <= start <= n_frames:
+        raise ValueError(f"start {start}: there are {n_frames} frames")
     out.count = 0
     open_out(&o, 4096)
     try:
@@ -691,7 +693,7 @@ cdef extern from "zlib.h":
     unsigned long crc32(unsigned long crc, const unsigned char* buf, unsigned int length) nogil
 
 
-def frames(const unsigned char[::1] data, Py_ssize_t start, Py_ssize_t max_frame_bytes):
+def frames(const unsigned char[::1] data not None, Py_ssize_t start, Py_ssize_t max_frame_bytes):
     """The whole and intact frames of a segment file's bytes from start on (the length, the
     record's CRC-32, the CRC-32 of those 8 bytes, the record; authcore.journal.segments): their
     offsets and record lengths (int64), and the offset of the first byte that is not one

@@ -480,6 +480,8 @@ class Journal:
         same way. channel_index: Channel value -> the ledger's channel index (int32, -1: none)."""
         expected_seq = after_seq + 1
         out = wire.TailBuffer()
+        if channel_index is None:
+            channel_index = np.full(0, -1, np.int32)  # no channel known: every HoldPlaced read in Python
         try:
             files = segments.segment_files(self.segments_dir)
             for i, (first_seq, path) in enumerate(files):
