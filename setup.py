@@ -24,6 +24,8 @@ extensions = [
         [f"authcore/_fast/{name}.pyx"],
         extra_compile_args=["-O0", "-g"] if DEBUG else ["-O3"],
         define_macros=[("CYTHON_TRACE_NOGIL", "1")] if DEBUG else [],
+        # wire reads the segment files' frames, checked with zlib's CRC-32.
+        libraries=["z"] if name == "wire" else [],
     )
     for name in ("state", "decide", "models", "risk", "ledger", "holds", "wire", "path", "locks", "index", "requests")
 ]

@@ -55,6 +55,10 @@ class HoldTable:
                    expires_s: int, channels: list[int], amounts: list[int], flags: list[int], devices: list[int],
                    ipnets: list[int], lats: list[float], lons: list[float], terms: list[int], rates: list[int],
                    now_s: int) -> None: ...
+    def place_rows(self, book: Book, authorization_ids: list[str], slots: np.ndarray, merchant_ids: list[str],
+                   expires_s: np.ndarray, channels: np.ndarray, amounts: np.ndarray, flags: np.ndarray,
+                   devices: np.ndarray, ipnets: np.ndarray, lats: np.ndarray, lons: np.ndarray, terms: np.ndarray,
+                   rates: np.ndarray, now_s: np.ndarray) -> None: ...
     def restore(self, authorization_id: str, slot: int, channel: int, amount: int, flags: int, day_index: int,
                 month_index: int, created_s: int, expires_s: int, merchant_id: str, state: str, captured: int,
                 refunded: int, term: int, rate_bps: int, captured_s: int) -> int: ...

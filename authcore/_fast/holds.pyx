@@ -184,7 +184,7 @@ cdef class HoldTable:
         while size < n:
             size *= 2
         grown = np.zeros(size, dtype=HOLD_DTYPE)
-        grown[:self.rows.shape[0]] = self.rows
+        grown.view(np.uint8)[:self.rows.nbytes] = self.rows.view(np.uint8)  # as bytes: not field by field
         self.rows = grown
         self.r = <HoldRow*>address(grown)
         self.rows_cap = size
@@ -490,6 +490,31 @@ cdef class HoldTable:
             self._insert(authorization_ids[i], slots[i], merchant_ids[i], expires_s, channels[i], amounts[i],
                          flags[i], day, month, terms[i], rates[i], now_s, HELD)
 
+    def place_rows(self, Book book, list authorization_ids, const int64_t[::1] slots, list merchant_ids,
+                   const int64_t[::1] expires_s, const int32_t[::1] channels, const int64_t[::1] amounts,
+                   const int32_t[::1] flags, const uint64_t[::1] devices, const uint64_t[::1] ipnets,
+                   const double[::1] lats, const double[::1] lons, const int32_t[::1] terms,
+                   const int32_t[::1] rates, const int64_t[::1] now_s):
+        """place() of each hold of a run of HoldPlaced records, in order, from columns (one
+        expiry and one time per hold; lats, lons NaN: unknown): the journal's tail replayed."""
+        cdef Py_ssize_t n = len(authorization_ids), i
+        cdef int32_t day, month
+        if len(merchant_ids) != n:
+            raise ValueError(f"every column needs {n} values, merchant_ids has {len(merchant_ids)}")
+        for size in (slots.shape[0], expires_s.shape[0], channels.shape[0], amounts.shape[0], flags.shape[0],
+                     devices.shape[0], ipnets.shape[0], lats.shape[0], lons.shape[0], terms.shape[0],
+                     rates.shape[0], now_s.shape[0]):
+            if size != n:
+                raise ValueError(f"every column needs {n} values, one has {size}")
+        for i in range(n):
+            if slots[i] < 0:
+                raise ValueError(f"authorization {authorization_ids[i]}: no account slot")
+            self._new(authorization_ids[i])
+            self._book(book, slots[i], channels[i], amounts[i], flags[i], devices[i], ipnets[i], lats[i], lons[i],
+                       now_s[i], &day, &month)
+            self._insert(authorization_ids[i], slots[i], merchant_ids[i], expires_s[i], channels[i], amounts[i],
+                         flags[i], day, month, terms[i], rates[i], now_s[i], HELD)
+
     cdef int _new(self, str authorization_id) except -1:
         """Refuse an id that is in the table already, before its money is booked."""
         if self.find(authorization_id) >= 0:
@@ -728,7 +753,8 @@ cdef class HoldTable:
         if size < 2 or size & (size - 1):
             raise ValueError("the snapshot's hold index is not a power of two long")
         table._rows_for(max(len(rows), 1))
-        table.rows[:len(rows)] = rows
+        # As bytes: a structured copy goes field by field, several times slower.
+        table.rows.view(np.uint8)[:rows.nbytes] = np.ascontiguousarray(rows).view(np.uint8)
         table.top = len(rows)
         table.free_head = state["free_head"]
         table.live = state["live"]

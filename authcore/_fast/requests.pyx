@@ -208,31 +208,28 @@ cdef class RequestIndex:
             raise ValueError(f"method code {method}: must be from 0 to 255")
         if kind not in (K_GONE, K_JOURNAL, K_SIDE):
             raise ValueError(f"kind {kind}: must be ANSWER_GONE, ANSWER_JOURNAL or ANSWER_SIDE")
-        if kind == K_JOURNAL and not (0 < seq <= MAX_SEQ and 0 <= offset <= 0xFFFFFFFF):
-            kind, seq, offset = K_GONE, 0, 0  # a position this index cannot hold: the answer is not kept
         read_key(self, key, digest, &h0, &h1, &fp)
-        cdef int64_t same = find(self, h0, h1, fp, method)
-        if same >= 0:
-            kill(self, <size_t>same)
+        return put_entry(self, h0, h1, fp, method, at_s, kind, seq, offset)
+
+    def put_positions(self, const uint8_t[:, ::1] keys, const uint64_t[::1] fps, const uint8_t[::1] methods,
+                      const int64_t[::1] at_s, const int64_t[::1] seqs, const int64_t[::1] offsets):
+        """put() of requests answered in the journal (ANSWER_JOURNAL), in order, from columns: the
+        request_id hashes (n x 16 bytes), the first 8 bytes of each fingerprint (little-endian),
+        method codes, when answered, the seq and frame offset of each answer's record (a replay
+        of the journal's tail). Returns how many entries were forgotten."""
+        cdef Py_ssize_t n = keys.shape[0], i
+        cdef uint64_t h0, h1
         cdef size_t forgotten = 0
-        while self.count >= <size_t>self.max_entries:
-            forgotten += evict_oldest(self)
-        if self.count == self.ring_cap:
-            if grow_ring(self, min(self.ring_cap * 2, <size_t>self.max_entries)) != 0:
-                raise MemoryError()
-        if (self.table_count + 1) * 5 > self.table_cap * 4:
-            if new_table(self, self.table_cap + self.table_cap // 2) != 0:
-                raise MemoryError()
-        cdef size_t index = (self.head + self.count) % self.ring_cap
-        cdef Entry* e = &self.ring[index]
-        e.h0 = h0
-        e.fh = fp | (h1 << 48)
-        e.word = pack(<uint64_t>seq, method, kind)
-        e.at_s = <uint32_t>max(0, min(at_s, 0xFFFFFFFF))
-        e.offset = <uint32_t>offset
-        self.count += 1
-        self.live += 1
-        insert(self, index)
+        if keys.shape[1] != 16:
+            raise ValueError(f"a request_id hash is 16 bytes, not {keys.shape[1]}")
+        if not (fps.shape[0] == methods.shape[0] == at_s.shape[0] == seqs.shape[0] == offsets.shape[0] == n):
+            raise ValueError(f"every column needs {n} values")
+        for i in range(n):
+            memcpy(&h0, &keys[i, 0], 8)
+            memcpy(&h1, &keys[i, 8], 8)
+            forgotten += put_entry(self, h0 & self.h0_mask, (h1 & self.h1_mask) >> 48, fps[i] & FP_MASK, methods[i],
+                                   at_s[i], K_JOURNAL,
+                                   seqs[i], offsets[i])
         return forgotten
 
     def prune(self, int64_t horizon_s):
@@ -353,6 +350,36 @@ cdef int64_t find(RequestIndex self, uint64_t h0, uint64_t h1, uint64_t fp, int 
         i += 1
         if i == self.table_cap:
             i = 0
+
+
+cdef size_t put_entry(RequestIndex self, uint64_t h0, uint64_t h1, uint64_t fp, int method, int64_t at_s, int kind,
+                      int64_t seq, int64_t offset) except? 0xFFFFFFFFFFFFFFFF:
+    """RequestIndex.put of a read key: returns how many entries were forgotten."""
+    if kind == K_JOURNAL and not (0 < seq <= <int64_t>SEQ_MASK and 0 <= offset <= 0xFFFFFFFF):
+        kind, seq, offset = K_GONE, 0, 0  # a position this index cannot hold: the answer is not kept
+    cdef int64_t same = find(self, h0, h1, fp, method)
+    if same >= 0:
+        kill(self, <size_t>same)
+    cdef size_t forgotten = 0
+    while self.count >= <size_t>self.max_entries:
+        forgotten += evict_oldest(self)
+    if self.count == self.ring_cap:
+        if grow_ring(self, min(self.ring_cap * 2, <size_t>self.max_entries)) != 0:
+            raise MemoryError()
+    if (self.table_count + 1) * 5 > self.table_cap * 4:
+        if new_table(self, self.table_cap + self.table_cap // 2) != 0:
+            raise MemoryError()
+    cdef size_t index = (self.head + self.count) % self.ring_cap
+    cdef Entry* e = &self.ring[index]
+    e.h0 = h0
+    e.fh = fp | (h1 << 48)
+    e.word = pack(<uint64_t>seq, method, kind)
+    e.at_s = <uint32_t>max(0, min(at_s, 0xFFFFFFFF))
+    e.offset = <uint32_t>offset
+    self.count += 1
+    self.live += 1
+    insert(self, index)
+    return forgotten
 
 
 cdef int read_key(RequestIndex self, const uint8_t[::1] key, const uint8_t[::1] digest, uint64_t* h0, uint64_t* h1,

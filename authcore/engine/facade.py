@@ -7,6 +7,8 @@ import pickle
 import time
 from typing import Callable
 
+import numpy as np
+
 from authcore.journal import audit, effects
 from authcore.state.idempotency import IdempotencyIndex
 from authcore.state.ledger import Ledger
@@ -27,8 +29,15 @@ from authcore.engine.holds import Holds
 from authcore.engine.payments import Payments
 from authcore.engine.requests import Requests
 from authcore.engine.rollout import Rollout
+from authcore._fast import wire
 from authcore._fast.path import AuthorizePath
 from authcore.v1 import authorization_pb2 as authz
+
+
+# Channel value -> the ledger's channel index, for the compiled replay (-1: not a channel).
+_CHANNEL_INDEX = np.full(max(effects.CHANNEL_INDEX) + 1, -1, np.int32)
+for _channel, _index in effects.CHANNEL_INDEX.items():
+    _CHANNEL_INDEX[_channel] = _index
 
 
 class Engine:
@@ -98,11 +107,11 @@ class Engine:
         self.get_shadow_report = self.rollout.get_shadow_report
         # A replay reads its answer back from the journal record it was given in.
         self.core.idempotency.reader = journal.read_record
-        snapshot = journal.snapshot()
+        snapshot = journal.snapshot_stream()
         digest = b""
         if snapshot is not None:
-            self.core.snapshot_seq, digest, blob = snapshot
-            self._restore(pickle.loads(blob))
+            self.core.snapshot_seq, digest, stream = snapshot
+            self._restore(pickle.load(stream))
             # The files a snapshot dropped past the answers' byte budget: their answers are gone.
             self.core.idempotency.forget_answers_before(journal.first_seq())
         self.replayed_records = self._replay(self.core.snapshot_seq, digest)
@@ -197,22 +206,40 @@ class Engine:
         return self.applier.apply
 
     def _replay(self, after_seq: int = 0, digest: bytes = b"") -> int:
+        """Apply the records after the snapshot, in order: runs of approvals (HoldPlaced) and of
+        records without an effect from their bytes in C (Journal.tail: the hold table and the
+        request ring filled per run), every other record by the applier, as it was applied live."""
         count = 0
         idempotency = self.core.idempotency
-        for record, offset in self.core.journal.positioned_records(after_seq, digest):
-            if record.effect:
-                try:
-                    effect = effects.decode(record.effect)
-                except JournalCorrupt as exc:
-                    raise JournalCorrupt(f"{self.core.journal.path}: journal record {record.seq}: {exc}; the server "
-                                         "will not start on it") from exc
-                self.applier.apply(effect, record.at_s)
-            if record.request_id:
-                idempotency.put_position(record.request_id, record.at_s, record.method, record.fingerprint or b"",
-                                         record.seq, offset)
-            count += 1
+        ledger = self.core.ledger
+        for item in self.core.journal.tail(after_seq, digest, _CHANNEL_INDEX):
+            if type(item) is tuple:
+                record, offset = item
+                if record.effect:
+                    self.applier.apply(self._decoded(record), record.at_s)
+                if record.request_id:
+                    idempotency.put_position(record.request_id, record.at_s, record.method,
+                                             record.fingerprint or b"", record.seq, offset)
+                count += 1
+                continue
+            n = item.count
+            holds = np.flatnonzero(item.kind[:n] == wire.TAIL_HOLD_PLACED)
+            if len(holds):
+                # The rows between them carry no effect: the holds are placed in one call.
+                ledger.place_hold_rows(item, holds)
+            asked = np.flatnonzero(item.has_request[:n])
+            if len(asked):
+                idempotency.put_positions(item, asked)
+            count += n
         self.core.idempotency.prune(self.core.now())
         return count
+
+    def _decoded(self, record) -> effects.JournalEffect:
+        try:
+            return effects.decode(record.effect)
+        except JournalCorrupt as exc:
+            raise JournalCorrupt(f"{self.core.journal.path}: journal record {record.seq}: {exc}; the server "
+                                 "will not start on it") from exc
 
     def _state(self) -> dict:
         """Everything the journal has built, as plain data."""

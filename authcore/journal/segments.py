@@ -28,8 +28,9 @@ import os
 import pathlib
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
+from authcore._fast import wire
 from authcore.v1.journal_pb2 import JournalRecord
 
 log = logging.getLogger("authcore.journal")
@@ -82,7 +83,7 @@ class Scan:
     """What reading a file found: the intact frames' payloads, and where they end; torn: what
     follows is a frame cut short (or zeros), never acknowledged; damage: what follows is a bad
     frame with data after it (None when there is none)."""
-    payloads: list
+    payloads: Sequence
     end: int
     size: int
     damage: str | None = None
@@ -95,42 +96,67 @@ class Scan:
 
 
 def scan(path: pathlib.Path, data: bytes | None = None) -> Scan:
-    """The frames of a file up to the first that is not whole and intact."""
+    """The frames of a file up to the first that is not whole and intact (walked in C:
+    authcore._fast.wire.frames)."""
     if data is None:
         data = path.read_bytes()
     if len(data) < len(MAGIC) or data[:len(MAGIC)] != MAGIC:
         if len(data) < len(MAGIC) and MAGIC.startswith(data):
             return Scan([], 0, len(data))  # a file created as the power went: nothing in it
         raise SegmentCorrupt(f"{path}: not a journal segment (its header is {data[:len(MAGIC)]!r})")
-    payloads, offsets = [], []
-    offset, size = len(MAGIC), len(data)
+    found, lengths, offset = wire.frames(data, len(MAGIC), MAX_FRAME_BYTES)
+    payloads, offsets = Payloads(data, found, lengths), found.tolist()
+    size = len(data)
+    if offset >= size:
+        return Scan(payloads, offset, size, offsets=offsets)
+    # What stopped the walk.
     view = memoryview(data)
-    while offset < size:
-        if offset + HEADER.size > size:
-            return Scan(payloads, offset, size, offsets=offsets)  # a header cut short
-        length, crc, header_crc = HEADER.unpack_from(data, offset)
-        start = offset + HEADER.size
-        if zlib.crc32(view[offset:offset + LENGTH_AND_CRC.size]) != header_crc or length == 0 \
-                or length > MAX_FRAME_BYTES:
-            if _zeros(view[offset:]):
-                return Scan(payloads, offset, size, offsets=offsets)  # written no further than this
-            return Scan(payloads, offset, size, f"a damaged frame header at byte {offset} of {size}", offsets)
-        if start + length > size:
-            return Scan(payloads, offset, size, offsets=offsets)  # the frame cut short
-        payload = view[start:start + length]
-        if zlib.crc32(payload) != crc:
-            if _zeros(view[start + length:]):
-                return Scan(payloads, offset, size, offsets=offsets)  # the last frame's write cut off within it
-            return Scan(payloads, offset, size, f"a damaged frame at byte {offset} of {size}, with data after it",
-                        offsets)
-        payloads.append(payload)
-        offsets.append(offset)
-        offset = start + length
-    return Scan(payloads, offset, size, offsets=offsets)
+    if offset + HEADER.size > size:
+        return Scan(payloads, offset, size, offsets=offsets)  # a header cut short
+    length, crc, header_crc = HEADER.unpack_from(data, offset)
+    start = offset + HEADER.size
+    if zlib.crc32(view[offset:offset + LENGTH_AND_CRC.size]) != header_crc or length == 0 \
+            or length > MAX_FRAME_BYTES:
+        if _zeros(view[offset:]):
+            return Scan(payloads, offset, size, offsets=offsets)  # written no further than this
+        return Scan(payloads, offset, size, f"a damaged frame header at byte {offset} of {size}", offsets)
+    if start + length > size:
+        return Scan(payloads, offset, size, offsets=offsets)  # the frame cut short
+    if _zeros(view[start + length:]):
+        return Scan(payloads, offset, size, offsets=offsets)  # the last frame's write cut off within it
+    return Scan(payloads, offset, size, f"a damaged frame at byte {offset} of {size}, with data after it", offsets)
+
+
+class Payloads(Sequence):
+    """The records of a file's frames, as memoryviews into its bytes, made when asked for."""
+
+    def __init__(self, data: bytes, offsets, lengths):
+        self._view = memoryview(data)
+        self._offsets = offsets
+        self._lengths = lengths
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        start = int(self._offsets[k]) + HEADER.size
+        return self._view[start:start + int(self._lengths[k])]
 
 
 def _zeros(view: memoryview) -> bool:
     return not any(view) if len(view) < 1 << 16 else bytes(view).count(0) == len(view)
+
+
+def check_scan(path: pathlib.Path, found: Scan, last: bool) -> None:
+    """Raise SegmentCorrupt for a file with a damaged frame, or (unless it is the last file,
+    whose last write may have been cut off) a torn one."""
+    if found.damage is not None:
+        raise SegmentCorrupt(f"{path}: {found.damage}")
+    if found.torn and not last:
+        raise SegmentCorrupt(f"{path}: a damaged frame at byte {found.end} of {found.size}, before the end of "
+                             "the journal")
 
 
 def read_records(directory: pathlib.Path, after_seq: int = 0, tolerate_torn_tail: bool = True
@@ -150,19 +176,19 @@ def read_positioned(directory: pathlib.Path, after_seq: int = 0, tolerate_torn_t
         if i + 1 < len(files) and files[i + 1][0] <= after_seq + 1:
             continue  # every record of this file is at or before after_seq
         found = scan(path)
-        if found.damage is not None:
-            raise SegmentCorrupt(f"{path}: {found.damage}")
-        if found.torn and (i + 1 < len(files) or not tolerate_torn_tail):
-            raise SegmentCorrupt(f"{path}: a damaged frame at byte {found.end} of {found.size}, before the end of "
-                                 "the journal")
-        expected = first_seq
-        for payload, offset in zip(found.payloads, found.offsets):
-            record = JournalRecord.FromString(payload)
-            if record.seq != expected:
-                raise SegmentCorrupt(f"{path}: record {record.seq} where record {expected} belongs")
-            expected += 1
-            if record.seq > after_seq:
-                yield record, offset
+        check_scan(path, found, i + 1 == len(files) and tolerate_torn_tail)
+        # The records at or before after_seq are not read (scan checked their frames); the file's
+        # first one is, so that a file holding other records than its name says is still found.
+        start = min(max(0, after_seq + 1 - first_seq), len(found.payloads))
+        if start > 0:
+            record = JournalRecord.FromString(found.payloads[0])
+            if record.seq != first_seq:
+                raise SegmentCorrupt(f"{path}: record {record.seq} where record {first_seq} belongs")
+        for k in range(start, len(found.payloads)):
+            record = JournalRecord.FromString(found.payloads[k])
+            if record.seq != first_seq + k:
+                raise SegmentCorrupt(f"{path}: record {record.seq} where record {first_seq + k} belongs")
+            yield record, found.offsets[k]
 
 
 def read_frame(fd: int, offset: int) -> JournalRecord | None:

@@ -40,6 +40,7 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import hashlib
+import io
 import logging
 import os
 import pathlib
@@ -49,6 +50,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+import numpy as np
 from google.protobuf.message import DecodeError
 
 from authcore._fast import wire
@@ -131,6 +133,36 @@ class DataDirLock:
         if self._fd is not None:
             fd, self._fd = self._fd, None
             os.close(fd)  # closing the only descriptor drops the flock
+
+
+class _Parts(io.RawIOBase):
+    """A snapshot's blobs read in order as one stream."""
+
+    def __init__(self, parts: list[bytes]):
+        self._parts = parts
+        self._part = 0
+        self._at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        out = memoryview(buffer).cast("B")
+        done = 0
+        while done < len(out) and self._part < len(self._parts):
+            part = self._parts[self._part]
+            take = min(len(out) - done, len(part) - self._at)
+            out[done:done + take] = memoryview(part)[self._at:self._at + take]
+            done += take
+            self._at += take
+            if self._at == len(part):
+                self._parts[self._part] = b""  # read: let it go
+                self._part, self._at = self._part + 1, 0
+        return done
+
+
+def _corrupt_segment(exc: Exception) -> JournalCorrupt:
+    return JournalCorrupt(f"{exc}; restore the journal from a replica or backup; the server will not start on it.")
 
 
 def _read_holder(fd: int) -> str:
@@ -429,28 +461,81 @@ class Journal:
         expected_seq = after_seq + 1
         try:
             for message, offset in segments.read_positioned(self.segments_dir, after_seq):
-                seq = message.seq
-                if seq != expected_seq:
-                    raise JournalCorrupt(f"{self.segments_dir}: records {expected_seq} to {seq - 1} are missing")
-                record = Record(seq, message.at_s, message.method, message.request_id or None,
-                                message.fingerprint or None, message.effect or None, message.response or None)
-                # The chain's link in C (authcore._fast.wire): _digest's bytes.
-                digest = wire.record_digest(digest, record.at_s, record.method, record.request_id, record.fingerprint,
-                                            record.effect, record.response)
-                if digest != message.digest:
-                    raise JournalCorrupt(f"{self.segments_dir}: journal record {seq} does not match its digest; the "
-                                         "journal was changed or damaged from there on. Restore it from a "
-                                         "replica or backup; the server will not start on it.")
-                expected_seq = seq + 1
+                record, digest = self._checked(message, expected_seq, digest)
+                expected_seq += 1
                 yield record, offset
         except segments.SegmentCorrupt as exc:
-            raise JournalCorrupt(f"{exc}; restore the journal from a replica or backup; the server will not start "
-                                 "on it.") from exc
+            raise _corrupt_segment(exc) from exc
         except DecodeError as exc:
-            raise JournalCorrupt(f"{self.segments_dir}: a record that is not a JournalRecord ({exc}); restore the "
-                                 "journal from a replica or backup; the server will not start on it.") from exc
+            raise self._not_a_record(exc) from exc
         if expected_seq <= self.last_seq:
             raise JournalCorrupt(f"{self.segments_dir}: records {expected_seq} to {self.last_seq} are missing")
+
+    def tail(self, after_seq: int = 0, digest: bytes = b"", channel_index=None
+             ) -> Iterator[wire.TailBuffer | tuple[Record, int]]:
+        """positioned_records(), read in C (authcore._fast.wire.read_tail): runs of records
+        without an effect or with a HoldPlaced come as one TailBuffer of columns (valid until
+        the next item is asked for); every other record comes alone, as (record, offset), read
+        and checked as positioned_records does. Both in journal order, the chain checked the
+        same way. channel_index: Channel value -> the ledger's channel index (int32, -1: none)."""
+        expected_seq = after_seq + 1
+        out = wire.TailBuffer()
+        if channel_index is None:
+            channel_index = np.full(0, -1, np.int32)  # no channel known: every HoldPlaced read in Python
+        try:
+            files = segments.segment_files(self.segments_dir)
+            for i, (first_seq, path) in enumerate(files):
+                if i + 1 < len(files) and files[i + 1][0] <= after_seq + 1:
+                    continue  # every record of this file is at or before after_seq
+                data = path.read_bytes()
+                found = segments.scan(path, data)
+                segments.check_scan(path, found, last=i + 1 == len(files))
+                offsets = np.array(found.offsets, np.int64)
+                k = 0
+                while k < len(offsets):
+                    k, digest = wire.read_tail(out, data, offsets, k, first_seq, after_seq, expected_seq, digest,
+                                               channel_index)
+                    if out.count:
+                        expected_seq += out.count
+                        yield out
+                    if k < len(offsets):
+                        # A record the C reader left: read, and checked, here.
+                        message = JournalRecord.FromString(found.payloads[k])
+                        if message.seq != first_seq + k:
+                            raise segments.SegmentCorrupt(f"{path}: record {message.seq} where record "
+                                                          f"{first_seq + k} belongs")
+                        if message.seq > after_seq:
+                            record, digest = self._checked(message, expected_seq, digest)
+                            expected_seq += 1
+                            yield record, int(offsets[k])
+                        k += 1
+        except segments.SegmentCorrupt as exc:
+            raise _corrupt_segment(exc) from exc
+        except DecodeError as exc:
+            raise self._not_a_record(exc) from exc
+        if expected_seq <= self.last_seq:
+            raise JournalCorrupt(f"{self.segments_dir}: records {expected_seq} to {self.last_seq} are missing")
+
+    def _checked(self, message: JournalRecord, expected_seq: int, digest: bytes) -> tuple[Record, bytes]:
+        """The record of a message read from a segment, checked to be expected_seq and to link
+        to digest; with its own digest."""
+        seq = message.seq
+        if seq != expected_seq:
+            raise JournalCorrupt(f"{self.segments_dir}: records {expected_seq} to {seq - 1} are missing")
+        record = Record(seq, message.at_s, message.method, message.request_id or None,
+                        message.fingerprint or None, message.effect or None, message.response or None)
+        # The chain's link in C (authcore._fast.wire): _digest's bytes.
+        digest = wire.record_digest(digest, record.at_s, record.method, record.request_id, record.fingerprint,
+                                    record.effect, record.response)
+        if digest != message.digest:
+            raise JournalCorrupt(f"{self.segments_dir}: journal record {seq} does not match its digest; the "
+                                 "journal was changed or damaged from there on. Restore it from a "
+                                 "replica or backup; the server will not start on it.")
+        return record, digest
+
+    def _not_a_record(self, exc: DecodeError) -> JournalCorrupt:
+        return JournalCorrupt(f"{self.segments_dir}: a record that is not a JournalRecord ({exc}); restore the "
+                              "journal from a replica or backup; the server will not start on it.")
 
     def record_count(self) -> int:
         """How many records follow the last snapshot in the segment files (files kept past a
@@ -516,6 +601,17 @@ class Journal:
             parts = [row[2], *(data for (data,) in self.db.execute(
                 "SELECT data FROM snapshot_part WHERE seq = ? ORDER BY part", (row[0],)))]
         return row[0], row[1], b"".join(parts) if len(parts) > 1 else parts[0]
+
+    def snapshot_stream(self) -> tuple[int, bytes, io.RawIOBase] | None:
+        """snapshot(), the state as a stream over its stored blobs (no copy of them joined): for
+        pickle.load, which reads each array straight into its own buffer."""
+        with self._sql_lock:
+            row = self.db.execute("SELECT seq, digest, state FROM snapshot ORDER BY seq DESC LIMIT 1").fetchone()
+            if row is None:
+                return None
+            parts = [row[2], *(data for (data,) in self.db.execute(
+                "SELECT data FROM snapshot_part WHERE seq = ? ORDER BY part", (row[0],)))]
+        return row[0], row[1], _Parts(parts)
 
     def write_snapshot(self, at_s: int, state: bytes, answers_from_seq: int = 0, answer_budget_bytes: int = 0
                        ) -> int:
