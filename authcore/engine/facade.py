@@ -214,6 +214,21 @@ class Engine:
         self.core.idempotency.prune(self.core.now())
         return count
 
+    def follow(self, frames: list[bytes]) -> int:
+        """Append and apply records another journal wrote (a cluster's owner of this partition):
+        to memory as a replay would, their answers remembered for retries. Returns how many."""
+        with self.core.state.exclusive():
+            appended = self.core.journal.append_frames(frames)
+            idempotency = self.core.idempotency
+            for record, offset in appended:
+                if record.effect:
+                    self.applier.apply(effects.decode(record.effect), record.at_s)
+                if record.request_id:
+                    with self.core.idempotency_lock:
+                        idempotency.put_position(record.request_id, record.at_s, record.method,
+                                                 record.fingerprint or b"", record.seq, offset)
+            return len(appended)
+
     def _state(self) -> dict:
         """Everything the journal has built, as plain data."""
         return {
