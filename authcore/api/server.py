@@ -277,7 +277,7 @@ class Service:
             if not self.engine.committer.writable and not self.engine.committer.probe(int(self.engine.clock())):
                 continue
             try:
-                while self.engine.expire_due():
+                while self.engine.owns_writes() and self.engine.expire_due():
                     pass
                 started_s = time.perf_counter()
                 if self.engine.maybe_snapshot(self.snapshot_every_records):

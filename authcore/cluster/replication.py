@@ -39,6 +39,7 @@ from collections.abc import Callable
 
 from authcore.cluster.jetstream import Link
 from authcore.journal import segments
+from authcore.journal.store import WriteRefused
 
 log = logging.getLogger("authcore.cluster")
 
@@ -64,7 +65,7 @@ def subject(partition: int) -> str:
     return f"authcore.journal.p{partition}"
 
 
-class NotOwner(OSError):
+class NotOwner(WriteRefused):
     """This node does not own the partition (any more): the record was not appended. The caller
     retries on the owner."""
 
@@ -125,6 +126,7 @@ class Partition:
         self._kv = self.link.run(prepare(), timeout_s=30)
         self.stream_seq = self._stream_position(self.engine.core.journal.last_seq)
         self.engine.core.journal.replicator = self.publish
+        self.engine.owns_writes = lambda: self.role == "owner"
         self._subscribe()
         for target, name in ((self._follow, "follow"), (self._lease, "lease")):
             thread = threading.Thread(target=target, name=f"p{self.index}-{name}", daemon=True)

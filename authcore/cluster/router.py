@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import re
 import time
+from collections.abc import Callable
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
@@ -230,11 +231,19 @@ class Router(grpc.GenericRpcHandler):
         def routed(data: bytes, context: grpc.ServicerContext):
             request = _parse(deserialize, data, context)
             owner = owner_of(getattr(request, key))
-            if owner == self.index:
+            if self._serves(owner):
                 return behaviour(request, context)
             return self._forward(path, owner, data, context)
 
         return grpc.unary_unary_rpc_method_handler(routed, response_serializer=_to_bytes)
+
+    def _owner_call(self, path: str, owner: int):
+        """The multi-callable that reaches partition owner's servicer of path."""
+        return self._owners[path][owner]
+
+    def _serves(self, owner: int) -> bool:
+        """Whether this process answers partition owner's calls itself."""
+        return owner == self.index
 
     def _account_owner(self, account_id: str) -> int:
         # An empty or malformed id still has an owner, whose engine answers INVALID_ARGUMENT.
@@ -247,7 +256,7 @@ class Router(grpc.GenericRpcHandler):
         return self.index if owner is None else owner
 
     def _forward(self, path: str, owner: int, data: bytes, context: grpc.ServicerContext) -> bytes:
-        call = self._owners[path][owner].future(data, timeout=_timeout(context),
+        call = self._owner_call(path, owner).future(data, timeout=_timeout(context),
                                                 metadata=identity.forwarded_metadata())
         context.add_callback(call.cancel)
         answer = _outcome(call, context)
@@ -260,7 +269,8 @@ class Router(grpc.GenericRpcHandler):
         """The same request to every partition at once: (calls, answer bytes); the first failure
         ends the call with its status."""
         timeout, metadata = _timeout(context), identity.forwarded_metadata()
-        calls = [owner.future(data, timeout=timeout, metadata=metadata) for owner in self._owners[path]]
+        calls = [self._owner_call(path, i).future(data, timeout=timeout, metadata=metadata)
+                 for i in range(self.processes)]
         for call in calls:
             context.add_callback(call.cancel)
         answers = [_outcome(call, context) for call in calls]
@@ -288,7 +298,7 @@ class Router(grpc.GenericRpcHandler):
         timeout, metadata = _timeout(context), identity.forwarded_metadata()
         calls = []
         for owner, indices in groups.items():
-            call = self._owners[path][owner].future(part_of(indices).SerializeToString(), timeout=timeout,
+            call = self._owner_call(path, owner).future(part_of(indices).SerializeToString(), timeout=timeout,
                                                     metadata=metadata)
             context.add_callback(call.cancel)
             calls.append((indices, call))
@@ -423,7 +433,7 @@ class Router(grpc.GenericRpcHandler):
         calls = []
         for owner, indices in groups.items():
             part = columns.import_take(request, indices).SerializeToString()
-            call = self._owners[path][owner].future(iter([part]), timeout=timeout, metadata=metadata)
+            call = self._owner_call(path, owner).future(iter([part]), timeout=timeout, metadata=metadata)
             context.add_callback(call.cancel)
             calls.append((indices, call))
         result = admin_pb2.ImportChunkResult(request_id=request.request_id, replayed=True)
@@ -495,13 +505,14 @@ def _refusal(path: str, local: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
 
 def public_server(engine: Engine, health_servicer: health.HealthServicer, index: int, sockets: list[str],
                   address: str, *, max_workers: int = 16, interceptors: tuple = (),
-                  credentials: grpc.ServerCredentials | None = None) -> tuple[grpc.Server, int, Router]:
+                  credentials: grpc.ServerCredentials | None = None,
+                  router: Callable[[Registry], Router] | None = None) -> tuple[grpc.Server, int, Router]:
     """Build (not start) partition index's public port on address, shared with the other
     partitions through SO_REUSEPORT: this process's own servicers behind the router, which
     reaches partition i at sockets[i]. Returns the server, its port and the router."""
     local = Registry()
     add_services(local, engine, health_servicer)
-    router = Router(local, index, len(sockets), sockets)
+    router = Router(local, index, len(sockets), sockets) if router is None else router(local)
     server = grpc_server(max_workers, options=(("grpc.so_reuseport", 1),), interceptors=interceptors)
     server.add_generic_rpc_handlers((router,))
     port = server.add_insecure_port(address) if credentials is None else server.add_secure_port(address, credentials)

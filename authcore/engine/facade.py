@@ -106,6 +106,9 @@ class Engine:
             # The files a snapshot dropped past the answers' byte budget: their answers are gone.
             self.core.idempotency.forget_answers_before(journal.first_seq())
         self.replayed_records = self._replay(self.core.snapshot_seq, digest)
+        # Whether this engine may write its journal now: a cluster node's standby may not (its
+        # replication sets this), so its sweeper leaves hold expiry to the owner.
+        self.owns_writes: Callable[[], bool] = lambda: True
         self.rollout.store_active_versions()
 
     def authorize(self, req: authz.AuthorizeRequest, deadline_s: float | None = None

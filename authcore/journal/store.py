@@ -830,6 +830,11 @@ def _legacy_records(db: sqlite3.Connection, path: pathlib.Path, after_seq: int, 
 WRITE_ERRORS = (OSError, sqlite3.Error)
 
 
+class WriteRefused(OSError):
+    """A write the journal was not allowed to make (a cluster node that does not own its
+    partition): nothing is wrong with the disk, so health stays SERVING."""
+
+
 def _gathered(batch: list) -> tuple[list, list]:
     """The records and side rows of the queued commits: an "audit" side row rides in the last
     record of its commit (JournalRecord.audit)."""
@@ -923,7 +928,7 @@ class GroupCommitter:
                     item.positions = positions[at:at + len(item.records)]
                     at += len(item.records)
             # Commits run one at a time, so the changes are told in the order they happened.
-            writable = error is None or not isinstance(error, WRITE_ERRORS)
+            writable = error is None or not isinstance(error, WRITE_ERRORS) or isinstance(error, WriteRefused)
             if writable != self.writable:
                 self.writable = writable
                 if self.on_writable is not None:
