@@ -122,9 +122,13 @@ class Load:
     """Callers paying from the accounts on the three channels through both nodes; each request is
     retried with its request_id on UNAVAILABLE until it is answered."""
 
-    def __init__(self, addresses: list[str], accounts: list[str], callers: int = 6):
+    def __init__(self, addresses: list[str], accounts: list[str], callers: int = 6, tag: str = "c"):
         self.stubs = [authorization_pb2_grpc.AuthorizationServiceStub(grpc.insecure_channel(a)) for a in addresses]
         self.accounts = accounts
+        self.tag = tag
+        reader = account_pb2_grpc.AccountServiceStub(grpc.insecure_channel(addresses[0]))
+        self.held_before = {a: reader.GetAccount(account_pb2.GetAccountRequest(account_id=a), timeout=30).account.held_minor
+                            for a in accounts}
         self.answers: dict[str, tuple[authz.AuthorizeRequest, authz.AuthorizeResponse]] = {}
         self.unresolved: list[str] = []
         self.retried = 0
@@ -142,7 +146,7 @@ class Load:
             account = rng.choice(self.accounts)
             channel = CHANNELS[n % 3]
             request = authz.AuthorizeRequest(
-                request_id=f"c{caller}-{n}", account_id=account, channel=channel,
+                request_id=f"{self.tag}{caller}-{n}", account_id=account, channel=channel,
                 amount_minor=rng.randint(100, 5_000), currency="CNY",
                 qr_code_type=c.QR_CODE_TYPE_DYNAMIC if channel == c.CHANNEL_SCAN_TO_PAY else 0,
                 merchant=authz.Merchant(merchant_id="m-1", mcc="5411", country="CN"),
@@ -172,6 +176,23 @@ class Load:
         self._stop.set()
         for thread in self._threads:
             thread.join(60)
+
+
+def check_books(load: Load, accounts: list[str], reader, minimum: int = 200) -> None:
+    """Every request was answered; every acknowledged answer stands, once: a retry of each gets it
+    again, and each account holds exactly what the acknowledged approvals held."""
+    assert not load.unresolved, f"requests never answered: {load.unresolved[:5]}"
+    assert len(load.answers) >= minimum
+    held: dict[str, int] = {a: held for a, held in load.held_before.items()}
+    for request_id, (request, answer) in load.answers.items():
+        again = load.stubs[hash(request_id) % 2].Authorize(request, timeout=30)
+        assert again == answer, request_id
+        if answer.decision == c.DECISION_APPROVED:
+            held[request.account_id] += request.amount_minor
+    for account in accounts:
+        got = reader.GetAccount(account_pb2.GetAccountRequest(account_id=account), timeout=30).account
+        assert got.held_minor == held[account], account
+        assert got.credit_limit_minor == got.available_credit_minor + got.posted_balance_minor + got.held_minor
 
 
 def wait_answering(stub, account_id: str, timeout_s: float = 10.0) -> float:
@@ -221,21 +242,148 @@ def test_failover_under_load_loses_and_doubles_nothing(cluster):
             time.sleep(1.5)
     finally:
         load.stop()
-    assert not load.unresolved, f"requests never answered: {load.unresolved[:5]}"
-    assert len(load.answers) > 200
-    # Every acknowledged answer stands, once: a retry of each gets it again, and the books of
-    # each account are what the acknowledged approvals held.
-    stubs = load.stubs
-    held: dict[str, int] = {a: 0 for a in accounts}
-    for request_id, (request, answer) in load.answers.items():
-        again = stubs[hash(request_id) % 2].Authorize(request, timeout=30)
-        assert again == answer, request_id
-        if answer.decision == c.DECISION_APPROVED:
-            held[request.account_id] += request.amount_minor
-    for account in accounts:
-        got = readers[0].GetAccount(account_pb2.GetAccountRequest(account_id=account), timeout=30).account
-        assert got.held_minor == held[account], account
-        assert got.credit_limit_minor == got.available_credit_minor + got.posted_balance_minor + got.held_minor
+    check_books(load, accounts, readers[0])
     print(f"\nfailovers: {len(gaps)}; unavailability p50 {statistics.median(gaps) * 1000:.0f} ms, "
           f"max {max(gaps) * 1000:.0f} ms; {len(load.answers)} payments answered, {load.retried} retries")
     assert max(gaps) <= 2.0 + LEASE_S
+
+
+class Spenders:
+    """callers threads paying amount_minor from one account through all nodes, each payment
+    retried with its request_id until answered, until stopped."""
+
+    def __init__(self, addresses: list[str], account: str, amount_minor: int, callers: int = 64,
+                 once: bool = False, tag: str = ""):
+        self.load = Load.__new__(Load)
+        self.load.stubs = [authorization_pb2_grpc.AuthorizationServiceStub(grpc.insecure_channel(a))
+                           for a in addresses]
+        self.load._lock = threading.Lock()
+        self.load.retried = 0
+        self.account, self.amount_minor, self.once, self.tag = account, amount_minor, once, tag
+        self.answers: list[tuple[authz.AuthorizeRequest, authz.AuthorizeResponse]] = []
+        self.unresolved: list[str] = []
+        self._stop = threading.Event()
+        self._go = threading.Barrier(callers)
+        self._threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(callers)]
+        for thread in self._threads:
+            thread.start()
+
+    def _run(self, caller: int) -> None:
+        rng = random.Random(caller)
+        self._go.wait()
+        n = 0
+        while not self._stop.is_set():
+            n += 1
+            request = authz.AuthorizeRequest(
+                request_id=f"{self.tag}-{caller}-{n}", account_id=self.account, channel=c.CHANNEL_WALLET,
+                amount_minor=self.amount_minor, currency="CNY",
+                merchant=authz.Merchant(merchant_id="m-1", mcc="5411", country="CN"),
+                device=authz.Device(device_id="dev-1", ip="10.0.0.1"), verification=authz.Verification(factors=(1, 2)))
+            answer = self.load.call(request, rng)
+            if answer is None:
+                self.unresolved.append(request.request_id)
+            else:
+                self.answers.append((request, answer))
+            if self.once:
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(60)
+
+    def approved_minor(self) -> int:
+        return sum(r.amount_minor for r, a in self.answers if a.decision == c.DECISION_APPROVED)
+
+
+def open_account(addresses: list[str], account: str, limit_minor: int) -> None:
+    admin = admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(addresses[0]))
+    admin.UpsertAccount(admin_pb2.UpsertAccountRequest(
+        request_id=f"open-{account}", account_id=account, credit_limit_minor=limit_minor, tier=c.TIER_STANDARD,
+        limit_overrides=c.LimitProfile(daily_count=100_000, daily_amount_minor=10**12, monthly_amount_minor=10**12,
+                                       monthly_count=100_000)),
+        timeout=30)
+
+
+def books(addresses: list[str], account: str):
+    stub = account_pb2_grpc.AccountServiceStub(grpc.insecure_channel(addresses[1]))
+    return stub.GetAccount(account_pb2.GetAccountRequest(account_id=account), timeout=30).account
+
+
+def test_sixty_four_callers_over_both_nodes_never_overspend(cluster):
+    _, nodes, _ = cluster
+    addresses = [node.address for node in nodes]
+    for run in range(100):
+        account = f"race-{run}"
+        open_account(addresses, account, 10_000)
+        spenders = Spenders(addresses, account, 1_000, once=True, tag=f"race{run}")
+        spenders.stop()
+        assert not spenders.unresolved
+        approved = spenders.approved_minor()
+        assert approved <= 10_000, (run, approved)
+        got = books(addresses, account)
+        assert got.held_minor == approved and got.available_credit_minor == 10_000 - approved, run
+
+
+def test_a_paused_owner_approves_nothing_after_the_takeover(cluster):
+    _, nodes, link = cluster
+    addresses = [node.address for node in nodes]
+    for run in range(3):
+        partition = run % PARTITIONS
+        account = next(f"paused-{run}-{k}" for k in range(1000)
+                       if partition_of(f"paused-{run}-{k}", PARTITIONS) == partition)
+        limit = 150_000
+        open_account(addresses, account, limit)
+        owner = owner_of(link, partition)
+        node = next(n for n in nodes if n.name == owner)
+        other = next(n for n in nodes if n is not node)
+        pid = node.worker(partition)
+        spenders = Spenders(addresses, account, 1_000, tag=f"paused{run}")
+        try:
+            time.sleep(0.3)
+            os.kill(pid, signal.SIGSTOP)
+            deadline = time.monotonic() + 10
+            while owner_of(link, partition) != other.name:
+                assert time.monotonic() < deadline, "no takeover while the owner was paused"
+                time.sleep(0.02)
+            time.sleep(0.5)
+            os.kill(pid, signal.SIGCONT)
+            time.sleep(1.0)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+            spenders.stop()
+        assert not spenders.unresolved
+        # The paused owner, continued, did not take its partition back.
+        assert owner_of(link, partition) == other.name
+        approved = spenders.approved_minor()
+        assert 0 < approved <= limit
+        got = books(addresses, account)
+        assert got.held_minor == approved
+        assert got.credit_limit_minor == got.available_credit_minor + got.posted_balance_minor + got.held_minor
+        # Every approval acknowledged is the new owner's to replay: none came from the paused
+        # owner's memory alone.
+        for request, answer in spenders.answers:
+            again = spenders.load.stubs[0].Authorize(request, timeout=30)
+            assert again == answer, request.request_id
+
+
+def test_a_jetstream_server_killed_and_started_again_under_load(cluster):
+    jetstream, nodes, _ = cluster
+    addresses = [node.address for node in nodes]
+    accounts = [f"fault-{k}" for k in range(8)]
+    for account in accounts:
+        open_account(addresses, account, 50_000_000)
+    reader = account_pb2_grpc.AccountServiceStub(grpc.insecure_channel(addresses[0]))
+    for server in range(jetstream.servers):
+        load = Load(addresses, accounts, tag=f"f{server}-")
+        try:
+            time.sleep(1.0)
+            jetstream.kill(server)
+            time.sleep(2.0)
+            jetstream.restart(server)
+            time.sleep(2.0)
+        finally:
+            load.stop()
+        check_books(load, accounts, reader, minimum=50)
+        print(f"\nserver {server} killed and started again: {len(load.answers)} payments answered, "
+              f"{load.retried} retries")
