@@ -75,13 +75,15 @@ class Partition:
     lease, the publishing of the owner's records and the following of the owner's by a standby.
     start() connects the engine's journal and begins; close() stops (the lease lapses)."""
 
-    def __init__(self, link: Link, engine, index: int, *, node: str, address: str = "",
+    def __init__(self, link: Link, engine, index: int, *, node: str, address: str = "", public: str = "",
                  lease_s: float = LEASE_S, replicas: int = 3, on_role: Callable[[str], None] | None = None):
         self.link = link
         self.engine = engine
         self.index = index
         self.node = node
         self.address = address
+        # The node's public port, where clients may send the partition's calls directly.
+        self.public = public
         self.lease_s = lease_s
         self.replicas = replicas
         self.on_role = on_role
@@ -285,7 +287,8 @@ class Partition:
     # -- the lease ---------------------------------------------------------------------------
 
     def _lease_value(self) -> bytes:
-        return json.dumps({"node": self.node, "address": self.address}, separators=(",", ":")).encode()
+        return json.dumps({"node": self.node, "address": self.address, "public": self.public},
+                          separators=(",", ":")).encode()
 
     def _lease(self) -> None:
         from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
