@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -64,6 +65,9 @@ class Plan:
     seed: int
     process: int
     bulk: int = 0          # payments per AuthorizeBulk chunk (0: unary Authorize)
+    # A tag of this run in its request ids: a --target's store remembers the ids of earlier runs,
+    # which would be answered as replays (or refused, for other content) instead of decided.
+    run: str = ""
 
 
 def requests_for(accounts: int, seed: int) -> list[bytes]:
@@ -114,10 +118,10 @@ def _send_loop(plan: Plan) -> dict:
         if plan.method == "floor":
             return echo, floor_request
         if plan.bulk:
-            return bulk, _with_request_id(f"bench-{plan.seed}-{plan.process}-{i}", chunks[i % len(chunks)])
+            return bulk, _with_request_id(f"bench-{plan.run}{plan.seed}-{plan.process}-{i}", chunks[i % len(chunks)])
         request = authz.AuthorizeRequest()
         request.CopyFrom(templates[i % len(templates)])
-        request.request_id = f"bench-{plan.seed}-{plan.process}-{i}"
+        request.request_id = f"bench-{plan.run}{plan.seed}-{plan.process}-{i}"
         return authorize, request
 
     latencies = np.empty(MAX_SAMPLES, dtype=np.float64)
@@ -432,9 +436,10 @@ def main(argv: list[str] | None = None) -> int:
                 open_accounts(target, ns.accounts, ns.seed)
                 phases["opening accounts"] = time.monotonic() - t0
                 results = {}
+                run_tag = f"{secrets.token_hex(4)}-"
                 for method in ("floor", measured):
                     plan = Plan(target, method, ns.mode, ns.duration, ns.concurrency, ns.rate / ns.processes,
-                                ns.accounts, ns.seed, 0, ns.bulk)
+                                ns.accounts, ns.seed, 0, ns.bulk, run_tag)
                     with ProgressBar(method, ns.duration):
                         results[method] = run(plan, ns.processes)
                     phases[f"{method}: building payments"] = results[method]["prepare_s"]
