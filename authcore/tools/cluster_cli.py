@@ -58,7 +58,7 @@ def main(argv: list[str]) -> int:
     nodes: list[subprocess.Popen] = []
     try:
         config = root / "node.toml"
-        config.write_text(f"[cluster]\nlease_s = {ns.lease}\n")
+        config.write_text(f"[cluster]\nlease_s = {ns.lease}\nreplicas = {min(3, ns.servers)}\n")
         for i in range(ns.nodes):
             name = f"n{i + 1}"
             port = 0 if ns.port == 0 else ns.port + i
