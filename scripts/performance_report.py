@@ -255,17 +255,20 @@ def restart_time(n: int, work: pathlib.Path, snapshot_every: int) -> dict:
     return out
 
 
-def cluster_benchmarks(duration: float, bulk_size: int, work: pathlib.Path) -> dict:
-    """Replicated Authorize: `authcore bench` against the owner of a one-partition cluster."""
+def cluster_benchmarks(duration: float, bulk_size: int, work: pathlib.Path, sync: str = "always",
+                       serial_only: bool = False) -> dict:
+    """Replicated Authorize: `authcore bench` against the owner of a one-partition cluster whose
+    JetStream servers sync each message (sync "always") or every 2 minutes ("default")."""
     import re
     import signal
 
     from authcore.cluster.jetstream import Link
     from authcore.cluster.replication import LEASE_BUCKET
 
-    log("cluster: authcore cluster up --nodes 2 --partitions 1 (3 JetStream servers, sync_interval always) ...")
+    log(f"cluster: authcore cluster up --nodes 2 --partitions 1 (3 JetStream servers, sync_interval {sync}) ...")
     process = subprocess.Popen([sys.executable, "-m", "authcore", "cluster", "up", "--nodes", "2", "--partitions", "1",
-                                "--port", "0", "--dir", str(work / "cluster")], cwd=ROOT, stdout=subprocess.PIPE,
+                                "--port", "0", "--sync", sync, "--dir", str(work / f"cluster-{sync}")], cwd=ROOT,
+                               stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True)
     try:
         urls = []
@@ -292,7 +295,9 @@ def cluster_benchmarks(duration: float, bulk_size: int, work: pathlib.Path) -> d
                     time.sleep(0.2)
         d = str(duration)
         serial = bench(["--target", target, "--mode", "closed", "--processes", "1", "--concurrency", "1",
-                        "--duration", d], "cluster-serial", work)
+                        "--duration", d], f"cluster-{sync}-serial", work)
+        if serial_only:
+            return {"serial": serial}
         callers = bench(["--target", target, "--mode", "closed", "--processes", "1", "--concurrency", "32",
                          "--duration", d], "cluster-32", work)
         bulk = bench(["--target", target, "--bulk", str(bulk_size), "--concurrency", "2", "--duration", d],
@@ -304,7 +309,7 @@ def cluster_benchmarks(duration: float, bulk_size: int, work: pathlib.Path) -> d
         except subprocess.TimeoutExpired:
             process.kill()
     return {"serial": serial, "closed_32": callers, "bulk": bulk,
-            "_settings": "3 JetStream servers (R3 streams, sync_interval always) and 2 authcore nodes of one "
+            "_settings": f"3 JetStream servers (R3 streams, sync_interval {sync}) and 2 authcore nodes of one "
                          "partition on this machine; the bench calls the partition's owner"}
 
 
@@ -365,6 +370,9 @@ def cluster_section(clustered: dict | None, serial: dict, callers: dict, bulk: d
             ("32 callers, Authorize p99", callers["authorize"]["p99_us"], clustered["closed_32"]["authorize"]["p99_us"],
              "µs"),
             ("bulk decisions/s", bulk["bulk"]["decisions_per_s"], clustered["bulk"]["bulk"]["decisions_per_s"], "/s")]
+    if "default_sync" in clustered:
+        rows.insert(1, ("serial Authorize p50, JetStream's default sync", serial["authorize"]["p50_us"],
+                        clustered["default_sync"]["serial"]["authorize"]["p50_us"], "µs"))
     return [
         "## Replicated (a cluster on NATS JetStream) beside embedded",
         "",
@@ -721,6 +729,7 @@ def main() -> int:
         mem = memory_per_account(ns.memory_accounts)
         state = server_state(ns.import_accounts, ns.upsert_accounts, ns.remembered_ids, work)
         clustered = cluster_benchmarks(ns.duration, ns.bulk, work)
+        clustered["default_sync"] = cluster_benchmarks(ns.duration, ns.bulk, work, "default", serial_only=True)
     figures = {"machine": m, "kernels": k, "closed": closed, "closed_2_processes": multi, "open": open_,
                "open_rate": rate, "bulk": bulk, "serial": serial, "closed_32": callers, "overload": overload,
                "memory": mem, "restart": restart, "profile": prof, "state": state,

@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--dir", default="authcore-cluster",
                     help="where the servers' and the nodes' data go (default ./authcore-cluster)")
     up.add_argument("--lease", type=float, default=1.0, help="the partitions' lease in seconds (default 1)")
+    up.add_argument("--sync", choices=["always", "default"], default="always",
+                    help="the servers' sync_interval: always (each message on disk before it is acknowledged; the "
+                         "default) or JetStream's default (a power loss of every server can lose the last 2 min)")
     up.add_argument("--seconds", type=float, help="stop after this long (default: at Ctrl-C)")
     return parser
 
@@ -48,11 +51,12 @@ def main(argv: list[str]) -> int:
         return 2
     root = pathlib.Path(ns.dir).resolve()
     try:
-        jetstream = LocalJetStream(root / "jetstream", ns.servers).start()
+        jetstream = LocalJetStream(root / "jetstream", ns.servers, sync_always=ns.sync == "always").start()
     except (JetStreamMissing, RuntimeError, TimeoutError, OSError) as exc:
         print(f"authcore cluster up: the JetStream servers did not start: {exc}", file=sys.stderr)
         return 2
-    print(f"JetStream: {ns.servers} servers on {', '.join(jetstream.urls)} (data in {root / 'jetstream'})", flush=True)
+    print(f"JetStream: {ns.servers} servers on {', '.join(jetstream.urls)} (sync_interval {ns.sync}, data in "
+          f"{root / 'jetstream'})", flush=True)
     stopping = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     nodes: list[subprocess.Popen] = []
