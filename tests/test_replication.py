@@ -114,7 +114,7 @@ def test_a_standby_appends_nothing_itself(nodes):
     before = memory(b.engine)
     with pytest.raises(AuthcoreError) as refused:
         upsert(b.engine, "on-standby", "acct-9", 1_000)
-    assert "does not own partition" in str(refused.value)
+    assert "does not own partition" in str(refused.value) and refused.value.reason == "NOT_THE_OWNER"
     assert memory(b.engine) == before
 
 
