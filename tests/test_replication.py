@@ -127,9 +127,7 @@ def test_the_standby_takes_over_when_the_lease_lapses_and_answers_retries(nodes)
     wait_for(lambda: caught_up(a, b), what="the standby catching up")
     # The owner stops renewing (as a killed process would); its lease lapses.
     a.partition.close()
-    lapsed = time.monotonic()
     wait_for(lambda: b.partition.role == "owner", what="the standby taking over")
-    assert time.monotonic() - lapsed < 5
     # A retry of an answered request gets the original answer from the new owner.
     for j in (0, 7, 29):
         again, replayed = b.engine.authorize(payment(f"t-pay-{j}", f"acct-{j % 4}", 7_000 + 13 * j,
