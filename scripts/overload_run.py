@@ -9,7 +9,8 @@ server's figures are not those of a machine shared with its own load.
 
 Steps: start `authcore serve` with [limits] (max_in_flight 24, max_queue_ms 50), open the
 simulator's accounts, measure the sustainable rate closed-loop (2 client processes x 8 callers),
-then run open-loop at 0.5x and 3x that rate, sampling the server's resident memory."""
+then run open-loop at 0.5x and 3x that rate (over --client-processes processes), sampling the
+server's resident memory."""
 
 from __future__ import annotations
 
@@ -63,7 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pin", action="store_true",
                         help="the server on the first CPU, the load generators on the others")
     parser.add_argument("--limits", default=LIMITS, help="the [limits] section to serve with")
+    parser.add_argument("--client-processes", type=int, default=2,
+                        help="processes generating the open-loop load, each offering its share of the rate "
+                             "(a generator that falls behind queues calls of its own, which it may see CANCELLED)")
     ns = parser.parse_args(argv)
+    if not 1 <= ns.client_processes <= 64:
+        parser.error(f"--client-processes {ns.client_processes}: choose 1 to 64 processes")
     cpus = sorted(os.sched_getaffinity(0))
     if ns.pin and len(cpus) < 2:
         parser.error("--pin needs two CPUs or more")
@@ -79,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             target = re.search(r"serving on ([\d.]+:\d+)", server.stdout.readline()).group(1)
             open_accounts(target, ns.accounts, 1, in_flight=8)  # below max_in_flight
-            figures = {"limits": config.read_text().strip(), "pinned": ns.pin, "start_rss_mib": round(rss_mib(server.pid), 1)}
+            figures = {"limits": config.read_text().strip(), "pinned": ns.pin, "client_processes": ns.client_processes,
+                       "start_rss_mib": round(rss_mib(server.pid), 1)}
             closed = run(Plan(target, "authorize", "closed", ns.duration, 8, 0.0, ns.accounts, 1, 0), 2)
             sustainable = closed["throughput_per_s"]
             figures["sustainable_per_s"] = sustainable
@@ -87,8 +94,8 @@ def main(argv: list[str] | None = None) -> int:
                 rate = sustainable * factor
                 with Sampler(server.pid) as memory:
                     started = time.perf_counter()
-                    result = run(Plan(target, "authorize", "open", ns.duration, 0, rate / 2, ns.accounts,
-                                      2 + int(factor * 10), 0), 2)
+                    result = run(Plan(target, "authorize", "open", ns.duration, 0, rate / ns.client_processes,
+                                      ns.accounts, 2 + int(factor * 10), 0), ns.client_processes)
                 figures[name] = {"offered_per_s": round(rate, 1), "admitted_per_s": result["throughput_per_s"],
                                  "refused": result["errors"], "p50_us": result["p50_us"], "p99_us": result["p99_us"],
                                  "p99.9_us": result["p99.9_us"], "max_us": result["max_us"],

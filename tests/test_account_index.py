@@ -6,6 +6,7 @@ and the ledger's views over it (account_ids, zones)."""
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -318,15 +319,16 @@ def test_zones_grow_past_their_first_rows_and_dump_as_codes():
         Zones(["UTC"], np.array([0, 1], np.uint16))
 
 
-def test_the_rows_grow_without_keeping_a_larger_array_alive():
+def test_the_rows_grow_within_their_reservation_without_a_copy():
     ledger = Ledger(default_policy(), max_accounts=5_000)
+    first = [rows.ctypes.data for rows in (ledger.accounts, ledger.behaviour, ledger.zones.codes)]
     for i in range(3_000):
         upsert(ledger, f"a{i}", ("UTC", "Asia/Tokyo")[i % 2])
-    # Grown by a quarter at a time from 1,024 rows, each array its own memory (no view of a
-    # larger one), the rows of every account kept.
+    # Grown by a quarter at a time from 1,024 rows, each time a longer view of the same
+    # reservation of max_accounts rows (the rows never copied), the rows of every account kept.
     assert ledger.accounts.shape[0] == ledger.behaviour.shape[0] == 3_125
-    for rows in (ledger.accounts, ledger.behaviour, ledger.zones.codes):
-        assert rows.base is None
+    assert [rows.ctypes.data for rows in (ledger.accounts, ledger.behaviour, ledger.zones.codes)] == first
+    assert ledger._account_rows.reserved == ledger._behaviour_rows.reserved == 5_000
     assert (ledger.accounts["limit"][:3_000] == 1_000).all() and not ledger.accounts["limit"][3_000:].any()
     assert ledger.account_ids[2_999] == "a2999" and ledger.zones[2_999] == "Asia/Tokyo"
 
@@ -362,3 +364,28 @@ def test_both_snapshot_forms_load_the_same_ids_and_zones():
         ledger = Ledger.load(state, 5)
         assert list(ledger.account_ids) == ["a", "b"] and list(ledger.zones) == ["UTC", "Asia/Tokyo"]
         assert ledger.slot_of["b"] == 1 and upsert(ledger, "c") == (2, True)
+
+
+def mapping_of(address: int, size: int) -> str | None:
+    """The name of the mapping of this process that holds address .. address + size ("" when
+    anonymous), None when no one mapping holds it all."""
+    for line in open("/proc/self/maps"):
+        fields = line.split()
+        start, end = (int(x, 16) for x in fields[0].split("-"))
+        if start <= address and address + size <= end:
+            return fields[5] if len(fields) > 5 else ""
+    return None
+
+
+def test_the_index_buffers_are_pages_of_their_own_through_growth():
+    """The ids, offsets and table are mapped from the kernel, each from a page boundary (a heap
+    chunk is never page-aligned, nor in the heap): their spare room is never resident, growth
+    moves pages rather than copying, and a buffer let go of leaves no hole in the heap."""
+    index = AccountIndex(1_000_000)
+    page = os.sysconf("SC_PAGE_SIZE")
+    for count in (1, 5_000, 200_000):
+        index.add_many([f"acct-{i:08d}" for i in range(len(index), count)])
+        for address, size in index.buffers:
+            assert address % page == 0 and mapping_of(address, size) == ""
+    assert len(index) == 200_000 and index.get("acct-00199999") == 199_999
+    assert index.nbytes == sum(size for _, size in index.buffers)

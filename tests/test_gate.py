@@ -202,3 +202,48 @@ def test_admitted_calls_and_a_full_ports_refusals_each_keep_their_handler_throug
     assert codes == [grpc.StatusCode.NOT_FOUND, grpc.StatusCode.RESOURCE_EXHAUSTED] * 2
     admitted_1, full_1, admitted_2, full_2 = [handler for _, handler in handed.handlers]
     assert admitted_1 is admitted_2 and full_1 is full_2 and admitted_1 is not full_1
+
+
+def test_a_full_ports_refusal_is_built_once_per_method_not_per_call(monkeypatch):
+    """Under overload every call is refused: the refusal's status, with its google.rpc details,
+    is made with the method's refusal handler, and each refused call only sends it and counts it."""
+    from google.rpc import error_details_pb2
+    from grpc_status import rpc_status
+
+    from authcore.api import admission as admission_mod
+    from authcore.observability import metrics
+
+    built = []
+    to_status = admission_mod.Refused.to_status
+
+    def counting_to_status(self):
+        built.append(self.reason)
+        return to_status(self)
+
+    monkeypatch.setattr(admission_mod.Refused, "to_status", counting_to_status)
+    admission = Admission(Limits(max_in_flight=1))
+    server = grpc_server(4, interceptors=(GateInterceptor(None, admission),))
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("test.Gate", {
+        "Echo": grpc.unary_unary_rpc_method_handler(lambda request, context: request)}),))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    counted = lambda: metrics.REGISTRY.get_sample_value(  # noqa: E731
+        "authcore_rate_limited_total", {"identity": "*", "reason": "OVERLOADED"}) or 0.0
+    before = counted()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            echo = channel.unary_unary("/test.Gate/Echo")
+            assert admission.enter()  # the port is full
+            for _ in range(3):
+                with pytest.raises(grpc.RpcError) as raised:
+                    echo(b"x", timeout=5)
+                assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+                assert "limit of 1 calls at once" in raised.value.details()
+                kinds = [d for d in rpc_status.from_call(raised.value).details
+                         if d.Is(error_details_pb2.RetryInfo.DESCRIPTOR) or d.Is(error_details_pb2.QuotaFailure.DESCRIPTOR)]
+                assert len(kinds) == 2
+            admission.leave()
+    finally:
+        server.stop(1).wait()
+    assert built == ["OVERLOADED"]  # once, for the method; not for each of the three calls
+    assert counted() - before == 3

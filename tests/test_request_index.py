@@ -12,6 +12,7 @@ import pickle
 import random
 import sqlite3
 
+import numpy as np
 import pytest
 
 from authcore._fast import requests as ring
@@ -95,15 +96,43 @@ def test_the_same_request_put_again_replaces_its_entry():
 
 
 @pytest.mark.parametrize("n", [1, 17, 1000, 5000, 33_333])
-def test_an_entry_takes_at_most_48_bytes_with_the_table(n):
-    """40 bytes in the ring (its spare capacity is never touched), and the table's 4-byte slots at
+def test_an_entry_takes_at_most_40_bytes_with_the_table(n):
+    """32 bytes in the ring (its spare capacity is never touched), and the table's 4-byte slots at
     a load factor of at least a half once it has grown."""
     index = ring.RequestIndex(10**6)
     for k in range(n):
         index.put(k.to_bytes(16, "little"), b"fingerprint-0000", 0, k, ring.ANSWER_JOURNAL, k + 1, 8)
-    assert ring.ENTRY_BYTES == 40
-    assert ring.ENTRY_BYTES + 4 * index.table_capacity / max(n, 16) <= 48
+    assert ring.ENTRY_BYTES == ring.ENTRY_DTYPE.itemsize == 32
+    assert ring.ENTRY_BYTES + 4 * index.table_capacity / max(n, 16) <= 40
     assert len(index) == n
+
+
+def test_entries_of_the_40_byte_form_load_with_80_bits_of_their_hash():
+    """A snapshot's entries of the form with all 128 bits of the hash and 8 bytes of the
+    fingerprint: each found again by its request_id's hash and fingerprint, with its answer's
+    place, and written back in the 32-byte form."""
+    keys = [bytes([k]) * 8 + (k * 0x0123456789ABCDEF % 2**64).to_bytes(8, "little") for k in range(1, 200)]
+    old = ring.RequestIndex(1000)
+    new = ring.RequestIndex(1000)
+    for k, key in enumerate(keys):
+        new.put(key, b"fingerprint-0000", 3, 1_000 + k, ring.ANSWER_JOURNAL, k + 1, 64 * k)
+    entries = new.to_array()
+    assert entries.dtype.itemsize == 32
+    wide = np.zeros(len(entries), ring.ENTRY_DTYPE_V1)
+    for name in ("h0", "word", "at_s", "offset"):
+        wide[name] = entries[name]
+    # The 40-byte form held the hash's second half and 8 bytes of the fingerprint whole: the
+    # hash's low 48 bits after h0 and the fingerprint's last 2 bytes are dropped on load.
+    wide["h1"] = [int.from_bytes(key[8:], "little") for key in keys]
+    wide["fp"] = int.from_bytes(b"fingerprint-0000"[:8], "little")
+    assert wide.dtype.itemsize == 40
+    old.from_array(wide)
+    assert len(old) == len(keys)
+    for k, key in enumerate(keys):
+        found = old.match(key, b"fingerprint-0000", 3)
+        assert found >= 0 and old.entry(found) == (1_000 + k, 3, ring.ANSWER_JOURNAL, k + 1, 64 * k)
+        assert old.match(key, b"another-print-00", 3) == -1
+    assert old.to_array().tobytes() == entries.tobytes()
 
 
 def test_an_answer_of_another_request_id_of_the_same_hash_is_never_returned():

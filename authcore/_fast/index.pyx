@@ -22,8 +22,8 @@ import os
 import numpy as np
 
 from cpython.unicode cimport PyUnicode_DecodeUTF8
-from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t, uintptr_t
+from libc.stdlib cimport free, malloc
 from libc.string cimport memcmp, memcpy
 
 cdef extern from "Python.h":
@@ -61,9 +61,39 @@ cdef extern from *:
     static inline void authcore_index_prefetch(const void* p) {
         __builtin_prefetch(p);
     }
+
+    /* The ids, offsets and table in pages of their own, straight from the kernel: a page not
+       written yet (a buffer's spare room) costs no memory, growth moves the pages rather than
+       copying them (mremap), and a buffer let go of leaves no hole in the heap. */
+    #include <sys/mman.h>
+    static void* authcore_index_map(size_t bytes) {
+        void* p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+    }
+    static void authcore_index_unmap(void* p, size_t bytes) {
+        if (p != NULL) munmap(p, bytes ? bytes : 1);
+    }
+    /* p (old_bytes, or NULL) grown to new_bytes, its bytes kept; NULL (p untouched) on failure. */
+    static void* authcore_index_remap(void* p, size_t old_bytes, size_t new_bytes) {
+        void* q;
+        if (p == NULL) return authcore_index_map(new_bytes);
+    #ifdef MREMAP_MAYMOVE
+        q = mremap(p, old_bytes ? old_bytes : 1, new_bytes, MREMAP_MAYMOVE);
+        return q == MAP_FAILED ? NULL : q;
+    #else
+        q = authcore_index_map(new_bytes);
+        if (q == NULL) return NULL;
+        memcpy(q, p, old_bytes < new_bytes ? old_bytes : new_bytes);
+        authcore_index_unmap(p, old_bytes);
+        return q;
+    #endif
+    }
     """
     uint64_t authcore_index_hash(const uint8_t* p, size_t n, uint64_t seed) noexcept nogil
     void authcore_index_prefetch(const void* p) noexcept nogil
+    void* authcore_index_map(size_t bytes) noexcept nogil
+    void authcore_index_unmap(void* p, size_t bytes) noexcept nogil
+    void* authcore_index_remap(void* p, size_t old_bytes, size_t new_bytes) noexcept nogil
 
 # The slot of a table entry with no account (all its bits set).
 cdef uint32_t EMPTY = 0xFFFFFFFF
@@ -111,7 +141,7 @@ cdef class AccountIndex:
     cdef int lookups_in           # slots_of calls running without the GIL
 
     def __cinit__(self):
-        self.offsets = <uint64_t*>malloc(sizeof(uint64_t))
+        self.offsets = <uint64_t*>authcore_index_map(sizeof(uint64_t))
         if self.offsets == NULL:
             raise MemoryError()
         self.offsets[0] = 0
@@ -138,9 +168,9 @@ cdef class AccountIndex:
         self.seed = int.from_bytes(os.urandom(8), "little")
 
     def __dealloc__(self):
-        free(self.offsets)
-        free(self.arena)
-        free(self.table)
+        authcore_index_unmap(self.offsets, (self.n_cap + 1) * sizeof(uint64_t))
+        authcore_index_unmap(self.arena, self.arena_cap)
+        authcore_index_unmap(self.table, self.table_cap * sizeof(uint64_t))
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -319,6 +349,14 @@ cdef class AccountIndex:
         return index
 
     @property
+    def buffers(self):
+        """(address, bytes) of the ids' arena (None before the first id), the offsets and the
+        table, each pages mapped for it alone: for memory reports and tests."""
+        arena = None if self.arena == NULL else (<uintptr_t>self.arena, self.arena_cap)
+        return arena, (<uintptr_t>self.offsets, (self.n_cap + 1) * sizeof(uint64_t)), \
+            (<uintptr_t>self.table, self.table_cap * sizeof(uint64_t))
+
+    @property
     def nbytes(self):
         """Bytes the index holds in its buffers (ids, offsets, table), spare room included."""
         return (self.arena_cap + (self.n_cap + 1) * sizeof(uint64_t)
@@ -430,12 +468,12 @@ cdef int new_table(AccountIndex index, int bits) noexcept nogil:
     """An empty table of 2 ** bits entries in place of the old one (the caller has placed or
     drops its entries). ERR_MEMORY leaves the old."""
     cdef size_t i, capacity = (<size_t>1) << bits
-    cdef uint64_t* table = <uint64_t*>malloc(capacity * sizeof(uint64_t))
+    cdef uint64_t* table = <uint64_t*>authcore_index_map(capacity * sizeof(uint64_t))
     if table == NULL:
         return ERR_MEMORY
     for i in range(capacity):
         table[i] = EMPTY_ENTRY
-    free(index.table)
+    authcore_index_unmap(index.table, index.table_cap * sizeof(uint64_t))
     index.table, index.table_cap, index.table_bits = table, capacity, bits
     return 0
 
@@ -447,14 +485,14 @@ cdef int grow_table(AccountIndex index) noexcept nogil:
     cdef int old_bits = index.table_bits
     if old_bits >= 32:
         return ERR_FULL
-    index.table = NULL
+    index.table, index.table_cap = NULL, 0
     if new_table(index, old_bits + 1) != 0:
         index.table, index.table_cap, index.table_bits = old, old_cap, old_bits
         return ERR_MEMORY
     for i in range(old_cap):
         if <uint32_t>old[i] != EMPTY:
             place(index, <uint32_t>(old[i] >> 32), <uint32_t>old[i])
-    free(old)
+    authcore_index_unmap(old, old_cap * sizeof(uint64_t))
     return 0
 
 
@@ -471,7 +509,8 @@ cdef int reserve_ids(AccountIndex index, Py_ssize_t count) noexcept nogil:
             cap = count
         if cap > index.max_accounts:
             cap = index.max_accounts
-        grown = <uint64_t*>realloc(index.offsets, (cap + 1) * sizeof(uint64_t))
+        grown = <uint64_t*>authcore_index_remap(index.offsets, (index.n_cap + 1) * sizeof(uint64_t),
+                                                (cap + 1) * sizeof(uint64_t))
         if grown == NULL:
             return ERR_MEMORY
         index.offsets, index.n_cap = grown, cap
@@ -492,7 +531,7 @@ cdef int reserve_bytes(AccountIndex index, size_t size) noexcept nogil:
         cap = 4096
     if cap < size:
         cap = size
-    grown = <uint8_t*>realloc(index.arena, cap)
+    grown = <uint8_t*>authcore_index_remap(index.arena, index.arena_cap, cap)
     if grown == NULL:
         return ERR_MEMORY
     index.arena, index.arena_cap = grown, cap

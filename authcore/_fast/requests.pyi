@@ -9,6 +9,7 @@ MAX_ENTRIES_LIMIT: int
 MAX_SEQ: int
 ENTRY_BYTES: int
 ENTRY_DTYPE: np.dtype
+ENTRY_DTYPE_V1: np.dtype
 
 @disjoint_base
 class RequestIndex:

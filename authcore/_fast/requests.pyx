@@ -1,11 +1,12 @@
 # cython: language_level=3
-"""The request_id index in C: 40 bytes per remembered request, no Python object per entry.
+"""The request_id index in C: 32 bytes per remembered request, no Python object per entry.
 
 Each entry sits in a ring, oldest first (evicted first by age and by count):
 
-    h0, h1      2 x u64   the request_id's 128-bit hash (BLAKE2b-128 of its UTF-8 bytes,
-                          computed by the caller with hashlib: stable, so snapshots keep it)
-    fp          u64       the first 8 bytes of the request's fingerprint
+    h0          u64       the first 64 bits of the request_id's hash (BLAKE2b-128 of its UTF-8
+                          bytes, computed by the caller with hashlib: stable, so snapshots keep it)
+    fh          u64       the first 6 bytes of the request's fingerprint (48 bits, the low ones)
+                          and the next 16 bits of the hash above them: 80 bits of it kept in all
     word        u64       seq of the journal record holding the answer (48 bits), the method's
                           code (8 bits, into the caller's table of names), the kind (8 bits)
     at_s        u32       when it was answered (unix seconds)
@@ -16,10 +17,13 @@ side table: answers without a journal position), ANSWER_GONE (answered, no longe
 (replaced by a later entry of the same request; skipped). An open-addressing table (linear
 probing, any capacity: the home of a hash is (h0 * capacity) >> 64, grown by half once 80 %
 full) maps the hash to the ring: one u32 per slot, the ring index + 1 in the low bits and the
-top bits of h1 above it as a tag, so that a probe rarely reads a ring entry it does not want.
+top bits of the hash's 16 bits after h0 above it as a tag, so that a probe rarely reads a ring
+entry it does not want.
 Deletion shifts the following entries back (no tombstones). Two requests whose hashes are
 equal get two entries: the caller tells them apart by method and fingerprint, and by the
-request_id of the journal record it reads back, never by the hash alone.
+request_id of the journal record it reads back, never by the hash alone. (Snapshots written
+when the ring's entries were 40 bytes, with all 128 bits of the hash and 8 bytes of the
+fingerprint, load: from_array keeps 80 and 6.)
 
 The ring grows by doubling up to max_entries (its pages are mapped from the kernel: those not
 written yet cost no memory); the table is rebuilt from the ring when the ring moves. Everything
@@ -53,8 +57,7 @@ cdef extern from *:
 
 ctypedef struct Entry:
     uint64_t h0
-    uint64_t h1
-    uint64_t fp
+    uint64_t fh
     uint64_t word
     uint32_t at_s
     uint32_t offset
@@ -67,15 +70,27 @@ MAX_ENTRIES_LIMIT = 1 << 30
 # A seq past 48 bits is not stored (its answer counts as no longer kept).
 MAX_SEQ = (1 << 48) - 1
 ENTRY_BYTES = sizeof(Entry)
-ENTRY_DTYPE = np.dtype([("h0", "<u8"), ("h1", "<u8"), ("fp", "<u8"), ("word", "<u8"), ("at_s", "<u4"),
-                        ("offset", "<u4")])
-assert ENTRY_DTYPE.itemsize == sizeof(Entry)
+ENTRY_DTYPE = np.dtype([("h0", "<u8"), ("fh", "<u8"), ("word", "<u8"), ("at_s", "<u4"), ("offset", "<u4")])
+assert ENTRY_DTYPE.itemsize == sizeof(Entry) == 32
+# The entries of snapshots written before (40 bytes, the hash's 128 bits).
+ENTRY_DTYPE_V1 = np.dtype([("h0", "<u8"), ("h1", "<u8"), ("fp", "<u8"), ("word", "<u8"), ("at_s", "<u4"),
+                           ("offset", "<u4")])
 
 cdef uint64_t SEQ_MASK = (<uint64_t>1 << 48) - 1
+# The fingerprint's bits in fh (its first 6 bytes); the hash's 16 bits after h0 sit above them.
+cdef uint64_t FP_MASK = (<uint64_t>1 << 48) - 1
 cdef int K_GONE = 0
 cdef int K_JOURNAL = 1
 cdef int K_SIDE = 2
 cdef int K_DEAD = 3
+
+
+cdef inline uint64_t h1_of(const Entry* e) noexcept nogil:
+    return e.fh >> 48
+
+
+cdef inline uint64_t fp_of(const Entry* e) noexcept nogil:
+    return e.fh & FP_MASK
 
 
 cdef inline uint64_t seq_of(const Entry* e) noexcept nogil:
@@ -113,8 +128,9 @@ cdef class RequestIndex:
     cdef uint64_t h1_mask
 
     def __init__(self, Py_ssize_t max_entries, int hash_bits=128):
-        """An empty index of at most max_entries entries. hash_bits below 128 keeps only that many
-        top bits of each hash (h0's first): for tests, to make request_ids share a hash."""
+        """An empty index of at most max_entries entries. hash_bits below 80 keeps only that many
+        top bits of each hash (h0's first): for tests, to make request_ids share a hash (80 to
+        128: all 80 bits an entry holds)."""
         if not 0 < max_entries <= MAX_ENTRIES_LIMIT:
             raise ValueError(f"max_entries {max_entries}: must be from 1 to {MAX_ENTRIES_LIMIT}")
         if not 1 <= hash_bits <= 128:
@@ -166,7 +182,7 @@ cdef class RequestIndex:
         while self.table[i] != 0:
             slot = self.table[i]
             e = &self.ring[(slot & self.pos_mask) - 1]
-            if e.h0 == h0 and e.h1 == h1:
+            if e.h0 == h0 and h1_of(e) == h1:
                 out.append((slot & self.pos_mask) - 1)
             i += 1
             if i == self.table_cap:
@@ -209,7 +225,8 @@ cdef class RequestIndex:
                 raise MemoryError()
         cdef size_t index = (self.head + self.count) % self.ring_cap
         cdef Entry* e = &self.ring[index]
-        e.h0, e.h1, e.fp = h0, h1, fp
+        e.h0 = h0
+        e.fh = fp | (h1 << 48)
         e.word = pack(<uint64_t>seq, method, kind)
         e.at_s = <uint32_t>max(0, min(at_s, 0xFFFFFFFF))
         e.offset = <uint32_t>offset
@@ -267,10 +284,16 @@ cdef class RequestIndex:
 
     def from_array(self, entries):
         """Add the entries of a to_array() (into an empty index), the table built in C; past
-        max_entries the oldest are left out. ValueError when it is not such an array."""
+        max_entries the oldest are left out; entries of the 40-byte form (ENTRY_DTYPE_V1) keep the
+        top 16 bits of their h1 and the low 48 of their fp. ValueError when it is not such an array."""
         if self.count:
             raise RuntimeError("the index holds entries already")
         array = np.ascontiguousarray(entries)
+        if array.dtype == ENTRY_DTYPE_V1 and array.ndim == 1:
+            old, array = array, np.empty(len(array), ENTRY_DTYPE)
+            for name in ("h0", "word", "at_s", "offset"):
+                array[name] = old[name]
+            array["fh"] = (old["fp"] & np.uint64(FP_MASK)) | ((old["h1"] >> np.uint64(48)) << np.uint64(48))
         if array.dtype != ENTRY_DTYPE or array.ndim != 1:
             raise ValueError(f"the request index entries are not a 1-d array of {ENTRY_DTYPE}")
         array = array[max(0, len(array) - self.max_entries):]
@@ -304,9 +327,10 @@ cdef inline uint64_t top_bits(int n) noexcept nogil:
 
 
 cdef inline uint32_t tag_of(RequestIndex self, uint64_t h1) noexcept nogil:
+    """The top bits of h1 (16 bits, as an entry holds it) above a table slot's position bits."""
     if self.pos_bits >= 32:
         return 0
-    return <uint32_t>((h1 >> (32 + self.pos_bits)) << self.pos_bits)
+    return ((<uint32_t>h1 << 16) >> self.pos_bits) << self.pos_bits
 
 
 cdef int64_t find(RequestIndex self, uint64_t h0, uint64_t h1, uint64_t fp, int method) noexcept nogil:
@@ -322,8 +346,8 @@ cdef int64_t find(RequestIndex self, uint64_t h0, uint64_t h1, uint64_t fp, int 
             return found
         if (slot & ~self.pos_mask) == tag:
             e = &self.ring[(slot & self.pos_mask) - 1]
-            if e.h0 == h0 and e.h1 == h1:
-                if e.fp == fp and method_of(e) == method:
+            if e.h0 == h0 and h1_of(e) == h1:
+                if fp_of(e) == fp and method_of(e) == method:
                     return (slot & self.pos_mask) - 1
                 found = -1
         i += 1
@@ -338,10 +362,10 @@ cdef int read_key(RequestIndex self, const uint8_t[::1] key, const uint8_t[::1] 
     memcpy(h0, &key[0], 8)
     memcpy(h1, &key[8], 8)
     h0[0] &= self.h0_mask
-    h1[0] &= self.h1_mask
+    h1[0] = (h1[0] & self.h1_mask) >> 48  # the 16 bits an entry keeps
     fp[0] = 0
     if digest is not None and digest.shape[0]:
-        memcpy(fp, &digest[0], min(<Py_ssize_t>8, digest.shape[0]))  # a shorter one: zeros after it
+        memcpy(fp, &digest[0], min(<Py_ssize_t>6, digest.shape[0]))  # a shorter one: zeros after it
     return 0
 
 
@@ -382,7 +406,7 @@ cdef void insert(RequestIndex self, size_t index) noexcept nogil:
         i += 1
         if i == self.table_cap:
             i = 0
-    self.table[i] = tag_of(self, e.h1) | <uint32_t>(index + 1)
+    self.table[i] = tag_of(self, h1_of(e)) | <uint32_t>(index + 1)
     self.table_count += 1
 
 

@@ -12,11 +12,12 @@ import time
 from typing import Any
 
 import grpc
+from grpc_status import rpc_status
 
 from authcore.api import identity
 from authcore.api.admission import PLAINTEXT, Admission, Refused, weight
 from authcore.errors import AuthcoreError, abort_with
-from authcore.observability.metrics import CachedInterceptor, count_refused, method_shape
+from authcore.observability.metrics import CachedInterceptor, count_refused, method_shape, refused_counter
 
 HEALTH = "/grpc.health.v1.Health/"
 
@@ -172,16 +173,24 @@ class _Method:
             yield message
 
 
+def full_refusal(admission: Admission) -> Refused:
+    """The refusal of a call arriving at a full port (the same for every call and caller)."""
+    limits = admission.limits
+    return Refused("OVERLOADED", f"the server is at its limit of {limits.max_in_flight} calls at once", "*",
+                   limits.max_queue_ms / 1000)
+
+
 def _full(handler: grpc.RpcMethodHandler, admission: Admission) -> grpc.RpcMethodHandler:
     """The answer of a full port, as cheap as it can be: the request is not even parsed, nor
-    the caller named (the port is full for everyone)."""
-    limits = admission.limits
-    error = Refused("OVERLOADED", f"the server is at its limit of {limits.max_in_flight} calls at once", "*",
-                    limits.max_queue_ms / 1000)
+    the caller named (the port is full for everyone); its status (with its google.rpc details)
+    and its counter are made once, with the handler."""
+    error = full_refusal(admission)
+    status = rpc_status.to_status(error.to_status())
+    refused = refused_counter("*", error.reason)
 
     def refuse(request, context):
-        count_refused("*", error.reason)
-        abort_with(context, error)
+        refused.inc()
+        context.abort_with_status(status)
 
     if handler.response_streaming:
         def refuse_stream(request, context):

@@ -257,13 +257,19 @@ def count_refused(identity: str, reason: str) -> None:
     (a configured caller name, e.g. the channel's; "*" when the port was full for everyone) and the
     refusal's reason (OVERLOADED, RATE_LIMITED, DEADLINE_TOO_SHORT, IDENTITY_NOT_ALLOWED, ...). Identities past
     MAX_REFUSED_IDENTITIES are counted as "other", so that callers cannot grow the series."""
+    refused_counter(identity, reason).inc()
+
+
+def refused_counter(identity: str, reason: str):
+    """The authcore_rate_limited_total child count_refused(identity, reason) counts in: a caller
+    that refuses often (a full port's answer) resolves it once."""
     if identity not in _refused_identities:
         with _refused_lock:
             if len(_refused_identities) < MAX_REFUSED_IDENTITIES:
                 _refused_identities.add(identity)
             else:
                 identity = OTHER_IDENTITY
-    REFUSED.labels(identity, reason).inc()
+    return REFUSED.labels(identity, reason)
 
 
 # -- journal and engine, read when scraped ----------------------------------------------------------

@@ -10,18 +10,10 @@ import numpy as np
 
 from authcore._fast.index import AccountIndex
 from authcore.errors import ResourceExhausted
+from authcore.state.reserved import MIN_ROWS, Reserved
 
 # Zone codes are uint16.
 MAX_ZONES = 65_535
-
-
-def grown(rows: np.ndarray, size: int) -> np.ndarray:
-    """rows copied into a new zeroed array of size rows. Not np.resize: it repeats the array to
-    fill the new size and returns a view of that, which keeps up to twice the old rows alive
-    beside the new ones."""
-    out = np.zeros(size, dtype=rows.dtype)
-    out[:len(rows)] = rows
-    return out
 
 
 class AccountIds(Sequence[str]):
@@ -50,17 +42,19 @@ class AccountIds(Sequence[str]):
 
 class Zones(Sequence[str]):
     """Each account's time zone name by slot (zones[slot]), kept as a uint16 code per account
-    into names; at most MAX_ZONES distinct names."""
+    into names; at most MAX_ZONES distinct names. The codes are a view of a reservation of
+    `reserve` rows (authcore.state.reserved: the ledger reserves max_accounts)."""
 
-    __slots__ = ("codes", "names", "_code_of", "_n")
+    __slots__ = ("codes", "names", "_code_of", "_n", "_reserved")
 
-    def __init__(self, names: list[str] | None = None, codes: np.ndarray | None = None):
+    def __init__(self, names: list[str] | None = None, codes: np.ndarray | None = None, reserve: int = MIN_ROWS):
         self.names: list[str] = list(names or [])
         self._code_of = {name: code for code, name in enumerate(self.names)}
         if len(self._code_of) != len(self.names) or len(self.names) > MAX_ZONES:
             raise ValueError("the zone names repeat or are more than the codes can name")
         self._n = 0 if codes is None else len(codes)
-        self.codes = np.zeros(max(1024, self._n), dtype=np.uint16)
+        self._reserved = Reserved(np.uint16, max(reserve, self._n))
+        self.codes = self._reserved.rows(max(MIN_ROWS, self._n))
         if codes is not None:
             codes = np.asarray(codes)
             if self._n and int(codes.max()) >= len(self.names):
@@ -68,13 +62,13 @@ class Zones(Sequence[str]):
             self.codes[:self._n] = codes
 
     @classmethod
-    def of(cls, zones: list[str]) -> "Zones":
+    def of(cls, zones: list[str], reserve: int = MIN_ROWS) -> "Zones":
         """From one zone name per account (the form of older snapshots)."""
         names: dict[str, int] = {}
         codes = np.fromiter((names.setdefault(z, len(names)) for z in zones), np.int64, len(zones))
         if len(names) > MAX_ZONES:
             raise ValueError(f"{len(names)} distinct time zones; at most {MAX_ZONES}")
-        return cls(list(names), codes.astype(np.uint16))
+        return cls(list(names), codes.astype(np.uint16), reserve)
 
     def code(self, zone: str) -> int:
         """The code of zone, given one if it has none yet (ResourceExhausted past MAX_ZONES)."""
@@ -89,7 +83,7 @@ class Zones(Sequence[str]):
     def append(self, code: int) -> None:
         """The zone (by code) of the next account."""
         if self._n >= len(self.codes):
-            self.codes = grown(self.codes, len(self.codes) * 5 // 4)
+            self.codes = self._reserved.grown(len(self.codes), self._n + 1)
         self.codes[self._n] = code
         self._n += 1
 
@@ -97,7 +91,7 @@ class Zones(Sequence[str]):
         """The zones (by code) of the next accounts."""
         end = self._n + len(codes)
         if end > len(self.codes):
-            self.codes = grown(self.codes, max(end, len(self.codes) * 5 // 4))
+            self.codes = self._reserved.grown(len(self.codes), end)
         self.codes[self._n:end] = codes
         self._n = end
 

@@ -1,10 +1,10 @@
 """The request_id index: for every mutating request still within the retention window, its
 method, a fingerprint of its parameters and where the answer it was given is kept.
 
-The entries live in a compiled ring (authcore._fast.requests, 40 bytes each, no Python object
-per request): the request_id's BLAKE2b-128 hash, the first 8 bytes of the fingerprint, when,
-the method's code, and where the answer is, the journal record's seq and its frame's offset in
-its segment file. A replay reads the answer back from that frame (authcore.journal.store
+The entries live in a compiled ring (authcore._fast.requests, 32 bytes each, no Python object
+per request): 80 bits of the request_id's BLAKE2b-128 hash, the first 6 bytes of the
+fingerprint, when, the method's code, and where the answer is, the journal record's seq and its
+frame's offset in its segment file. A replay reads the answer back from that frame (authcore.journal.store
 Journal.read_record: CRC checked, the record's request_id compared with the request's, so that
 two request_ids of the same hash never get each other's answer).
 
@@ -50,7 +50,7 @@ def fingerprint(method: str, request) -> bytes:
 
 
 def id_hash(request_id: str) -> bytes:
-    """The 128-bit hash the ring keeps of a request_id (BLAKE2b-128 of its UTF-8 bytes)."""
+    """The 128-bit hash of a request_id (BLAKE2b-128 of its UTF-8 bytes); the ring keeps its first 80 bits."""
     return hashlib.blake2b(request_id.encode(), digest_size=16).digest()
 
 

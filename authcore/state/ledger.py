@@ -16,7 +16,8 @@ from authcore._fast.index import AccountIndex
 from authcore._fast.ledger import Book
 from authcore._fast.state import ACCOUNT_DTYPE, BEHAVIOUR_DTYPE, PROFILE_DTYPE
 from authcore.errors import ResourceExhausted
-from authcore.state.accounts import AccountIds, Zones, grown
+from authcore.state.accounts import AccountIds, Zones
+from authcore.state.reserved import MIN_ROWS, Reserved
 from authcore.state.rows import NO_DAY, NO_MONTH, current_accounts, current_behaviour
 from authcore.v1 import common_pb2, policy_pb2
 
@@ -136,14 +137,18 @@ class Ledger:
         self.max_accounts = max_accounts
         self.max_profiles = max_profiles
         self.book = Book()
-        self.accounts = np.zeros(1024, dtype=ACCOUNT_DTYPE)
-        self.behaviour = np.zeros(1024, dtype=BEHAVIOUR_DTYPE)
+        # The account and behaviour rows: views of the first rows of reservations of max_accounts
+        # rows (authcore.state.reserved), grown by a quarter without a copy; rows past the last
+        # account are never written, so they cost no memory.
+        self._reserve(max_accounts)
+        self.accounts = self._account_rows.rows(MIN_ROWS)
+        self.behaviour = self._behaviour_rows.rows(MIN_ROWS)
         self.profiles = np.zeros(64, dtype=PROFILE_DTYPE)
         self.n_accounts = 0
         # Account id -> slot, and slot -> id through account_ids; the time zone of each slot.
         self.slot_of = AccountIndex(max_accounts)
         self.account_ids = AccountIds(self.slot_of)
-        self.zones = Zones()
+        self.zones = Zones(reserve=max_accounts)
         self.overrides: dict[int, common_pb2.LimitProfile] = {}
         self.credit_scores: dict[int, float] = {}
         # slot -> (enabled, term, threshold)
@@ -166,6 +171,17 @@ class Ledger:
 
     def _bind(self) -> None:
         self.book.bind(self.accounts, self.profiles, self.behaviour)
+
+    def _reserve(self, rows: int) -> None:
+        """New reservations of rows account and behaviour rows (no rows viewed yet)."""
+        self._account_rows = Reserved(ACCOUNT_DTYPE, rows)
+        self._behaviour_rows = Reserved(BEHAVIOUR_DTYPE, rows)
+
+    def _grow_rows(self, need: int) -> None:
+        """The account and behaviour arrays at least need rows long: a quarter more than they
+        are (up to max_accounts, the reservations' rows), views of the same reservations (no copy)."""
+        self.accounts = self._account_rows.grown(self.accounts.shape[0], need)
+        self.behaviour = self._behaviour_rows.rows(self.accounts.shape[0])
 
     # -- profiles -------------------------------------------------------------------------
 
@@ -223,10 +239,7 @@ class Ledger:
             zone_code = self.zones.code(zone)
             slot = self.slot_of.add(account_id)
             if slot >= self.accounts.shape[0]:
-                # Grow by a quarter: the spare rows of a large book cost memory per account.
-                size = min(self.max_accounts, max(1024, self.accounts.shape[0] * 5 // 4))
-                self.accounts = grown(self.accounts, size)
-                self.behaviour = grown(self.behaviour, size)
+                self._grow_rows(slot + 1)
             self.n_accounts += 1
             self.zones.append(zone_code)
         if overrides is not None:
@@ -267,15 +280,7 @@ class Ledger:
         if len(new):
             first, end = self.n_accounts, self.n_accounts + len(new)
             if end > self.accounts.shape[0]:
-                # A quarter more than the accounts need, as upsert() grows: chunk after chunk
-                # copies the rows a few times, not once per chunk.
-                size = min(self.max_accounts, max(1024, end * 5 // 4, self.accounts.shape[0] * 5 // 4))
-                for name, dtype in (("accounts", ACCOUNT_DTYPE), ("behaviour", BEHAVIOUR_DTYPE)):
-                    rows = getattr(self, name)[:first]
-                    bigger = np.zeros(size, dtype=dtype)
-                    # As bytes: a structured copy goes field by field, three times slower.
-                    bigger.view(np.uint8)[:rows.nbytes] = rows.view(np.uint8)
-                    setattr(self, name, bigger)
+                self._grow_rows(end)
             new_ids = [account_ids[i] for i in new.tolist()]
             slots[new] = self._add_accounts(new_ids, [zones[i] for i in new.tolist()])
             # A new account's rows, as _rows_after makes them (zeroed as bytes, for the same reason).
@@ -519,13 +524,13 @@ class Ledger:
         bound = max(self.max_accounts, n, 1)
         if "account_index" in state:
             self.slot_of = AccountIndex.from_arrays(state["account_index"], bound)
-            self.zones = Zones(state["zone_names"], state["zone_codes"])
+            self.zones = Zones(state["zone_names"], state["zone_codes"], reserve=bound)
         else:
             self.slot_of = AccountIndex(bound)
             slots = self.slot_of.add_many(state["account_ids"])
             if len(self.slot_of) != len(slots):
                 raise ValueError("the snapshot's account ids repeat")
-            self.zones = Zones.of(state["zones"])
+            self.zones = Zones.of(state["zones"], reserve=bound)
         if len(self.slot_of) != n or len(self.zones) != n:
             raise ValueError(f"the snapshot has {n} account rows, {len(self.slot_of)} ids and {len(self.zones)} zones")
         self.account_ids = AccountIds(self.slot_of)
@@ -539,9 +544,11 @@ class Ledger:
         if ledger.profile_specs != state["profile_specs"]:
             raise ValueError("the snapshot's limit profiles do not rebuild in order")
         n = len(state["accounts"])
-        capacity = max(1024, 1 << max(n - 1, 0).bit_length())
-        ledger.accounts = np.zeros(capacity, dtype=ACCOUNT_DTYPE)
-        ledger.behaviour = np.zeros(capacity, dtype=BEHAVIOUR_DTYPE)
+        if n > max_accounts:
+            # More accounts than max_accounts now allows: all kept, in reservations that hold them.
+            ledger._reserve(n)
+        ledger.accounts = ledger._account_rows.rows(max(n, MIN_ROWS))
+        ledger.behaviour = ledger._behaviour_rows.rows(max(n, MIN_ROWS))
         # Rows of the layouts before the narrowed rows are converted field by field.
         ledger.accounts[:n] = current_accounts(state["accounts"])
         ledger.behaviour[:n] = current_behaviour(state["behaviour"])
