@@ -1,0 +1,242 @@
+"""EventService.WatchEvents: a partition's journal as a stream of events, every seq once and in
+order, resumable from the last seq seen + 1; ClusterService.GetPartitionMap. On one process
+(in-process server, port 0), on `--processes 2`, and read by a Node.js caller."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from authcore.api import identity
+from authcore.api.server import create_server
+from authcore.engine import Engine
+from authcore.journal import segments
+from authcore.journal.store import Journal
+from authcore.v1 import authorization_pb2 as authz, events_pb2, events_pb2_grpc
+from authcore.v1 import account_pb2, common_pb2 as c
+from tests.conftest import connect
+
+WAIT_S = 30.0
+
+
+@pytest.fixture
+def small_files_engine(data_dir, clock):
+    """An engine whose journal begins a new file every 4 KB, so that a watch crosses files."""
+    engine = Engine(Journal(data_dir, segment_bytes=4096), clock=clock, default_model=False)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def served(small_files_engine):
+    service = create_server(small_files_engine, "127.0.0.1:0", max_workers=8, expiry_interval_s=3600).start()
+    yield service
+    service.stop(grace_s=1)
+
+
+@pytest.fixture
+def stubs(served):
+    client = connect(served.port)
+    yield client, events_pb2_grpc.EventServiceStub(client.channel)
+    client.channel.close()
+
+
+def business(client, accounts: int = 3, payments: int = 30) -> None:
+    """Accounts opened, payments approved, some captured, refunded, repaid."""
+    ids = [f"acct-{i}" for i in range(accounts)]
+    for account_id in ids:
+        client.upsert(account_id, 5_000_000)
+    for i in range(payments):
+        answer = client.pay(ids[i % accounts], 1_000 + i)
+        assert answer.decision == c.DECISION_APPROVED, answer
+        if i % 3 == 0:
+            client.authz.Capture(authz.CaptureRequest(request_id=client.rid(), authorization_id=answer.authorization_id,
+                                                      currency="CNY"), timeout=10)
+            if i % 6 == 0:
+                client.authz.Refund(authz.RefundRequest(request_id=client.rid(), authorization_id=answer.authorization_id,
+                                                        amount_minor=500, currency="CNY"), timeout=10)
+    client.accounts.Repay(account_pb2.RepayRequest(request_id=client.rid(), account_id=ids[0], amount_minor=300,
+                                                   currency="CNY"), timeout=10)
+
+
+def read_until(call, last_seq: int) -> list:
+    """The records of a watch up to last_seq, each response checked."""
+    records = []
+    for response in call:
+        assert response.partition == 0 and response.partitions == 1
+        assert 0 < len(response.records) <= 256
+        records.extend(response.records)
+        if records[-1].seq >= last_seq:
+            return records
+    raise AssertionError("the watch ended early")
+
+
+def seqs(records) -> list[int]:
+    return [r.seq for r in records]
+
+
+def journal_records(engine) -> list:
+    """The journal's records as the files hold them, audits cleared."""
+    out = []
+    for record in segments.read_records(engine.journal.segments_dir):
+        record.ClearField("audit")
+        out.append(record)
+    return out
+
+
+def test_a_late_consumer_reads_every_event_in_order_and_resumes_without_gap_or_duplicate(served, stubs):
+    client, events = stubs
+    business(client)
+    last = served.engine.journal.last_seq
+    assert len(segments.segment_files(served.engine.journal.segments_dir)) > 2  # the watch crosses files
+
+    call = events.WatchEvents(events_pb2.WatchEventsRequest(), timeout=WAIT_S)
+    records = read_until(call, last)
+    call.cancel()
+    assert seqs(records) == list(range(1, last + 1))
+    assert {"UpsertAccount", "Authorize", "Capture", "Refund", "Repay"} <= {r.method for r in records}
+    assert not any(r.HasField("audit") for r in records)
+    assert records == journal_records(served.engine)
+
+    # Disconnect mid-way, resume from the last seen + 1: nothing missed, nothing twice.
+    first = events.WatchEvents(events_pb2.WatchEventsRequest(from_seq=1), timeout=WAIT_S)
+    seen = list(next(first).records)[:17]
+    first.cancel()
+    rest = read_until(events.WatchEvents(events_pb2.WatchEventsRequest(from_seq=seen[-1].seq + 1), timeout=WAIT_S),
+                      last)
+    assert seqs(seen + rest) == list(range(1, last + 1))
+
+
+def test_new_records_arrive_while_the_call_is_open(served, stubs):
+    client, events = stubs
+    business(client, payments=3)
+    last = served.engine.journal.last_seq
+    call = events.WatchEvents(events_pb2.WatchEventsRequest(from_seq=last + 1), timeout=WAIT_S)
+    written = threading.Event()
+
+    def pay_later():
+        # The watch is open and has nothing to read until these are written.
+        deadline = time.monotonic() + WAIT_S
+        while served.events.watchers.active == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        business(connect(served.port, counter=1000), payments=6)
+        written.set()
+
+    writer = threading.Thread(target=pay_later)
+    writer.start()
+    try:
+        records = read_until(call, last + 10)
+    finally:
+        call.cancel()
+        writer.join(WAIT_S)
+    assert written.is_set()
+    assert seqs(records)[0] == last + 1 and seqs(records) == list(range(last + 1, last + 1 + len(records)))
+
+
+def test_more_than_a_batch_comes_in_responses_of_at_most_256_records(served, stubs):
+    client, events = stubs
+    client.upsert("bulk", 100_000_000)
+    for _ in range(3):
+        client.authz.AuthorizeBatch(authz.AuthorizeBatchRequest(
+            requests=[client.pay_request("bulk", 100 + i) for i in range(100)]), timeout=30)
+    last = served.engine.journal.last_seq
+    assert last > 256
+    call = events.WatchEvents(events_pb2.WatchEventsRequest(), timeout=WAIT_S)
+    first = next(call)
+    assert len(first.records) == 256 and first.records[0].seq == 1
+    rest = read_until(call, last)
+    call.cancel()
+    assert seqs(list(first.records) + rest) == list(range(1, last + 1))
+
+
+def status_of(error: grpc.RpcError):
+    status = rpc_status.from_call(error)
+    assert status is not None, error
+    return status
+
+
+def test_records_dropped_after_a_snapshot_are_out_of_range_with_the_first_kept(served, stubs, clock):
+    client, events = stubs
+    business(client)
+    # The answers past the idempotency retention are not kept for retries: their files may go.
+    clock.advance(49 * 3600)
+    served.engine.snapshot()
+    business(client, payments=6)
+    first_kept = served.engine.journal.first_seq()
+    assert first_kept > 1
+
+    call = events.WatchEvents(events_pb2.WatchEventsRequest(from_seq=1), timeout=WAIT_S)
+    with pytest.raises(grpc.RpcError) as refused:
+        next(call)
+    assert refused.value.code() == grpc.StatusCode.OUT_OF_RANGE
+    assert f"from {first_kept} on" in refused.value.details() and "snapshot" in refused.value.details()
+    info = error_details_pb2.ErrorInfo()
+    assert any(d.Unpack(info) for d in status_of(refused.value).details if d.Is(info.DESCRIPTOR))
+    assert info.reason == "EVENTS_NOT_KEPT" and info.metadata["first_seq"] == str(first_kept)
+
+    # 0: from the first kept; and the first kept itself.
+    last = served.engine.journal.last_seq
+    for from_seq in (0, first_kept):
+        call = events.WatchEvents(events_pb2.WatchEventsRequest(from_seq=from_seq), timeout=WAIT_S)
+        assert seqs(read_until(call, last)) == list(range(first_kept, last + 1))
+        call.cancel()
+
+
+def test_a_partition_the_server_does_not_have_is_invalid_with_a_field_violation(stubs):
+    _, events = stubs
+    call = events.WatchEvents(events_pb2.WatchEventsRequest(partition=1), timeout=WAIT_S)
+    with pytest.raises(grpc.RpcError) as refused:
+        next(call)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    bad = error_details_pb2.BadRequest()
+    assert any(d.Unpack(bad) for d in status_of(refused.value).details if d.Is(bad.DESCRIPTOR))
+    assert bad.field_violations[0].field == "partition"
+    assert "1 partition, 0 to 0" in bad.field_violations[0].description
+
+
+def wait_for(condition, what: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} within {WAIT_S} s"
+        time.sleep(0.01)
+
+
+def test_watchers_beyond_a_quarter_of_the_threads_are_refused_resource_exhausted(served, stubs):
+    client, events = stubs
+    client.upsert("w", 1_000)
+    watchers = served.events.watchers
+    assert watchers.limit == 2  # max_workers=8
+    open_calls = [events.WatchEvents(events_pb2.WatchEventsRequest(), timeout=WAIT_S) for _ in range(2)]
+    for call in open_calls:
+        next(call)
+    wait_for(lambda: watchers.active == 2, "two watchers counted")
+    extra = events.WatchEvents(events_pb2.WatchEventsRequest(), timeout=WAIT_S)
+    with pytest.raises(grpc.RpcError) as refused:
+        next(extra)
+    assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "2 event watchers" in refused.value.details()
+    # The server still answers other calls, and a watcher gone makes room.
+    assert client.accounts.GetAccount(account_pb2.GetAccountRequest(account_id="w"), timeout=10).account.account_id
+    open_calls[0].cancel()
+    wait_for(lambda: watchers.active == 1, "the cancelled watcher given back")
+    again = events.WatchEvents(events_pb2.WatchEventsRequest(), timeout=WAIT_S)
+    assert next(again).records[0].seq == 1
+    again.cancel()
+    open_calls[1].cancel()
+
+
+def test_the_partition_map_of_one_process_is_its_own_address(served, stubs):
+    client, _ = stubs
+    answer = events_pb2_grpc.ClusterServiceStub(client.channel).GetPartitionMap(events_pb2.GetPartitionMapRequest(),
+                                                                                 timeout=10)
+    assert [(p.partition, p.node, p.address) for p in answer.partitions] == [(0, "", f"127.0.0.1:{served.port}")]
+
+
+def test_watching_is_for_admin_only_and_the_map_for_anyone():
+    assert identity.allowed("/authcore.v1.EventService/WatchEvents") == identity.ADMIN_ONLY
+    assert identity.allowed("/authcore.v1.ClusterService/GetPartitionMap") is None
