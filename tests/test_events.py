@@ -240,3 +240,90 @@ def test_the_partition_map_of_one_process_is_its_own_address(served, stubs):
 def test_watching_is_for_admin_only_and_the_map_for_anyone():
     assert identity.allowed("/authcore.v1.EventService/WatchEvents") == identity.ADMIN_ONLY
     assert identity.allowed("/authcore.v1.ClusterService/GetPartitionMap") is None
+
+
+# -- --processes 2: each partition's watch reaches its worker through either one ---------------------
+
+
+def test_processes_mode_routes_each_partition_to_its_worker(tmp_path):
+    from authcore.cluster.partitions import partition_dir
+    from tests.test_multiprocess import Served
+
+    data_dir = tmp_path / "data"
+    served = Served(data_dir, processes=2)
+    try:
+        target = served.serving().group(1)
+        client = connect(int(target.rsplit(":", 1)[1]))
+        business(client, accounts=8, payments=16)
+        client.channel.close()
+        expected = {}
+        for partition in (0, 1):
+            records = list(segments.read_records(partition_dir(data_dir, partition, 2) / segments.SEGMENTS_DIR))
+            for record in records:
+                record.ClearField("audit")
+            assert records, f"partition {partition} has records"
+            expected[partition] = records
+        # Fresh connections land on either worker (SO_REUSEPORT): served here or forwarded.
+        for attempt in range(6):
+            with grpc.insecure_channel(target) as channel:
+                events = events_pb2_grpc.EventServiceStub(channel)
+                for partition in (0, 1):
+                    call = events.WatchEvents(events_pb2.WatchEventsRequest(partition=partition), timeout=WAIT_S)
+                    got = []
+                    for response in call:
+                        assert response.partition == partition and response.partitions == 2
+                        got.extend(response.records)
+                        if got[-1].seq >= expected[partition][-1].seq:
+                            break
+                    call.cancel()
+                    assert got == expected[partition], (attempt, partition)
+                with pytest.raises(grpc.RpcError) as refused:
+                    next(events.WatchEvents(events_pb2.WatchEventsRequest(partition=2), timeout=WAIT_S))
+                assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+                assert "2 partitions, 0 to 1" in refused.value.details()
+                answer = events_pb2_grpc.ClusterServiceStub(channel).GetPartitionMap(
+                    events_pb2.GetPartitionMapRequest(), timeout=10)
+                assert [(p.partition, p.node, p.address) for p in answer.partitions] == [(0, "", target), (1, "", target)]
+    finally:
+        assert served.stop() == 0
+
+
+# -- the Python client ---------------------------------------------------------------------------
+
+
+def test_the_python_client_watches_resumes_and_reads_the_partition_map(served, stubs, clock):
+    import asyncio
+
+    from authcore.client import AsyncClient, Client, InvalidArgument
+
+    client, _ = stubs
+    business(client, payments=6)
+    last = served.engine.journal.last_seq
+    with Client(f"127.0.0.1:{served.port}") as typed:
+        got = []
+        for response in typed.watch_events(from_seq=1, timeout=WAIT_S):
+            got.extend(response.records)
+            if got[-1].seq >= last:
+                break  # stops the call
+        assert seqs(got) == list(range(1, last + 1))
+        wait_for(lambda: served.events.watchers.active == 0, "the watch ended when iteration stopped")
+        resumed = next(typed.watch_events(from_seq=5, timeout=WAIT_S))
+        assert resumed.records[0].seq == 5
+        assert [(p.partition, p.address) for p in typed.partition_map().partitions] == \
+            [(0, f"127.0.0.1:{served.port}")]
+
+        clock.advance(49 * 3600)
+        served.engine.snapshot()
+        business(client, payments=3)
+        with pytest.raises(InvalidArgument) as refused:
+            next(typed.watch_events(from_seq=1, timeout=WAIT_S))
+        assert refused.value.code == grpc.StatusCode.OUT_OF_RANGE and refused.value.reason == "EVENTS_NOT_KEPT"
+        assert refused.value.metadata["first_seq"] == str(served.engine.journal.first_seq())
+
+    async def watch_async():
+        async with AsyncClient(f"127.0.0.1:{served.port}") as typed:
+            async for response in typed.watch_events(timeout=WAIT_S):
+                return response, await typed.partition_map()
+
+    response, owners = asyncio.run(watch_async())
+    assert response.records[0].seq == served.engine.journal.first_seq() and len(owners.partitions) == 1
