@@ -327,3 +327,180 @@ def test_the_python_client_watches_resumes_and_reads_the_partition_map(served, s
 
     response, owners = asyncio.run(watch_async())
     assert response.records[0].seq == served.engine.journal.first_seq() and len(owners.partitions) == 1
+
+
+# -- a cluster on NATS JetStream ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def jetstream(tmp_path_factory):
+    from authcore.cluster.jetstream import LocalJetStream
+
+    with LocalJetStream(tmp_path_factory.mktemp("jetstream")) as servers:
+        yield servers
+
+
+def test_a_cluster_node_reads_records_its_files_dropped_back_from_the_stream(jetstream, tmp_path):
+    """An owner that snapshotted (its first files gone) serves a watch from seq 1: the older
+    records from the partition's stream, the rest from its files, as a standby's files hold them."""
+    from authcore.api.events import EventSource
+    from authcore.cluster.jetstream import Link
+    from authcore.cluster.replication import Partition
+    from tests.conftest import Clock
+
+    index = 5  # a stream of its own (the serving nodes below use partitions 0 and 1)
+    clock = Clock()
+    made = []
+
+    def node(name):
+        engine = Engine(Journal(tmp_path / name, segment_bytes=4096), clock=clock, default_model=False)
+        link = Link(jetstream.urls, name=f"events-{name}")
+        replica = Partition(link, engine, index, node=name, address=f"{name}:0", lease_s=0.5).start()
+        made.append((replica, link, engine))
+        return engine, replica
+
+    owner_engine, owner = node("a")
+    wait_for(lambda: owner.role == "owner", "the first node owning the partition")
+    standby_engine, _ = node("b")
+    service = create_server(owner_engine, "127.0.0.1:0", max_workers=8, expiry_interval_s=3600,
+                            events=EventSource(owner_engine.journal, index, index + 1, archive=owner.archived)).start()
+    try:
+        client = connect(service.port)
+        business(client, payments=24)
+        clock.advance(49 * 3600)
+        owner_engine.snapshot()
+        business(client, payments=6)
+        last = owner_engine.journal.last_seq
+        first_kept = owner_engine.journal.first_seq()
+        assert first_kept > 1
+        wait_for(lambda: standby_engine.journal.last_seq == last, "the standby caught up")
+        events = events_pb2_grpc.EventServiceStub(client.channel)
+        got = []
+        for response in events.WatchEvents(events_pb2.WatchEventsRequest(partition=index, from_seq=1), timeout=WAIT_S):
+            assert response.partition == index and response.partitions == index + 1
+            got.extend(response.records)
+            if got[-1].seq >= last:
+                break
+        assert seqs(got) == list(range(1, last + 1))
+        assert got == journal_records(standby_engine)
+        client.channel.close()
+    finally:
+        service.stop(grace_s=1)
+        for replica, link, _ in made:
+            replica.close()
+            link.close()
+        for _, _, engine in made:
+            if engine is not owner_engine:
+                engine.close()
+
+
+def watch_all(address: str, partition: int, last_seq: int) -> list:
+    """Partition's records 1..last_seq watched through address."""
+    with grpc.insecure_channel(address) as channel:
+        got = []
+        call = events_pb2_grpc.EventServiceStub(channel).WatchEvents(
+            events_pb2.WatchEventsRequest(partition=partition, from_seq=1), timeout=WAIT_S)
+        for response in call:
+            assert response.partition == partition and response.partitions == 2
+            got.extend(response.records)
+            if got[-1].seq >= last_seq:
+                break
+        call.cancel()
+    return [r for r in got if r.seq <= last_seq]
+
+
+def last_seqs(directory, name: str) -> list[int]:
+    """The last seq of each partition's journal files of node name."""
+    from authcore.cluster.partitions import partition_dir
+
+    out = []
+    for partition in (0, 1):
+        found = segments.segment_files(partition_dir(directory / name, partition, 2) / segments.SEGMENTS_DIR)
+        last = 0
+        for first, path in found:
+            held = len(segments.scan(path).payloads)
+            if held:
+                last = first + held - 1
+        out.append(last)
+    return out
+
+
+def test_watching_through_either_cluster_node_gives_the_same_records_after_a_takeover_too(jetstream, tmp_path):
+    import os
+    import signal
+
+    from tests.test_cluster import Node, open_account
+
+    nodes = [Node(tmp_path, name, jetstream.urls) for name in ("n1", "n2")]
+    addresses = [n.address for n in nodes]
+    try:
+        accounts = [f"ev-{i}" for i in range(12)]
+        for account in accounts:
+            open_account(addresses, account, 10_000_000)
+        client = connect(int(addresses[0].rsplit(":", 1)[1]))
+
+        def pay(count: int, offset: int) -> None:
+            for i in range(count):
+                request = client.pay_request(accounts[i % len(accounts)], 100 + i, request_id=f"ev-pay-{offset + i}")
+                deadline = time.monotonic() + WAIT_S
+                while True:
+                    try:
+                        client.authz.Authorize(request, timeout=10)
+                        break
+                    except grpc.RpcError as error:  # a takeover under way: the same request_id again
+                        if error.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) \
+                                or time.monotonic() > deadline:
+                            raise
+
+        def same_everywhere() -> dict[int, list]:
+            lasts = [max(seq) for seq in zip(*(last_seqs(tmp_path, n.name) for n in nodes))]
+            seen = {}
+            for partition in (0, 1):
+                watched = [watch_all(address, partition, lasts[partition]) for address in addresses for _ in range(2)]
+                assert seqs(watched[0]) == list(range(1, lasts[partition] + 1))
+                assert all(w == watched[0] for w in watched), partition
+                seen[partition] = watched[0]
+            return seen
+
+        pay(300, 0)
+        before = same_everywhere()
+
+        owners = {}
+        for address in addresses:
+            with grpc.insecure_channel(address) as channel:
+                answer = events_pb2_grpc.ClusterServiceStub(channel).GetPartitionMap(
+                    events_pb2.GetPartitionMapRequest(), timeout=10)
+            owners[address] = [(p.partition, p.node, p.address) for p in answer.partitions]
+        assert owners[addresses[0]] == owners[addresses[1]]
+        by_name = {n.name: n.address for n in nodes}
+        assert [p for p, _, _ in owners[addresses[0]]] == [0, 1]
+        assert all(by_name[node] == address for _, node, address in owners[addresses[0]])
+
+        # The owner of partition 0 killed: the other node takes it over; the records go on.
+        owner_name = owners[addresses[0]][0][1]
+        owner = next(n for n in nodes if n.name == owner_name)
+        os.kill(owner.worker(0), signal.SIGKILL)
+        pay(60, 1000)
+        with grpc.insecure_channel(addresses[0]) as channel:
+            moved = events_pb2_grpc.ClusterServiceStub(channel).GetPartitionMap(
+                events_pb2.GetPartitionMapRequest(), timeout=10).partitions[0]
+        assert moved.node != owner_name and moved.address == by_name[moved.node]
+        after = same_everywhere()
+        for partition in (0, 1):
+            assert after[partition][:len(before[partition])] == before[partition]
+        assert len(after[0]) > len(before[0])
+        # Resumed where the first watch ended: the rest, nothing twice.
+        resumed = []
+        with grpc.insecure_channel(addresses[1]) as channel:
+            call = events_pb2_grpc.EventServiceStub(channel).WatchEvents(
+                events_pb2.WatchEventsRequest(partition=0, from_seq=len(before[0]) + 1), timeout=WAIT_S)
+            for response in call:
+                resumed.extend(response.records)
+                if resumed[-1].seq >= after[0][-1].seq:
+                    break
+            call.cancel()
+        assert before[0] + resumed == after[0]
+        client.channel.close()
+    finally:
+        for node in nodes:
+            node.stop()
