@@ -45,7 +45,8 @@ class EventServiceStub:
     on `partition`); OUT_OF_RANGE when `from_seq` is older than the partition still keeps (its
     journal files before its latest snapshot are dropped; a cluster reads them back from the
     partition's replicated log instead); RESOURCE_EXHAUSTED when the process serving the
-    partition already serves as many watchers as it may (`events.max_watchers`): retry later.
+    partition already serves as many watchers as it may (a quarter of its `workers` threads,
+    docs/operations.md): retry later. A `from_seq` past the last record waits for it.
     """
 
 @_typing.type_check_only
@@ -65,7 +66,8 @@ class EventServiceAsyncStub(EventServiceStub):
     on `partition`); OUT_OF_RANGE when `from_seq` is older than the partition still keeps (its
     journal files before its latest snapshot are dropped; a cluster reads them back from the
     partition's replicated log instead); RESOURCE_EXHAUSTED when the process serving the
-    partition already serves as many watchers as it may (`events.max_watchers`): retry later.
+    partition already serves as many watchers as it may (a quarter of its `workers` threads,
+    docs/operations.md): retry later. A `from_seq` past the last record waits for it.
     """
 
 class EventServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -88,7 +90,8 @@ class EventServiceServicer(metaclass=_abc_1.ABCMeta):
         on `partition`); OUT_OF_RANGE when `from_seq` is older than the partition still keeps (its
         journal files before its latest snapshot are dropped; a cluster reads them back from the
         partition's replicated log instead); RESOURCE_EXHAUSTED when the process serving the
-        partition already serves as many watchers as it may (`events.max_watchers`): retry later.
+        partition already serves as many watchers as it may (a quarter of its `workers` threads,
+        docs/operations.md): retry later. A `from_seq` past the last record waits for it.
         """
 
 def add_EventServiceServicer_to_server(servicer: EventServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

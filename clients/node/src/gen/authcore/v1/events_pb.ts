@@ -159,7 +159,8 @@ export const EventService: GenService<{
    * on `partition`); OUT_OF_RANGE when `from_seq` is older than the partition still keeps (its
    * journal files before its latest snapshot are dropped; a cluster reads them back from the
    * partition's replicated log instead); RESOURCE_EXHAUSTED when the process serving the
-   * partition already serves as many watchers as it may (`events.max_watchers`): retry later.
+   * partition already serves as many watchers as it may (a quarter of its `workers` threads,
+   * docs/operations.md): retry later. A `from_seq` past the last record waits for it.
    *
    * @generated from rpc authcore.v1.EventService.WatchEvents
    */
