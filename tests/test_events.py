@@ -504,3 +504,30 @@ def test_watching_through_either_cluster_node_gives_the_same_records_after_a_tak
     finally:
         for node in nodes:
             node.stop()
+
+
+def test_the_events_example_prints_every_record_and_goes_on_from_a_seq(served, stubs):
+    import subprocess
+    import sys
+
+    from tests.test_examples import ENV, ROOT
+
+    client, _ = stubs
+    business(client, payments=6)
+    last = served.engine.journal.last_seq
+
+    def run(*args: str) -> list[str]:
+        done = subprocess.run([sys.executable, str(ROOT / "examples" / "events.py"), "--target",
+                               f"127.0.0.1:{served.port}", *args], capture_output=True, text=True, env=ENV,
+                              timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout.splitlines()
+
+    lines = run("--from-seq", "1", "--count", str(last))
+    assert lines[0] == f"partition 0: this server at 127.0.0.1:{served.port}"
+    printed = [line.split() for line in lines[1:]]
+    assert [int(fields[0]) for fields in printed] == list(range(1, last + 1))
+    assert ["Capture", "hold_captured"] in [fields[1:4:2] for fields in printed]
+    assert ["Repay", "repaid"] in [fields[1:4:2] for fields in printed]
+    rest = run("--from-seq", "5", "--count", str(last - 4))
+    assert rest[1:] == lines[5:]
