@@ -237,9 +237,33 @@ def test_the_partition_map_of_one_process_is_its_own_address(served, stubs):
     assert [(p.partition, p.node, p.address) for p in answer.partitions] == [(0, "", f"127.0.0.1:{served.port}")]
 
 
-def test_watching_is_for_admin_only_and_the_map_for_anyone():
+def test_watching_is_for_admin_only_and_the_map_for_anyone(tmp_path):
+    """Over mutual TLS (`authcore serve --tls-dir`): a channel's certificate may read the map but
+    not watch; admin's may watch."""
+    import subprocess
+    import sys
+
+    from authcore.client import Client, PermissionDenied, Tls
+    from tests.test_examples import ENV, serve
+
     assert identity.allowed("/authcore.v1.EventService/WatchEvents") == identity.ADMIN_ONLY
     assert identity.allowed("/authcore.v1.ClusterService/GetPartitionMap") is None
+    subprocess.run([sys.executable, "-m", "authcore", "certs", "--out", str(tmp_path / "certs")], check=True,
+                   env=ENV, capture_output=True, timeout=120)
+    certs = tmp_path / "certs"
+    server, target = serve(tmp_path / "data", "--tls-dir", str(certs))
+    try:
+        with Client(target, tls=Tls.from_dir(certs, "admin", server_name="localhost"), timeout=10) as admin:
+            admin.call("UpsertAccount", account_id="tls-1", credit_limit_minor=1_000)
+            assert next(admin.watch_events(from_seq=1, timeout=WAIT_S)).records[0].seq == 1
+        with Client(target, tls=Tls.from_dir(certs, "wallet", server_name="localhost"), timeout=10) as wallet:
+            assert len(wallet.partition_map().partitions) == 1
+            with pytest.raises(PermissionDenied) as refused:
+                next(wallet.watch_events(timeout=WAIT_S))
+            assert refused.value.reason == "IDENTITY_NOT_ALLOWED"
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
 
 
 # -- --processes 2: each partition's watch reaches its worker through either one ---------------------
