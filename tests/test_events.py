@@ -107,6 +107,7 @@ def test_a_late_consumer_reads_every_event_in_order_and_resumes_without_gap_or_d
     first = events.WatchEvents(events_pb2.WatchEventsRequest(from_seq=1), timeout=WAIT_S)
     seen = list(next(first).records)[:17]
     first.cancel()
+    wait_for(lambda: served.events.watchers.active == 0, "both watches ended")
     rest = read_until(events.WatchEvents(events_pb2.WatchEventsRequest(from_seq=seen[-1].seq + 1), timeout=WAIT_S),
                       last)
     assert seqs(seen + rest) == list(range(1, last + 1))

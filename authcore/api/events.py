@@ -40,8 +40,11 @@ class Watchers:
         self.active = 0
         self._lock = threading.Lock()
 
-    def enter(self) -> None:
-        """Count one more watcher, or raise ResourceExhausted at the limit."""
+    def enter(self, context: grpc.ServicerContext) -> None:
+        """Count one more watcher until its call ends (cancelled, its deadline passed, or
+        answered), or raise ResourceExhausted at the limit. The count is given back as soon as
+        grpc ends the call, not when its thread next looks: a watcher that reconnects at once
+        finds its place free."""
         with self._lock:
             if self.active >= self.limit:
                 error = ResourceExhausted(f"this process already serves {self.limit} event watchers, its limit (a "
@@ -50,10 +53,16 @@ class Watchers:
                 error.reason = "TOO_MANY_WATCHERS"
                 raise error
             self.active += 1
+        given_back = threading.Event()
 
-    def leave(self) -> None:
-        with self._lock:
-            self.active -= 1
+        def leave() -> None:
+            with self._lock:
+                if not given_back.is_set():
+                    given_back.set()
+                    self.active -= 1
+
+        if not context.add_callback(leave):
+            leave()  # the call had already ended
 
 
 @dataclasses.dataclass
@@ -91,7 +100,7 @@ def partition_refused(partition: int, partitions: int) -> InvalidArgument:
 def watch(source: EventSource, request: events_pb2.WatchEventsRequest, context: grpc.ServicerContext):
     """The responses of one WatchEvents call, until it is cancelled or its deadline passes."""
     source.check_partition(request.partition)
-    source.watchers.enter()
+    source.watchers.enter(context)
     journal = source.journal
     tail = Tail(journal, request.from_seq or journal.first_seq())
     idle = threading.Event()
@@ -105,7 +114,6 @@ def watch(source: EventSource, request: events_pb2.WatchEventsRequest, context: 
                 idle.wait(POLL_S)
     finally:
         tail.close()
-        source.watchers.leave()
 
 
 def _next_records(source: EventSource, tail: Tail) -> list:

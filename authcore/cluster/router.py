@@ -285,19 +285,16 @@ class Router(grpc.GenericRpcHandler):
             yield from local.unary_stream(request, context)
             return
         try:
-            self.events.watchers.enter()
+            self.events.watchers.enter(context)
         except AuthcoreError as error:
             abort_with(context, error)
+        call = self._owner_call(path, request.partition)(data, timeout=_timeout(context),
+                                                         metadata=identity.forwarded_metadata())
+        context.add_callback(call.cancel)
         try:
-            call = self._owner_call(path, request.partition)(data, timeout=_timeout(context),
-                                                             metadata=identity.forwarded_metadata())
-            context.add_callback(call.cancel)
-            try:
-                yield from call
-            except grpc.RpcError as error:
-                _relay_error(error, context)
-        finally:
-            self.events.watchers.leave()
+            yield from call
+        except grpc.RpcError as error:
+            _relay_error(error, context)
 
     def _account_owner(self, account_id: str) -> int:
         # An empty or malformed id still has an owner, whose engine answers INVALID_ARGUMENT.
