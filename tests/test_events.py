@@ -309,6 +309,9 @@ def test_processes_mode_routes_each_partition_to_its_worker(tmp_path):
                 answer = events_pb2_grpc.ClusterServiceStub(channel).GetPartitionMap(
                     events_pb2.GetPartitionMapRequest(), timeout=10)
                 assert [(p.partition, p.node, p.address) for p in answer.partitions] == [(0, "", target), (1, "", target)]
+                with pytest.raises(grpc.RpcError) as malformed:
+                    channel.unary_unary("/authcore.v1.ClusterService/GetPartitionMap")(b"\x0a\x05ab", timeout=10)
+                assert malformed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     finally:
         assert served.stop() == 0
 
@@ -556,3 +559,17 @@ def test_the_events_example_prints_every_record_and_goes_on_from_a_seq(served, s
     assert ["Repay", "repaid"] in [fields[1:4:2] for fields in printed]
     rest = run("--from-seq", "5", "--count", str(last - 4))
     assert rest[1:] == lines[5:]
+
+
+def test_bodies_that_do_not_decode_are_invalid_argument(served, stubs):
+    client, _ = stubs
+    for path, streaming in (("/authcore.v1.ClusterService/GetPartitionMap", False),
+                            ("/authcore.v1.EventService/WatchEvents", True)):
+        kind = client.channel.unary_stream if streaming else client.channel.unary_unary
+        call = kind(path, request_serializer=None, response_deserializer=None)
+        with pytest.raises(grpc.RpcError) as refused:
+            answer = call(b"\x0a\x05ab", timeout=10)
+            if streaming:
+                next(answer)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT, path
+        assert "MALFORMED_REQUEST" in str(status_of(refused.value).details[-1].value), path

@@ -152,6 +152,10 @@ class ClusterServicer(events_pb2_grpc.ClusterServiceServicer):
         self.source = source
 
     def GetPartitionMap(self, request, context):
+        try:
+            decoded(request)
+        except AuthcoreError as error:
+            abort_with(context, error)
         return partition_map([("", self.source.address)] * self.source.partitions)
 
 

@@ -101,6 +101,7 @@ DECODE_BATCH = decoder(authz.AuthorizeBatchRequest.FromString)
 DECODE_BULK = decoder(authz.AuthorizeBulkRequest.FromString)
 DECODE_IMPORT = decoder(admin_pb2.ImportAccountsRequest.FromString)
 DECODE_WATCH = decoder(events_pb2.WatchEventsRequest.FromString)
+DECODE_MAP = decoder(events_pb2.GetPartitionMapRequest.FromString)
 
 _Details = collections.namedtuple("_Details", ("method", "invocation_metadata"))
 
@@ -231,8 +232,7 @@ class Router(grpc.GenericRpcHandler):
             return grpc.unary_stream_rpc_method_handler(
                 lambda data, context: self._watch(path, data, context, local), response_serializer=_to_bytes)
         if kind == MAP:
-            return grpc.unary_unary_rpc_method_handler(lambda data, context: self.partition_map(),
-                                                       response_serializer=_to_bytes)
+            return grpc.unary_unary_rpc_method_handler(self._partition_map, response_serializer=_to_bytes)
         if kind == BROADCAST:
             return grpc.unary_unary_rpc_method_handler(lambda data, context: self._broadcast(path, data, context))
         if kind == GATHER:
@@ -270,6 +270,10 @@ class Router(grpc.GenericRpcHandler):
     def _watches_here(self, partition: int) -> bool:
         """Whether this process serves partition's watchers itself."""
         return partition == self.index
+
+    def _partition_map(self, data: bytes, context: grpc.ServicerContext) -> events_pb2.GetPartitionMapResponse:
+        _parse(DECODE_MAP, data, context)  # bytes that do not decode: INVALID_ARGUMENT
+        return self.partition_map()
 
     def partition_map(self) -> events_pb2.GetPartitionMapResponse:
         """Every partition served by this server's public address."""
