@@ -192,6 +192,13 @@ class Unavailable(AuthcoreError):
     reason = "JOURNAL_UNAVAILABLE"
 
 
+class NotTheOwner(Unavailable):
+    """A cluster node that does not own the call's partition (any more) refused to write; nothing
+    was changed. The call is retried on the owner (the partition map)."""
+
+    reason = "NOT_THE_OWNER"
+
+
 GRPC_CODES = {c.value[0]: c for c in grpc.StatusCode}
 
 

@@ -411,7 +411,8 @@ def render_errors(page: Page) -> None:
         "| `DEADLINE_EXCEEDED` | the call's remaining deadline is below `[limits] min_deadline_ms` when it "
         "reaches a server thread (grpc also ends a call whose deadline passes) | `ErrorInfo` | "
         f"{listed('DEADLINE_EXCEEDED')} |",
-        "| `UNAVAILABLE` | the journal could not be written (nothing changed; retry with the same `request_id`); "
+        "| `UNAVAILABLE` | the journal could not be written, or a cluster node does not own the call's partition "
+        "(nothing changed; retry with the same `request_id`); "
         "also what a client sees when the server is not reachable or the TLS handshake fails (no client "
         f"certificate) | `ErrorInfo` (journal) | {listed('UNAVAILABLE')} |",
         "| `PERMISSION_DENIED` | the caller's identity may not call the method, or not on this channel "

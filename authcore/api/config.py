@@ -61,6 +61,9 @@ class Config:
     cluster_node: str = ""
     cluster_lease_s: float = 1.0
     cluster_private_host: str = "127.0.0.1"
+    # Replicas of each partition's stream and of the lease bucket (JetStream's R): 3 survives the
+    # loss of one server; at most the number of JetStream servers.
+    cluster_replicas: int = 3
     # Admission control of the public port ([limits], authcore.api.admission).
     limits: Limits = dataclasses.field(default_factory=Limits)
 
@@ -100,6 +103,8 @@ class Config:
                 raise ValueError("[cluster] node must be 1 to 64 letters, digits, '-' or '_', unique in the cluster")
             if not 0.2 <= self.cluster_lease_s <= 60:
                 raise ValueError("[cluster] lease_s must be between 0.2 and 60 s")
+            if type(self.cluster_replicas) is not int or not 1 <= self.cluster_replicas <= 5:
+                raise ValueError("[cluster] replicas must be between 1 and 5 (JetStream's limit)")
             if not is_loopback(self.cluster_private_host):
                 raise ValueError("[cluster] private_host: the private ports take forwarded calls without TLS; "
                                  "keep them on a loopback address")
@@ -137,7 +142,7 @@ SECTIONS = {
     "metrics": ("host", "port"),
     "telemetry": ("otlp_endpoint",),
     "logging": ("format", "level"),
-    "cluster": ("nats", "node", "lease_s", "private_host"),
+    "cluster": ("nats", "node", "lease_s", "private_host", "replicas"),
 }
 # Keys whose attribute carries their section's name first.
 PREFIXED = ("tls", "metrics", "telemetry", "logging", "cluster")

@@ -65,12 +65,17 @@ class LocalJetStream:
     `directory`. start() returns once every server answers with JetStream ready; stop() ends them.
     kill(i) / restart(i) take one server down and up again (for fault tests)."""
 
-    def __init__(self, directory: str | pathlib.Path, servers: int = 3, *, name: str = "authcore"):
+    def __init__(self, directory: str | pathlib.Path, servers: int = 3, *, name: str = "authcore",
+                 sync_always: bool = True):
         if not 1 <= servers <= 9:
             raise ValueError("a local JetStream cluster has 1 to 9 servers")
         self.directory = pathlib.Path(directory)
         self.servers = servers
         self.name = name
+        # sync_interval: always (each message on disk before its acknowledgement), else
+        # JetStream's default (a sync every 2 minutes: a power loss of every server at once can
+        # lose the messages since the last one).
+        self.sync_always = sync_always
         ports = _free_ports(2 * servers)
         self.client_ports, self.route_ports = ports[:servers], ports[servers:]
         self.processes: list[subprocess.Popen | None] = [None] * servers
@@ -93,7 +98,7 @@ class LocalJetStream:
             "jetstream {",
             f"  store_dir: {str(store)!r}",
             # Every acknowledged message is on disk (not only in the OS) before the answer.
-            "  sync_interval: always",
+            *(["  sync_interval: always"] if self.sync_always else []),
             "}",
         ]
         if self.servers > 1:

@@ -106,6 +106,9 @@ class Partition:
         self._kv = None
         self._threads: list[threading.Thread] = []
         self.takeovers = 0
+        # Why this node can no longer follow the partition (its journal and the stream disagree):
+        # it then never takes the lease.
+        self.failed: str | None = None
 
     # -- set-up -----------------------------------------------------------------------------
 
@@ -113,17 +116,25 @@ class Partition:
         from nats.js.api import StorageType, StreamConfig
 
         async def prepare():
+            # Nodes starting together race to make the stream and the bucket: whoever loses finds
+            # them made, so each step is "find, else make, else find again".
             js = self.link.js
             try:
                 await js.stream_info(self.stream)
             except Exception:  # noqa: BLE001 - not made yet
-                await js.add_stream(StreamConfig(name=self.stream, subjects=[self.subject], num_replicas=self.replicas,
-                                                 storage=StorageType.FILE,
-                                                 allow_direct=True))
+                try:
+                    await js.add_stream(StreamConfig(name=self.stream, subjects=[self.subject],
+                                                     num_replicas=self.replicas, storage=StorageType.FILE,
+                                                     allow_direct=True))
+                except Exception:  # noqa: BLE001 - made meanwhile by another node, or a real error
+                    await js.stream_info(self.stream)
             try:
                 return await js.key_value(LEASE_BUCKET)
             except Exception:  # noqa: BLE001 - not made yet
-                return await js.create_key_value(bucket=LEASE_BUCKET, history=1, replicas=self.replicas)
+                try:
+                    return await js.create_key_value(bucket=LEASE_BUCKET, history=1, replicas=self.replicas)
+                except Exception:  # noqa: BLE001 - made meanwhile by another node, or a real error
+                    return await js.key_value(LEASE_BUCKET)
 
         self._kv = self.link.run(prepare(), timeout_s=30)
         self.stream_seq = self._stream_position(self.engine.core.journal.last_seq)
@@ -280,7 +291,13 @@ class Partition:
                                 exc_info=True)
                     self._stopped.wait(0.2)
                     continue
-            self._drain(0.05)
+            try:
+                self._drain(0.05)
+            except Exception as exc:  # noqa: BLE001 - a journal that does not continue the stream
+                self.failed = str(exc)
+                log.error("partition %d: this node cannot follow the partition's stream and will not serve it: %s",
+                          self.index, exc)
+                return
 
     def _drain(self, wait_s: float) -> int:
         """Apply what the subscription has (waiting up to wait_s for the first message); returns
@@ -349,6 +366,9 @@ class Partition:
                     entry = self.link.run(self._kv.get(self.key), timeout_s=self.lease_s)
                 except KeyNotFoundError:
                     entry = None
+                if self.failed is not None:
+                    self._stopped.wait(self.lease_s)
+                    continue
                 if entry is None:
                     revision = self.link.run(self._kv.create(self.key, self._lease_value()), timeout_s=self.lease_s)
                     self._take_over(revision)
@@ -386,7 +406,13 @@ class Partition:
             while self.stream_seq < last and not self._stopped.is_set():
                 if self._sub is None:
                     self._subscribe()
-                self._drain(0.2)
+                try:
+                    self._drain(0.2)
+                except Exception as exc:  # noqa: BLE001 - as in _follow: this node cannot serve it
+                    self.failed = str(exc)
+                    log.error("partition %d: this node cannot follow the partition's stream and will not serve "
+                              "it: %s", self.index, exc)
+                    return
             headers = {EXPECTED_LAST_SEQUENCE: str(self.stream_seq), OWNER_HEADER: self.node,
                        LAST_SEQ_HEADER: str(self.engine.core.journal.last_seq)}
             try:

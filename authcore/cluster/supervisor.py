@@ -220,7 +220,7 @@ def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.
                     name=f"{cfg.cluster_node}-p{index}")
         replica = Partition(link, engine, index, node=cfg.cluster_node,
                             address=f"{cfg.cluster_private_host}:{service.port}", public=f"{cfg.host}:{cfg.port}",
-                            lease_s=cfg.cluster_lease_s,
+                            lease_s=cfg.cluster_lease_s, replicas=cfg.cluster_replicas,
                             on_role=lambda role: events.role_changed(index, role)).start()
         # Records older than this node's journal files are read back from the partition's stream.
         source.archive = replica.archived

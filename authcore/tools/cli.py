@@ -247,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("policy", help="print the default or a server's policy as JSON (policy show)", add_help=False)
     sub.add_parser("import", help="open or update accounts in bulk from a CSV or parquet file (ImportAccounts)",
                    add_help=False)
+    sub.add_parser("cluster", help="cluster up: a local NATS JetStream cluster and authcore nodes (development)",
+                   add_help=False)
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["crashtest"]:
@@ -269,6 +271,10 @@ def main(argv: list[str] | None = None) -> int:
         from authcore.tools.importer import main as import_accounts
 
         return import_accounts(argv[1:])
+    if argv[:1] == ["cluster"]:
+        from authcore.tools.cluster_cli import main as cluster_up
+
+        return cluster_up(argv[1:])
     if argv[:1] == ["bench"]:
         from authcore.tools.bench import main as bench
 
