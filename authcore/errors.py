@@ -175,6 +175,16 @@ class ResourceExhausted(AuthcoreError):
     reason = "CAPACITY_EXHAUSTED"
 
 
+class OutOfRange(AuthcoreError):
+    """A position no longer (or not yet) kept: journal records dropped after a snapshot."""
+
+    code = code_pb2.OUT_OF_RANGE
+
+    def __init__(self, reason: str, message: str, metadata: dict[str, str] | None = None):
+        super().__init__(message, metadata)
+        self.reason = reason
+
+
 class Unavailable(AuthcoreError):
     """The journal could not be written; nothing was changed."""
 

@@ -288,6 +288,11 @@ def routing(service: str, method: str) -> str:
                        "part under the chunk's `request_id`, the counts summed. A part a partition refuses ends the "
                        "stream with the rows numbered as sent, while the parts other partitions applied stand: "
                        "retry the chunk with the same `request_id`, or fix it",
+        router.WATCH: f"read by the process of the partition named in `{key}` (on a cluster node: this node's "
+                      "copy of it when this process is that partition's, else its owner's), the responses relayed "
+                      "as they come",
+        router.MAP: "answered by the process that took the call: every partition at this server's public address "
+                    "(a cluster node: each partition's owner, from the leases)",
     }[kind]
 
 

@@ -18,7 +18,8 @@ import grpc
 
 from authcore.cluster.jetstream import Link
 from authcore.cluster.replication import LEASE_BUCKET, Partition
-from authcore.cluster.router import CHANNEL_OPTIONS, IMPORT, ROUTES, Registry, Router
+from authcore.api.events import EventSource, partition_map
+from authcore.cluster.router import CHANNEL_OPTIONS, IMPORT, ROUTES, WATCH, Registry, Router
 
 log = logging.getLogger("authcore.cluster")
 
@@ -27,11 +28,13 @@ MAX_CHANNELS = 256
 
 
 class Directory:
-    """partition -> the private address of its owner, as the lease bucket says (watched)."""
+    """partition -> the private address of its owner, its node and public address, as the lease
+    bucket says (watched)."""
 
     def __init__(self, link: Link):
         self.link = link
         self._owners: dict[int, str] = {}
+        self._leases: dict[int, dict] = {}
         self._lock = threading.Lock()
         self._stopped = False
         self._task = link.submit(self._watch())
@@ -43,6 +46,11 @@ class Directory:
     def owners(self) -> dict[int, str]:
         with self._lock:
             return dict(self._owners)
+
+    def lease(self, partition: int) -> dict:
+        """The lease's value as last seen: {"node", "address", "public"}; {} when it has no owner."""
+        with self._lock:
+            return dict(self._leases.get(partition, {}))
 
     async def _watch(self) -> None:
         while not self._stopped:
@@ -60,14 +68,17 @@ class Directory:
                     if not entry.key.startswith("p") or not entry.key[1:].isdigit():
                         continue
                     try:
-                        address = json.loads(entry.value or b"{}").get("address") or None
+                        lease = json.loads(entry.value or b"{}")
                     except ValueError:
-                        address = None
+                        lease = {}
+                    address = lease.get("address") or None
                     with self._lock:
                         if address is None:
                             self._owners.pop(int(entry.key[1:]), None)
+                            self._leases.pop(int(entry.key[1:]), None)
                         else:
                             self._owners[int(entry.key[1:])] = address
+                            self._leases[int(entry.key[1:])] = lease
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - NATS away: watch again
@@ -133,11 +144,13 @@ class ClusterRouter(Router):
     """The public port's router of worker index on a cluster node: partition index is served here
     while this node owns it, every other call goes to the owner's private address."""
 
-    def __init__(self, local: Registry, index: int, partitions: int, replica: Partition, directory: Directory):
-        super().__init__(local, index, partitions, [])
+    def __init__(self, local: Registry, index: int, partitions: int, replica: Partition, directory: Directory,
+                 events: EventSource | None = None):
+        super().__init__(local, index, partitions, [], events)
         self.replica = replica
         self.directory = directory
         self._streaming = {path for path, (kind, _) in ROUTES.items() if kind == IMPORT}
+        self._watching = {path for path, (kind, _) in ROUTES.items() if kind == WATCH}
         self._calls: dict[tuple[str, str], object] = {}
         self._channels: dict[str, grpc.Channel] = {}
         self._lock = threading.Lock()
@@ -163,9 +176,22 @@ class ClusterRouter(Router):
                         self._channels.pop(oldest).close()
                         self._calls = {k: v for k, v in self._calls.items() if k[0] != oldest}
                     channel = self._channels[address] = grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
-                make = channel.stream_unary if path in self._streaming else channel.unary_unary
+                make = (channel.stream_unary if path in self._streaming
+                        else channel.unary_stream if path in self._watching else channel.unary_unary)
                 call = self._calls[key] = make(path, request_serializer=None, response_deserializer=None)
         return call
+
+    def partition_map(self):
+        """Each partition's owner node and public address, as the leases say (this node's own
+        partition as its replica knows it)."""
+        owners = []
+        for partition in range(self.processes):
+            if partition == self.index and self.replica.role == "owner":
+                owners.append((self.replica.node, self.replica.public))
+            else:
+                lease = self.directory.lease(partition)
+                owners.append((lease.get("node", ""), lease.get("public", "")))
+        return partition_map(owners)
 
     def close(self) -> None:
         super().close()

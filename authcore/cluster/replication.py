@@ -168,6 +168,41 @@ class Partition:
 
         return self.link.run(find(), timeout_s=60)
 
+    def archived(self, from_seq: int, upto_seq: int, max_records: int, max_bytes: int) -> list:
+        """The records from_seq, from_seq + 1, ... (up to upto_seq, at most max_records and about
+        max_bytes) read back from the partition's stream, which keeps every message: for readers
+        of records older than the journal files this node still keeps (authcore.api.events).
+        Empty when the stream does not hold from_seq."""
+        from authcore.v1.journal_pb2 import JournalRecord
+
+        async def read():
+            info = await self.link.js.stream_info(self.stream)
+            low, high, found = info.state.first_seq, info.state.last_seq, 0
+            while low <= high:  # the first message whose last seq is >= from_seq
+                middle = (low + high) // 2
+                message = await self.link.js.get_msg(self.stream, middle, direct=True)
+                if int((message.headers or {}).get(LAST_SEQ_HEADER, "0")) >= from_seq:
+                    found, high = middle, middle - 1
+                else:
+                    low = middle + 1
+            out, size, expected = [], 0, from_seq
+            stream_seq = found
+            while found and stream_seq <= info.state.last_seq and expected <= upto_seq and len(out) < max_records \
+                    and size < max_bytes:
+                message = await self.link.js.get_msg(self.stream, stream_seq, direct=True)
+                stream_seq += 1
+                for payload in segments.frame_payloads(message.data or b""):
+                    record = JournalRecord.FromString(payload)
+                    if record.seq != expected or expected > upto_seq or len(out) >= max_records:
+                        continue
+                    record.ClearField("audit")
+                    out.append(record)
+                    size += record.ByteSize()
+                    expected += 1
+            return out
+
+        return self.link.run(read(), timeout_s=60)
+
     def _subscribe(self) -> None:
         from nats.js.api import DeliverPolicy
 

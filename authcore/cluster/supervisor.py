@@ -49,6 +49,7 @@ from authcore.cluster.partitions import (
     socket_dir_for,
     socket_name,
 )
+from authcore.api.events import EventSource, Watchers, watchers_for
 from authcore.api.gate import GateInterceptor, public_port
 from authcore.api.identity import PLAINTEXT_WARNING
 from authcore.observability import events, tracing
@@ -139,12 +140,13 @@ def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[
     sockets = [str(pathlib.Path(socket_dir) / socket_name(i, processes)) for i in range(processes)]
     try:
         engine = open_engine(partition_dir(cfg.data_dir, index, processes), id_tag(index, processes))
+        source = _event_source(cfg, engine, index)
         # The private socket trusts the caller a public port names in metadata; the socket's
         # directory is private to the server's user.
         service = create_server(engine, f"unix:{sockets[index]}", max_workers=cfg.workers,
                                 expiry_interval_s=cfg.expiry_interval_s,
                                 snapshot_every_records=cfg.snapshot_every_records,
-                                interceptors=(GateInterceptor("forwarded"),))
+                                interceptors=(GateInterceptor("forwarded"),), events=source)
     except (AuthcoreError, RuntimeError, ValueError, OSError) as exc:
         print(f"authcore: partition {index} of {processes} cannot start: {exc}", file=sys.stderr, flush=True)
         return 2
@@ -158,7 +160,7 @@ def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[
         interceptors, credentials = public_port(cfg)
         public, _, router = public_server(engine, service.health, index, sockets, f"{cfg.host}:{cfg.port}",
                                           max_workers=cfg.workers, interceptors=interceptors,
-                                          credentials=credentials)
+                                          credentials=credentials, events=source)
     except RuntimeError as exc:
         print(f"authcore: partition {index} of {processes} cannot start: {exc}", file=sys.stderr, flush=True)
         service.stop(GRACE_S)
@@ -208,10 +210,11 @@ def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.
     link = replica = directory = None
     try:
         engine = open_engine(partition_dir(cfg.data_dir, index, processes), id_tag(index, processes))
+        source = _event_source(cfg, engine, index)
         service = create_server(engine, f"{cfg.cluster_private_host}:0", max_workers=cfg.workers,
                                 expiry_interval_s=cfg.expiry_interval_s,
                                 snapshot_every_records=cfg.snapshot_every_records,
-                                interceptors=(GateInterceptor("forwarded"),))
+                                interceptors=(GateInterceptor("forwarded"),), events=source)
         service.start()
         link = Link([url.strip() for url in cfg.cluster_nats.split(",") if url.strip()],
                     name=f"{cfg.cluster_node}-p{index}")
@@ -219,6 +222,8 @@ def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.
                             address=f"{cfg.cluster_private_host}:{service.port}", public=f"{cfg.host}:{cfg.port}",
                             lease_s=cfg.cluster_lease_s, replicas=cfg.cluster_replicas,
                             on_role=lambda role: events.role_changed(index, role)).start()
+        # Records older than this node's journal files are read back from the partition's stream.
+        source.archive = replica.archived
         directory = Directory(link)
     except (AuthcoreError, RuntimeError, ValueError, OSError, TimeoutError, JetStreamMissing) as exc:
         print(f"authcore: partition {index} of {processes} cannot start: {exc}", file=sys.stderr, flush=True)
@@ -239,7 +244,7 @@ def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.
         public, _, router = public_server(
             engine, service.health, index, [], f"{cfg.host}:{cfg.port}", max_workers=cfg.workers,
             interceptors=interceptors, credentials=credentials,
-            router=lambda local: ClusterRouter(local, index, processes, replica, directory))
+            router=lambda local: ClusterRouter(local, index, processes, replica, directory, source), events=source)
     except RuntimeError as exc:
         print(f"authcore: partition {index} of {processes} cannot start: {exc}", file=sys.stderr, flush=True)
         replica.close()
@@ -275,6 +280,12 @@ def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.
         metrics.close()
     tracing.shutdown()
     return 0
+
+
+def _event_source(cfg: Config, engine: Engine, index: int) -> EventSource:
+    """What worker index's WatchEvents serves: its partition's journal, shared by its private and
+    public ports (and so one bound on the watchers of the process)."""
+    return EventSource(engine.journal, index, cfg.processes, Watchers(watchers_for(cfg.workers)))
 
 
 # -- supervisor -----------------------------------------------------------------------------
