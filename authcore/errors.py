@@ -175,11 +175,28 @@ class ResourceExhausted(AuthcoreError):
     reason = "CAPACITY_EXHAUSTED"
 
 
+class OutOfRange(AuthcoreError):
+    """A position no longer (or not yet) kept: journal records dropped after a snapshot."""
+
+    code = code_pb2.OUT_OF_RANGE
+
+    def __init__(self, reason: str, message: str, metadata: dict[str, str] | None = None):
+        super().__init__(message, metadata)
+        self.reason = reason
+
+
 class Unavailable(AuthcoreError):
     """The journal could not be written; nothing was changed."""
 
     code = code_pb2.UNAVAILABLE
     reason = "JOURNAL_UNAVAILABLE"
+
+
+class NotTheOwner(Unavailable):
+    """A cluster node that does not own the call's partition (any more) refused to write; nothing
+    was changed. The call is retried on the owner (the partition map)."""
+
+    reason = "NOT_THE_OWNER"
 
 
 GRPC_CODES = {c.value[0]: c for c in grpc.StatusCode}

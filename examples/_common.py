@@ -15,14 +15,25 @@ from authcore.decision.money import format_minor
 from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
 
 
-def parse_args(description: str, argv: list[str] | None) -> argparse.Namespace:
+def parse_args(description: str, argv: list[str] | None,
+               add: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:
+    """The examples' common flags, and those add() puts on the parser."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--target", default="127.0.0.1:50051", help="the server (default: %(default)s, as `make serve`)")
     parser.add_argument("--tls-dir", help="mutual TLS with the certificates of `authcore certs --out DIR`: this "
                                           "channel's for payments, admin's to open the example account")
     parser.add_argument("--lang", choices=("en", "zh", "zh-CN"), default="en",
                         help="the language customers are told in: en, or zh (also spelled zh-CN)")
+    if add is not None:
+        add(parser)
     return parser.parse_args(argv)
+
+
+def _target(argv: list[str] | None) -> str:
+    """--target of argv, whatever other flags the example has."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--target", default="127.0.0.1:50051")
+    return parser.parse_known_args(argv)[0].target
 
 
 def run_cli(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:
@@ -31,11 +42,11 @@ def run_cli(main: Callable[[list[str] | None], int], argv: list[str] | None = No
     try:
         return main(argv)
     except Unavailable as error:
-        target = parse_args("", argv).target
+        target = _target(argv)
         print(f"{prog}: cannot reach {target} ({error.code.name}: {error.message}): is `authcore serve` running "
               "there? (`make serve` starts one; --target names another)", file=sys.stderr)
     except AuthcoreError as error:
-        print(f"{prog}: a call to {parse_args('', argv).target} failed: {error.code.name} {error.reason}: "
+        print(f"{prog}: a call to {_target(argv)} failed: {error.code.name} {error.reason}: "
               f"{error.message}", file=sys.stderr)
     except OSError as error:  # the certificates of --tls-dir
         print(f"{prog}: {error}", file=sys.stderr)

@@ -288,6 +288,11 @@ def routing(service: str, method: str) -> str:
                        "part under the chunk's `request_id`, the counts summed. A part a partition refuses ends the "
                        "stream with the rows numbered as sent, while the parts other partitions applied stand: "
                        "retry the chunk with the same `request_id`, or fix it",
+        router.WATCH: f"read by the process of the partition named in `{key}` (on a cluster node: this node's "
+                      "copy of it when this process is that partition's, else its owner's), the responses relayed "
+                      "as they come",
+        router.MAP: "answered by the process that took the call: every partition at this server's public address "
+                    "(a cluster node: each partition's owner, from the leases)",
     }[kind]
 
 
@@ -406,7 +411,8 @@ def render_errors(page: Page) -> None:
         "| `DEADLINE_EXCEEDED` | the call's remaining deadline is below `[limits] min_deadline_ms` when it "
         "reaches a server thread (grpc also ends a call whose deadline passes) | `ErrorInfo` | "
         f"{listed('DEADLINE_EXCEEDED')} |",
-        "| `UNAVAILABLE` | the journal could not be written (nothing changed; retry with the same `request_id`); "
+        "| `UNAVAILABLE` | the journal could not be written, or a cluster node does not own the call's partition "
+        "(nothing changed; retry with the same `request_id`); "
         "also what a client sees when the server is not reachable or the TLS handshake fails (no client "
         f"certificate) | `ErrorInfo` (journal) | {listed('UNAVAILABLE')} |",
         "| `PERMISSION_DENIED` | the caller's identity may not call the method, or not on this channel "

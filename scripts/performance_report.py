@@ -11,7 +11,9 @@
   5. memory per account with --memory-accounts accounts in the ledger;
   6. restart time of a store with --restart-accounts accounts and as many authorizations,
      snapshotted as the server does it;
-  7. a profile of the unary path in-process: where the time goes.
+  7. a profile of the unary path in-process: where the time goes;
+  8. a cluster (authcore cluster up: 3 JetStream servers, 2 nodes of one partition): serial,
+     32-caller and bulk Authorize on the partition's owner, beside the embedded figures of 4 and 4b.
 
 Everything runs on this machine, one step after another; nothing is copied from earlier runs.
 """
@@ -253,6 +255,70 @@ def restart_time(n: int, work: pathlib.Path, snapshot_every: int) -> dict:
     return out
 
 
+def cluster_benchmarks(duration: float, bulk_size: int, work: pathlib.Path, sync: str = "always",
+                       serial_only: bool = False) -> dict:
+    """Replicated Authorize: `authcore bench` against the owner of a one-partition cluster whose
+    JetStream servers sync each message (sync "always") or every 2 minutes ("default")."""
+    import re
+    import signal
+
+    from authcore.cluster.jetstream import Link
+    from authcore.cluster.replication import LEASE_BUCKET
+
+    log(f"cluster: authcore cluster up --nodes 2 --partitions 1 (3 JetStream servers, sync_interval {sync}) ...")
+    process = subprocess.Popen([sys.executable, "-m", "authcore", "cluster", "up", "--nodes", "2", "--partitions", "1",
+                                "--port", "0", "--sync", sync, "--dir", str(work / f"cluster-{sync}")], cwd=ROOT,
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    try:
+        urls = []
+        for line in process.stdout:
+            if line.startswith("JetStream:"):
+                urls = re.findall(r"nats://[\d.]+:\d+", line)
+            if line.startswith("the cluster is up"):
+                break
+        else:
+            raise RuntimeError("authcore cluster up did not start")
+        threading_drain(process)
+        with Link(urls, name="perf") as link:
+            async def owner():
+                kv = await link.js.key_value(LEASE_BUCKET)
+                return json.loads((await kv.get("p0")).value)["public"]
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    target = link.run(owner(), timeout_s=5)
+                    break
+                except Exception:  # noqa: BLE001 - no owner yet
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+        d = str(duration)
+        serial = bench(["--target", target, "--mode", "closed", "--processes", "1", "--concurrency", "1",
+                        "--duration", d], f"cluster-{sync}-serial", work)
+        if serial_only:
+            return {"serial": serial}
+        callers = bench(["--target", target, "--mode", "closed", "--processes", "1", "--concurrency", "32",
+                         "--duration", d], "cluster-32", work)
+        bulk = bench(["--target", target, "--bulk", str(bulk_size), "--concurrency", "2", "--duration", d],
+                     "cluster-bulk", work)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return {"serial": serial, "closed_32": callers, "bulk": bulk,
+            "_settings": f"3 JetStream servers (R3 streams, sync_interval {sync}) and 2 authcore nodes of one "
+                         "partition on this machine; the bench calls the partition's owner"}
+
+
+def threading_drain(process: subprocess.Popen) -> None:
+    import threading
+
+    threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+
+
 def profile_unary(n: int = 4000) -> dict:
     """cProfile of Engine.authorize on simulated payments, with the default model and journal."""
     log("profile of the unary path ...")
@@ -289,6 +355,35 @@ def profile_unary(n: int = 4000) -> dict:
         rows.append({"function": where, "calls_per_authorize": ncalls / calls, "self_us": tottime / calls * 1e6,
                      "share": tottime / total})
     return {"authorize_us_unprofiled": plain_us, "rows": rows}
+
+
+def cluster_section(clustered: dict | None, serial: dict, callers: dict, bulk: dict) -> list[str]:
+    """Replicated beside embedded, from the same run."""
+    if clustered is None:
+        return []
+    rows = [("serial Authorize p50", serial["authorize"]["p50_us"], clustered["serial"]["authorize"]["p50_us"], "µs"),
+            ("serial Authorize p99", serial["authorize"]["p99_us"], clustered["serial"]["authorize"]["p99_us"], "µs"),
+            ("serial Authorize, server time p50", serial["authorize"]["server_p50_us"],
+             clustered["serial"]["authorize"]["server_p50_us"], "µs"),
+            ("32 callers, Authorize/s", callers["authorize"]["throughput_per_s"],
+             clustered["closed_32"]["authorize"]["throughput_per_s"], "/s"),
+            ("32 callers, Authorize p99", callers["authorize"]["p99_us"], clustered["closed_32"]["authorize"]["p99_us"],
+             "µs"),
+            ("bulk decisions/s", bulk["bulk"]["decisions_per_s"], clustered["bulk"]["bulk"]["decisions_per_s"], "/s")]
+    if "default_sync" in clustered:
+        rows.insert(1, ("serial Authorize p50, JetStream's default sync", serial["authorize"]["p50_us"],
+                        clustered["default_sync"]["serial"]["authorize"]["p50_us"], "µs"))
+    return [
+        "## Replicated (a cluster on NATS JetStream) beside embedded",
+        "",
+        f"{clustered['_settings']}. Each answer leaves after JetStream acknowledged its record (a quorum of the "
+        "three servers wrote it to disk).",
+        "",
+        "| | embedded | replicated | replicated / embedded |",
+        "|---|---|---|---|",
+        *(f"| {name} | {fmt(e)} {unit} | {fmt(r)} {unit} | {r / e:.2f}× |" for name, e, r, unit in rows),
+        "",
+    ]
 
 
 def fmt(value: float, digits: int = 0) -> str:
@@ -386,6 +481,15 @@ def report(figures: dict, bulk_size: int, command: str) -> str:
            f"{over['start_rss_mib']:.0f} MiB)", triple["peak_rss_mib"] <= 2 * max(half["peak_rss_mib"], 1))
     target("bulk authorization over gRPC", "≥ 200,000 decisions/s", f"{fmt(bulk['bulk']['decisions_per_s'])}/s",
            bulk["bulk"]["decisions_per_s"] >= 200_000)
+    clustered = figures.get("cluster")
+    if clustered is not None:
+        rs, es = clustered["serial"]["authorize"], serial["authorize"]
+        target("replicated Authorize p50 / embedded (serial, the partition's owner)", "≤ 2×",
+               f"{rs['p50_us'] / es['p50_us']:.2f}× ({fmt(rs['p50_us'])} µs vs {fmt(es['p50_us'])} µs)",
+               rs["p50_us"] <= 2 * es["p50_us"])
+        target("replicated bulk authorization", "≥ 100,000 decisions/s",
+               f"{fmt(clustered['bulk']['bulk']['decisions_per_s'])}/s",
+               clustered["bulk"]["bulk"]["decisions_per_s"] >= 100_000)
     target(f"memory per account ({fmt(mem['accounts'])} accounts)", "≤ 256 B",
            f"{fmt(mem['bytes_per_account'])} B ({mem['projected_10m_gib']:.2f} GiB for 10 M)",
            mem["bytes_per_account"] <= 256)
@@ -540,6 +644,7 @@ def report(figures: dict, bulk_size: int, command: str) -> str:
         "competes for the same CPU. The bulk path shows what the engine does when the per-call overhead is paid "
         "once per chunk.",
         "",
+        *cluster_section(figures.get("cluster"), serial, callers, bulk),
         "## What bounds the targets not met",
         "",
         "- **In-process Authorize, server time, unary latency and throughput.** The compiled decision with "
@@ -623,9 +728,12 @@ def main() -> int:
         restart = restart_time(ns.restart_accounts, work, 100_000)
         mem = memory_per_account(ns.memory_accounts)
         state = server_state(ns.import_accounts, ns.upsert_accounts, ns.remembered_ids, work)
+        clustered = cluster_benchmarks(ns.duration, ns.bulk, work)
+        clustered["default_sync"] = cluster_benchmarks(ns.duration, ns.bulk, work, "default", serial_only=True)
     figures = {"machine": m, "kernels": k, "closed": closed, "closed_2_processes": multi, "open": open_,
                "open_rate": rate, "bulk": bulk, "serial": serial, "closed_32": callers, "overload": overload,
-               "memory": mem, "restart": restart, "profile": prof, "state": state}
+               "memory": mem, "restart": restart, "profile": prof, "state": state,
+               "cluster": clustered}
     # The figures first: a report that fails to render can be rendered again (--render) without
     # measuring everything again.
     out.with_suffix(".json").write_text(json.dumps(figures, indent=2, default=float))

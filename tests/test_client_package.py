@@ -69,7 +69,7 @@ def test_the_wheel_is_pure_python_and_carries_the_contract_version(wheel):
     packages = {n.split("/")[1] for n in names if n.startswith("authcore/")}
     assert packages == {"v1", "client"}
     stubs = [n for n in names if n.startswith("authcore/v1/") and n.endswith("_pb2.py")]
-    assert len(stubs) == 9 and all(n[:-3] + ".pyi" in names for n in stubs)
+    assert len(stubs) == 10 and all(n[:-3] + ".pyi" in names for n in stubs)
     assert {"authcore/v1/py.typed", "authcore/client/py.typed"} <= set(names)
     metadata = zipfile.ZipFile(wheel).read(f"authcore_client-{VERSION}.dist-info/METADATA").decode()
     requires = {line.split(":", 1)[1].strip().split(">")[0].split("=")[0].split("<")[0].strip()

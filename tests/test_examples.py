@@ -14,7 +14,9 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLES = ("wallet", "scan_to_pay", "quick_pay")
-ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+# The stubs of this tree's contract (clients/python) before any installed copy.
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT), str(ROOT / "clients" / "python"))),
+       "PYTHONUNBUFFERED": "1"}
 
 
 def serve(data_dir: pathlib.Path, *extra: str) -> tuple[subprocess.Popen, str]:

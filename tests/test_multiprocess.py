@@ -58,6 +58,7 @@ from authcore.v1 import (
     credit_pb2,
     diagnostics_pb2,
     diagnostics_pb2_grpc,
+    events_pb2,
     installment_pb2,
 )
 from authcore.v1 import authorization_pb2 as authz
@@ -401,7 +402,7 @@ def test_an_import_chunk_is_split_by_owner_and_its_refusals_numbered_as_sent(pai
 
 
 def test_every_method_of_the_contract_is_routed_or_refused(pair):
-    files = (authorization_pb2, account_pb2, admin_pb2, credit_pb2, installment_pb2, diagnostics_pb2)
+    files = (authorization_pb2, account_pb2, admin_pb2, credit_pb2, installment_pb2, diagnostics_pb2, events_pb2)
     methods = {f"/{s.full_name}/{m.name}": m for f in files for s in f.DESCRIPTOR.services_by_name.values()
                for m in s.methods}
     assert {path for path in ROUTES if path.startswith("/authcore.")} <= set(methods), "a route names no method"

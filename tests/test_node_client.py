@@ -123,7 +123,7 @@ def consumer(tmp_path_factory):
     installed = project / "node_modules" / "authcore-client"
     assert installed.is_dir() and not installed.is_symlink(), "--install-links installs a copy, not a link"
     (project / "src").mkdir()
-    for name in ("flow.ts", "errors.ts", "retries.ts"):
+    for name in ("flow.ts", "errors.ts", "retries.ts", "events.ts"):
         shutil.copy(CALLERS / name, project / "src" / name)
     (project / "tsconfig.json").write_text(json.dumps(CONSUMER_TSCONFIG, indent=2))
     done = run(TSC, "-p", "tsconfig.json", cwd=project)
@@ -302,3 +302,30 @@ def test_getting_started_pay_ts_runs_as_written(consumer, plaintext):  # noqa: F
     done = run(tool("node"), "pay.js", cwd=work, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines() == shown
+
+
+def test_a_node_consumer_reads_every_event_and_resumes_without_gap(consumer, tmp_path):
+    """tests/node_client/events.ts watches partition 0 of a server from seq 1, leaves part-way and
+    resumes from the last seq seen + 1: it prints seqs 1..N, each once."""
+    from authcore.api.server import create_server
+    from authcore.engine import Engine
+    from authcore.journal.store import Journal
+    from tests.conftest import connect
+    from tests.test_events import business
+
+    engine = Engine(Journal(tmp_path / "data", segment_bytes=4096), default_model=False)
+    service = create_server(engine, "127.0.0.1:0", max_workers=8, expiry_interval_s=3600).start()
+    try:
+        client = connect(service.port)
+        business(client, payments=12)
+        client.channel.close()
+        last = engine.journal.last_seq
+        done = node(consumer, "events.js", f"127.0.0.1:{service.port}", str(last))
+    finally:
+        service.stop(grace_s=1)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"partition 0 at 127.0.0.1:{service.port}"
+    printed = [line.split() for line in lines[1:]]
+    assert [int(seq) for _, seq, _ in printed] == list(range(1, last + 1))
+    assert {"UpsertAccount", "Authorize", "Capture", "Refund", "Repay"} <= {method for _, _, method in printed}

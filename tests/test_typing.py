@@ -22,7 +22,7 @@ def mypy(*paths: str) -> subprocess.CompletedProcess:
 
 def test_every_generated_module_has_its_stub_and_the_package_ships_them():
     generated = sorted((CLIENT / "authcore" / "v1").glob("*_pb2*.py"))
-    assert len(generated) == 18  # 9 .proto files: each one's _pb2.py and _pb2_grpc.py
+    assert len(generated) == 20  # 10 .proto files: each one's _pb2.py and _pb2_grpc.py
     for module in generated:
         assert module.with_suffix(".pyi").exists(), module.name
     # authcore is a namespace package: each typed part carries its own py.typed (PEP 561).

@@ -53,6 +53,17 @@ class Config:
     # Logs on stderr ([logging] format, level): "text" for people or "json", one object a line.
     logging_format: str = "text"
     logging_level: str = "INFO"
+    # A cluster on NATS JetStream ([cluster], authcore.cluster.replication): the servers' URLs,
+    # comma-separated (empty: no cluster, the embedded store alone), this node's name (unique in
+    # the cluster), the partitions' lease, and the address of the private ports that other nodes
+    # forward calls to.
+    cluster_nats: str = ""
+    cluster_node: str = ""
+    cluster_lease_s: float = 1.0
+    cluster_private_host: str = "127.0.0.1"
+    # Replicas of each partition's stream and of the lease bucket (JetStream's R): 3 survives the
+    # loss of one server; at most the number of JetStream servers.
+    cluster_replicas: int = 3
     # Admission control of the public port ([limits], authcore.api.admission).
     limits: Limits = dataclasses.field(default_factory=Limits)
 
@@ -86,6 +97,17 @@ class Config:
             raise ValueError(f"[logging] format must be one of {LOG_FORMATS}")
         if str(self.logging_level).upper() not in LOG_LEVELS:
             raise ValueError(f"[logging] level must be one of {LOG_LEVELS}")
+        if self.cluster_nats:
+            if not self.cluster_node or not all(ch.isalnum() or ch in "-_" for ch in self.cluster_node) \
+                    or len(self.cluster_node) > 64:
+                raise ValueError("[cluster] node must be 1 to 64 letters, digits, '-' or '_', unique in the cluster")
+            if not 0.2 <= self.cluster_lease_s <= 60:
+                raise ValueError("[cluster] lease_s must be between 0.2 and 60 s")
+            if type(self.cluster_replicas) is not int or not 1 <= self.cluster_replicas <= 5:
+                raise ValueError("[cluster] replicas must be between 1 and 5 (JetStream's limit)")
+            if not is_loopback(self.cluster_private_host):
+                raise ValueError("[cluster] private_host: the private ports take forwarded calls without TLS; "
+                                 "keep them on a loopback address")
         self.limits.validate()
         tls = (self.tls_cert_file, self.tls_key_file, self.tls_client_ca_file)
         if any(tls) and not all(tls):
@@ -120,9 +142,10 @@ SECTIONS = {
     "metrics": ("host", "port"),
     "telemetry": ("otlp_endpoint",),
     "logging": ("format", "level"),
+    "cluster": ("nats", "node", "lease_s", "private_host", "replicas"),
 }
 # Keys whose attribute carries their section's name first.
-PREFIXED = ("tls", "metrics", "telemetry", "logging")
+PREFIXED = ("tls", "metrics", "telemetry", "logging", "cluster")
 
 
 def load(path: str | pathlib.Path | None) -> Config:

@@ -4,13 +4,13 @@ Over mutual TLS the caller is named by its client certificate: a URI subject alt
 spiffe://authcore/<identity>, one of wallet, scan-to-pay, quick-pay (the payment channels) and
 admin (operators). The rules, in one table (PERMISSIONS) and one check per payment:
 
-- AdminService: admin only.
+- AdminService and EventService (the journal's records, every account's payments): admin only.
 - Authorize, AuthorizeBatch, AuthorizeBulk, AuthorizeStream and Capture: the channels only, and
   each for its own channel: a payment whose `channel` is not the certificate's is refused, as
   is a capture of another channel's authorization.
 - Void and Refund: the authorization's own channel, or admin (customer service).
-- Everything else (accounts, credit, installments, health, reflection, the echo floor): anyone
-  with a certificate.
+- Everything else (accounts, credit, installments, the partition map, health, reflection, the
+  echo floor): anyone with a certificate.
 
 A refusal is PERMISSION_DENIED (UNAUTHENTICATED without a usable certificate) with an ErrorInfo,
 and changes nothing. Without TLS (local development only, see authcore.tools.cli) no identity is
@@ -45,6 +45,7 @@ ADMIN_ONLY = frozenset((ADMIN,))
 # Who may call a method, by its full path; a service prefix covers its methods. Unlisted: anyone.
 PERMISSIONS = {
     _SERVICE + "AdminService/": ADMIN_ONLY,
+    _SERVICE + "EventService/": ADMIN_ONLY,
     _SERVICE + "AuthorizationService/Authorize": CHANNELS_ONLY,
     _SERVICE + "AuthorizationService/AuthorizeBatch": CHANNELS_ONLY,
     _SERVICE + "AuthorizationService/AuthorizeBulk": CHANNELS_ONLY,

@@ -14,6 +14,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from authcore.api import identity
+from authcore.api.events import ClusterServicer, EventServicer, EventSource, Watchers, watchers_for
 from authcore.decision import validation
 from authcore.api.decoding import DecodingRegistrar, decoded
 from authcore.engine import WRITE_ERRORS, Engine
@@ -21,7 +22,8 @@ from authcore.errors import AuthcoreError, abort_with
 from authcore.observability import events
 from authcore.v1 import (
     account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, authorization_pb2, authorization_pb2_grpc, credit_pb2,
-    credit_pb2_grpc, diagnostics_pb2, diagnostics_pb2_grpc, installment_pb2, installment_pb2_grpc,
+    credit_pb2_grpc, diagnostics_pb2, diagnostics_pb2_grpc, events_pb2, events_pb2_grpc, installment_pb2,
+    installment_pb2_grpc,
 )
 
 log = logging.getLogger("authcore.server")
@@ -35,6 +37,8 @@ SERVICE_NAMES = (
     credit_pb2.DESCRIPTOR.services_by_name["CreditService"].full_name,
     installment_pb2.DESCRIPTOR.services_by_name["InstallmentService"].full_name,
     diagnostics_pb2.DESCRIPTOR.services_by_name["DiagnosticsService"].full_name,
+    events_pb2.DESCRIPTOR.services_by_name["EventService"].full_name,
+    events_pb2.DESCRIPTOR.services_by_name["ClusterService"].full_name,
 )
 
 
@@ -242,10 +246,12 @@ class Service:
     """A running server with its health servicer and hold-expiry sweeper."""
 
     def __init__(self, server: grpc.Server, port: int, engine: Engine, health_servicer: health.HealthServicer,
-                 expiry_interval_s: float, snapshot_every_records: int):
+                 expiry_interval_s: float, snapshot_every_records: int, events: EventSource | None = None):
         self.server = server
         self.port = port
         self.engine = engine
+        # What WatchEvents reads (its journal, its partition, its bound on watchers).
+        self.events = events
         self.health = health_servicer
         self._stop = threading.Event()
         self.snapshot_every_records = snapshot_every_records
@@ -277,7 +283,7 @@ class Service:
             if not self.engine.committer.writable and not self.engine.committer.probe(int(self.engine.clock())):
                 continue
             try:
-                while self.engine.expire_due():
+                while self.engine.owns_writes() and self.engine.expire_due():
                     pass
                 started_s = time.perf_counter()
                 if self.engine.maybe_snapshot(self.snapshot_every_records):
@@ -316,11 +322,15 @@ def grpc_server(max_workers: int = 16, options: tuple = (), interceptors: tuple 
     )
 
 
-def add_services(server, engine: Engine, health_servicer: health.HealthServicer) -> None:
+def add_services(server, engine: Engine, health_servicer: health.HealthServicer,
+                 events: EventSource | None = None) -> None:
     """Register every servicer over engine, health (reporting SERVING) and reflection on server:
     a grpc.Server, or anything with its add_generic_rpc_handlers and add_registered_method_handlers.
     authcore's own methods answer a request body that does not decode with INVALID_ARGUMENT
-    (authcore.api.decoding), not grpc's INTERNAL."""
+    (authcore.api.decoding), not grpc's INTERNAL. events: what WatchEvents serves (None: partition
+    0 of 1 over engine's journal)."""
+    if events is None:
+        events = EventSource(engine.journal)
     ours = DecodingRegistrar(server)
     authorization_pb2_grpc.add_AuthorizationServiceServicer_to_server(AuthorizationServicer(engine), ours)
     account_pb2_grpc.add_AccountServiceServicer_to_server(AccountServicer(engine), ours)
@@ -328,6 +338,8 @@ def add_services(server, engine: Engine, health_servicer: health.HealthServicer)
     credit_pb2_grpc.add_CreditServiceServicer_to_server(CreditServicer(engine), ours)
     installment_pb2_grpc.add_InstallmentServiceServicer_to_server(InstallmentServicer(engine), ours)
     diagnostics_pb2_grpc.add_DiagnosticsServiceServicer_to_server(DiagnosticsServicer(), ours)
+    events_pb2_grpc.add_EventServiceServicer_to_server(EventServicer(events), ours)
+    events_pb2_grpc.add_ClusterServiceServicer_to_server(ClusterServicer(events), ours)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", *SERVICE_NAMES):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -337,15 +349,20 @@ def add_services(server, engine: Engine, health_servicer: health.HealthServicer)
 
 def create_server(engine: Engine, address: str = "127.0.0.1:0", *, max_workers: int = 16,
                   expiry_interval_s: float = 1.0, snapshot_every_records: int = 100_000,
-                  interceptors: tuple = (), credentials: grpc.ServerCredentials | None = None) -> Service:
+                  interceptors: tuple = (), credentials: grpc.ServerCredentials | None = None,
+                  events: EventSource | None = None) -> Service:
     """Build (not start) a server on address; bind port 0 to get a free port (Service.port).
-    With credentials the port is TLS, else plaintext."""
+    With credentials the port is TLS, else plaintext. events: what WatchEvents serves (None: the
+    engine's journal as partition 0 of 1, at most watchers_for(max_workers) watchers at once)."""
+    own_events = events is None
+    if own_events:
+        events = EventSource(engine.journal, watchers=Watchers(watchers_for(max_workers)))
     # grpc turns SO_REUSEPORT on by default: a second server would then share a port already
     # served and the kernel would spread the connections over two stores. Only the workers of
     # one multi-process server share their public port (authcore.cluster.router).
     server = grpc_server(max_workers, options=(("grpc.so_reuseport", 0),), interceptors=interceptors)
     health_servicer = health.HealthServicer()
-    add_services(server, engine, health_servicer)
+    add_services(server, engine, health_servicer, events)
     try:
         if credentials is None:
             port = server.add_insecure_port(address)
@@ -356,4 +373,6 @@ def create_server(engine: Engine, address: str = "127.0.0.1:0", *, max_workers: 
     if port == 0:
         raise RuntimeError(f"could not listen on {address}: the port is in use (another server may be serving "
                            "it: stop it, or choose another --port) or the address is not this machine's")
-    return Service(server, port, engine, health_servicer, expiry_interval_s, snapshot_every_records)
+    if own_events:
+        events.address = f"{address.rsplit(':', 1)[0]}:{port}"
+    return Service(server, port, engine, health_servicer, expiry_interval_s, snapshot_every_records, events)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import re
 import time
+from collections.abc import Callable
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
@@ -21,6 +22,7 @@ from grpc_status import rpc_status
 from authcore.decision import columns, validation
 from authcore.api import identity
 from authcore.api.decoding import Undecodable, decoder
+from authcore.api.events import EventSource, partition_map, partition_refused
 from authcore.engine import Engine, _reused_in_batch
 from authcore.engine.accounts import MAX_IMPORT_CHUNKS
 from authcore.errors import AuthcoreError, FieldViolation, InvalidArgument, abort_with
@@ -32,7 +34,7 @@ from authcore.api.server import (
     grpc_server,
 )
 from authcore.risk.shadow import merge_reports
-from authcore.v1 import admin_pb2, authorization_pb2 as authz
+from authcore.v1 import admin_pb2, authorization_pb2 as authz, events_pb2
 
 # Route kinds. The key field of ACCOUNT and AUTHORIZATION routes names the request field read.
 ACCOUNT = "account"  # the owner of request.<key> (an account id)
@@ -43,11 +45,14 @@ BROADCAST = "broadcast"  # the same request to every partition; partition 0's an
 LOCAL = "local"  # any process answers from its own state, which every partition holds alike
 GATHER = "gather"  # the same request to every partition; their answers merged (MERGES)
 IMPORT = "import"  # a stream of import chunks, each split by account like a bulk chunk
+WATCH = "watch"  # a response stream from partition request.<key>'s process, relayed as it comes
+MAP = "map"  # answered by the router: where each partition is served
 
 AUTHORIZATION_SERVICE = "/authcore.v1.AuthorizationService/"
 ACCOUNT_SERVICE = "/authcore.v1.AccountService/"
 ADMIN_SERVICE = "/authcore.v1.AdminService/"
 INSTALLMENT_SERVICE = "/authcore.v1.InstallmentService/"
+WATCH_EVENTS = "/authcore.v1.EventService/WatchEvents"
 
 # Every method of the public port. A method served by this build but missing here is refused
 # with UNIMPLEMENTED: serving it from one partition would answer from a part of the accounts.
@@ -80,6 +85,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     INSTALLMENT_SERVICE + "GetAutoInstallment": (ACCOUNT, "account_id"),
     "/authcore.v1.CreditService/AssessCredit": (LOCAL, ""),
     "/authcore.v1.DiagnosticsService/Echo": (LOCAL, ""),  # the transport floor stays a local no-op
+    # Partition k's journal is read by worker k (in a cluster, any node's worker k has it).
+    WATCH_EVENTS: (WATCH, "partition"),
+    "/authcore.v1.ClusterService/GetPartitionMap": (MAP, ""),
     "/grpc.health.v1.Health/Check": (LOCAL, ""),
     "/grpc.health.v1.Health/Watch": (LOCAL, ""),
     "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": (LOCAL, ""),
@@ -92,6 +100,8 @@ NO_DEADLINE_S = 10 * 365 * 86_400
 DECODE_BATCH = decoder(authz.AuthorizeBatchRequest.FromString)
 DECODE_BULK = decoder(authz.AuthorizeBulkRequest.FromString)
 DECODE_IMPORT = decoder(admin_pb2.ImportAccountsRequest.FromString)
+DECODE_WATCH = decoder(events_pb2.WatchEventsRequest.FromString)
+DECODE_MAP = decoder(events_pb2.GetPartitionMapRequest.FromString)
 
 _Details = collections.namedtuple("_Details", ("method", "invocation_metadata"))
 
@@ -175,10 +185,15 @@ class Router(grpc.GenericRpcHandler):
     """The public port's handler in partition index of processes; socket_paths[i] is partition
     i's private socket, local the handlers of this process's own servicers."""
 
-    def __init__(self, local: Registry, index: int, processes: int, socket_paths: list[str]):
+    def __init__(self, local: Registry, index: int, processes: int, socket_paths: list[str],
+                 events: EventSource | None = None):
         self.index = index
         self.processes = processes
         self.local = local
+        # This process's watchers (forwarded ones count too: each holds a thread here) and the
+        # public address GetPartitionMap names (set once the port is bound).
+        self.events = events if events is not None else EventSource(None, index, processes)
+        self.address = ""
         self.channels = [grpc.insecure_channel(f"unix:{path}", options=CHANNEL_OPTIONS) for path in socket_paths]
         self._handlers: dict[str, grpc.RpcMethodHandler] = {}
         self._owners: dict[str, list] = {}
@@ -189,7 +204,10 @@ class Router(grpc.GenericRpcHandler):
             if kind == IMPORT:
                 self._owners[path] = [channel.stream_unary(path, request_serializer=None, response_deserializer=None)
                                       for channel in self.channels]
-            elif kind != LOCAL:
+            elif kind == WATCH:
+                self._owners[path] = [channel.unary_stream(path, request_serializer=None, response_deserializer=None)
+                                      for channel in self.channels]
+            elif kind not in (LOCAL, MAP):
                 self._owners[path] = [channel.unary_unary(path, request_serializer=None, response_deserializer=None)
                                       for channel in self.channels]
             self._handlers[path] = self._handler(path, kind, key, handler)
@@ -210,6 +228,11 @@ class Router(grpc.GenericRpcHandler):
     def _handler(self, path: str, kind: str, key: str, local: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         if kind == LOCAL:
             return local
+        if kind == WATCH:
+            return grpc.unary_stream_rpc_method_handler(
+                lambda data, context: self._watch(path, data, context, local), response_serializer=_to_bytes)
+        if kind == MAP:
+            return grpc.unary_unary_rpc_method_handler(self._partition_map, response_serializer=_to_bytes)
         if kind == BROADCAST:
             return grpc.unary_unary_rpc_method_handler(lambda data, context: self._broadcast(path, data, context))
         if kind == GATHER:
@@ -230,11 +253,52 @@ class Router(grpc.GenericRpcHandler):
         def routed(data: bytes, context: grpc.ServicerContext):
             request = _parse(deserialize, data, context)
             owner = owner_of(getattr(request, key))
-            if owner == self.index:
+            if self._serves(owner):
                 return behaviour(request, context)
             return self._forward(path, owner, data, context)
 
         return grpc.unary_unary_rpc_method_handler(routed, response_serializer=_to_bytes)
+
+    def _owner_call(self, path: str, owner: int):
+        """The multi-callable that reaches partition owner's servicer of path."""
+        return self._owners[path][owner]
+
+    def _serves(self, owner: int) -> bool:
+        """Whether this process answers partition owner's calls itself."""
+        return owner == self.index
+
+    def _watches_here(self, partition: int) -> bool:
+        """Whether this process serves partition's watchers itself."""
+        return partition == self.index
+
+    def _partition_map(self, data: bytes, context: grpc.ServicerContext) -> events_pb2.GetPartitionMapResponse:
+        _parse(DECODE_MAP, data, context)  # bytes that do not decode: INVALID_ARGUMENT
+        return self.partition_map()
+
+    def partition_map(self) -> events_pb2.GetPartitionMapResponse:
+        """Every partition served by this server's public address."""
+        return partition_map([("", self.address)] * self.processes)
+
+    def _watch(self, path: str, data: bytes, context: grpc.ServicerContext, local: grpc.RpcMethodHandler):
+        """A WatchEvents call: served here when this process reads the partition's journal,
+        otherwise relayed from that process's response stream as it comes."""
+        request = _parse(DECODE_WATCH, data, context)
+        if request.partition >= self.processes:
+            abort_with(context, partition_refused(request.partition, self.processes))
+        if self._watches_here(request.partition):
+            yield from local.unary_stream(request, context)
+            return
+        try:
+            self.events.watchers.enter(context)
+        except AuthcoreError as error:
+            abort_with(context, error)
+        call = self._owner_call(path, request.partition)(data, timeout=_timeout(context),
+                                                         metadata=identity.forwarded_metadata())
+        context.add_callback(call.cancel)
+        try:
+            yield from call
+        except grpc.RpcError as error:
+            _relay_error(error, context)
 
     def _account_owner(self, account_id: str) -> int:
         # An empty or malformed id still has an owner, whose engine answers INVALID_ARGUMENT.
@@ -247,7 +311,7 @@ class Router(grpc.GenericRpcHandler):
         return self.index if owner is None else owner
 
     def _forward(self, path: str, owner: int, data: bytes, context: grpc.ServicerContext) -> bytes:
-        call = self._owners[path][owner].future(data, timeout=_timeout(context),
+        call = self._owner_call(path, owner).future(data, timeout=_timeout(context),
                                                 metadata=identity.forwarded_metadata())
         context.add_callback(call.cancel)
         answer = _outcome(call, context)
@@ -260,7 +324,8 @@ class Router(grpc.GenericRpcHandler):
         """The same request to every partition at once: (calls, answer bytes); the first failure
         ends the call with its status."""
         timeout, metadata = _timeout(context), identity.forwarded_metadata()
-        calls = [owner.future(data, timeout=timeout, metadata=metadata) for owner in self._owners[path]]
+        calls = [self._owner_call(path, i).future(data, timeout=timeout, metadata=metadata)
+                 for i in range(self.processes)]
         for call in calls:
             context.add_callback(call.cancel)
         answers = [_outcome(call, context) for call in calls]
@@ -288,7 +353,7 @@ class Router(grpc.GenericRpcHandler):
         timeout, metadata = _timeout(context), identity.forwarded_metadata()
         calls = []
         for owner, indices in groups.items():
-            call = self._owners[path][owner].future(part_of(indices).SerializeToString(), timeout=timeout,
+            call = self._owner_call(path, owner).future(part_of(indices).SerializeToString(), timeout=timeout,
                                                     metadata=metadata)
             context.add_callback(call.cancel)
             calls.append((indices, call))
@@ -423,7 +488,7 @@ class Router(grpc.GenericRpcHandler):
         calls = []
         for owner, indices in groups.items():
             part = columns.import_take(request, indices).SerializeToString()
-            call = self._owners[path][owner].future(iter([part]), timeout=timeout, metadata=metadata)
+            call = self._owner_call(path, owner).future(iter([part]), timeout=timeout, metadata=metadata)
             context.add_callback(call.cancel)
             calls.append((indices, call))
         result = admin_pb2.ImportChunkResult(request_id=request.request_id, replayed=True)
@@ -495,17 +560,21 @@ def _refusal(path: str, local: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
 
 def public_server(engine: Engine, health_servicer: health.HealthServicer, index: int, sockets: list[str],
                   address: str, *, max_workers: int = 16, interceptors: tuple = (),
-                  credentials: grpc.ServerCredentials | None = None) -> tuple[grpc.Server, int, Router]:
+                  credentials: grpc.ServerCredentials | None = None,
+                  router: Callable[[Registry], Router] | None = None,
+                  events: EventSource | None = None) -> tuple[grpc.Server, int, Router]:
     """Build (not start) partition index's public port on address, shared with the other
     partitions through SO_REUSEPORT: this process's own servicers behind the router, which
-    reaches partition i at sockets[i]. Returns the server, its port and the router."""
+    reaches partition i at sockets[i]. events: what this process's WatchEvents serves (shared
+    with its private port). Returns the server, its port and the router."""
     local = Registry()
-    add_services(local, engine, health_servicer)
-    router = Router(local, index, len(sockets), sockets)
+    add_services(local, engine, health_servicer, events)
+    router = Router(local, index, len(sockets), sockets, events) if router is None else router(local)
     server = grpc_server(max_workers, options=(("grpc.so_reuseport", 1),), interceptors=interceptors)
     server.add_generic_rpc_handlers((router,))
     port = server.add_insecure_port(address) if credentials is None else server.add_secure_port(address, credentials)
     if port == 0:
         router.close()
         raise RuntimeError(f"could not bind {address}")
+    router.address = f"{address.rsplit(':', 1)[0]}:{port}"
     return server, port, router

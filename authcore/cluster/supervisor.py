@@ -49,6 +49,7 @@ from authcore.cluster.partitions import (
     socket_dir_for,
     socket_name,
 )
+from authcore.api.events import EventSource, Watchers, watchers_for
 from authcore.api.gate import GateInterceptor, public_port
 from authcore.api.identity import PLAINTEXT_WARNING
 from authcore.observability import events, tracing
@@ -127,6 +128,8 @@ def _wait_for(*events: threading.Event | _Terminated, timeout_s: float | None = 
 def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[pathlib.Path, str], Engine]) -> int:
     """Serve partition index of cfg.processes until the supervisor says stop; 2 if it cannot start."""
     processes = cfg.processes
+    if cfg.cluster_nats:
+        return _run_cluster_worker(cfg, index, open_engine)
     if processes < 2 or not 0 <= index < processes or not socket_dir:
         print("authcore: --partition is for the workers of --processes N (N >= 2) and needs --socket-dir",
               file=sys.stderr)
@@ -137,12 +140,13 @@ def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[
     sockets = [str(pathlib.Path(socket_dir) / socket_name(i, processes)) for i in range(processes)]
     try:
         engine = open_engine(partition_dir(cfg.data_dir, index, processes), id_tag(index, processes))
+        source = _event_source(cfg, engine, index)
         # The private socket trusts the caller a public port names in metadata; the socket's
         # directory is private to the server's user.
         service = create_server(engine, f"unix:{sockets[index]}", max_workers=cfg.workers,
                                 expiry_interval_s=cfg.expiry_interval_s,
                                 snapshot_every_records=cfg.snapshot_every_records,
-                                interceptors=(GateInterceptor("forwarded"),))
+                                interceptors=(GateInterceptor("forwarded"),), events=source)
     except (AuthcoreError, RuntimeError, ValueError, OSError) as exc:
         print(f"authcore: partition {index} of {processes} cannot start: {exc}", file=sys.stderr, flush=True)
         return 2
@@ -156,7 +160,7 @@ def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[
         interceptors, credentials = public_port(cfg)
         public, _, router = public_server(engine, service.health, index, sockets, f"{cfg.host}:{cfg.port}",
                                           max_workers=cfg.workers, interceptors=interceptors,
-                                          credentials=credentials)
+                                          credentials=credentials, events=source)
     except RuntimeError as exc:
         print(f"authcore: partition {index} of {processes} cannot start: {exc}", file=sys.stderr, flush=True)
         service.stop(GRACE_S)
@@ -186,6 +190,102 @@ def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[
         metrics.close()
     tracing.shutdown()
     return 0
+
+
+def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.Path, str], Engine]) -> int:
+    """Partition index of a cluster node (authcore.cluster.node): its engine, owner or standby
+    through the partition's lease, a private TCP port for the calls other nodes forward, and the
+    node's public port behind a ClusterRouter."""
+    from authcore.cluster.jetstream import JetStreamMissing, Link
+    from authcore.cluster.node import ClusterRouter, Directory
+    from authcore.cluster.replication import Partition
+
+    processes = cfg.processes
+    if not 0 <= index < processes:
+        print("authcore: --partition must be below --processes", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    terminated = _Terminated()
+    supervisor = _SupervisorLink(sys.stdin, sys.stdout)
+    link = replica = directory = None
+    try:
+        engine = open_engine(partition_dir(cfg.data_dir, index, processes), id_tag(index, processes))
+        source = _event_source(cfg, engine, index)
+        service = create_server(engine, f"{cfg.cluster_private_host}:0", max_workers=cfg.workers,
+                                expiry_interval_s=cfg.expiry_interval_s,
+                                snapshot_every_records=cfg.snapshot_every_records,
+                                interceptors=(GateInterceptor("forwarded"),), events=source)
+        service.start()
+        link = Link([url.strip() for url in cfg.cluster_nats.split(",") if url.strip()],
+                    name=f"{cfg.cluster_node}-p{index}")
+        replica = Partition(link, engine, index, node=cfg.cluster_node,
+                            address=f"{cfg.cluster_private_host}:{service.port}", public=f"{cfg.host}:{cfg.port}",
+                            lease_s=cfg.cluster_lease_s, replicas=cfg.cluster_replicas,
+                            on_role=lambda role: events.role_changed(index, role)).start()
+        # Records older than this node's journal files are read back from the partition's stream.
+        source.archive = replica.archived
+        directory = Directory(link)
+    except (AuthcoreError, RuntimeError, ValueError, OSError, TimeoutError, JetStreamMissing) as exc:
+        print(f"authcore: partition {index} of {processes} cannot start: {exc}", file=sys.stderr, flush=True)
+        for part in (replica, directory, link):
+            if part is not None:
+                part.close()
+        return 2
+    supervisor.tell("private")
+    _wait_for(supervisor.public, supervisor.gone, terminated)
+    if not supervisor.public.is_set():
+        replica.close()
+        directory.close()
+        link.close()
+        service.stop(GRACE_S)
+        return 0
+    try:
+        interceptors, credentials = public_port(cfg)
+        public, _, router = public_server(
+            engine, service.health, index, [], f"{cfg.host}:{cfg.port}", max_workers=cfg.workers,
+            interceptors=interceptors, credentials=credentials,
+            router=lambda local: ClusterRouter(local, index, processes, replica, directory, source), events=source)
+    except RuntimeError as exc:
+        print(f"authcore: partition {index} of {processes} cannot start: {exc}", file=sys.stderr, flush=True)
+        replica.close()
+        directory.close()
+        link.close()
+        service.stop(GRACE_S)
+        return 2
+    public.start()
+    try:
+        metrics = metrics_endpoint(cfg, index)
+    except OSError as exc:
+        print(f"authcore: partition {index} of {processes} cannot serve metrics: {exc}", file=sys.stderr, flush=True)
+        metrics = None
+    supervisor.tell("ready", accounts=engine.ledger.n_accounts, records=engine.replayed_records,
+                    policy=engine.ledger.policy.version, metrics_port=None if metrics is None else metrics.port,
+                    role=replica.role)
+    events.started("partition", partition=index, processes=processes, address=f"{cfg.host}:{cfg.port}",
+                   accounts=engine.ledger.n_accounts, metrics_port=None if metrics is None else metrics.port)
+    _wait_for(terminated, supervisor.gone)
+    faulthandler.dump_traceback_later(GRACE_S * 2 + STOP_MARGIN_S * 2, exit=True)
+    service.health.enter_graceful_shutdown()
+    public.stop(GRACE_S).wait()
+    router.close()
+    # The lease is let go of by not renewing it: a standby elsewhere takes the partition over.
+    replica.close()
+    directory.close()
+    supervisor.tell("drained")
+    _wait_for(supervisor.gone, timeout_s=GRACE_S + STOP_MARGIN_S)
+    service.stop(GRACE_S)
+    link.close()
+    events.stopped("partition", partition=index)
+    if metrics is not None:
+        metrics.close()
+    tracing.shutdown()
+    return 0
+
+
+def _event_source(cfg: Config, engine: Engine, index: int) -> EventSource:
+    """What worker index's WatchEvents serves: its partition's journal, shared by its private and
+    public ports (and so one bound on the watchers of the process)."""
+    return EventSource(engine.journal, index, cfg.processes, Watchers(watchers_for(cfg.workers)))
 
 
 # -- supervisor -----------------------------------------------------------------------------
@@ -218,7 +318,16 @@ class Cluster:
         self.cfg = cfg
         self.events: queue.Queue = queue.Queue()
         self.signalled = False
+        self._start_args = (config_path, port, socket_dir)
         self.workers = [self._start(i, config_path, port, socket_dir) for i in range(cfg.processes)]
+        self.restarts = 0
+
+    def restart(self, worker: _Worker) -> None:
+        """Start worker's partition again in a new process (a cluster node's: the partition's
+        standby elsewhere has taken over; the new process follows it as a standby)."""
+        worker.process.wait()
+        self.workers[worker.index] = self._start(worker.index, *self._start_args)
+        self.restarts += 1
 
     def _start(self, index: int, config_path: str | None, port: int, socket_dir: pathlib.Path) -> _Worker:
         cfg = self.cfg
@@ -233,6 +342,8 @@ class Cluster:
         if cfg.tls:
             argv += ["--tls-cert", cfg.tls_cert_file, "--tls-key", cfg.tls_key_file,
                      "--tls-client-ca", cfg.tls_client_ca_file]
+        if cfg.cluster_nats:
+            argv += ["--cluster", cfg.cluster_nats, "--node", cfg.cluster_node]
         # Its own process group: a signal to the supervisor's group (Ctrl-C, timeout) reaches the
         # supervisor alone, which stops the workers in order.
         process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_worker_env(),
@@ -313,6 +424,25 @@ class Cluster:
                 code = worker.process.wait()
             clean = clean and code == 0
         return clean
+
+
+def _tell(worker: _Worker, command: str) -> None:
+    try:
+        worker.process.stdin.write(command + "\n")
+        worker.process.stdin.flush()
+    except OSError:
+        pass  # it is gone: its reader reports the exit
+
+
+def _restart_in_cluster(cluster: Cluster, worker: _Worker) -> None:
+    """A cluster node's worker died (its partition's standby on another node takes over): start it
+    again, after a pause if it died at once (a bad store must not spin)."""
+    code = worker.process.wait()
+    print(f"authcore: worker {worker.index} (pid {worker.process.pid}) exited with code {code}; starting it again "
+          "(another node's standby serves its partition meanwhile)", file=sys.stderr, flush=True)
+    if "ready" not in worker.reports:
+        time.sleep(1.0)
+    cluster.restart(worker)
 
 
 def _worker_env() -> dict[str, str]:
@@ -413,13 +543,16 @@ def _supervise(cluster: Cluster, cfg: Config, port: int, held: socket.socket | N
     try:
         cluster.wait_all("private")
         cluster.tell_all("public")
+        for worker in cluster.workers:
+            worker.reports["told_public"] = True
         cluster.wait_all("ready")
         starting = False
         if held is not None:
             held.close()
         ready = [w.reports["ready"] for w in cluster.workers]
         policies = sorted({r["policy"] for r in ready})
-        print(f"authcore serving on {target} ({cfg.processes} processes, data dir {data_dir}, durability "
+        cluster_note = f", node {cfg.cluster_node} of the cluster on {cfg.cluster_nats}" if cfg.cluster_nats else ""
+        print(f"authcore serving on {target} ({cfg.processes} processes{cluster_note}, data dir {data_dir}, durability "
               f"{cfg.durability}, {sum(r['accounts'] for r in ready)} accounts and "
               f"{sum(r['records'] for r in ready)} journal records loaded, policy {', '.join(policies)})", flush=True)
         if cfg.metrics_port is not None:
@@ -436,7 +569,17 @@ def _supervise(cluster: Cluster, cfg: Config, port: int, held: socket.socket | N
             return 0 if cluster.stop() and demo_ran else 1
         print("press Ctrl-C to stop", flush=True)
         while True:
-            cluster.wait_one()
+            try:
+                cluster.wait_one()
+            except _WorkerLost as lost:
+                if not cfg.cluster_nats or cluster.signalled:
+                    raise
+                _restart_in_cluster(cluster, lost.worker)
+                continue
+            for worker in cluster.workers:
+                if "private" in worker.reports and not worker.reports.get("told_public"):
+                    worker.reports["told_public"] = True
+                    _tell(worker, "public")
     except _Stopped:
         print("stopping: draining in-flight calls", flush=True)
         return 0 if cluster.stop() else 1

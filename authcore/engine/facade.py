@@ -115,6 +115,9 @@ class Engine:
             # The files a snapshot dropped past the answers' byte budget: their answers are gone.
             self.core.idempotency.forget_answers_before(journal.first_seq())
         self.replayed_records = self._replay(self.core.snapshot_seq, digest)
+        # Whether this engine may write its journal now: a cluster node's standby may not (its
+        # replication sets this), so its sweeper leaves hold expiry to the owner.
+        self.owns_writes: Callable[[], bool] = lambda: True
         self.rollout.store_active_versions()
 
     def authorize(self, req: authz.AuthorizeRequest, deadline_s: float | None = None
@@ -240,6 +243,21 @@ class Engine:
         except JournalCorrupt as exc:
             raise JournalCorrupt(f"{self.core.journal.path}: journal record {record.seq}: {exc}; the server "
                                  "will not start on it") from exc
+
+    def follow(self, frames: list[bytes]) -> int:
+        """Append and apply records another journal wrote (a cluster's owner of this partition):
+        to memory as a replay would, their answers remembered for retries. Returns how many."""
+        with self.core.state.exclusive():
+            appended = self.core.journal.append_frames(frames)
+            idempotency = self.core.idempotency
+            for record, offset in appended:
+                if record.effect:
+                    self.applier.apply(effects.decode(record.effect), record.at_s)
+                if record.request_id:
+                    with self.core.idempotency_lock:
+                        idempotency.put_position(record.request_id, record.at_s, record.method,
+                                                 record.fingerprint or b"", record.seq, offset)
+            return len(appended)
 
     def _state(self) -> dict:
         """Everything the journal has built, as plain data."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import threading
 
-from authcore.errors import RequestIdReused, RequestInFlight, Unavailable
+from authcore.errors import NotTheOwner, RequestIdReused, RequestInFlight, Unavailable
 from authcore.state.idempotency import fingerprint
-from authcore.journal.store import WRITE_ERRORS
+from authcore.journal.store import WRITE_ERRORS, WriteRefused
 from authcore.engine.core import Core
 from authcore.engine.apply import Applier
 from authcore.engine.common import _InFlight
@@ -76,6 +76,8 @@ class Requests:
                  effect if effect is None or type(effect) is bytes else effect.SerializeToString(), response)
                 for method, request_id, digest, effect, response in records
             ], side)
+        except WriteRefused as exc:
+            raise NotTheOwner(str(exc)) from exc
         except WRITE_ERRORS as exc:
             raise Unavailable(f"the journal could not be written: {exc}") from exc
         with self.core.idempotency_lock:

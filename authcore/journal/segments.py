@@ -145,6 +145,15 @@ class Payloads(Sequence):
         return self._view[start:start + int(self._lengths[k])]
 
 
+def frame_payloads(data: bytes) -> list[memoryview]:
+    """The payloads of frames laid end to end (frame()'s bytes, without a file's header), each
+    checked against its CRCs; SegmentCorrupt if the bytes are not whole, intact frames."""
+    found = scan(pathlib.Path("<frames>"), MAGIC + data)
+    if found.damage is not None or found.end != found.size:
+        raise SegmentCorrupt(found.damage or f"frames cut short at byte {found.end - len(MAGIC)} of {len(data)}")
+    return found.payloads
+
+
 def _zeros(view: memoryview) -> bool:
     return not any(view) if len(view) < 1 << 16 else bytes(view).count(0) == len(view)
 

@@ -236,6 +236,10 @@ class Journal:
         # Serializes appends with snapshots' rotation of the files, and with what the audit
         # index takes to be appended (AuditIndex.flush).
         self._write_lock = threading.RLock()
+        # replicator(first_seq, frames): set by a cluster node (authcore.cluster.replication) to
+        # publish the frames to the replicated log before they are written here; it raises (an
+        # OSError, so the write fails as any other) when they must not be written.
+        self.replicator: Callable[[int, list[bytes]], None] | None = None
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
         except sqlite3.DatabaseError as exc:
@@ -420,11 +424,52 @@ class Journal:
                 if audit_row is not None:
                     audits.append((seq, *audit_row))
             first_seq = self.last_seq + 1
+            if self.replicator is not None:
+                self.replicator(first_seq, frames)
             offsets = self.writer.append(first_seq, frames)
             self.last_digest, self.last_seq = digest, seq
             if audits:
                 self.audit_index.add(audits)
             return list(zip(range(first_seq, seq + 1), offsets))
+
+    def append_frames(self, frames: list[bytes]) -> list[tuple[JournalRecord, int]]:
+        """Append records framed by another journal (a cluster's owner of this partition), after
+        checking that they continue this one: the next seqs, each record's digest chained on the
+        one before. Returns each record with the byte offset of its frame; raises JournalCorrupt
+        (and writes nothing) when they do not continue it."""
+        with self._write_lock:
+            digest, seq = self.last_digest, self.last_seq
+            records, audits = [], []
+            for data in frames:
+                try:
+                    payloads = segments.frame_payloads(data)
+                    if len(payloads) != 1:
+                        raise segments.SegmentCorrupt("not one frame")
+                    message = JournalRecord.FromString(payloads[0])
+                except (segments.SegmentCorrupt, DecodeError) as exc:
+                    raise JournalCorrupt(f"a replicated record after {seq} is not a framed JournalRecord: {exc}") from exc
+                if message.seq != seq + 1:
+                    raise JournalCorrupt(f"replicated record {message.seq} arrived where record {seq + 1} belongs")
+                digest = wire.record_digest(digest, message.at_s, message.method, message.request_id or None,
+                                            message.fingerprint or None, message.effect or None,
+                                            message.response or None)
+                if digest != message.digest:
+                    raise JournalCorrupt(f"replicated record {message.seq} does not match its digest: this journal "
+                                         "and the replicated log have different histories")
+                seq = message.seq
+                records.append(message)
+                if message.HasField("audit"):
+                    audits.append(message)
+            if not records:
+                return []
+            first_seq = self.last_seq + 1
+            offsets = self.writer.append(first_seq, frames)
+            self.last_digest, self.last_seq = digest, seq
+            if audits:
+                self.audit_index.add([(m.seq, m.at_s, m.audit.method, m.audit.request_id, m.audit.decisions,
+                                       m.audit.policy_version, m.audit.model_version, m.audit.data)
+                                      for m in audits])
+            return list(zip(records, offsets))
 
     def _side_rows(self, side: list[tuple]) -> None:
         with self._sql_lock:
@@ -881,6 +926,11 @@ def _legacy_records(db: sqlite3.Connection, path: pathlib.Path, after_seq: int, 
 WRITE_ERRORS = (OSError, sqlite3.Error)
 
 
+class WriteRefused(OSError):
+    """A write the journal was not allowed to make (a cluster node that does not own its
+    partition): nothing is wrong with the disk, so health stays SERVING."""
+
+
 def _gathered(batch: list) -> tuple[list, list]:
     """The records and side rows of the queued commits: an "audit" side row rides in the last
     record of its commit (JournalRecord.audit)."""
@@ -974,7 +1024,7 @@ class GroupCommitter:
                     item.positions = positions[at:at + len(item.records)]
                     at += len(item.records)
             # Commits run one at a time, so the changes are told in the order they happened.
-            writable = error is None or not isinstance(error, WRITE_ERRORS)
+            writable = error is None or not isinstance(error, WRITE_ERRORS) or isinstance(error, WriteRefused)
             if writable != self.writable:
                 self.writable = writable
                 if self.on_writable is not None:

@@ -69,3 +69,8 @@ def started(what: str, **fields) -> None:
 
 def stopped(what: str, **fields) -> None:
     log.info("%s stopped", what, extra=fields)
+
+
+def role_changed(partition: int, role: str) -> None:
+    """A cluster node became the owner of a partition, or stopped being it (a standby now)."""
+    log.info("partition %d: %s", partition, role, extra={"partition": partition, "role": role})

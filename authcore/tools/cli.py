@@ -86,7 +86,8 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     try:
         cfg = config_mod.load(ns.config)
         for key in ("host", "port", "data_dir", "durability", "processes", "tls_cert_file", "tls_key_file",
-                    "tls_client_ca_file", "metrics_host", "metrics_port", "logging_format", "logging_level"):
+                    "tls_client_ca_file", "metrics_host", "metrics_port", "logging_format", "logging_level",
+                    "cluster_nats", "cluster_node"):
             if getattr(ns, key) is not None:
                 setattr(cfg, key, getattr(ns, key))
         if ns.tls_dir is not None:
@@ -96,11 +97,11 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         print(f"authcore: bad configuration: {exc}", file=sys.stderr)
         return 2
     logs.configure(cfg.logging_format, cfg.logging_level)
-    if ns.partition is not None or cfg.processes == 1:  # the processes that serve calls
+    if ns.partition is not None or (cfg.processes == 1 and not cfg.cluster_nats):  # the processes that serve calls
         tracing.configure(cfg.telemetry_otlp_endpoint)
     if ns.partition is not None:
         return cluster.run_worker(cfg, ns.partition, ns.socket_dir, functools.partial(build_engine, cfg))
-    if cfg.processes > 1:
+    if cfg.processes > 1 or cfg.cluster_nats:
         return cluster.run_supervisor(cfg, ns.config, demo=ns.demo, exit_after_demo=ns.exit_after_demo, lang=ns.lang,
                                       tls_dir=demo_certs(ns, cfg))
     try:
@@ -219,6 +220,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="the CA the clients' certificates must chain to (PEM)")
     serve.add_argument("--processes", type=int,
                        help="processes, each serving a partition of the accounts on the shared port (default 1)")
+    serve.add_argument("--cluster", dest="cluster_nats", metavar="NATS_URLS",
+                       help="serve as a node of a cluster on these NATS JetStream servers (comma-separated "
+                            "nats:// URLs): one process a partition (--processes), each the owner or a warm "
+                            "standby of its partition; see docs/scale-out.md")
+    serve.add_argument("--node", dest="cluster_node", help="this node's name in the cluster (unique)")
     # A worker of `--processes N`, started by the supervisor: its partition and the private sockets' dir.
     serve.add_argument("--partition", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--socket-dir", dest="socket_dir", help=argparse.SUPPRESS)
@@ -240,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("audit", help="export the decision audit (parquet, csv) or decide it again", add_help=False)
     sub.add_parser("policy", help="print the default or a server's policy as JSON (policy show)", add_help=False)
     sub.add_parser("import", help="open or update accounts in bulk from a CSV or parquet file (ImportAccounts)",
+                   add_help=False)
+    sub.add_parser("cluster", help="cluster up: a local NATS JetStream cluster and authcore nodes (development)",
                    add_help=False)
     if argv is None:
         argv = sys.argv[1:]
@@ -263,6 +271,10 @@ def main(argv: list[str] | None = None) -> int:
         from authcore.tools.importer import main as import_accounts
 
         return import_accounts(argv[1:])
+    if argv[:1] == ["cluster"]:
+        from authcore.tools.cluster_cli import main as cluster_up
+
+        return cluster_up(argv[1:])
     if argv[:1] == ["bench"]:
         from authcore.tools.bench import main as bench
 

@@ -5,6 +5,7 @@ import { AdminService } from "./gen/authcore/v1/admin_pb.js";
 import { AuthorizeRequestSchema, type AuthorizeResponse, AuthorizeBatchRequestSchema, type AuthorizeBatchResponse, AuthorizeBulkRequestSchema, type AuthorizeBulkResponse, CaptureRequestSchema, type CaptureResponse, VoidRequestSchema, type VoidResponse, RefundRequestSchema, type RefundResponse } from "./gen/authcore/v1/authorization_pb.js";
 import { AssessCreditRequestSchema, type AssessCreditResponse } from "./gen/authcore/v1/credit_pb.js";
 import { DiagnosticsService } from "./gen/authcore/v1/diagnostics_pb.js";
+import { ClusterService, type GetPartitionMapResponse, WatchEventsRequestSchema, type WatchEventsResponse } from "./gen/authcore/v1/events_pb.js";
 import { QuoteInstallmentsRequestSchema, type QuoteInstallmentsResponse, SetAutoInstallmentRequestSchema, type SetAutoInstallmentResponse, GetAutoInstallmentRequestSchema, type GetAutoInstallmentResponse } from "./gen/authcore/v1/installment_pb.js";
 import type { TlsOptions } from "./tls.js";
 /** The deadline of a call when neither the client nor the call sets one (as the Python client: 2 s). */
@@ -80,6 +81,8 @@ export declare class AuthcoreClient {
     readonly admin: ServiceClient<typeof AdminService>;
     /** DiagnosticsService: echo. */
     readonly diagnostics: ServiceClient<typeof DiagnosticsService>;
+    /** ClusterService: getPartitionMap. */
+    readonly cluster: ServiceClient<typeof ClusterService>;
     private readonly plaintext;
     private readonly metadata;
     constructor(target?: string, options?: ClientOptions);
@@ -90,6 +93,15 @@ export declare class AuthcoreClient {
      * a deadline, a request_id made where needed, retries where safe, typed errors.
      */
     call<I extends DescMessage, O extends DescMessage>(method: UnaryMethod<I, O>, request: MessageInitShape<I>, options?: CallOptions): Promise<MessageShape<O>>;
+    /**
+     * EventService.WatchEvents (admin only): the records of a partition's journal from `fromSeq` on
+     * (0n: the first it keeps), then each new one as it is written: responses of up to 256 records,
+     * in seq order, every seq once. Resume with fromSeq = the last seq seen + 1n. No deadline unless
+     * options.timeoutMs is given; leaving the `for await` loop cancels the call.
+     */
+    watchEvents(request: MessageInitShape<typeof WatchEventsRequestSchema>, options?: CallOptions): AsyncIterable<WatchEventsResponse>;
+    /** ClusterService.GetPartitionMap: each partition with its owner node and public address. */
+    partitionMap(options?: CallOptions): Promise<GetPartitionMapResponse>;
     private once;
     private failure;
     /** The message to send (a copy: the caller's is left as it was) with its request_id made where empty. */

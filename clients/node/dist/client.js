@@ -48,6 +48,7 @@ const admin_pb_js_1 = require("./gen/authcore/v1/admin_pb.js");
 const authorization_pb_js_1 = require("./gen/authcore/v1/authorization_pb.js");
 const credit_pb_js_1 = require("./gen/authcore/v1/credit_pb.js");
 const diagnostics_pb_js_1 = require("./gen/authcore/v1/diagnostics_pb.js");
+const events_pb_js_1 = require("./gen/authcore/v1/events_pb.js");
 const installment_pb_js_1 = require("./gen/authcore/v1/installment_pb.js");
 const version_js_1 = require("./gen/version.js");
 /** The deadline of a call when neither the client nor the call sets one (as the Python client: 2 s). */
@@ -109,6 +110,8 @@ class AuthcoreClient {
     admin;
     /** DiagnosticsService: echo. */
     diagnostics;
+    /** ClusterService: getPartitionMap. */
+    cluster;
     plaintext;
     metadata;
     constructor(target = "127.0.0.1:50051", options = {}) {
@@ -149,6 +152,7 @@ class AuthcoreClient {
         this.grpc = new grpc.Client(target, credentials, { ...channelOptions, ...options.channelOptions });
         this.admin = this.service(admin_pb_js_1.AdminService);
         this.diagnostics = this.service(diagnostics_pb_js_1.DiagnosticsService);
+        this.cluster = this.service(events_pb_js_1.ClusterService);
     }
     /** Every unary RPC of a generated service (authcore.v1) as methods over this client's channel. */
     service(service) {
@@ -192,6 +196,41 @@ class AuthcoreClient {
                 backoff = Math.min(backoff * this.retries.multiplier, this.retries.maxBackoffMs);
             }
         }
+    }
+    /**
+     * EventService.WatchEvents (admin only): the records of a partition's journal from `fromSeq` on
+     * (0n: the first it keeps), then each new one as it is written: responses of up to 256 records,
+     * in seq order, every seq once. Resume with fromSeq = the last seq seen + 1n. No deadline unless
+     * options.timeoutMs is given; leaving the `for await` loop cancels the call.
+     */
+    watchEvents(request, options = {}) {
+        const method = events_pb_js_1.EventService.method.watchEvents;
+        const metadata = new grpc.Metadata();
+        for (const [key, value] of Object.entries({ ...this.metadata, ...options.metadata })) {
+            metadata.set(key, value);
+        }
+        const callOptions = options.timeoutMs === undefined ? {} : { deadline: Date.now() + options.timeoutMs };
+        const call = this.grpc.makeServerStreamRequest(`/${events_pb_js_1.EventService.typeName}/${method.name}`, (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength), (b) => (0, protobuf_1.fromBinary)(events_pb_js_1.WatchEventsResponseSchema, b), (0, protobuf_1.toBinary)(events_pb_js_1.WatchEventsRequestSchema, (0, protobuf_1.create)(events_pb_js_1.WatchEventsRequestSchema, request)), metadata, callOptions);
+        const failure = (error) => this.failure(error, "");
+        return {
+            async *[Symbol.asyncIterator]() {
+                try {
+                    for await (const response of call) {
+                        yield response;
+                    }
+                }
+                catch (error) {
+                    throw failure(error);
+                }
+                finally {
+                    call.cancel();
+                }
+            },
+        };
+    }
+    /** ClusterService.GetPartitionMap: each partition with its owner node and public address. */
+    partitionMap(options) {
+        return this.call(events_pb_js_1.ClusterService.method.getPartitionMap, {}, options);
     }
     once(method, bytes, metadata, deadline) {
         const path = `/${method.parent.typeName}/${method.name}`;

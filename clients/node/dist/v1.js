@@ -21,6 +21,7 @@ __exportStar(require("./gen/authcore/v1/authorization_pb.js"), exports);
 __exportStar(require("./gen/authcore/v1/common_pb.js"), exports);
 __exportStar(require("./gen/authcore/v1/credit_pb.js"), exports);
 __exportStar(require("./gen/authcore/v1/diagnostics_pb.js"), exports);
+__exportStar(require("./gen/authcore/v1/events_pb.js"), exports);
 __exportStar(require("./gen/authcore/v1/installment_pb.js"), exports);
 __exportStar(require("./gen/authcore/v1/journal_pb.js"), exports);
 __exportStar(require("./gen/authcore/v1/policy_pb.js"), exports);

@@ -50,6 +50,14 @@ import {
 } from "./gen/authcore/v1/credit_pb.js";
 import { DiagnosticsService } from "./gen/authcore/v1/diagnostics_pb.js";
 import {
+  ClusterService,
+  EventService,
+  type GetPartitionMapResponse,
+  WatchEventsRequestSchema,
+  WatchEventsResponseSchema,
+  type WatchEventsResponse,
+} from "./gen/authcore/v1/events_pb.js";
+import {
   InstallmentService,
   QuoteInstallmentsRequestSchema,
   type QuoteInstallmentsResponse,
@@ -176,6 +184,8 @@ export class AuthcoreClient {
   readonly admin: ServiceClient<typeof AdminService>;
   /** DiagnosticsService: echo. */
   readonly diagnostics: ServiceClient<typeof DiagnosticsService>;
+  /** ClusterService: getPartitionMap. */
+  readonly cluster: ServiceClient<typeof ClusterService>;
   private readonly plaintext: boolean;
   private readonly metadata: Record<string, string>;
 
@@ -217,6 +227,7 @@ export class AuthcoreClient {
     this.grpc = new grpc.Client(target, credentials, { ...channelOptions, ...options.channelOptions });
     this.admin = this.service(AdminService);
     this.diagnostics = this.service(DiagnosticsService);
+    this.cluster = this.service(ClusterService);
   }
 
   /** Every unary RPC of a generated service (authcore.v1) as methods over this client's channel. */
@@ -266,6 +277,49 @@ export class AuthcoreClient {
         backoff = Math.min(backoff * this.retries.multiplier, this.retries.maxBackoffMs);
       }
     }
+  }
+
+  /**
+   * EventService.WatchEvents (admin only): the records of a partition's journal from `fromSeq` on
+   * (0n: the first it keeps), then each new one as it is written: responses of up to 256 records,
+   * in seq order, every seq once. Resume with fromSeq = the last seq seen + 1n. No deadline unless
+   * options.timeoutMs is given; leaving the `for await` loop cancels the call.
+   */
+  watchEvents(request: MessageInitShape<typeof WatchEventsRequestSchema>,
+    options: CallOptions = {}): AsyncIterable<WatchEventsResponse> {
+    const method = EventService.method.watchEvents;
+    const metadata = new grpc.Metadata();
+    for (const [key, value] of Object.entries({ ...this.metadata, ...options.metadata })) {
+      metadata.set(key, value);
+    }
+    const callOptions: grpc.CallOptions = options.timeoutMs === undefined ? {} : { deadline: Date.now() + options.timeoutMs };
+    const call = this.grpc.makeServerStreamRequest<Uint8Array, WatchEventsResponse>(
+      `/${EventService.typeName}/${method.name}`,
+      (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+      (b: Buffer) => fromBinary(WatchEventsResponseSchema, b),
+      toBinary(WatchEventsRequestSchema, create(WatchEventsRequestSchema, request)),
+      metadata,
+      callOptions,
+    );
+    const failure = (error: grpc.ServiceError) => this.failure(error, "");
+    return {
+      async *[Symbol.asyncIterator]() {
+        try {
+          for await (const response of call) {
+            yield response as WatchEventsResponse;
+          }
+        } catch (error) {
+          throw failure(error as grpc.ServiceError);
+        } finally {
+          call.cancel();
+        }
+      },
+    };
+  }
+
+  /** ClusterService.GetPartitionMap: each partition with its owner node and public address. */
+  partitionMap(options?: CallOptions): Promise<GetPartitionMapResponse> {
+    return this.call(ClusterService.method.getPartitionMap, {}, options);
   }
 
   private once<O extends DescMessage>(method: UnaryMethod<DescMessage, O>, bytes: Uint8Array, metadata: grpc.Metadata,

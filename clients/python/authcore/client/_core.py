@@ -13,7 +13,7 @@ import grpc
 from google.protobuf import message as pb_message
 
 from authcore.v1 import (
-    account_pb2, admin_pb2, authorization_pb2, credit_pb2, diagnostics_pb2, installment_pb2,
+    account_pb2, admin_pb2, authorization_pb2, credit_pb2, diagnostics_pb2, events_pb2, installment_pb2,
 )
 
 PACKAGE = "authcore.v1"
@@ -25,8 +25,10 @@ READ_ONLY = frozenset({
     "AccountService/GetAccount", "AdminService/GetPolicy", "AdminService/GetRiskModel", "AdminService/GetScorecard",
     "AdminService/ListVersions", "AdminService/GetVersion", "AdminService/GetShadowReport",
     "CreditService/AssessCredit", "DiagnosticsService/Echo", "InstallmentService/QuoteInstallments",
-    "InstallmentService/GetAutoInstallment",
+    "InstallmentService/GetAutoInstallment", "ClusterService/GetPartitionMap",
 })
+# EventService.WatchEvents: a response stream (Client.watch_events).
+WATCH_EVENTS = "/authcore.v1.EventService/WatchEvents"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -45,7 +47,7 @@ class Method:
 
 def _methods() -> dict[str, Method]:
     out = {}
-    for module in (authorization_pb2, account_pb2, installment_pb2, credit_pb2, admin_pb2, diagnostics_pb2):
+    for module in (authorization_pb2, account_pb2, installment_pb2, credit_pb2, admin_pb2, diagnostics_pb2, events_pb2):
         for service in module.DESCRIPTOR.services_by_name.values():
             for m in service.methods:
                 if m.client_streaming or m.server_streaming:
@@ -158,6 +160,16 @@ def callable_of(channel: Any, made: dict[str, Any], spec: Method) -> Any:
     if send is None:
         send = made[spec.path] = channel.unary_unary(spec.path, request_serializer=spec.request.SerializeToString,
                                                      response_deserializer=spec.response.FromString)
+    return send
+
+
+def watch_callable(channel: Any, made: dict[str, Any]) -> Any:
+    """channel's multi-callable of EventService.WatchEvents, made once and kept in made."""
+    send = made.get(WATCH_EVENTS)
+    if send is None:
+        send = made[WATCH_EVENTS] = channel.unary_stream(
+            WATCH_EVENTS, request_serializer=events_pb2.WatchEventsRequest.SerializeToString,
+            response_deserializer=events_pb2.WatchEventsResponse.FromString)
     return send
 
 

@@ -4,7 +4,7 @@ Deadlines, request ids, retries and typed errors: as authcore.client.sync says."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import Any
 
 import grpc
@@ -13,7 +13,7 @@ from google.protobuf import message as pb_message
 from authcore.client import _core
 from authcore.client._core import Metadata
 from authcore.client.errors import from_rpc_error
-from authcore.v1 import account_pb2, admin_pb2, authorization_pb2, credit_pb2, installment_pb2
+from authcore.v1 import account_pb2, admin_pb2, authorization_pb2, credit_pb2, events_pb2, installment_pb2
 
 M = _core.METHODS
 
@@ -142,6 +142,25 @@ class AsyncClient:
             return await send(identified(), timeout=timeout, metadata=self.metadata + tuple(metadata) or None)
         except grpc.RpcError as error:
             raise from_rpc_error(error, plaintext=self._plaintext) from None
+
+    async def watch_events(self, partition: int = 0, from_seq: int = 0, *, timeout: float | None = None,
+                           metadata: Metadata = ()) -> AsyncIterator[events_pb2.WatchEventsResponse]:
+        """Client.watch_events as an async iterator."""
+        call = _core.watch_callable(self.channel, self._callables)(
+            events_pb2.WatchEventsRequest(partition=partition, from_seq=from_seq), timeout=timeout,
+            metadata=self.metadata + tuple(metadata) or None)
+        try:
+            async for response in call:
+                yield response
+        except grpc.RpcError as error:
+            raise from_rpc_error(error, plaintext=self._plaintext) from None
+        finally:
+            call.cancel()
+
+    async def partition_map(self, *, timeout: float | None = None,
+                            metadata: Metadata = ()) -> events_pb2.GetPartitionMapResponse:
+        """Client.partition_map as a coroutine."""
+        return await self._invoke(M["ClusterService/GetPartitionMap"], None, {}, timeout, metadata)
 
     async def close(self) -> None:
         await self.channel.close()

@@ -11,12 +11,12 @@ Every method takes the request message, or its fields as keywords
   ...) decoded from the call's google.rpc.Status, carrying the reason and the details.
 
 Any other unary method, AdminService's included: `call("SetPolicy", request)`; ImportAccounts:
-`import_accounts(chunks)`. AuthorizeStream: the generated stub over `client.channel`
+`import_accounts(chunks)`; the journal's events: `watch_events(partition, from_seq)`. AuthorizeStream: the generated stub over `client.channel`
 (authcore.v1.authorization_pb2_grpc)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import grpc
@@ -25,7 +25,7 @@ from google.protobuf import message as pb_message
 from authcore.client import _core
 from authcore.client._core import Metadata
 from authcore.client.errors import from_rpc_error
-from authcore.v1 import account_pb2, admin_pb2, authorization_pb2, credit_pb2, installment_pb2
+from authcore.v1 import account_pb2, admin_pb2, authorization_pb2, credit_pb2, events_pb2, installment_pb2
 
 IMPORT_ACCOUNTS = "/authcore.v1.AdminService/ImportAccounts"
 
@@ -157,6 +157,29 @@ class Client:
             return send(map(_core.with_request_id, chunks), timeout=timeout, metadata=self.metadata + tuple(metadata) or None)
         except grpc.RpcError as error:
             raise from_rpc_error(error, plaintext=self._plaintext) from None
+
+    def watch_events(self, partition: int = 0, from_seq: int = 0, *, timeout: float | None = None,
+                     metadata: Metadata = ()) -> Iterator[events_pb2.WatchEventsResponse]:
+        """The records of partition's journal from from_seq on (0: the first it keeps), then each
+        new one as it is written (admin only): responses of up to 256 records, in seq order, every
+        seq once. Resume after a failure with from_seq = the last seq seen + 1. Runs until the
+        caller stops iterating (the call is cancelled then) or timeout passes (no deadline unless
+        given). A from_seq the partition no longer keeps raises InvalidArgument with code
+        OUT_OF_RANGE and reason EVENTS_NOT_KEPT, whose metadata "first_seq" names the first it keeps. partition_map() tells how many partitions there are."""
+        call = _core.watch_callable(self.channel, self._callables)(
+            events_pb2.WatchEventsRequest(partition=partition, from_seq=from_seq), timeout=timeout,
+            metadata=self.metadata + tuple(metadata) or None)
+        try:
+            yield from call
+        except grpc.RpcError as error:
+            raise from_rpc_error(error, plaintext=self._plaintext) from None
+        finally:
+            call.cancel()
+
+    def partition_map(self, *, timeout: float | None = None,
+                      metadata: Metadata = ()) -> events_pb2.GetPartitionMapResponse:
+        """Each partition with the node that owns it and the public address serving it."""
+        return self._invoke(M["ClusterService/GetPartitionMap"], None, {}, timeout, metadata)
 
     def close(self) -> None:
         self.channel.close()
