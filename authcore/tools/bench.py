@@ -283,7 +283,8 @@ def account_ids(accounts: int) -> str:
 
 def open_accounts(target: str, accounts: int, seed: int, in_flight: int = OPEN_IN_FLIGHT) -> None:
     """The simulator's customers, created on the target in bulk (ImportAccounts, chunks of
-    OPEN_CHUNK; idempotent: each chunk's request id names its accounts)."""
+    OPEN_CHUNK; idempotent: each chunk's request id names its accounts), or with in_flight
+    UpsertAccount calls at a time on a server without ImportAccounts."""
     sim = Simulator(seed=seed, customers=max(accounts, 1), days=2, warmup_days=1, fraud_events={}, prefix=ACCOUNT_PREFIX)
     ids = [cust.account_id for cust in sim.customers]
     chunks = [admin_pb2.ImportAccountsRequest(
@@ -291,7 +292,19 @@ def open_accounts(target: str, accounts: int, seed: int, in_flight: int = OPEN_I
         account_ids=ids[start:start + OPEN_CHUNK], credit_limits_minor=[10**10] * len(ids[start:start + OPEN_CHUNK]),
         tiers=[c.TIER_PREMIUM] * len(ids[start:start + OPEN_CHUNK])) for start in range(0, len(ids), OPEN_CHUNK)]
     with grpc.insecure_channel(target) as channel:
-        answer = admin_pb2_grpc.AdminServiceStub(channel).ImportAccounts(iter(chunks), timeout=120)
+        admin = admin_pb2_grpc.AdminServiceStub(channel)
+        try:
+            answer = admin.ImportAccounts(iter(chunks), timeout=120)
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise
+            # A server without ImportAccounts (an older one): one UpsertAccount an account.
+            for start in range(0, len(ids), in_flight):
+                for call in [admin.UpsertAccount.future(admin_pb2.UpsertAccountRequest(
+                        request_id=f"{account_id}-open", account_id=account_id, credit_limit_minor=10**10,
+                        tier=c.TIER_PREMIUM), timeout=10) for account_id in ids[start:start + in_flight]]:
+                    call.result()
+            return
     for chunk in answer.chunks:
         if chunk.HasField("error"):
             raise RuntimeError(f"opening the bench's accounts failed: {chunk.error.message}")
