@@ -125,6 +125,23 @@ def _wait_for(*events: threading.Event | _Terminated, timeout_s: float | None = 
     return True
 
 
+def _ready(cfg: Config, index: int, engine: Engine, supervisor: _SupervisorLink, **report):
+    """A worker whose public port serves: its metrics endpoint (None if it cannot serve one), and
+    "ready" told to the supervisor (with report's fields) and logged."""
+    try:
+        metrics = metrics_endpoint(cfg, index)
+    except OSError as exc:
+        print(f"authcore: partition {index} of {cfg.processes} cannot serve metrics: {exc}", file=sys.stderr,
+              flush=True)
+        metrics = None
+    metrics_port = None if metrics is None else metrics.port
+    supervisor.tell("ready", accounts=engine.ledger.n_accounts, records=engine.replayed_records,
+                    policy=engine.ledger.policy.version, metrics_port=metrics_port, **report)
+    events.started("partition", partition=index, processes=cfg.processes, address=f"{cfg.host}:{cfg.port}",
+                   accounts=engine.ledger.n_accounts, metrics_port=metrics_port)
+    return metrics
+
+
 def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[pathlib.Path, str], Engine]) -> int:
     """Serve partition index of cfg.processes until the supervisor says stop; 2 if it cannot start."""
     processes = cfg.processes
@@ -166,15 +183,7 @@ def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[
         service.stop(GRACE_S)
         return 2
     public.start()
-    try:
-        metrics = metrics_endpoint(cfg, index)
-    except OSError as exc:
-        print(f"authcore: partition {index} of {processes} cannot serve metrics: {exc}", file=sys.stderr, flush=True)
-        metrics = None
-    supervisor.tell("ready", accounts=engine.ledger.n_accounts, records=engine.replayed_records,
-                    policy=engine.ledger.policy.version, metrics_port=None if metrics is None else metrics.port)
-    events.started("partition", partition=index, processes=processes, address=f"{cfg.host}:{cfg.port}",
-                   accounts=engine.ledger.n_accounts, metrics_port=None if metrics is None else metrics.port)
+    metrics = _ready(cfg, index, engine, supervisor)
     _wait_for(terminated, supervisor.gone)
     # A stop that outlives every step's bound is a bug: say where each thread is, and exit.
     faulthandler.dump_traceback_later(GRACE_S * 2 + STOP_MARGIN_S * 2, exit=True)
@@ -253,16 +262,7 @@ def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.
         service.stop(GRACE_S)
         return 2
     public.start()
-    try:
-        metrics = metrics_endpoint(cfg, index)
-    except OSError as exc:
-        print(f"authcore: partition {index} of {processes} cannot serve metrics: {exc}", file=sys.stderr, flush=True)
-        metrics = None
-    supervisor.tell("ready", accounts=engine.ledger.n_accounts, records=engine.replayed_records,
-                    policy=engine.ledger.policy.version, metrics_port=None if metrics is None else metrics.port,
-                    role=replica.role)
-    events.started("partition", partition=index, processes=processes, address=f"{cfg.host}:{cfg.port}",
-                   accounts=engine.ledger.n_accounts, metrics_port=None if metrics is None else metrics.port)
+    metrics = _ready(cfg, index, engine, supervisor, role=replica.role)
     _wait_for(terminated, supervisor.gone)
     faulthandler.dump_traceback_later(GRACE_S * 2 + STOP_MARGIN_S * 2, exit=True)
     service.health.enter_graceful_shutdown()

@@ -639,24 +639,30 @@ class Journal:
 
     def snapshot(self) -> tuple[int, bytes, bytes] | None:
         """The latest snapshot: (seq of the last record it includes, that record's digest, state)."""
-        with self._sql_lock:
-            row = self.db.execute("SELECT seq, digest, state FROM snapshot ORDER BY seq DESC LIMIT 1").fetchone()
-            if row is None:
-                return None
-            parts = [row[2], *(data for (data,) in self.db.execute(
-                "SELECT data FROM snapshot_part WHERE seq = ? ORDER BY part", (row[0],)))]
-        return row[0], row[1], b"".join(parts) if len(parts) > 1 else parts[0]
+        found = self._snapshot_parts()
+        if found is None:
+            return None
+        seq, digest, parts = found
+        return seq, digest, b"".join(parts) if len(parts) > 1 else parts[0]
 
     def snapshot_stream(self) -> tuple[int, bytes, io.RawIOBase] | None:
         """snapshot(), the state as a stream over its stored blobs (no copy of them joined): for
         pickle.load, which reads each array straight into its own buffer."""
+        found = self._snapshot_parts()
+        if found is None:
+            return None
+        seq, digest, parts = found
+        return seq, digest, _Parts(parts)
+
+    def _snapshot_parts(self) -> tuple[int, bytes, list[bytes]] | None:
+        """The latest snapshot's seq, digest and stored blobs, in order."""
         with self._sql_lock:
             row = self.db.execute("SELECT seq, digest, state FROM snapshot ORDER BY seq DESC LIMIT 1").fetchone()
             if row is None:
                 return None
             parts = [row[2], *(data for (data,) in self.db.execute(
                 "SELECT data FROM snapshot_part WHERE seq = ? ORDER BY part", (row[0],)))]
-        return row[0], row[1], _Parts(parts)
+        return row[0], row[1], parts
 
     def write_snapshot(self, at_s: int, state: bytes, answers_from_seq: int = 0, answer_budget_bytes: int = 0
                        ) -> int:
