@@ -12,6 +12,7 @@ import pathlib
 import random
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -421,3 +422,45 @@ def test_cluster_up_starts_a_local_cluster_that_serves_and_stops(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_routing_client_calls_each_partitions_owner_and_follows_a_takeover(cluster):
+    from authcore.client import Client
+
+    _, nodes, link = cluster
+    addresses = [node.address for node in nodes]
+    accounts = [f"routed-{k}" for k in range(8)]
+    for account in accounts:
+        open_account(addresses, account, 1_000_000)
+    with Client(addresses[0], route=True, timeout=30) as client:
+        by_partition: dict[int, str] = {}
+        for account in accounts:
+            partition = partition_of(account, PARTITIONS)
+            owner = owner_of(link, partition)
+            # The map names each partition's owner node; the client sends the account's calls there.
+            assert client.owner_address(account) == next(n.address for n in nodes if n.name == owner)
+            by_partition.setdefault(partition, account)
+            assert client.get_account(account_id=account).account.account_id == account
+        # The owner of a partition dies: calls sent to its node's port are forwarded by the node's
+        # other workers to the new owner.
+        partition, account = next(iter(by_partition.items()))
+        node = next(n for n in nodes if n.name == owner_of(link, partition))
+        other = next(n for n in nodes if n is not node)
+        os.kill(node.worker(partition), signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while owner_of(link, partition) != other.name:
+            assert time.monotonic() < deadline, "no takeover"
+            time.sleep(0.02)
+        pay = dict(channel=c.CHANNEL_WALLET, amount_minor=1_000, currency="CNY",
+                   merchant=authz.Merchant(merchant_id="m-1", mcc="5411", country="CN"),
+                   device=authz.Device(device_id="dev-1", ip="10.0.0.1"), verification=authz.Verification(factors=(1, 2)))
+        assert client.authorize(account_id=account, **pay).decision in (c.DECISION_APPROVED, c.DECISION_DECLINED)
+        # A map that names an address where nothing answers (a node gone): the call is UNAVAILABLE
+        # there, the client reads the map again and sends it, with its request_id, to the owner.
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            gone = f"127.0.0.1:{sock.getsockname()[1]}"
+        client._owners = [gone] * PARTITIONS
+        answer = client.authorize(account_id=account, request_id="routed-after-gone", **pay)
+        assert answer.decision in (c.DECISION_APPROVED, c.DECISION_DECLINED)
+        assert client.owner_address(account) == other.address

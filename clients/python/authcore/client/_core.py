@@ -4,8 +4,10 @@ safe to retry, the channel's options and credentials, and how a request is prepa
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import pathlib
+import re
 import uuid
 from typing import Any
 
@@ -212,3 +214,46 @@ def prepare(spec: Method, given: pb_message.Message | None, fields: dict[str, An
             if not item.request_id:
                 item.request_id = new_request_id()
     return request, request_id
+
+
+# -- routing by the partition map ---------------------------------------------------------------
+
+# Channels a routing client keeps open to owners' addresses, at most (a cluster has few nodes).
+MAX_ROUTES = 64
+_ID_TAG = re.compile(r"p(\d{1,2})x(\d{1,2})")
+
+
+def partition_of(account_id: str, partitions: int) -> int:
+    """The partition that owns account_id, as the server computes it: BLAKE2b-64 of its UTF-8
+    bytes, little-endian, mod the partitions (authcore.cluster.partitions)."""
+    return int.from_bytes(hashlib.blake2b(account_id.encode(), digest_size=8).digest(), "little") % partitions
+
+
+def has_partition_key(request: Any) -> bool:
+    """Whether request names an account or an authorization (the calls a routing client routes)."""
+    fields = request.DESCRIPTOR.fields_by_name
+    return bool(("account_id" in fields and request.account_id)
+                or ("authorization_id" in fields and request.authorization_id))
+
+
+def partition_of_request(request: Any, partitions: int) -> int | None:
+    """The partition a request's account or authorization belongs to; None for a request that has
+    neither (a batch, a policy, ...) or an authorization id without this layout's tag."""
+    fields = request.DESCRIPTOR.fields_by_name
+    if "account_id" in fields and request.account_id:
+        return partition_of(request.account_id, partitions)
+    if "authorization_id" in fields and request.authorization_id:
+        parts = request.authorization_id.split("_", 2)
+        match = _ID_TAG.fullmatch(parts[1]) if len(parts) == 3 else None
+        if match and int(match.group(2)) == partitions and int(match.group(1)) < partitions:
+            return int(match.group(1))
+    return None
+
+
+def owners_of(partition_map: Any) -> list[str]:
+    """The public address of each partition's owner ("" while one has none), by partition."""
+    owners = [""] * len(partition_map.partitions)
+    for owner in partition_map.partitions:
+        if owner.partition < len(owners):
+            owners[owner.partition] = owner.address
+    return owners
