@@ -128,7 +128,8 @@ class Load:
         self.accounts = accounts
         self.tag = tag
         reader = account_pb2_grpc.AccountServiceStub(grpc.insecure_channel(addresses[0]))
-        self.held_before = {a: reader.GetAccount(account_pb2.GetAccountRequest(account_id=a), timeout=30).account.held_minor
+        self.held_before = {a: retried(reader.GetAccount, account_pb2.GetAccountRequest(account_id=a),
+                                       timeout=30).account.held_minor
                             for a in accounts}
         self.answers: dict[str, tuple[authz.AuthorizeRequest, authz.AuthorizeResponse]] = {}
         self.unresolved: list[str] = []
@@ -186,12 +187,12 @@ def check_books(load: Load, accounts: list[str], reader, minimum: int = 200) -> 
     assert len(load.answers) >= minimum
     held: dict[str, int] = {a: held for a, held in load.held_before.items()}
     for request_id, (request, answer) in load.answers.items():
-        again = load.stubs[hash(request_id) % 2].Authorize(request, timeout=30)
+        again = retried(load.stubs[hash(request_id) % 2].Authorize, request, timeout=30)
         assert again == answer, request_id
         if answer.decision == c.DECISION_APPROVED:
             held[request.account_id] += request.amount_minor
     for account in accounts:
-        got = reader.GetAccount(account_pb2.GetAccountRequest(account_id=account), timeout=30).account
+        got = retried(reader.GetAccount, account_pb2.GetAccountRequest(account_id=account), timeout=30).account
         assert got.held_minor == held[account], account
         assert got.credit_limit_minor == got.available_credit_minor + got.posted_balance_minor + got.held_minor
 
@@ -296,9 +297,22 @@ class Spenders:
         return sum(r.amount_minor for r, a in self.answers if a.decision == c.DECISION_APPROVED)
 
 
+def retried(call, *args, deadline_s: float = 30.0, **kwargs):
+    """call(*args, **kwargs), retried on UNAVAILABLE as a client does (a partition may be between
+    owners when a test begins, after the faults of the one before)."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        try:
+            return call(*args, **kwargs)
+        except grpc.RpcError as error:
+            if error.code() not in RETRYABLE or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def open_account(addresses: list[str], account: str, limit_minor: int) -> None:
     admin = admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(addresses[0]))
-    admin.UpsertAccount(admin_pb2.UpsertAccountRequest(
+    retried(admin.UpsertAccount, admin_pb2.UpsertAccountRequest(
         request_id=f"open-{account}", account_id=account, credit_limit_minor=limit_minor, tier=c.TIER_STANDARD,
         limit_overrides=c.LimitProfile(daily_count=100_000, daily_amount_minor=10**12, monthly_amount_minor=10**12,
                                        monthly_count=100_000)),
@@ -307,7 +321,7 @@ def open_account(addresses: list[str], account: str, limit_minor: int) -> None:
 
 def books(addresses: list[str], account: str):
     stub = account_pb2_grpc.AccountServiceStub(grpc.insecure_channel(addresses[1]))
-    return stub.GetAccount(account_pb2.GetAccountRequest(account_id=account), timeout=30).account
+    return retried(stub.GetAccount, account_pb2.GetAccountRequest(account_id=account), timeout=30).account
 
 
 def test_sixty_four_callers_over_both_nodes_never_overspend(cluster):
@@ -363,7 +377,7 @@ def test_a_paused_owner_approves_nothing_after_the_takeover(cluster):
         # Every approval acknowledged is the new owner's to replay: none came from the paused
         # owner's memory alone.
         for request, answer in spenders.answers:
-            again = spenders.load.stubs[0].Authorize(request, timeout=30)
+            again = retried(spenders.load.stubs[0].Authorize, request, timeout=30)
             assert again == answer, request.request_id
 
 
