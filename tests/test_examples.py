@@ -75,7 +75,16 @@ def check(name: str, out: str) -> None:
     else:
         assert re.search(r"quick-pay ¥1,200.00\s+CHALLENGE\s+QUICK_PAY_VERIFICATION_REQUIRED", out)
         assert re.search(r"quick-pay ¥1,200.00 \+ PIN\s+APPROVED", out)
-        assert len(re.findall(r"\(sent at once\)\s+APPROVED", out)) == 3
+        # Each payment sent at once is approved, at once or, when the risk model challenged it (the
+        # score of several payments in a second depends on the hour of day), after two factors.
+        for amount in ("¥99.00", "¥45.00", "¥23.00"):
+            at_once = re.search(rf"quick-pay {amount} \(sent at once\)\s+(\w+)\s+(\w+)", out)
+            assert at_once, out
+            if at_once.group(1) != "APPROVED":
+                assert at_once.groups() == ("CHALLENGE", "RISK_VERIFICATION_REQUIRED"), out
+                assert re.search(rf"quick-pay {amount} \(verified\)\s+APPROVED", out), out
+            else:
+                assert f"quick-pay {amount} (verified)" not in out
         assert "captured ¥1,200.00: available ¥8,633.00" in out
 
 
