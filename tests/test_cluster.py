@@ -389,6 +389,10 @@ def test_a_jetstream_server_killed_and_started_again_under_load(cluster):
         open_account(addresses, account, 50_000_000)
     reader = account_pb2_grpc.AccountServiceStub(grpc.insecure_channel(addresses[0]))
     for server in range(jetstream.servers):
+        # Service continues: every partition answers again after the fault before it (a stream whose
+        # leader was on the killed server elects another, and its owner or a standby serves it).
+        for account in accounts:
+            wait_answering(reader, account, timeout_s=60)
         load = Load(addresses, accounts, tag=f"f{server}-")
         try:
             time.sleep(1.0)
@@ -401,6 +405,8 @@ def test_a_jetstream_server_killed_and_started_again_under_load(cluster):
         check_books(load, accounts, reader, minimum=50)
         print(f"\nserver {server} killed and started again: {len(load.answers)} payments answered, "
               f"{load.retried} retries")
+    for account in accounts:
+        wait_answering(reader, account, timeout_s=60)
 
 
 def test_cluster_up_starts_a_local_cluster_that_serves_and_stops(tmp_path):

@@ -19,7 +19,7 @@ import grpc
 from authcore.cluster.jetstream import Link
 from authcore.cluster.replication import LEASE_BUCKET, Partition
 from authcore.api.events import EventSource, partition_map
-from authcore.cluster.router import CHANNEL_OPTIONS, IMPORT, ROUTES, WATCH, Registry, Router
+from authcore.cluster.router import CHANNEL_OPTIONS, IMPORT, ROUTES, WATCH, Registry, Router, relay_error
 
 log = logging.getLogger("authcore.cluster")
 
@@ -29,12 +29,21 @@ MAX_CHANNELS = 256
 
 class Directory:
     """partition -> the private address of its owner, its node and public address, as the lease
-    bucket says (watched)."""
+    bucket says (watched).
 
-    def __init__(self, link: Link):
+    The watch is an ordered consumer of the bucket's stream with idle heartbeats every
+    heartbeat_s: when the JetStream server that delivers it dies, two missed heartbeats make
+    the client create it again on a live server, from the next revision, so the directory is
+    never stale for long after a server fault (with the client's default 5 s heartbeat it was
+    stale for ~16 s). refresh(partition) reads one lease directly, for a caller that found the
+    address it had dead."""
+
+    def __init__(self, link: Link, heartbeat_s: float = 0.5):
         self.link = link
+        self.heartbeat_s = max(0.1, heartbeat_s)
         self._owners: dict[int, str] = {}
         self._leases: dict[int, dict] = {}
+        self._revisions: dict[int, int] = {}
         self._lock = threading.Lock()
         self._stopped = False
         self._task = link.submit(self._watch())
@@ -52,44 +61,79 @@ class Directory:
         with self._lock:
             return dict(self._leases.get(partition, {}))
 
-    async def _watch(self) -> None:
-        while not self._stopped:
-            watcher = None
+    def refresh(self, partition: int, timeout_s: float = 2.0) -> str | None:
+        """Read partition's lease from the bucket now (not waiting for the watch) and return its
+        owner's private address; the address as last seen if the bucket cannot be read."""
+        from nats.js.errors import KeyNotFoundError
+
+        async def read():
+            kv = await self.link.js.key_value(LEASE_BUCKET)
             try:
-                try:
-                    kv = await self.link.js.key_value(LEASE_BUCKET)
-                except Exception:  # noqa: BLE001 - not made yet: the first owner makes it
-                    await asyncio.sleep(0.1)
-                    continue
-                watcher = await kv.watchall()
-                async for entry in watcher:
-                    if entry is None:
-                        continue  # the end of the initial values
-                    if not entry.key.startswith("p") or not entry.key[1:].isdigit():
-                        continue
-                    try:
-                        lease = json.loads(entry.value or b"{}")
-                    except ValueError:
-                        lease = {}
-                    address = lease.get("address") or None
-                    with self._lock:
-                        if address is None:
-                            self._owners.pop(int(entry.key[1:]), None)
-                            self._leases.pop(int(entry.key[1:]), None)
-                        else:
-                            self._owners[int(entry.key[1:])] = address
-                            self._leases[int(entry.key[1:])] = lease
+                return await kv.get(f"p{partition}")
+            except KeyNotFoundError:
+                return None
+
+        try:
+            entry = self.link.run(read(), timeout_s=timeout_s)
+        except Exception:  # noqa: BLE001 - NATS away: what the watch last said
+            log.debug("reading the lease of partition %d failed", partition, exc_info=True)
+            return self.address(partition)
+        if entry is None:
+            self._set(partition, 0, None)
+        else:
+            self._set(partition, entry.revision, entry.value)
+        return self.address(partition)
+
+    def _set(self, partition: int, revision: int, value: bytes | None) -> None:
+        """The lease of partition at revision (None: deleted); an older revision than one seen is
+        ignored (a direct read and the watch may cross)."""
+        try:
+            lease = json.loads(value or b"{}")
+        except ValueError:
+            lease = {}
+        address = lease.get("address") or None if isinstance(lease, dict) else None
+        with self._lock:
+            if revision and revision < self._revisions.get(partition, 0):
+                return
+            self._revisions[partition] = revision
+            if address is None:
+                self._owners.pop(partition, None)
+                self._leases.pop(partition, None)
+            else:
+                self._owners[partition] = address
+                self._leases[partition] = lease
+
+    async def _watch(self) -> None:
+        from nats.js.api import DeliverPolicy
+
+        prefix = f"$KV.{LEASE_BUCKET}."
+
+        async def on_entry(msg) -> None:
+            key = msg.subject[len(prefix):]
+            if not key.startswith("p") or not key[1:].isdigit():
+                return
+            operation = (msg.headers or {}).get("KV-Operation")
+            deleted = operation in ("DEL", "PURGE") or "Nats-Marker-Reason" in (msg.headers or {})
+            self._set(int(key[1:]), msg.metadata.sequence.stream, None if deleted else msg.data)
+
+        while not self._stopped:
+            try:
+                sub = await self.link.js.subscribe(
+                    prefix + ">", stream=f"KV_{LEASE_BUCKET}", cb=on_entry, ordered_consumer=True,
+                    deliver_policy=DeliverPolicy.LAST_PER_SUBJECT, idle_heartbeat=self.heartbeat_s)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - NATS away: watch again
-                log.debug("watching the leases failed; watching again", exc_info=True)
-                await asyncio.sleep(0.2)
+            except Exception:  # noqa: BLE001 - no bucket yet (the first owner makes it), or NATS away
+                await asyncio.sleep(0.1)
+                continue
+            try:
+                while not self._stopped:
+                    await asyncio.sleep(3600)
             finally:
-                if watcher is not None:
-                    try:
-                        await watcher.stop()
-                    except Exception:  # noqa: BLE001
-                        pass
+                try:
+                    await sub.unsubscribe()
+                except Exception:  # noqa: BLE001 - the connection is going anyway
+                    pass
 
     def close(self) -> None:
         self._stopped = True
@@ -158,11 +202,27 @@ class ClusterRouter(Router):
     def _serves(self, owner: int) -> bool:
         return owner == self.index and self.replica.role == "owner"
 
-    def _owner_call(self, path: str, owner: int):
+    def _owner_address(self, owner: int) -> str | None:
         if owner == self.index and self.replica.role == "owner":
-            address = self.replica.address
-        else:
-            address = self.directory.address(owner)
+            return self.replica.address
+        return self.directory.address(owner)
+
+    def _forward(self, path: str, owner: int, data: bytes, context: grpc.ServicerContext) -> bytes:
+        """As Router._forward; when the owner's address as last seen is UNAVAILABLE and the lease,
+        read again now, names another owner (a takeover the watch has not shown yet), the call
+        goes there once more, as a client's retry with the same request_id would."""
+        address = self._owner_address(owner)
+        call, answer = self._forward_once(path, owner, data, context)
+        if (isinstance(answer, grpc.RpcError) and answer.code() == grpc.StatusCode.UNAVAILABLE
+                and context.is_active() and self.directory.refresh(owner) not in (None, address)):
+            call, answer = self._forward_once(path, owner, data, context)
+        if isinstance(answer, grpc.RpcError):
+            relay_error(answer, context)
+        context.set_trailing_metadata(tuple(call.trailing_metadata() or ()))
+        return answer
+
+    def _owner_call(self, path: str, owner: int):
+        address = self._owner_address(owner)
         if address is None:
             return _NoOwner(owner)
         key = (address, path)

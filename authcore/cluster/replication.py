@@ -206,13 +206,18 @@ class Partition:
     def _subscribe(self) -> None:
         from nats.js.api import DeliverPolicy
 
+        # Idle heartbeats well inside the lease: when the JetStream server that delivers the
+        # consumer dies, two missed heartbeats make the client create it again elsewhere from the
+        # next sequence (the client's default of 5 s left a standby, and so a takeover, ~16 s behind).
+        heartbeat_s = max(0.1, self.lease_s / 2)
+
         async def subscribe():
             if self.stream_seq == 0:
-                return await self.link.js.subscribe(self.subject, ordered_consumer=True,
+                return await self.link.js.subscribe(self.subject, ordered_consumer=True, idle_heartbeat=heartbeat_s,
                                                     deliver_policy=DeliverPolicy.ALL, pending_msgs_limit=4096)
             from nats.js.api import ConsumerConfig
             return await self.link.js.subscribe(
-                self.subject, ordered_consumer=True, pending_msgs_limit=4096,
+                self.subject, ordered_consumer=True, pending_msgs_limit=4096, idle_heartbeat=heartbeat_s,
                 config=ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
                                       opt_start_seq=self.stream_seq + 1))
 

@@ -139,7 +139,7 @@ def _timeout(context: grpc.ServicerContext) -> float | None:
     return None if remaining > NO_DEADLINE_S else remaining
 
 
-def _relay_error(error: grpc.RpcError, context: grpc.ServicerContext):
+def relay_error(error: grpc.RpcError, context: grpc.ServicerContext):
     """End the call with the owner's status, details and trailing metadata, unchanged."""
     context.set_trailing_metadata(tuple(error.trailing_metadata() or ()))
     context.abort(error.code(), error.details() or "")
@@ -298,7 +298,7 @@ class Router(grpc.GenericRpcHandler):
         try:
             yield from call
         except grpc.RpcError as error:
-            _relay_error(error, context)
+            relay_error(error, context)
 
     def _account_owner(self, account_id: str) -> int:
         # An empty or malformed id still has an owner, whose engine answers INVALID_ARGUMENT.
@@ -311,14 +311,18 @@ class Router(grpc.GenericRpcHandler):
         return self.index if owner is None else owner
 
     def _forward(self, path: str, owner: int, data: bytes, context: grpc.ServicerContext) -> bytes:
+        call, answer = self._forward_once(path, owner, data, context)
+        if isinstance(answer, grpc.RpcError):
+            relay_error(answer, context)
+        context.set_trailing_metadata(tuple(call.trailing_metadata() or ()))
+        return answer
+
+    def _forward_once(self, path: str, owner: int, data: bytes, context: grpc.ServicerContext):
+        """(the call, its response bytes or the grpc.RpcError it ended with)."""
         call = self._owner_call(path, owner).future(data, timeout=_timeout(context),
                                                 metadata=identity.forwarded_metadata())
         context.add_callback(call.cancel)
-        answer = _outcome(call, context)
-        if isinstance(answer, grpc.RpcError):
-            _relay_error(answer, context)
-        context.set_trailing_metadata(tuple(call.trailing_metadata() or ()))
-        return answer
+        return call, _outcome(call, context)
 
     def _to_every_partition(self, path: str, data: bytes, context: grpc.ServicerContext) -> tuple[list, list]:
         """The same request to every partition at once: (calls, answer bytes); the first failure
@@ -331,7 +335,7 @@ class Router(grpc.GenericRpcHandler):
         answers = [_outcome(call, context) for call in calls]
         for answer in answers:
             if isinstance(answer, grpc.RpcError):
-                _relay_error(answer, context)
+                relay_error(answer, context)
         return calls, answers
 
     def _broadcast(self, path: str, data: bytes, context: grpc.ServicerContext) -> bytes:
@@ -427,7 +431,7 @@ class Router(grpc.GenericRpcHandler):
         answers = []
         for indices, answer in self._scatter(path, groups, lambda indices: columns.take(request, indices), context):
             if isinstance(answer, grpc.RpcError):
-                _relay_error(answer, context)
+                relay_error(answer, context)
             answers.append((indices, authz.AuthorizeBulkResponse.FromString(answer)))
         n = len(request.account_ids)
         merged = {name: [None] * n for name in BULK_ANSWER_COLUMNS}

@@ -233,7 +233,7 @@ def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.
                             on_role=lambda role: events.role_changed(index, role)).start()
         # Records older than this node's journal files are read back from the partition's stream.
         source.archive = replica.archived
-        directory = Directory(link)
+        directory = Directory(link, heartbeat_s=cfg.cluster_lease_s / 2)
     except (AuthcoreError, RuntimeError, ValueError, OSError, TimeoutError, JetStreamMissing) as exc:
         print(f"authcore: partition {index} of {processes} cannot start: {exc}", file=sys.stderr, flush=True)
         for part in (replica, directory, link):
