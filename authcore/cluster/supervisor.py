@@ -242,11 +242,16 @@ def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.
         return 2
     supervisor.tell("private")
     _wait_for(supervisor.public, supervisor.gone, terminated)
-    if not supervisor.public.is_set():
+
+    def leave() -> None:
+        """Let the lease lapse, stop following and serving, drop the link to NATS."""
         replica.close()
         directory.close()
         link.close()
         service.stop(GRACE_S)
+
+    if not supervisor.public.is_set():
+        leave()
         return 0
     try:
         interceptors, credentials = public_port(cfg)
@@ -256,10 +261,7 @@ def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.
             router=lambda local: ClusterRouter(local, index, processes, replica, directory, source), events=source)
     except RuntimeError as exc:
         print(f"authcore: partition {index} of {processes} cannot start: {exc}", file=sys.stderr, flush=True)
-        replica.close()
-        directory.close()
-        link.close()
-        service.stop(GRACE_S)
+        leave()
         return 2
     public.start()
     metrics = _ready(cfg, index, engine, supervisor, role=replica.role)

@@ -249,14 +249,14 @@ class Engine:
         to memory as a replay would, their answers remembered for retries. Returns how many."""
         with self.core.state.exclusive():
             appended = self.core.journal.append_frames(frames)
-            idempotency = self.core.idempotency
-            for record, offset in appended:
+            for record, _ in appended:
                 if record.effect:
                     self.applier.apply(effects.decode(record.effect), record.at_s)
-                if record.request_id:
-                    with self.core.idempotency_lock:
-                        idempotency.put_position(record.request_id, record.at_s, record.method,
-                                                 record.fingerprint or b"", record.seq, offset)
+            with self.core.idempotency_lock:
+                for record, offset in appended:
+                    if record.request_id:
+                        self.core.idempotency.put_position(record.request_id, record.at_s, record.method,
+                                                           record.fingerprint or b"", record.seq, offset)
             return len(appended)
 
     def _state(self) -> dict:
