@@ -55,6 +55,9 @@ PUBLISH_TIMEOUT_S = 5.0
 # A group commit's records go in messages of at most this many bytes (a record above it goes
 # alone; the servers' max_payload must take the largest record: LocalJetStream's does).
 MAX_MESSAGE_BYTES = 4 << 20
+# Messages a standby takes from its subscription and applies at once, at most (each at most
+# MAX_MESSAGE_BYTES; most carry one group commit of a few records).
+MAX_DRAINED = 64
 
 
 def stream_name(partition: int) -> str:
@@ -316,12 +319,7 @@ class Partition:
             return 0
         applied = 0
         frames, last_stream_seq = [], self.stream_seq
-        while True:
-            try:
-                message = self.link.run(sub.next_msg(timeout=wait_s if applied == 0 and not frames else 0.001),
-                                        timeout_s=wait_s + 5)
-            except Exception:  # noqa: BLE001 - nothing more now (nats' TimeoutError)
-                break
+        for message in self.link.run(_pending(sub, wait_s, MAX_DRAINED), timeout_s=wait_s + 5):
             stream_seq = message.metadata.sequence.stream
             if stream_seq <= last_stream_seq:
                 continue  # already applied
@@ -332,8 +330,6 @@ class Partition:
                 log.info("partition %d: %s took it over at stream sequence %d", self.index, owner, stream_seq)
             last_stream_seq = stream_seq
             applied += 1
-            if len(frames) >= 4096:
-                break
         if frames:
             self.engine.follow(frames)
         with self._lock:
@@ -452,6 +448,19 @@ def _groups(frames: list[bytes], limit: int) -> list[list[bytes]]:
     if group:
         groups.append(group)
     return groups
+
+
+async def _pending(sub, wait_s: float, limit: int) -> list:
+    """The subscription's next messages, in one call on the link's loop: the first waited for up to
+    wait_s, then those already delivered, at most limit."""
+    out = []
+    try:
+        out.append(await sub.next_msg(timeout=wait_s))
+        while len(out) < limit and sub.pending_msgs > 0:
+            out.append(await sub.next_msg(timeout=0.001))
+    except Exception:  # noqa: BLE001 - nothing more now (nats' TimeoutError), or the subscription is gone
+        pass
+    return out
 
 
 def _split_frames(data: bytes) -> list[bytes]:
