@@ -293,11 +293,12 @@ def cluster_benchmarks(duration: float, bulk_size: int, work: pathlib.Path, sync
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.2)
-        d = str(duration)
-        serial = bench(["--target", target, "--mode", "closed", "--processes", "1", "--concurrency", "1",
-                        "--duration", d], f"cluster-{sync}-serial", work)
+            d = str(duration)
+            serial = bench(["--target", target, "--mode", "closed", "--processes", "1", "--concurrency", "1",
+                            "--duration", d], f"cluster-{sync}-serial", work)
+            floor = publish_floor(link)
         if serial_only:
-            return {"serial": serial}
+            return {"serial": serial, "publish": floor}
         callers = bench(["--target", target, "--mode", "closed", "--processes", "1", "--concurrency", "32",
                          "--duration", d], "cluster-32", work)
         bulk = bench(["--target", target, "--bulk", str(bulk_size), "--concurrency", "2", "--duration", d],
@@ -308,9 +309,34 @@ def cluster_benchmarks(duration: float, bulk_size: int, work: pathlib.Path, sync
             process.wait(120)
         except subprocess.TimeoutExpired:
             process.kill()
-    return {"serial": serial, "closed_32": callers, "bulk": bulk,
+    return {"serial": serial, "publish": floor, "closed_32": callers, "bulk": bulk,
             "_settings": f"3 JetStream servers (R3 streams, sync_interval {sync}) and 2 authcore nodes of one "
                          "partition on this machine; the bench calls the partition's owner"}
+
+
+def publish_floor(link, n: int = 2000) -> dict:
+    """What JetStream alone takes to acknowledge one record: n publishes, one at a time, of the
+    partition stream's mean message size to a scratch R3 stream on the same servers (no authcore
+    in the path); with the embedded serial p50 it is the floor of a replicated serial Authorize."""
+    import asyncio
+
+    async def measure():
+        info = await link.js.stream_info("AUTHCORE_P0")
+        size = max(1, info.state.bytes // max(1, info.state.messages))
+        await link.js.add_stream(name="PERF_FLOOR", subjects=["perf.floor"], num_replicas=3)
+        try:
+            body, took = b"x" * size, []
+            for _ in range(n):
+                started = time.perf_counter()
+                await link.js.publish("perf.floor", body)
+                took.append(time.perf_counter() - started)
+            await asyncio.sleep(0)
+            return size, sorted(took)
+        finally:
+            await link.js.delete_stream("PERF_FLOOR")
+
+    size, took = link.run(measure(), timeout_s=600)
+    return {"message_bytes": size, "p50_us": took[len(took) // 2] * 1e6, "p99_us": took[int(len(took) * 0.99)] * 1e6}
 
 
 def threading_drain(process: subprocess.Popen) -> None:
@@ -373,6 +399,20 @@ def cluster_section(clustered: dict | None, serial: dict, callers: dict, bulk: d
     if "default_sync" in clustered:
         rows.insert(1, ("serial Authorize p50, JetStream's default sync", serial["authorize"]["p50_us"],
                         clustered["default_sync"]["serial"]["authorize"]["p50_us"], "µs"))
+    floor_lines = []
+    if clustered.get("publish"):
+        publish, embedded = clustered["publish"], serial["authorize"]["p50_us"]
+        floor = embedded + publish["p50_us"]
+        replicated = clustered["serial"]["authorize"]["p50_us"]
+        floor_lines = [
+            f"What bounds the serial figure: JetStream alone acknowledges a publish of the partition stream's mean "
+            f"message ({fmt(publish['message_bytes'])} B) to an R3 stream in p50 {fmt(publish['p50_us'])} µs "
+            f"(p99 {fmt(publish['p99_us'])} µs) on the same servers in this run, one at a time, with no authcore in "
+            f"the path. An answer cannot leave before its record's acknowledgement, so embedded p50 + that publish, "
+            f"{fmt(floor)} µs, is the floor of a replicated serial Authorize ({floor / embedded:.2f}× embedded); "
+            f"the replicated p50 is {replicated / floor:.2f}× that floor.",
+            "",
+        ]
     return [
         "## Replicated (a cluster on NATS JetStream) beside embedded",
         "",
@@ -383,6 +423,7 @@ def cluster_section(clustered: dict | None, serial: dict, callers: dict, bulk: d
         "|---|---|---|---|",
         *(f"| {name} | {fmt(e)} {unit} | {fmt(r)} {unit} | {r / e:.2f}× |" for name, e, r, unit in rows),
         "",
+        *floor_lines,
     ]
 
 

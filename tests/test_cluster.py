@@ -484,3 +484,34 @@ def test_a_routing_client_calls_each_partitions_owner_and_follows_a_takeover(clu
         answer = client.authorize(account_id=account, request_id="routed-after-gone", **pay)
         assert answer.decision in (c.DECISION_APPROVED, c.DECISION_DECLINED)
         assert client.owner_address(account) == other.address
+
+
+def test_cluster_move_hands_a_partition_over_to_the_named_node_under_load(cluster):
+    jetstream, nodes, link = cluster
+    addresses = [node.address for node in nodes]
+    accounts = [f"moved-{k}" for k in range(8)]
+    for account in accounts:
+        open_account(addresses, account, 50_000_000)
+    reader = account_pb2_grpc.AccountServiceStub(grpc.insecure_channel(addresses[0]))
+    for account in accounts:
+        wait_answering(reader, account, timeout_s=60)
+    load = Load(addresses, accounts, tag="m-")
+    try:
+        time.sleep(0.5)
+        for partition in range(PARTITIONS):
+            owner = owner_of(link, partition)
+            to = next(node.name for node in nodes if node.name != owner)
+            done = subprocess.run(
+                [sys.executable, "-m", "authcore", "cluster", "move", "--nats", ",".join(jetstream.urls),
+                 "--partition", str(partition), "--to", to], capture_output=True, text=True, cwd=REPO, timeout=120)
+            assert done.returncode == 0, done.stderr
+            assert re.match(rf"partition {partition} moved from {owner} to {to} in \d+ ms", done.stdout), done.stdout
+            assert owner_of(link, partition) == to
+            time.sleep(0.5)
+    finally:
+        load.stop()
+    check_books(load, accounts, reader, minimum=50)
+    refused = subprocess.run([sys.executable, "-m", "authcore", "cluster", "move", "--nats", ",".join(jetstream.urls),
+                              "--partition", "99", "--to", nodes[0].name], capture_output=True, text=True, cwd=REPO,
+                             timeout=120)
+    assert refused.returncode == 2 and "partition 99 has no lease" in refused.stderr

@@ -6,6 +6,7 @@ and a retry after a takeover gets the original answer."""
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 
 import pytest
@@ -224,3 +225,65 @@ def test_a_node_whose_journal_is_another_history_never_serves_the_partition(node
         assert stranger.partition.role == "standby"
     finally:
         stranger.close()
+
+
+def test_a_handover_moves_the_partition_to_the_named_standby_with_nothing_lost(nodes):
+    make, _ = nodes
+    # Leases long enough that only the handover moves the partition, never a lapse.
+    a = make("a", lease_s=5.0)
+    wait_for(lambda: a.partition.role == "owner", what="the first node owning the partition")
+    b, n3 = make("b", lease_s=5.0), make("c", lease_s=5.0)
+    answers = traffic(a.engine, "t", payments=12)
+    wait_for(lambda: caught_up(a, b) and caught_up(a, n3), what="the standbys catching up")
+    # Payments go on at the owner while the partition moves; each is answered once, by a or by the node named c.
+    acknowledged, refused, stop = [], [], threading.Event()
+
+    def pay() -> None:
+        for j in itertools.count():
+            if stop.is_set():
+                return
+            request = payment(f"moving-{j}", f"acct-{j % 4}", 1_000 + j, device="dev-1", ip="10.0.0.1")
+            try:
+                acknowledged.append((request, a.engine.authorize(request)[0]))
+            except AuthcoreError as error:
+                refused.append(request)
+                assert error.reason == "NOT_THE_OWNER"
+                return
+
+    payer = threading.Thread(target=pay)
+    payer.start()
+    time.sleep(0.2)
+    before, after, took_s = replication.hand_over(n3.link, n3.partition.index, "c", timeout_s=30)
+    stop.set()
+    payer.join(30)
+    assert (before, after) == ("a", "c") and took_s < 30
+    wait_for(lambda: n3.partition.role == "owner", what="c owning the partition")
+    wait_for(lambda: a.partition.role == "standby", what="a stepping down at its renewal")
+    assert b.partition.role == "standby" and n3.partition.takeovers == 1
+    # Every answer a gave stands on c: its retry gets it again; a refused request is decided anew.
+    for request, answer in acknowledged + [(payment(f"t-pay-{j}", f"acct-{j % 4}", 7_000 + 13 * j,
+                                                    (c.CHANNEL_WALLET, c.CHANNEL_SCAN_TO_PAY,
+                                                     c.CHANNEL_QUICK_PAY)[j % 3], device=f"dev-{j % 3}",
+                                                    ip="10.0.0.1"), answers[j]) for j in (0, 11)]:
+        again, replayed = n3.engine.authorize(request)
+        assert replayed and again == answer
+    for request in refused:
+        assert not n3.engine.authorize(request)[1]
+    n3.engine.authorize(payment("on-c", "acct-2", 1_000))
+    wait_for(lambda: caught_up(n3, a) and caught_up(n3, b), what="a and b following c")
+    assert memory(a.engine) == memory(b.engine) == memory(n3.engine)
+    # The owner named again: nothing to do.
+    assert replication.hand_over(a.link, a.partition.index, "c")[:2] == ("c", "c")
+
+
+def test_a_handover_to_a_node_without_a_standby_ends_with_the_lease_lapsing(nodes):
+    make, _ = nodes
+    a = make("a")
+    wait_for(lambda: a.partition.role == "owner", what="the first node owning the partition")
+    b = make("b")
+    traffic(a.engine, "t", payments=3)
+    wait_for(lambda: caught_up(a, b), what="the standby catching up")
+    before, after, _ = replication.hand_over(b.link, b.partition.index, "nowhere", timeout_s=30)
+    assert before == "a" and after in ("a", "b")
+    with pytest.raises(replication.HandoverRefused):
+        replication.hand_over(b.link, 999, "b", timeout_s=5)

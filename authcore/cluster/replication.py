@@ -378,6 +378,12 @@ class Partition:
                     seen_rev, seen_at = entry.revision, now
                     holder = json.loads(entry.value or b"{}")
                     self.owner = (holder.get("node", ""), holder.get("address", ""), entry.revision)
+                    if holder.get("handover") == self.node and not holder.get("address"):
+                        # A handover to this node (hand_over): take the lease now, not after it lapses.
+                        revision = self.link.run(self._kv.update(self.key, self._lease_value(), last=seen_rev),
+                                                 timeout_s=self.lease_s)
+                        self._take_over(revision)
+                        continue
                 elif now - seen_at > self.lease_s:
                     revision = self.link.run(self._kv.update(self.key, self._lease_value(), last=seen_rev),
                                              timeout_s=self.lease_s)
@@ -434,6 +440,53 @@ class Partition:
                      ack.seq, 1000 * (time.monotonic() - started))
             self._set_role("owner")
             return
+
+
+class HandoverRefused(Exception):
+    """A handover that cannot be asked for: no such partition lease, or no such node."""
+
+
+def hand_over(link: Link, partition: int, to_node: str, timeout_s: float = 30.0) -> tuple[str, str, float]:
+    """Move partition's ownership to to_node's standby: the lease is replaced (compare-and-set on
+    its revision) by a value naming to_node and no owner, which deposes the owner at its next
+    renewal and which to_node's standby takes at once, applying the whole stream and fencing it
+    before it serves (the takeover of a lapsed lease, without waiting for the lapse; the old
+    owner's appends after the fence are refused). If to_node has no standby that can take it, the
+    lease lapses and any standby takes it. Returns (owner before, owner after, seconds); raises
+    HandoverRefused, or TimeoutError when no node took the partition in timeout_s."""
+    from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+
+    key = f"p{partition}"
+
+    async def lease():
+        kv = await link.js.key_value(LEASE_BUCKET)
+        try:
+            return kv, await kv.get(key)
+        except KeyNotFoundError:
+            return kv, None
+
+    started = time.monotonic()
+    while True:
+        kv, entry = link.run(lease(), timeout_s=10)
+        if entry is None:
+            raise HandoverRefused(f"partition {partition} has no lease: no node has served it")
+        holder = json.loads(entry.value or b"{}")
+        before = holder.get("node", "")
+        if before == to_node and holder.get("address"):
+            return before, to_node, 0.0
+        value = json.dumps({"handover": to_node, "node": "", "from": before}, separators=(",", ":")).encode()
+        try:
+            link.run(kv.update(key, value, last=entry.revision), timeout_s=10)
+            break
+        except KeyWrongLastSequenceError:
+            continue  # renewed meanwhile: ask again on the new revision
+    while time.monotonic() - started < timeout_s:
+        _, entry = link.run(lease(), timeout_s=10)
+        holder = json.loads(entry.value or b"{}") if entry is not None else {}
+        if holder.get("address"):
+            return before, holder.get("node", ""), time.monotonic() - started
+        time.sleep(0.01)
+    raise TimeoutError(f"no node took partition {partition} within {timeout_s:.0f} s")
 
 
 def _groups(frames: list[bytes], limit: int) -> list[list[bytes]]:

@@ -247,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("policy", help="print the default or a server's policy as JSON (policy show)", add_help=False)
     sub.add_parser("import", help="open or update accounts in bulk from a CSV or parquet file (ImportAccounts)",
                    add_help=False)
-    sub.add_parser("cluster", help="cluster up: a local NATS JetStream cluster and authcore nodes (development)",
+    sub.add_parser("cluster", help="cluster up: a local NATS JetStream cluster and authcore nodes (development); "
+                                   "cluster move: hand a partition over to another node",
                    add_help=False)
     if argv is None:
         argv = sys.argv[1:]

@@ -1,7 +1,10 @@
 """`authcore cluster up`: a whole cluster on this machine, for development and tests: a JetStream
 cluster of --servers nats-server processes and --nodes authcore nodes (`authcore serve --cluster`),
 each with its own data dir and public port, on loopback. Runs until Ctrl-C (or --seconds), then
-stops the nodes and the servers in order."""
+stops the nodes and the servers in order.
+
+`authcore cluster move --nats URLS --partition K --to NODE`: hand partition K over to NODE's
+standby (authcore.cluster.replication.hand_over), on any cluster."""
 
 from __future__ import annotations
 
@@ -38,11 +41,49 @@ def _parser() -> argparse.ArgumentParser:
                     help="the servers' sync_interval: always (each message on disk before it is acknowledged; the "
                          "default) or JetStream's default (a power loss of every server can lose the last 2 min)")
     up.add_argument("--seconds", type=float, help="stop after this long (default: at Ctrl-C)")
+    move = sub.add_parser("move", help="hand a partition over to another node's standby")
+    move.add_argument("--nats", required=True, help="the cluster's NATS URLs, comma-separated")
+    move.add_argument("--partition", type=int, required=True, help="the partition to move")
+    move.add_argument("--to", required=True, help="the node that takes it (its --node name)")
+    move.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the takeover (default 30)")
     return parser
+
+
+def move(ns: argparse.Namespace) -> int:
+    from authcore.cluster.jetstream import Link
+    from authcore.cluster.replication import HandoverRefused, hand_over
+
+    if ns.partition < 0 or not ns.to.strip():
+        print("authcore cluster move: --partition must be 0 or more and --to a node's name", file=sys.stderr)
+        return 2
+    try:
+        with Link([url.strip() for url in ns.nats.split(",") if url.strip()], name="authcore-cluster-move") as link:
+            before, after, took_s = hand_over(link, ns.partition, ns.to.strip(), timeout_s=ns.timeout)
+    except HandoverRefused as exc:
+        print(f"authcore cluster move: {exc}", file=sys.stderr)
+        return 2
+    except JetStreamMissing as exc:
+        print(f"authcore cluster move: {exc}", file=sys.stderr)
+        return 2
+    except (TimeoutError, OSError, RuntimeError) as exc:
+        print(f"authcore cluster move: {exc or 'no answer from NATS'} (check --nats and that the nodes run)",
+              file=sys.stderr)
+        return 1
+    if before == after:
+        print(f"partition {ns.partition} is already served by {after}")
+    elif after == ns.to.strip():
+        print(f"partition {ns.partition} moved from {before} to {after} in {took_s * 1000:.0f} ms")
+    else:
+        print(f"partition {ns.partition}: {ns.to.strip()} did not take it; {after} serves it after the lease lapsed "
+              f"({took_s * 1000:.0f} ms)")
+        return 1
+    return 0
 
 
 def main(argv: list[str]) -> int:
     ns = _parser().parse_args(argv)
+    if ns.action == "move":
+        return move(ns)
     if not 1 <= ns.nodes <= 9 or not 1 <= ns.servers <= 9 or not 1 <= ns.partitions <= 64:
         print("authcore cluster up: --nodes and --servers go from 1 to 9, --partitions from 1 to 64", file=sys.stderr)
         return 2
