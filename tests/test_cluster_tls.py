@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 import grpc
 import pytest
@@ -293,11 +294,20 @@ def tls_cluster(tmp_path_factory, certs):
                 node.stop()
 
 
-def lease_of(link: Link, partition: int) -> dict:
+def lease_of(link: Link, partition: int, timeout_s: float = 30.0) -> dict:
+    """partition's lease ({"node", "address", "public"}), once it has an owner."""
     async def get():
         kv = await link.js.key_value(LEASE_BUCKET)
         return json.loads((await kv.get(f"p{partition}")).value)
-    return retried(lambda: link.run(get(), timeout_s=5), deadline_s=30)
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return link.run(get(), timeout_s=5)
+        except Exception:  # noqa: BLE001 - no bucket or lease yet
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def public_stubs(address: str, certs: pathlib.Path, identity: str):
