@@ -206,7 +206,9 @@ class NodeTlsFiles:
     ca_file: str
 
     def _read(self) -> tuple[bytes, bytes, bytes]:
-        return tuple(pathlib.Path(p).read_bytes() for p in (self.key_file, self.cert_file, self.ca_file))
+        """(key, certificate, CA), read now."""
+        return (pathlib.Path(self.key_file).read_bytes(), pathlib.Path(self.cert_file).read_bytes(),
+                pathlib.Path(self.ca_file).read_bytes())
 
     def server_credentials(self) -> grpc.ServerCredentials:
         """A private port's: a peer without a certificate signed by the CA fails the handshake."""
