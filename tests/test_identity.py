@@ -19,7 +19,7 @@ from authcore.api import config
 from authcore.tools.certs import make_certs
 from authcore.engine import Engine
 from authcore.api.gate import GateInterceptor
-from authcore.api.identity import IDENTITIES, TlsFiles, channel_credentials, identity_of_sans
+from authcore.api.identity import IDENTITIES, NODE, TlsFiles, channel_credentials, identity_of_sans
 from authcore.api.server import create_server
 from authcore.journal.store import Journal
 from authcore.v1 import (
@@ -280,7 +280,8 @@ def test_the_demo_runs_over_mutual_tls(tmp_path, processes):
     made = _run("certs", "--out", str(tmp_path / "certs"))
     assert made.returncode == 0, made.stderr
     assert sorted(p.name for p in (tmp_path / "certs").glob("*.pem")) == sorted(
-        [f"{n}.pem" for n in ("ca", "server", *IDENTITIES)] + [f"{n}-key.pem" for n in ("ca", "server", *IDENTITIES)])
+        [f"{n}.pem" for n in ("ca", "server", *IDENTITIES, NODE)]
+        + [f"{n}-key.pem" for n in ("ca", "server", *IDENTITIES, NODE)])
     served = _run("serve", "--port", "0", "--data-dir", str(tmp_path / "data"), "--tls-dir", str(tmp_path / "certs"),
                   "--processes", str(processes), "--demo", "--exit-after-demo")
     assert served.returncode == 0, served.stderr

@@ -7,6 +7,7 @@ import pathlib
 import tomllib
 
 from authcore.api.admission import Limits
+from authcore.api.identity import NodeTlsFiles
 from authcore.observability.logs import FORMATS as LOG_FORMATS, LEVELS as LOG_LEVELS
 from authcore.cluster.partitions import MAX_PROCESSES
 from authcore._fast.index import MAX_ACCOUNTS_LIMIT
@@ -56,11 +57,15 @@ class Config:
     # A cluster on NATS JetStream ([cluster], authcore.cluster.replication): the servers' URLs,
     # comma-separated (empty: no cluster, the embedded store alone), this node's name (unique in
     # the cluster), the partitions' lease, and the address of the private ports that other nodes
-    # forward calls to.
+    # forward calls to (published in the leases: one the other nodes reach this node at).
     cluster_nats: str = ""
     cluster_node: str = ""
     cluster_lease_s: float = 1.0
     cluster_private_host: str = "127.0.0.1"
+    # With [tls], the private ports serve mutual TLS with this node certificate and key (unset:
+    # node.pem and node-key.pem beside [tls] client_ca_file, as `authcore certs` writes them).
+    cluster_node_cert_file: str | None = None
+    cluster_node_key_file: str | None = None
     # Replicas of each partition's stream and of the lease bucket (JetStream's R): 3 survives the
     # loss of one server; at most the number of JetStream servers.
     cluster_replicas: int = 3
@@ -105,9 +110,15 @@ class Config:
                 raise ValueError("[cluster] lease_s must be between 0.2 and 60 s")
             if type(self.cluster_replicas) is not int or not 1 <= self.cluster_replicas <= 5:
                 raise ValueError("[cluster] replicas must be between 1 and 5 (JetStream's limit)")
-            if not is_loopback(self.cluster_private_host):
-                raise ValueError("[cluster] private_host: the private ports take forwarded calls without TLS; "
-                                 "keep them on a loopback address")
+            host = self.cluster_private_host
+            if not host or host in WILDCARD_HOSTS:
+                raise ValueError(f"[cluster] private_host {host!r}: the other nodes dial this address (it is "
+                                 "published in the partitions' leases); give this machine's own address, not a "
+                                 "wildcard")
+            if not is_loopback(host) and not self.tls:
+                raise ValueError(f"[cluster] private_host {host} is not a loopback address: across machines the "
+                                 "private ports serve mutual TLS only; configure [tls] (authcore certs writes a "
+                                 "node certificate too) or keep private_host on loopback")
         self.limits.validate()
         tls = (self.tls_cert_file, self.tls_key_file, self.tls_client_ca_file)
         if any(tls) and not all(tls):
@@ -119,6 +130,25 @@ class Config:
         elif not is_loopback(self.host):
             raise ValueError(f"plaintext is for local development: {self.host} is not a loopback address; "
                              "configure [tls] (authcore certs makes development certificates)")
+        node = (self.cluster_node_cert_file, self.cluster_node_key_file)
+        if any(node) and not all(node):
+            raise ValueError("[cluster] needs node_cert_file and node_key_file together")
+        files = self.node_tls()
+        if self.cluster_nats and files is not None:
+            for path in (files.cert_file, files.key_file):
+                if not pathlib.Path(path).is_file():
+                    raise ValueError(f"[cluster] node certificate {path}: no such file; with [tls] the private "
+                                     "ports serve mutual TLS with a node certificate: `authcore certs` writes "
+                                     "node.pem and node-key.pem beside ca.pem, or set [cluster] node_cert_file "
+                                     "and node_key_file")
+
+    def node_tls(self) -> NodeTlsFiles | None:
+        """The private ports' mutual TLS files (None without [tls]: plaintext on loopback)."""
+        if not self.tls or not self.tls_client_ca_file:
+            return None
+        beside_ca = pathlib.Path(self.tls_client_ca_file).parent
+        return NodeTlsFiles(self.cluster_node_cert_file or str(beside_ca / "node.pem"),
+                            self.cluster_node_key_file or str(beside_ca / "node-key.pem"), self.tls_client_ca_file)
 
     def use_tls_dir(self, directory: str) -> None:
         """The files `authcore certs` wrote into directory."""
@@ -128,6 +158,8 @@ class Config:
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# Addresses that listen everywhere but that no other node can dial.
+WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]")
 
 
 def is_loopback(host: str) -> bool:
@@ -142,7 +174,7 @@ SECTIONS = {
     "metrics": ("host", "port"),
     "telemetry": ("otlp_endpoint",),
     "logging": ("format", "level"),
-    "cluster": ("nats", "node", "lease_s", "private_host", "replicas"),
+    "cluster": ("nats", "node", "lease_s", "private_host", "replicas", "node_cert_file", "node_key_file"),
 }
 # Keys whose attribute carries their section's name first.
 PREFIXED = ("tls", "metrics", "telemetry", "logging", "cluster")

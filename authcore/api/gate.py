@@ -55,7 +55,9 @@ _UNSEEN: Any = object()
 
 class GateInterceptor(CachedInterceptor):
     """source: "tls" (the client certificate names the caller), "forwarded" (a public port of
-    this server named it in metadata: private unix sockets only) or None (plaintext: no caller).
+    this server named it in metadata: private unix sockets, and a cluster node's private port on
+    loopback without TLS), "node" (as forwarded, once the peer's certificate names another node:
+    a cluster node's private port over mutual TLS) or None (plaintext: no caller).
     admission: the port's limits, or None. Health checks pass without admission.
 
     Each method's handlers are built once (CachedInterceptor): the gated one, and the full
@@ -63,7 +65,7 @@ class GateInterceptor(CachedInterceptor):
     count, with its arrival (_PLACE), or answers with the refusal when the port is full."""
 
     def __init__(self, source: str | None, admission: Admission | None = None):
-        if source not in ("tls", "forwarded", None):
+        if source not in ("tls", "forwarded", "node", None):
             raise ValueError(f"unknown identity source {source!r}")
         super().__init__()
         self.source = source
@@ -88,6 +90,8 @@ class GateInterceptor(CachedInterceptor):
         """(the gated handler, the full port's refusal or None: no admission for path)."""
         if self.source == "forwarded":
             resolve = _forwarded_identity
+        elif self.source == "node":
+            resolve = _node_forwarded_identity
         elif self.source == "tls":
             resolve = identity.certificate_identity
         else:
@@ -101,6 +105,12 @@ def _forwarded_identity(context) -> str | None:
     """The caller a public port of this server named in the call's metadata (the last entry
     when there are several)."""
     return dict(context.invocation_metadata() or ()).get(identity.FORWARDED_KEY)
+
+
+def _node_forwarded_identity(context) -> str | None:
+    """The forwarded caller, trusted only from a peer whose certificate names another node."""
+    identity.node_certificate_check(context)
+    return _forwarded_identity(context)
 
 
 def _place() -> _Place:

@@ -15,7 +15,10 @@ admin (operators). The rules, in one table (PERMISSIONS) and one check per payme
 A refusal is PERMISSION_DENIED (UNAUTHENTICATED without a usable certificate) with an ErrorInfo,
 and changes nothing. Without TLS (local development only, see authcore.tools.cli) no identity is
 checked. In multi-process mode the public port checks the certificate and forwards the caller's
-identity to the owning partition in metadata, which only the private unix sockets trust.
+identity to the owning partition in metadata, which only the private ports trust: a unix socket
+of the same server, or a cluster node's private TCP port. With TLS, that port serves mutual TLS
+and takes a call only from a peer whose certificate names spiffe://authcore/node (NODE), another
+node of the cluster; a node certificate names no caller, so the public port refuses it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,12 @@ URI_PREFIX = "spiffe://authcore/"
 ADMIN = "admin"
 CHANNEL_OF = {"wallet": c.CHANNEL_WALLET, "scan-to-pay": c.CHANNEL_SCAN_TO_PAY, "quick-pay": c.CHANNEL_QUICK_PAY}
 IDENTITIES = (*CHANNEL_OF, ADMIN)
+# The identity of a cluster node on another node's private port: never a caller of a public port.
+NODE = "node"
+# The name a node's private port answers to over TLS: every node certificate carries it as a DNS
+# name, and a forwarding node checks it rather than the address in the lease, which changes as
+# partitions move (the CA and the node identity are what is trusted).
+NODE_SERVER_NAME = "authcore-node"
 # The metadata key a public port uses to pass the caller on to the partition that answers.
 FORWARDED_KEY = "authcore-identity"
 SAN_KEY = "x509_subject_alternative_name"
@@ -68,15 +77,17 @@ def allowed(path: str) -> frozenset | None:
     return rule
 
 
-def identity_of_sans(sans) -> str | None:
+def identity_of_sans(sans, accepted: tuple[str, ...] = IDENTITIES) -> str | None:
     """The identity named by a certificate's subject alternative names (bytes or str), or None
-    when none (or more than one) is an authcore identity."""
+    when none (or more than one) is an authcore identity (NODE included), or it is not one of
+    accepted."""
     found = set()
     for san in sans or ():
         text = san.decode() if isinstance(san, bytes) else san
-        if text.startswith(URI_PREFIX) and text[len(URI_PREFIX):] in IDENTITIES:
+        if text.startswith(URI_PREFIX) and text[len(URI_PREFIX):] in (*IDENTITIES, NODE):
             found.add(text[len(URI_PREFIX):])
-    return found.pop() if len(found) == 1 else None
+    named = found.pop() if len(found) == 1 else None
+    return named if named in accepted else None
 
 
 def caller_channel_check(channel: int) -> None:
@@ -137,6 +148,22 @@ def certificate_identity(context) -> str:
     return identity
 
 
+def node_certificate_check(context) -> None:
+    """Refuse a call to a private port unless the peer's certificate names the node identity:
+    PermissionDenied for a caller's certificate (a channel's or admin's), Unauthenticated for
+    one naming no identity."""
+    sans = context.auth_context().get(SAN_KEY)
+    if identity_of_sans(sans, (NODE,)) == NODE:
+        return
+    named = identity_of_sans(sans)
+    if named is not None:
+        raise PermissionDenied("IDENTITY_NOT_ALLOWED", f"a {named} certificate may not call a node's private "
+                               "port: only other nodes of the cluster may (a certificate naming "
+                               f"{URI_PREFIX}{NODE})", {"identity": named, "method": "private port"})
+    raise Unauthenticated(f"a node's private port takes calls from other nodes only: a certificate naming "
+                          f"{URI_PREFIX}{NODE} is required")
+
+
 def check_allowed(caller: str | None, rule: frozenset | None, path: str) -> None:
     """Refuse path to caller unless rule (allowed(path)) lets it in; None callers are not checked."""
     if caller is not None and rule is not None and caller not in rule:
@@ -167,6 +194,35 @@ class TlsFiles:
         """Mutual TLS: a client without a certificate signed by the CA fails the handshake."""
         key, cert, ca = (pathlib.Path(p).read_bytes() for p in (self.key_file, self.cert_file, self.client_ca_file))
         return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca, require_client_auth=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeTlsFiles:
+    """A cluster node's certificate and key (naming NODE and NODE_SERVER_NAME), and the CA the
+    other nodes' certificates must chain to: the private ports' mutual TLS, both ways."""
+
+    cert_file: str
+    key_file: str
+    ca_file: str
+
+    def _read(self) -> tuple[bytes, bytes, bytes]:
+        """(key, certificate, CA), read now."""
+        return (pathlib.Path(self.key_file).read_bytes(), pathlib.Path(self.cert_file).read_bytes(),
+                pathlib.Path(self.ca_file).read_bytes())
+
+    def server_credentials(self) -> grpc.ServerCredentials:
+        """A private port's: a peer without a certificate signed by the CA fails the handshake."""
+        key, cert, ca = self._read()
+        return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca, require_client_auth=True)
+
+    def channel_credentials(self) -> grpc.ChannelCredentials:
+        """A forwarding node's, to another node's private port (with NODE_CHANNEL_OPTIONS)."""
+        key, cert, ca = self._read()
+        return grpc.ssl_channel_credentials(root_certificates=ca, private_key=key, certificate_chain=cert)
+
+
+# A channel to a private port checks the peer's certificate for NODE_SERVER_NAME, whatever address it dials.
+NODE_CHANNEL_OPTIONS = (("grpc.ssl_target_name_override", NODE_SERVER_NAME),)
 
 
 def channel_credentials(directory: str | pathlib.Path, identity: str) -> grpc.ChannelCredentials:

@@ -19,6 +19,7 @@ import grpc
 from authcore.cluster.jetstream import Link
 from authcore.cluster.replication import LEASE_BUCKET, Partition
 from authcore.api.events import EventSource, partition_map
+from authcore.api.identity import NODE_CHANNEL_OPTIONS
 from authcore.cluster.router import CHANNEL_OPTIONS, IMPORT, ROUTES, WATCH, Registry, Router, relay_error
 
 log = logging.getLogger("authcore.cluster")
@@ -184,15 +185,25 @@ class _NoOwner(grpc.RpcError, grpc.Future):
         fn(self)
 
 
+def private_channel(address: str, credentials: grpc.ChannelCredentials | None) -> grpc.Channel:
+    """A channel to a node's private port: plaintext on loopback, else mutual TLS that expects a
+    node certificate whatever the address (NODE_CHANNEL_OPTIONS)."""
+    if credentials is None:
+        return grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
+    return grpc.secure_channel(address, credentials, options=CHANNEL_OPTIONS + NODE_CHANNEL_OPTIONS)
+
+
 class ClusterRouter(Router):
     """The public port's router of worker index on a cluster node: partition index is served here
-    while this node owns it, every other call goes to the owner's private address."""
+    while this node owns it, every other call goes to the owner's private address (over mutual
+    TLS with credentials, the node's certificate: authcore.api.identity.NodeTlsFiles)."""
 
     def __init__(self, local: Registry, index: int, partitions: int, replica: Partition, directory: Directory,
-                 events: EventSource | None = None):
+                 events: EventSource | None = None, credentials: grpc.ChannelCredentials | None = None):
         super().__init__(local, index, partitions, [], events)
         self.replica = replica
         self.directory = directory
+        self.credentials = credentials
         self._streaming = {path for path, (kind, _) in ROUTES.items() if kind == IMPORT}
         self._watching = {path for path, (kind, _) in ROUTES.items() if kind == WATCH}
         self._calls: dict[tuple[str, str], object] = {}
@@ -235,7 +246,7 @@ class ClusterRouter(Router):
                         oldest = next(iter(self._channels))
                         self._channels.pop(oldest).close()
                         self._calls = {k: v for k, v in self._calls.items() if k[0] != oldest}
-                    channel = self._channels[address] = grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
+                    channel = self._channels[address] = private_channel(address, self.credentials)
                 make = (channel.stream_unary if path in self._streaming
                         else channel.unary_stream if path in self._watching else channel.unary_unary)
                 call = self._calls[key] = make(path, request_serializer=None, response_deserializer=None)

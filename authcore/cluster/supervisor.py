@@ -204,7 +204,10 @@ def run_worker(cfg: Config, index: int, socket_dir: str, open_engine: Callable[[
 def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.Path, str], Engine]) -> int:
     """Partition index of a cluster node (authcore.cluster.node): its engine, owner or standby
     through the partition's lease, a private TCP port for the calls other nodes forward, and the
-    node's public port behind a ClusterRouter."""
+    node's public port behind a ClusterRouter. With [tls] the private port serves mutual TLS with
+    the node certificate and trusts a forwarded caller only from a peer that presents one too (the
+    gate's "node" source); the router forwards with the same certificate. Without [tls] it is
+    plaintext on loopback (config validation) and trusts what its own machine forwards."""
     from authcore.cluster.jetstream import JetStreamMissing, Link
     from authcore.cluster.node import ClusterRouter, Directory
     from authcore.cluster.replication import Partition
@@ -217,13 +220,19 @@ def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.
     terminated = _Terminated()
     supervisor = _SupervisorLink(sys.stdin, sys.stdout)
     link = replica = directory = None
+    node_tls = cfg.node_tls()
     try:
         engine = open_engine(partition_dir(cfg.data_dir, index, processes), id_tag(index, processes))
         source = _event_source(cfg, engine, index)
+        if node_tls is None:
+            private_gate, private_credentials, forwarding = GateInterceptor("forwarded"), None, None
+        else:
+            private_gate, private_credentials = GateInterceptor("node"), node_tls.server_credentials()
+            forwarding = node_tls.channel_credentials()
         service = create_server(engine, f"{cfg.cluster_private_host}:0", max_workers=cfg.workers,
                                 expiry_interval_s=cfg.expiry_interval_s,
                                 snapshot_every_records=cfg.snapshot_every_records,
-                                interceptors=(GateInterceptor("forwarded"),), events=source)
+                                interceptors=(private_gate,), credentials=private_credentials, events=source)
         service.start()
         link = Link([url.strip() for url in cfg.cluster_nats.split(",") if url.strip()],
                     name=f"{cfg.cluster_node}-p{index}")
@@ -258,7 +267,8 @@ def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.
         public, _, router = public_server(
             engine, service.health, index, [], f"{cfg.host}:{cfg.port}", max_workers=cfg.workers,
             interceptors=interceptors, credentials=credentials,
-            router=lambda local: ClusterRouter(local, index, processes, replica, directory, source), events=source)
+            router=lambda local: ClusterRouter(local, index, processes, replica, directory, source,
+                                               credentials=forwarding), events=source)
     except RuntimeError as exc:
         print(f"authcore: partition {index} of {processes} cannot start: {exc}", file=sys.stderr, flush=True)
         leave()

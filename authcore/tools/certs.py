@@ -1,9 +1,11 @@
-"""`authcore certs`: a development CA, a server certificate and one client certificate per
-identity (wallet, scan-to-pay, quick-pay, admin), for mutual TLS on a laptop or in tests.
+"""`authcore certs`: a development CA, a server certificate, one client certificate per
+identity (wallet, scan-to-pay, quick-pay, admin) and a node certificate for the private ports of
+a cluster's nodes, for mutual TLS on a laptop or in tests.
 
 Production certificates come from the operator's own CA; the server only needs the same shape:
-a server certificate for its host names, and client certificates whose URI SAN is
-spiffe://authcore/<identity> (authcore.api.identity)."""
+a server certificate for its host names, client certificates whose URI SAN is
+spiffe://authcore/<identity> (authcore.api.identity), and a node certificate whose SANs are the
+URI spiffe://authcore/node and the DNS name authcore-node, for both server and client use."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from authcore.api.identity import IDENTITIES, URI_PREFIX
+from authcore.api.identity import IDENTITIES, NODE, NODE_SERVER_NAME, URI_PREFIX
 
 DEFAULT_HOSTS = ("localhost", "127.0.0.1", "::1")
 MAX_DAYS = 825
@@ -56,8 +58,8 @@ def _write(directory: pathlib.Path, name: str, cert: x509.Certificate, key) -> N
 
 
 def make_certs(directory: str | pathlib.Path, hosts=DEFAULT_HOSTS, days: int = 365) -> list[str]:
-    """Write ca.pem, server.pem and <identity>.pem (each with its -key.pem) into directory;
-    returns the names written."""
+    """Write ca.pem, server.pem, <identity>.pem and node.pem (each with its -key.pem) into
+    directory; returns the names written."""
     if not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days must be between 1 and {MAX_DAYS}")
     if not hosts:
@@ -92,6 +94,18 @@ def make_certs(directory: str | pathlib.Path, hosts=DEFAULT_HOSTS, days: int = 3
                 .sign(ca_key, hashes.SHA256()))
         _write(out, identity, cert, key)
         written.append(identity)
+    # One certificate for every node: it is both the private port's server certificate (checked for
+    # NODE_SERVER_NAME, whatever address the lease names) and the forwarding node's client one.
+    node_key = _key()
+    node = (_builder(NODE, ca_name, node_key.public_key(), days)
+            .add_extension(leaf, critical=True)
+            .add_extension(x509.SubjectAlternativeName([x509.UniformResourceIdentifier(URI_PREFIX + NODE),
+                                                        x509.DNSName(NODE_SERVER_NAME)]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    _write(out, NODE, node, node_key)
+    written.append(NODE)
     return written
 
 
