@@ -316,13 +316,14 @@ def cluster_benchmarks(duration: float, bulk_size: int, work: pathlib.Path, sync
 
 def publish_floor(link, n: int = 2000) -> dict:
     """What JetStream alone takes to acknowledge one record: n publishes, one at a time, of the
-    partition stream's mean message size to a scratch R3 stream on the same servers (no authcore
-    in the path); with the embedded serial p50 it is the floor of a replicated serial Authorize."""
+    size of the partition stream's last message (an Authorize of the serial bench) to a scratch R3
+    stream on the same servers (no authcore in the path); with the embedded serial p50 it is the
+    floor of a replicated serial Authorize."""
     import asyncio
 
     async def measure():
         info = await link.js.stream_info("AUTHCORE_P0")
-        size = max(1, info.state.bytes // max(1, info.state.messages))
+        size = max(1, len((await link.js.get_msg("AUTHCORE_P0", seq=info.state.last_seq)).data or b""))
         await link.js.add_stream(name="PERF_FLOOR", subjects=["perf.floor"], num_replicas=3)
         try:
             body, took = b"x" * size, []
@@ -405,7 +406,7 @@ def cluster_section(clustered: dict | None, serial: dict, callers: dict, bulk: d
         floor = embedded + publish["p50_us"]
         replicated = clustered["serial"]["authorize"]["p50_us"]
         floor_lines = [
-            f"What bounds the serial figure: JetStream alone acknowledges a publish of the partition stream's mean "
+            f"What bounds the serial figure: JetStream alone acknowledges a publish of one serial Authorize's "
             f"message ({fmt(publish['message_bytes'])} B) to an R3 stream in p50 {fmt(publish['p50_us'])} µs "
             f"(p99 {fmt(publish['p99_us'])} µs) on the same servers in this run, one at a time, with no authcore in "
             f"the path. An answer cannot leave before its record's acknowledgement, so embedded p50 + that publish, "
