@@ -270,8 +270,8 @@ def test_node_client_routes_each_call_to_its_owner_and_follows_a_node_gone(clust
 def test_node_client_partitions_accounts_and_authorizations_as_the_server_does():
     rng = random.Random(7)
     alphabet = [(0x20, 0x7E), (0xA0, 0x7FF), (0x800, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF)]
-    accounts = ["", "a", "acct-1", "张三", "账户-001", "Zoë", "😀" * 40, "x" * 127, "x" * 128, "x" * 129, "y" * 256,
-                "é" * 64, "z" * 1000]
+    accounts = ["", "a", "acct-1", "张三", "账户-001", "Zoë", "😀" * 40, "x" * 127, "x" * 128, "x" * 129,
+                "y" * 256, "é" * 64, "z" * 1000]
     accounts += ["".join(chr(rng.randint(*rng.choice(alphabet))) for _ in range(rng.randint(0, 300)))
                  for _ in range(2000)]
     authorizations = ["au_p1x2_abc", "au_p0x2_", "au_p01x2_abc", "au_p2x2_abc", "au_p1x3_abc", "au_p1x2", "p1x2",
@@ -334,3 +334,74 @@ def test_a_routing_clients_failure_to_read_the_map_carries_the_calls_request_id(
         driver.close()
     assert not failed["ok"] and failed["codeName"] == "UNAVAILABLE" and failed["requestId"] == "node-repay-1"
 
+
+
+class Owners:
+    """In-process stand-ins of a cluster of `count` partitions, one owner each: each owner answers
+    GetAccount (recording the account ids it was asked), and the map server names them."""
+
+    def __init__(self, count: int):
+        from authcore.v1 import account_pb2
+
+        self.asked: list[list[str]] = [[] for _ in range(count)]
+        self.servers = []
+        addresses = []
+        for index in range(count):
+            def get_account(request, context, index=index):
+                self.asked[index].append(request.account_id)
+                return account_pb2.GetAccountResponse(account=account_pb2.Account(account_id=request.account_id))
+            handler = grpc.method_handlers_generic_handler("authcore.v1.AccountService", {
+                "GetAccount": grpc.unary_unary_rpc_method_handler(
+                    get_account, request_deserializer=account_pb2.GetAccountRequest.FromString,
+                    response_serializer=account_pb2.GetAccountResponse.SerializeToString)})
+            addresses.append(self._serve(handler))
+        answer = events_pb2.GetPartitionMapResponse(partitions=[
+            events_pb2.PartitionOwner(partition=i, node=f"n{i}", address=a) for i, a in enumerate(addresses)])
+        handler = grpc.method_handlers_generic_handler("authcore.v1.ClusterService", {
+            "GetPartitionMap": grpc.unary_unary_rpc_method_handler(
+                lambda request, context: answer, request_deserializer=events_pb2.GetPartitionMapRequest.FromString,
+                response_serializer=events_pb2.GetPartitionMapResponse.SerializeToString)})
+        self.target = self._serve(handler)
+        self.accounts = [next(f"acct-{k}" for k in range(1000)
+                              if server_partitions.partition_of(f"acct-{k}", count) == p) for p in range(count)]
+
+    def _serve(self, handler) -> str:
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        server.add_generic_rpc_handlers((handler,))
+        address = f"127.0.0.1:{server.add_insecure_port('127.0.0.1:0')}"
+        server.start()
+        self.servers.append(server)
+        return address
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop(0)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_routing_client_keeps_at_most_max_routes_channels_open(kind, monkeypatch):
+    from authcore.client import AsyncClient, Client, _core
+
+    monkeypatch.setattr(_core, "MAX_ROUTES", 2)
+    owners = Owners(3)
+    try:
+        if kind == "sync":
+            with Client(owners.target, route=True) as client:
+                for _ in range(2):
+                    for account in owners.accounts:
+                        assert client.get_account(account_id=account).account.account_id == account
+                        assert len(client._routes) <= 2
+            assert not client._routes
+        else:
+            async def scenario():
+                async with AsyncClient(owners.target, route=True) as client:
+                    for _ in range(2):
+                        for account in owners.accounts:
+                            assert (await client.get_account(account_id=account)).account.account_id == account
+                            assert len(client._routes) <= 2
+                assert not client._routes
+            asyncio.run(scenario())
+        # Each call reached its partition's owner, through channels opened again after eviction.
+        assert owners.asked == [[account] * 2 for account in owners.accounts]
+    finally:
+        owners.stop()

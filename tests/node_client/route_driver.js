@@ -49,7 +49,8 @@ async function answer(command) {
     case 'partitions':
       return {
         accounts: command.accounts.map((id) => command.counts.map((n) => authcore.partitionOf(id, n))),
-        authorizations: command.authorizations.map((id) => command.counts.map((n) => authcore.partitionOfId(id, n) ?? null)),
+        authorizations: command.authorizations.map(
+          (id) => command.counts.map((n) => authcore.partitionOfId(id, n) ?? null)),
       };
     default:
       throw new Error(`unknown op ${command.op}`);

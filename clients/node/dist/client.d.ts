@@ -72,12 +72,6 @@ export declare function isRetryable(method: DescMethod): boolean;
 /** Channels a routing client keeps open to owners' addresses, at most (a cluster has few nodes). */
 export declare const MAX_ROUTES = 64;
 /**
- * The partition of `partitions` a request's account (its account_id) or else authorization (the
- * tag of its authorization_id) belongs to; undefined for a request that names neither or an
- * authorization id without this layout's tag.
- */
-export declare function partitionOfRequest(schema: DescMessage, request: object, partitions: number): number | undefined;
-/**
  * A connection to an authcore server.
  *
  *     const client = new AuthcoreClient("127.0.0.1:50051");            // { tls: tlsFromDir("certs", "wallet") }

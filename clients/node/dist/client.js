@@ -40,7 +40,6 @@ var __importStar = (this && this.__importStar) || (function () {
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.AuthcoreClient = exports.MAX_ROUTES = exports.NO_RETRIES = exports.DEFAULT_RETRIES = exports.MAX_MESSAGE_BYTES = exports.DEFAULT_TIMEOUT_MS = void 0;
 exports.isRetryable = isRetryable;
-exports.partitionOfRequest = partitionOfRequest;
 const node_crypto_1 = require("node:crypto");
 const protobuf_1 = require("@bufbuild/protobuf");
 const grpc = __importStar(require("@grpc/grpc-js"));

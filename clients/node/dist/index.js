@@ -46,7 +46,7 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.timestampMs = exports.timestampFromMs = exports.timestampFromDate = exports.timestampDate = exports.anyUnpack = exports.anyPack = exports.anyIs = exports.toJsonString = exports.toJson = exports.toBinary = exports.fromJsonString = exports.fromJson = exports.fromBinary = exports.equals = exports.create = exports.clone = exports.rpc = exports.CONTRACT_VERSION = exports.tlsFromDir = exports.partitionOfId = exports.partitionOf = exports.blake2b64 = exports.fromGrpcError = exports.Unavailable = exports.Unauthenticated = exports.ResourceExhausted = exports.PermissionDenied = exports.NotFound = exports.InvalidArgument = exports.Internal = exports.FailedPrecondition = exports.DeadlineExceeded = exports.Cancelled = exports.AuthcoreError = exports.AlreadyExists = exports.Aborted = exports.partitionOfRequest = exports.isRetryable = exports.NO_RETRIES = exports.MAX_ROUTES = exports.MAX_MESSAGE_BYTES = exports.DEFAULT_TIMEOUT_MS = exports.DEFAULT_RETRIES = exports.AuthcoreClient = void 0;
+exports.timestampMs = exports.timestampFromMs = exports.timestampFromDate = exports.timestampDate = exports.anyUnpack = exports.anyPack = exports.anyIs = exports.toJsonString = exports.toJson = exports.toBinary = exports.fromJsonString = exports.fromJson = exports.fromBinary = exports.equals = exports.create = exports.clone = exports.rpc = exports.CONTRACT_VERSION = exports.tlsFromDir = exports.partitionOfId = exports.partitionOf = exports.blake2b64 = exports.fromGrpcError = exports.Unavailable = exports.Unauthenticated = exports.ResourceExhausted = exports.PermissionDenied = exports.NotFound = exports.InvalidArgument = exports.Internal = exports.FailedPrecondition = exports.DeadlineExceeded = exports.Cancelled = exports.AuthcoreError = exports.AlreadyExists = exports.Aborted = exports.isRetryable = exports.NO_RETRIES = exports.MAX_ROUTES = exports.MAX_MESSAGE_BYTES = exports.DEFAULT_TIMEOUT_MS = exports.DEFAULT_RETRIES = exports.AuthcoreClient = void 0;
 var client_js_1 = require("./client.js");
 Object.defineProperty(exports, "AuthcoreClient", { enumerable: true, get: function () { return client_js_1.AuthcoreClient; } });
 Object.defineProperty(exports, "DEFAULT_RETRIES", { enumerable: true, get: function () { return client_js_1.DEFAULT_RETRIES; } });
@@ -55,7 +55,6 @@ Object.defineProperty(exports, "MAX_MESSAGE_BYTES", { enumerable: true, get: fun
 Object.defineProperty(exports, "MAX_ROUTES", { enumerable: true, get: function () { return client_js_1.MAX_ROUTES; } });
 Object.defineProperty(exports, "NO_RETRIES", { enumerable: true, get: function () { return client_js_1.NO_RETRIES; } });
 Object.defineProperty(exports, "isRetryable", { enumerable: true, get: function () { return client_js_1.isRetryable; } });
-Object.defineProperty(exports, "partitionOfRequest", { enumerable: true, get: function () { return client_js_1.partitionOfRequest; } });
 var errors_js_1 = require("./errors.js");
 Object.defineProperty(exports, "Aborted", { enumerable: true, get: function () { return errors_js_1.Aborted; } });
 Object.defineProperty(exports, "AlreadyExists", { enumerable: true, get: function () { return errors_js_1.AlreadyExists; } });

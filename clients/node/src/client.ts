@@ -195,7 +195,7 @@ function isRoutable(method: DescMethod): boolean {
  * tag of its authorization_id) belongs to; undefined for a request that names neither or an
  * authorization id without this layout's tag.
  */
-export function partitionOfRequest(schema: DescMessage, request: object, partitions: number): number | undefined {
+function partitionOfRequest(schema: DescMessage, request: object, partitions: number): number | undefined {
   const fields = request as Record<string, unknown>;
   const account = schema.fields.find((f) => f.name === "account_id");
   if (account !== undefined && typeof fields[account.localName] === "string" && fields[account.localName] !== "") {

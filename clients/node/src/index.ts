@@ -17,7 +17,6 @@ export {
   MAX_ROUTES,
   NO_RETRIES,
   isRetryable,
-  partitionOfRequest,
   type CallOptions,
   type ClientOptions,
   type RetryOptions,

@@ -30,55 +30,61 @@ const SIGMA = [
   [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
 ].map((row) => row.map((word) => word * 2));
 
-/** v[a] += v[b] (64-bit words at even indices a and b of v). */
-function add(v: Uint32Array, a: number, b: number): void {
-  const low = v[a] + v[b];
-  v[a + 1] = v[a + 1] + v[b + 1] + (low >= 0x100000000 ? 1 : 0);
-  v[a] = low;
-}
+// The working vector and the message block of compress(), kept between calls (JavaScript runs
+// one call at a time, and compress() finishes before it returns).
+const v = new Uint32Array(32);
+const m = new Uint32Array(32);
 
-/** v[a] += m[x]. */
-function addWord(v: Uint32Array, a: number, m: Uint32Array, x: number): void {
-  const low = v[a] + m[x];
-  v[a + 1] = v[a + 1] + m[x + 1] + (low >= 0x100000000 ? 1 : 0);
-  v[a] = low;
-}
-
-/** v[d] = (v[d] ^ v[a]) rotated right by bits (16, 24, 32 or 63). */
-function xorRotate(v: Uint32Array, d: number, a: number, bits: number): void {
-  const low = v[d] ^ v[a];
-  const high = v[d + 1] ^ v[a + 1];
-  if (bits === 32) {
-    v[d] = high;
-    v[d + 1] = low;
-  } else if (bits === 63) {
-    v[d] = (low << 1) | (high >>> 31);
-    v[d + 1] = (high << 1) | (low >>> 31);
-  } else {
-    v[d] = (low >>> bits) | (high << (32 - bits));
-    v[d + 1] = (high >>> bits) | (low << (32 - bits));
-  }
-}
-
-function mix(v: Uint32Array, m: Uint32Array, a: number, b: number, c: number, d: number, x: number, y: number): void {
-  add(v, a, b);
-  addWord(v, a, m, x);
-  xorRotate(v, d, a, 32);
-  add(v, c, d);
-  xorRotate(v, b, c, 24);
-  add(v, a, b);
-  addWord(v, a, m, y);
-  xorRotate(v, d, a, 16);
-  add(v, c, d);
-  xorRotate(v, b, c, 63);
+/** BLAKE2b's G over the 64-bit words at even indices a, b, c, d of v, with message words x and y of m. */
+function mix(a: number, b: number, c: number, d: number, x: number, y: number): void {
+  // v[a] += v[b] + m[x]
+  let low = v[a] + v[b];
+  let high = v[a + 1] + v[b + 1] + (low >= 0x100000000 ? 1 : 0);
+  low >>>= 0;
+  const withX = low + m[x];
+  v[a + 1] = high + m[x + 1] + (withX >= 0x100000000 ? 1 : 0);
+  v[a] = withX;
+  // v[d] = (v[d] ^ v[a]) >>> 32
+  low = v[d] ^ v[a];
+  high = v[d + 1] ^ v[a + 1];
+  v[d] = high;
+  v[d + 1] = low;
+  // v[c] += v[d]
+  low = v[c] + v[d];
+  v[c + 1] = v[c + 1] + v[d + 1] + (low >= 0x100000000 ? 1 : 0);
+  v[c] = low;
+  // v[b] = (v[b] ^ v[c]) >>> 24
+  low = v[b] ^ v[c];
+  high = v[b + 1] ^ v[c + 1];
+  v[b] = (low >>> 24) | (high << 8);
+  v[b + 1] = (high >>> 24) | (low << 8);
+  // v[a] += v[b] + m[y]
+  low = v[a] + v[b];
+  high = v[a + 1] + v[b + 1] + (low >= 0x100000000 ? 1 : 0);
+  low >>>= 0;
+  const withY = low + m[y];
+  v[a + 1] = high + m[y + 1] + (withY >= 0x100000000 ? 1 : 0);
+  v[a] = withY;
+  // v[d] = (v[d] ^ v[a]) >>> 16
+  low = v[d] ^ v[a];
+  high = v[d + 1] ^ v[a + 1];
+  v[d] = (low >>> 16) | (high << 16);
+  v[d + 1] = (high >>> 16) | (low << 16);
+  // v[c] += v[d]
+  low = v[c] + v[d];
+  v[c + 1] = v[c + 1] + v[d + 1] + (low >= 0x100000000 ? 1 : 0);
+  v[c] = low;
+  // v[b] = (v[b] ^ v[c]) >>> 63, that is <<< 1
+  low = v[b] ^ v[c];
+  high = v[b + 1] ^ v[c + 1];
+  v[b] = (low << 1) | (high >>> 31);
+  v[b + 1] = (high << 1) | (low >>> 31);
 }
 
 function compress(h: Uint32Array, block: Uint8Array, counted: number, last: boolean): void {
-  const m = new Uint32Array(32);
   for (let i = 0; i < 32; i += 1) {
     m[i] = block[4 * i] | (block[4 * i + 1] << 8) | (block[4 * i + 2] << 16) | (block[4 * i + 3] << 24);
   }
-  const v = new Uint32Array(32);
   v.set(h, 0);
   v.set(IV, 16);
   v[24] ^= counted >>> 0;
@@ -87,15 +93,16 @@ function compress(h: Uint32Array, block: Uint8Array, counted: number, last: bool
     v[28] = ~v[28];
     v[29] = ~v[29];
   }
-  for (const s of SIGMA) {
-    mix(v, m, 0, 8, 16, 24, s[0], s[1]);
-    mix(v, m, 2, 10, 18, 26, s[2], s[3]);
-    mix(v, m, 4, 12, 20, 28, s[4], s[5]);
-    mix(v, m, 6, 14, 22, 30, s[6], s[7]);
-    mix(v, m, 0, 10, 20, 30, s[8], s[9]);
-    mix(v, m, 2, 12, 22, 24, s[10], s[11]);
-    mix(v, m, 4, 14, 16, 26, s[12], s[13]);
-    mix(v, m, 6, 8, 18, 28, s[14], s[15]);
+  for (let round = 0; round < 12; round += 1) {
+    const s = SIGMA[round];
+    mix(0, 8, 16, 24, s[0], s[1]);
+    mix(2, 10, 18, 26, s[2], s[3]);
+    mix(4, 12, 20, 28, s[4], s[5]);
+    mix(6, 14, 22, 30, s[6], s[7]);
+    mix(0, 10, 20, 30, s[8], s[9]);
+    mix(2, 12, 22, 24, s[10], s[11]);
+    mix(4, 14, 16, 26, s[12], s[13]);
+    mix(6, 8, 18, 28, s[14], s[15]);
   }
   for (let i = 0; i < 16; i += 1) {
     h[i] ^= v[i] ^ v[i + 16];

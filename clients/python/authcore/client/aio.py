@@ -63,18 +63,24 @@ class AsyncClient:
         for attempt in range(2):
             if self._owners is None or attempt:
                 # Read here, not by partition_map(), so that a failure raises with the call's request_id.
-                self._owners = _core.owners_of(await _core.callable_of(self.channel, self._callables, _core.PARTITION_MAP)(
-                    events_pb2.GetPartitionMapRequest(), timeout=timeout, metadata=metadata))
+                read_map = _core.callable_of(self.channel, self._callables, _core.PARTITION_MAP)
+                self._owners = _core.owners_of(await read_map(events_pb2.GetPartitionMapRequest(), timeout=timeout,
+                                                          metadata=metadata))
             partition = _core.partition_of_request(request, len(self._owners)) if self._owners else None
             if partition is None or not self._owners[partition]:
                 return None
             address = self._owners[partition]
             route = self._routes.get(address)
             if route is None:
+                # The table changes before the first await, so that no other call opens a second
+                # channel to the address meanwhile.
+                evicted = None
                 if len(self._routes) >= _core.MAX_ROUTES:
-                    await self._routes.pop(next(iter(self._routes)))[0].close()
+                    evicted = self._routes.pop(next(iter(self._routes)))[0]
                 route = self._routes[address] = (
                     _core.open_channel(grpc.aio, address, self._tls, self._retries, self.timeout), {})
+                if evicted is not None:
+                    await evicted.close()
             try:
                 return await _core.callable_of(route[0], route[1], spec)(request, timeout=timeout, metadata=metadata)
             except grpc.RpcError as error:
