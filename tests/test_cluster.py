@@ -42,10 +42,10 @@ CHANNELS = (c.CHANNEL_WALLET, c.CHANNEL_SCAN_TO_PAY, c.CHANNEL_QUICK_PAY)
 class Node:
     """`authcore serve --cluster` as a subprocess."""
 
-    def __init__(self, directory: pathlib.Path, name: str, urls: list[str]):
+    def __init__(self, directory: pathlib.Path, name: str, urls: list[str], replicas: int = 3):
         directory.mkdir(parents=True, exist_ok=True)
         config = directory / f"{name}.toml"
-        config.write_text(f"[cluster]\nlease_s = {LEASE_S}\n[engine]\nexpiry_interval_s = 0.5\n")
+        config.write_text(f"[cluster]\nlease_s = {LEASE_S}\nreplicas = {replicas}\n[engine]\nexpiry_interval_s = 0.5\n")
         self.name = name
         self.stderr = open(directory / f"{name}.stderr", "w")  # noqa: SIM115 - closed in stop()
         self.stderr_path = directory / f"{name}.stderr"

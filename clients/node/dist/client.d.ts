@@ -40,6 +40,14 @@ export interface ClientOptions {
     metadata?: Record<string, string>;
     /** More @grpc/grpc-js channel options (they win over the client's own). */
     channelOptions?: grpc.ChannelOptions;
+    /**
+     * For a cluster (`authcore serve --cluster`): a call about one account or authorization goes
+     * straight to the public address of its partition's owner, from the partition map (read from
+     * target on the first such call); when that call is UNAVAILABLE (the owner changed or died) the
+     * map is read again and the call sent once more, with its request_id, to the new owner, all
+     * within the call's deadline. Other calls go to target. Default false.
+     */
+    route?: boolean;
 }
 export interface CallOptions {
     /** This call's deadline, in milliseconds from now (instead of the client's timeoutMs). */
@@ -61,6 +69,8 @@ export type ServiceClient<T extends {
 };
 /** Whether a method is retried on UNAVAILABLE: its request carries a request_id. */
 export declare function isRetryable(method: DescMethod): boolean;
+/** Channels a routing client keeps open to owners' addresses, at most (a cluster has few nodes). */
+export declare const MAX_ROUTES = 64;
 /**
  * A connection to an authcore server.
  *
@@ -83,8 +93,14 @@ export declare class AuthcoreClient {
     readonly diagnostics: ServiceClient<typeof DiagnosticsService>;
     /** ClusterService: getPartitionMap. */
     readonly cluster: ServiceClient<typeof ClusterService>;
+    /** Whether calls are routed to their partition's owner (options.route). */
+    readonly route: boolean;
     private readonly plaintext;
     private readonly metadata;
+    private readonly credentials;
+    private readonly channelOptions;
+    private owners;
+    private readonly routes;
     constructor(target?: string, options?: ClientOptions);
     /** Every unary RPC of a generated service (authcore.v1) as methods over this client's channel. */
     service<T extends DescService>(service: T): ServiceClient<T>;
@@ -93,6 +109,24 @@ export declare class AuthcoreClient {
      * a deadline, a request_id made where needed, retries where safe, typed errors.
      */
     call<I extends DescMessage, O extends DescMessage>(method: UnaryMethod<I, O>, request: MessageInitShape<I>, options?: CallOptions): Promise<MessageShape<O>>;
+    /**
+     * The public address the client sends accountId's calls to (route: true), from the partition
+     * map as last read (read now if it has not been); undefined while its partition has no owner.
+     */
+    ownerAddress(accountId: string, options?: CallOptions): Promise<string | undefined>;
+    /**
+     * The call sent to its partition's owner (again after reading the map anew, if the owner it had
+     * was UNAVAILABLE); undefined for a call that belongs to no partition or whose partition has no
+     * owner in the map. Rejects with the gRPC error.
+     */
+    private routed;
+    /** The channel to an owner's address, made once and kept (at most MAX_ROUTES, the oldest closed first). */
+    private routeTo;
+    /**
+     * The call on channel, UNAVAILABLE retried up to attempts in all with backoff, within the
+     * deadline; rejects with the last gRPC error.
+     */
+    private attempts;
     /**
      * EventService.WatchEvents (admin only): the records of a partition's journal from `fromSeq` on
      * (0n: the first it keeps), then each new one as it is written: responses of up to 256 records,
@@ -130,6 +164,6 @@ export declare class AuthcoreClient {
     getAutoInstallment(request: MessageInitShape<typeof GetAutoInstallmentRequestSchema>, options?: CallOptions): Promise<GetAutoInstallmentResponse>;
     /** Scores an applicant with the active scorecard. */
     assessCredit(request: MessageInitShape<typeof AssessCreditRequestSchema>, options?: CallOptions): Promise<AssessCreditResponse>;
-    /** Closes the channel; calls under way are cancelled. */
+    /** Closes the channel, and the routed ones; calls under way are cancelled. */
     close(): void;
 }

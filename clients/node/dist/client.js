@@ -2,7 +2,8 @@
 // The client: one gRPC channel to an authcore server, every unary method of the contract over
 // it, with a deadline on every call, a request_id made where the request has one and it is
 // empty, UNAVAILABLE retried (same request_id, bounded backoff) where that is safe, and typed
-// errors.
+// errors; with `route: true`, each call about one account or authorization sent straight to its
+// partition owner's public address from the cluster's partition map.
 var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
     if (k2 === undefined) k2 = k;
     var desc = Object.getOwnPropertyDescriptor(m, k);
@@ -37,7 +38,7 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.AuthcoreClient = exports.NO_RETRIES = exports.DEFAULT_RETRIES = exports.MAX_MESSAGE_BYTES = exports.DEFAULT_TIMEOUT_MS = void 0;
+exports.AuthcoreClient = exports.MAX_ROUTES = exports.NO_RETRIES = exports.DEFAULT_RETRIES = exports.MAX_MESSAGE_BYTES = exports.DEFAULT_TIMEOUT_MS = void 0;
 exports.isRetryable = isRetryable;
 const node_crypto_1 = require("node:crypto");
 const protobuf_1 = require("@bufbuild/protobuf");
@@ -51,6 +52,7 @@ const diagnostics_pb_js_1 = require("./gen/authcore/v1/diagnostics_pb.js");
 const events_pb_js_1 = require("./gen/authcore/v1/events_pb.js");
 const installment_pb_js_1 = require("./gen/authcore/v1/installment_pb.js");
 const version_js_1 = require("./gen/version.js");
+const partition_js_1 = require("./partition.js");
 /** The deadline of a call when neither the client nor the call sets one (as the Python client: 2 s). */
 exports.DEFAULT_TIMEOUT_MS = 2000;
 /** The largest message either way (AuthorizeBulk chunks, model files). */
@@ -87,6 +89,56 @@ function isRetryable(method) {
     const keys = keysOf(method.input);
     return keys.field !== undefined || keys.items !== undefined;
 }
+/**
+ * The read-only methods (as the Python client's): safe to send again, so a routed one is sent once
+ * more to the new owner when the owner it had was UNAVAILABLE. They are not retried otherwise.
+ */
+const READ_ONLY = new Set([
+    "AccountService/GetAccount", "AdminService/GetPolicy", "AdminService/GetRiskModel", "AdminService/GetScorecard",
+    "AdminService/ListVersions", "AdminService/GetVersion", "AdminService/GetShadowReport",
+    "CreditService/AssessCredit", "DiagnosticsService/Echo", "InstallmentService/QuoteInstallments",
+    "InstallmentService/GetAutoInstallment", "ClusterService/GetPartitionMap",
+]);
+/** Channels a routing client keeps open to owners' addresses, at most (a cluster has few nodes). */
+exports.MAX_ROUTES = 64;
+/** Whether a routing client routes a method: it is safe to send again (request_id or read-only). */
+function isRoutable(method) {
+    return isRetryable(method) || READ_ONLY.has(`${method.parent.name}/${method.name}`);
+}
+/**
+ * The partition of `partitions` a request's account (its account_id) or else authorization (the
+ * tag of its authorization_id) belongs to; undefined for a request that names neither or an
+ * authorization id without this layout's tag.
+ */
+function partitionOfRequest(schema, request, partitions) {
+    const fields = request;
+    const account = schema.fields.find((f) => f.name === "account_id");
+    if (account !== undefined && typeof fields[account.localName] === "string" && fields[account.localName] !== "") {
+        return (0, partition_js_1.partitionOf)(fields[account.localName], partitions);
+    }
+    const authorization = schema.fields.find((f) => f.name === "authorization_id");
+    if (authorization !== undefined && typeof fields[authorization.localName] === "string"
+        && fields[authorization.localName] !== "") {
+        return (0, partition_js_1.partitionOfId)(fields[authorization.localName], partitions);
+    }
+    return undefined;
+}
+/** Whether a request names an account or an authorization (the calls a routing client routes). */
+function hasPartitionKey(schema, request) {
+    const fields = request;
+    return schema.fields.some((f) => (f.name === "account_id" || f.name === "authorization_id")
+        && typeof fields[f.localName] === "string" && fields[f.localName] !== "");
+}
+/** The public address of each partition's owner ("" while one has none), by partition. */
+function ownersOf(map) {
+    const owners = new Array(map.partitions.length).fill("");
+    for (const owner of map.partitions) {
+        if (owner.partition < owners.length) {
+            owners[owner.partition] = owner.address;
+        }
+    }
+    return owners;
+}
 function sleep(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -112,8 +164,15 @@ class AuthcoreClient {
     diagnostics;
     /** ClusterService: getPartitionMap. */
     cluster;
+    /** Whether calls are routed to their partition's owner (options.route). */
+    route;
     plaintext;
     metadata;
+    credentials;
+    channelOptions;
+    // The owners' public addresses by partition (the map as last read), and a channel by address.
+    owners;
+    routes = new Map();
     constructor(target = "127.0.0.1:50051", options = {}) {
         const timeoutMs = options.timeoutMs ?? exports.DEFAULT_TIMEOUT_MS;
         if (!(timeoutMs > 0)) {
@@ -146,10 +205,12 @@ class AuthcoreClient {
         if (tls?.serverName) {
             channelOptions["grpc.ssl_target_name_override"] = tls.serverName;
         }
-        const credentials = tls === undefined
+        this.credentials = tls === undefined
             ? grpc.credentials.createInsecure()
             : grpc.credentials.createSsl(Buffer.from(tls.ca), Buffer.from(tls.key), Buffer.from(tls.cert));
-        this.grpc = new grpc.Client(target, credentials, { ...channelOptions, ...options.channelOptions });
+        this.channelOptions = { ...channelOptions, ...options.channelOptions };
+        this.grpc = new grpc.Client(target, this.credentials, this.channelOptions);
+        this.route = options.route ?? false;
         this.admin = this.service(admin_pb_js_1.AdminService);
         this.diagnostics = this.service(diagnostics_pb_js_1.DiagnosticsService);
         this.cluster = this.service(events_pb_js_1.ClusterService);
@@ -181,16 +242,85 @@ class AuthcoreClient {
             metadata.set(key, value);
         }
         const attempts = isRetryable(method) ? this.retries.maxAttempts : 1;
+        try {
+            if (this.route && isRoutable(method) && hasPartitionKey(method.input, message)) {
+                const answer = await this.routed(method, message, bytes, metadata, deadline, attempts);
+                if (answer !== undefined) {
+                    return answer;
+                }
+            }
+            return await this.attempts(this.grpc, method, bytes, metadata, deadline, attempts);
+        }
+        catch (error) {
+            throw this.failure(error, requestId);
+        }
+    }
+    /**
+     * The public address the client sends accountId's calls to (route: true), from the partition
+     * map as last read (read now if it has not been); undefined while its partition has no owner.
+     */
+    async ownerAddress(accountId, options = {}) {
+        if (this.owners === undefined) {
+            this.owners = ownersOf(await this.partitionMap(options));
+        }
+        return this.owners.length > 0 ? this.owners[(0, partition_js_1.partitionOf)(accountId, this.owners.length)] || undefined : undefined;
+    }
+    /**
+     * The call sent to its partition's owner (again after reading the map anew, if the owner it had
+     * was UNAVAILABLE); undefined for a call that belongs to no partition or whose partition has no
+     * owner in the map. Rejects with the gRPC error.
+     */
+    async routed(method, message, bytes, metadata, deadline, attempts) {
+        for (let attempt = 0; attempt < 2; attempt += 1) {
+            if (this.owners === undefined || attempt > 0) {
+                const request = (0, protobuf_1.toBinary)(events_pb_js_1.GetPartitionMapRequestSchema, (0, protobuf_1.create)(events_pb_js_1.GetPartitionMapRequestSchema));
+                this.owners = ownersOf(await this.attempts(this.grpc, events_pb_js_1.ClusterService.method.getPartitionMap, request, metadata, deadline, 1));
+            }
+            const partition = this.owners.length > 0
+                ? partitionOfRequest(method.input, message, this.owners.length) : undefined;
+            if (partition === undefined || !this.owners[partition]) {
+                return undefined;
+            }
+            try {
+                return await this.attempts(this.routeTo(this.owners[partition]), method, bytes, metadata, deadline, attempts);
+            }
+            catch (error) {
+                if (attempt > 0 || error?.code !== grpc.status.UNAVAILABLE) {
+                    throw error;
+                }
+            }
+        }
+        return undefined;
+    }
+    /** The channel to an owner's address, made once and kept (at most MAX_ROUTES, the oldest closed first). */
+    routeTo(address) {
+        let channel = this.routes.get(address);
+        if (channel === undefined) {
+            if (this.routes.size >= exports.MAX_ROUTES) {
+                const [oldest, client] = this.routes.entries().next().value;
+                this.routes.delete(oldest);
+                client.close();
+            }
+            channel = new grpc.Client(address, this.credentials, this.channelOptions);
+            this.routes.set(address, channel);
+        }
+        return channel;
+    }
+    /**
+     * The call on channel, UNAVAILABLE retried up to attempts in all with backoff, within the
+     * deadline; rejects with the last gRPC error.
+     */
+    async attempts(channel, method, bytes, metadata, deadline, attempts) {
         let backoff = this.retries.initialBackoffMs;
         for (let attempt = 1;; attempt += 1) {
             try {
-                return await this.once(method, bytes, metadata, deadline);
+                return await this.once(channel, method, bytes, metadata, deadline);
             }
             catch (error) {
                 const grpcError = error;
                 const wait = Math.random() * backoff;
-                if (grpcError.code !== grpc.status.UNAVAILABLE || attempt >= attempts || Date.now() + wait >= deadline) {
-                    throw this.failure(grpcError, requestId);
+                if (grpcError?.code !== grpc.status.UNAVAILABLE || attempt >= attempts || Date.now() + wait >= deadline) {
+                    throw grpcError;
                 }
                 await sleep(wait);
                 backoff = Math.min(backoff * this.retries.multiplier, this.retries.maxBackoffMs);
@@ -232,10 +362,10 @@ class AuthcoreClient {
     partitionMap(options) {
         return this.call(events_pb_js_1.ClusterService.method.getPartitionMap, {}, options);
     }
-    once(method, bytes, metadata, deadline) {
+    once(channel, method, bytes, metadata, deadline) {
         const path = `/${method.parent.typeName}/${method.name}`;
         return new Promise((resolve, reject) => {
-            this.grpc.makeUnaryRequest(path, (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength), (b) => (0, protobuf_1.fromBinary)(method.output, b), bytes, metadata.clone(), { deadline }, (error, response) => (error || response === undefined ? reject(error) : resolve(response)));
+            channel.makeUnaryRequest(path, (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength), (b) => (0, protobuf_1.fromBinary)(method.output, b), bytes, metadata.clone(), { deadline }, (error, response) => (error || response === undefined ? reject(error) : resolve(response)));
         });
     }
     failure(error, requestId) {
@@ -317,8 +447,12 @@ class AuthcoreClient {
     assessCredit(request, options) {
         return this.call(credit_pb_js_1.CreditService.method.assessCredit, request, options);
     }
-    /** Closes the channel; calls under way are cancelled. */
+    /** Closes the channel, and the routed ones; calls under way are cancelled. */
     close() {
+        for (const channel of this.routes.values()) {
+            channel.close();
+        }
+        this.routes.clear();
         this.grpc.close();
     }
 }

@@ -46,12 +46,13 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.timestampMs = exports.timestampFromMs = exports.timestampFromDate = exports.timestampDate = exports.anyUnpack = exports.anyPack = exports.anyIs = exports.toJsonString = exports.toJson = exports.toBinary = exports.fromJsonString = exports.fromJson = exports.fromBinary = exports.equals = exports.create = exports.clone = exports.rpc = exports.CONTRACT_VERSION = exports.tlsFromDir = exports.fromGrpcError = exports.Unavailable = exports.Unauthenticated = exports.ResourceExhausted = exports.PermissionDenied = exports.NotFound = exports.InvalidArgument = exports.Internal = exports.FailedPrecondition = exports.DeadlineExceeded = exports.Cancelled = exports.AuthcoreError = exports.AlreadyExists = exports.Aborted = exports.isRetryable = exports.NO_RETRIES = exports.MAX_MESSAGE_BYTES = exports.DEFAULT_TIMEOUT_MS = exports.DEFAULT_RETRIES = exports.AuthcoreClient = void 0;
+exports.timestampMs = exports.timestampFromMs = exports.timestampFromDate = exports.timestampDate = exports.anyUnpack = exports.anyPack = exports.anyIs = exports.toJsonString = exports.toJson = exports.toBinary = exports.fromJsonString = exports.fromJson = exports.fromBinary = exports.equals = exports.create = exports.clone = exports.rpc = exports.CONTRACT_VERSION = exports.tlsFromDir = exports.partitionOfId = exports.partitionOf = exports.blake2b64 = exports.fromGrpcError = exports.Unavailable = exports.Unauthenticated = exports.ResourceExhausted = exports.PermissionDenied = exports.NotFound = exports.InvalidArgument = exports.Internal = exports.FailedPrecondition = exports.DeadlineExceeded = exports.Cancelled = exports.AuthcoreError = exports.AlreadyExists = exports.Aborted = exports.isRetryable = exports.NO_RETRIES = exports.MAX_ROUTES = exports.MAX_MESSAGE_BYTES = exports.DEFAULT_TIMEOUT_MS = exports.DEFAULT_RETRIES = exports.AuthcoreClient = void 0;
 var client_js_1 = require("./client.js");
 Object.defineProperty(exports, "AuthcoreClient", { enumerable: true, get: function () { return client_js_1.AuthcoreClient; } });
 Object.defineProperty(exports, "DEFAULT_RETRIES", { enumerable: true, get: function () { return client_js_1.DEFAULT_RETRIES; } });
 Object.defineProperty(exports, "DEFAULT_TIMEOUT_MS", { enumerable: true, get: function () { return client_js_1.DEFAULT_TIMEOUT_MS; } });
 Object.defineProperty(exports, "MAX_MESSAGE_BYTES", { enumerable: true, get: function () { return client_js_1.MAX_MESSAGE_BYTES; } });
+Object.defineProperty(exports, "MAX_ROUTES", { enumerable: true, get: function () { return client_js_1.MAX_ROUTES; } });
 Object.defineProperty(exports, "NO_RETRIES", { enumerable: true, get: function () { return client_js_1.NO_RETRIES; } });
 Object.defineProperty(exports, "isRetryable", { enumerable: true, get: function () { return client_js_1.isRetryable; } });
 var errors_js_1 = require("./errors.js");
@@ -69,6 +70,10 @@ Object.defineProperty(exports, "ResourceExhausted", { enumerable: true, get: fun
 Object.defineProperty(exports, "Unauthenticated", { enumerable: true, get: function () { return errors_js_1.Unauthenticated; } });
 Object.defineProperty(exports, "Unavailable", { enumerable: true, get: function () { return errors_js_1.Unavailable; } });
 Object.defineProperty(exports, "fromGrpcError", { enumerable: true, get: function () { return errors_js_1.fromGrpcError; } });
+var partition_js_1 = require("./partition.js");
+Object.defineProperty(exports, "blake2b64", { enumerable: true, get: function () { return partition_js_1.blake2b64; } });
+Object.defineProperty(exports, "partitionOf", { enumerable: true, get: function () { return partition_js_1.partitionOf; } });
+Object.defineProperty(exports, "partitionOfId", { enumerable: true, get: function () { return partition_js_1.partitionOfId; } });
 var tls_js_1 = require("./tls.js");
 Object.defineProperty(exports, "tlsFromDir", { enumerable: true, get: function () { return tls_js_1.tlsFromDir; } });
 var version_js_1 = require("./gen/version.js");

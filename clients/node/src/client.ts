@@ -1,7 +1,8 @@
 // The client: one gRPC channel to an authcore server, every unary method of the contract over
 // it, with a deadline on every call, a request_id made where the request has one and it is
 // empty, UNAVAILABLE retried (same request_id, bounded backoff) where that is safe, and typed
-// errors.
+// errors; with `route: true`, each call about one account or authorization sent straight to its
+// partition owner's public address from the cluster's partition map.
 
 import { randomUUID } from "node:crypto";
 
@@ -52,6 +53,7 @@ import { DiagnosticsService } from "./gen/authcore/v1/diagnostics_pb.js";
 import {
   ClusterService,
   EventService,
+  GetPartitionMapRequestSchema,
   type GetPartitionMapResponse,
   WatchEventsRequestSchema,
   WatchEventsResponseSchema,
@@ -67,6 +69,7 @@ import {
   type GetAutoInstallmentResponse,
 } from "./gen/authcore/v1/installment_pb.js";
 import { CONTRACT_VERSION } from "./gen/version.js";
+import { partitionOf, partitionOfId } from "./partition.js";
 import type { TlsOptions } from "./tls.js";
 
 /** The deadline of a call when neither the client nor the call sets one (as the Python client: 2 s). */
@@ -110,6 +113,14 @@ export interface ClientOptions {
   metadata?: Record<string, string>;
   /** More @grpc/grpc-js channel options (they win over the client's own). */
   channelOptions?: grpc.ChannelOptions;
+  /**
+   * For a cluster (`authcore serve --cluster`): a call about one account or authorization goes
+   * straight to the public address of its partition's owner, from the partition map (read from
+   * target on the first such call); when that call is UNAVAILABLE (the owner changed or died) the
+   * map is read again and the call sent once more, with its request_id, to the new owner, all
+   * within the call's deadline. Other calls go to target. Default false.
+   */
+  route?: boolean;
 }
 
 export interface CallOptions {
@@ -160,6 +171,62 @@ export function isRetryable(method: DescMethod): boolean {
   return keys.field !== undefined || keys.items !== undefined;
 }
 
+/**
+ * The read-only methods (as the Python client's): safe to send again, so a routed one is sent once
+ * more to the new owner when the owner it had was UNAVAILABLE. They are not retried otherwise.
+ */
+const READ_ONLY = new Set([
+  "AccountService/GetAccount", "AdminService/GetPolicy", "AdminService/GetRiskModel", "AdminService/GetScorecard",
+  "AdminService/ListVersions", "AdminService/GetVersion", "AdminService/GetShadowReport",
+  "CreditService/AssessCredit", "DiagnosticsService/Echo", "InstallmentService/QuoteInstallments",
+  "InstallmentService/GetAutoInstallment", "ClusterService/GetPartitionMap",
+]);
+
+/** Channels a routing client keeps open to owners' addresses, at most (a cluster has few nodes). */
+export const MAX_ROUTES = 64;
+
+/** Whether a routing client routes a method: it is safe to send again (request_id or read-only). */
+function isRoutable(method: DescMethod): boolean {
+  return isRetryable(method) || READ_ONLY.has(`${method.parent.name}/${method.name}`);
+}
+
+/**
+ * The partition of `partitions` a request's account (its account_id) or else authorization (the
+ * tag of its authorization_id) belongs to; undefined for a request that names neither or an
+ * authorization id without this layout's tag.
+ */
+function partitionOfRequest(schema: DescMessage, request: object, partitions: number): number | undefined {
+  const fields = request as Record<string, unknown>;
+  const account = schema.fields.find((f) => f.name === "account_id");
+  if (account !== undefined && typeof fields[account.localName] === "string" && fields[account.localName] !== "") {
+    return partitionOf(fields[account.localName] as string, partitions);
+  }
+  const authorization = schema.fields.find((f) => f.name === "authorization_id");
+  if (authorization !== undefined && typeof fields[authorization.localName] === "string"
+      && fields[authorization.localName] !== "") {
+    return partitionOfId(fields[authorization.localName] as string, partitions);
+  }
+  return undefined;
+}
+
+/** Whether a request names an account or an authorization (the calls a routing client routes). */
+function hasPartitionKey(schema: DescMessage, request: object): boolean {
+  const fields = request as Record<string, unknown>;
+  return schema.fields.some((f) => (f.name === "account_id" || f.name === "authorization_id")
+    && typeof fields[f.localName] === "string" && fields[f.localName] !== "");
+}
+
+/** The public address of each partition's owner ("" while one has none), by partition. */
+function ownersOf(map: GetPartitionMapResponse): string[] {
+  const owners: string[] = new Array<string>(map.partitions.length).fill("");
+  for (const owner of map.partitions) {
+    if (owner.partition < owners.length) {
+      owners[owner.partition] = owner.address;
+    }
+  }
+  return owners;
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -186,8 +253,15 @@ export class AuthcoreClient {
   readonly diagnostics: ServiceClient<typeof DiagnosticsService>;
   /** ClusterService: getPartitionMap. */
   readonly cluster: ServiceClient<typeof ClusterService>;
+  /** Whether calls are routed to their partition's owner (options.route). */
+  readonly route: boolean;
   private readonly plaintext: boolean;
   private readonly metadata: Record<string, string>;
+  private readonly credentials: grpc.ChannelCredentials;
+  private readonly channelOptions: grpc.ChannelOptions;
+  // The owners' public addresses by partition (the map as last read), and a channel by address.
+  private owners: string[] | undefined;
+  private readonly routes = new Map<string, grpc.Client>();
 
   constructor(target = "127.0.0.1:50051", options: ClientOptions = {}) {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -221,10 +295,12 @@ export class AuthcoreClient {
     if (tls?.serverName) {
       channelOptions["grpc.ssl_target_name_override"] = tls.serverName;
     }
-    const credentials = tls === undefined
+    this.credentials = tls === undefined
       ? grpc.credentials.createInsecure()
       : grpc.credentials.createSsl(Buffer.from(tls.ca), Buffer.from(tls.key), Buffer.from(tls.cert));
-    this.grpc = new grpc.Client(target, credentials, { ...channelOptions, ...options.channelOptions });
+    this.channelOptions = { ...channelOptions, ...options.channelOptions };
+    this.grpc = new grpc.Client(target, this.credentials, this.channelOptions);
+    this.route = options.route ?? false;
     this.admin = this.service(AdminService);
     this.diagnostics = this.service(DiagnosticsService);
     this.cluster = this.service(ClusterService);
@@ -263,15 +339,89 @@ export class AuthcoreClient {
       metadata.set(key, value);
     }
     const attempts = isRetryable(method) ? this.retries.maxAttempts : 1;
+    try {
+      if (this.route && isRoutable(method) && hasPartitionKey(method.input, message)) {
+        const answer = await this.routed(method, message, bytes, metadata, deadline, attempts);
+        if (answer !== undefined) {
+          return answer;
+        }
+      }
+      return await this.attempts(this.grpc, method, bytes, metadata, deadline, attempts);
+    } catch (error) {
+      throw this.failure(error as grpc.ServiceError, requestId);
+    }
+  }
+
+  /**
+   * The public address the client sends accountId's calls to (route: true), from the partition
+   * map as last read (read now if it has not been); undefined while its partition has no owner.
+   */
+  async ownerAddress(accountId: string, options: CallOptions = {}): Promise<string | undefined> {
+    if (this.owners === undefined) {
+      this.owners = ownersOf(await this.partitionMap(options));
+    }
+    return this.owners.length > 0 ? this.owners[partitionOf(accountId, this.owners.length)] || undefined : undefined;
+  }
+
+  /**
+   * The call sent to its partition's owner (again after reading the map anew, if the owner it had
+   * was UNAVAILABLE); undefined for a call that belongs to no partition or whose partition has no
+   * owner in the map. Rejects with the gRPC error.
+   */
+  private async routed<O extends DescMessage>(method: UnaryMethod<DescMessage, O>, message: object, bytes: Uint8Array,
+    metadata: grpc.Metadata, deadline: number, attempts: number): Promise<MessageShape<O> | undefined> {
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      if (this.owners === undefined || attempt > 0) {
+        const request = toBinary(GetPartitionMapRequestSchema, create(GetPartitionMapRequestSchema));
+        this.owners = ownersOf(await this.attempts(this.grpc, ClusterService.method.getPartitionMap, request,
+          metadata, deadline, 1));
+      }
+      const partition = this.owners.length > 0
+        ? partitionOfRequest(method.input, message, this.owners.length) : undefined;
+      if (partition === undefined || !this.owners[partition]) {
+        return undefined;
+      }
+      try {
+        return await this.attempts(this.routeTo(this.owners[partition]), method, bytes, metadata, deadline, attempts);
+      } catch (error) {
+        if (attempt > 0 || (error as grpc.ServiceError)?.code !== grpc.status.UNAVAILABLE) {
+          throw error;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** The channel to an owner's address, made once and kept (at most MAX_ROUTES, the oldest closed first). */
+  private routeTo(address: string): grpc.Client {
+    let channel = this.routes.get(address);
+    if (channel === undefined) {
+      if (this.routes.size >= MAX_ROUTES) {
+        const [oldest, client] = this.routes.entries().next().value as [string, grpc.Client];
+        this.routes.delete(oldest);
+        client.close();
+      }
+      channel = new grpc.Client(address, this.credentials, this.channelOptions);
+      this.routes.set(address, channel);
+    }
+    return channel;
+  }
+
+  /**
+   * The call on channel, UNAVAILABLE retried up to attempts in all with backoff, within the
+   * deadline; rejects with the last gRPC error.
+   */
+  private async attempts<O extends DescMessage>(channel: grpc.Client, method: UnaryMethod<DescMessage, O>,
+    bytes: Uint8Array, metadata: grpc.Metadata, deadline: number, attempts: number): Promise<MessageShape<O>> {
     let backoff = this.retries.initialBackoffMs;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.once(method, bytes, metadata, deadline);
+        return await this.once(channel, method, bytes, metadata, deadline);
       } catch (error) {
         const grpcError = error as grpc.ServiceError;
         const wait = Math.random() * backoff;
-        if (grpcError.code !== grpc.status.UNAVAILABLE || attempt >= attempts || Date.now() + wait >= deadline) {
-          throw this.failure(grpcError, requestId);
+        if (grpcError?.code !== grpc.status.UNAVAILABLE || attempt >= attempts || Date.now() + wait >= deadline) {
+          throw grpcError;
         }
         await sleep(wait);
         backoff = Math.min(backoff * this.retries.multiplier, this.retries.maxBackoffMs);
@@ -322,11 +472,11 @@ export class AuthcoreClient {
     return this.call(ClusterService.method.getPartitionMap, {}, options);
   }
 
-  private once<O extends DescMessage>(method: UnaryMethod<DescMessage, O>, bytes: Uint8Array, metadata: grpc.Metadata,
-    deadline: number): Promise<MessageShape<O>> {
+  private once<O extends DescMessage>(channel: grpc.Client, method: UnaryMethod<DescMessage, O>, bytes: Uint8Array,
+    metadata: grpc.Metadata, deadline: number): Promise<MessageShape<O>> {
     const path = `/${method.parent.typeName}/${method.name}`;
     return new Promise((resolve, reject) => {
-      this.grpc.makeUnaryRequest<Uint8Array, MessageShape<O>>(
+      channel.makeUnaryRequest<Uint8Array, MessageShape<O>>(
         path,
         (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength),
         (b: Buffer) => fromBinary(method.output, b),
@@ -435,8 +585,12 @@ export class AuthcoreClient {
     return this.call(CreditService.method.assessCredit, request, options);
   }
 
-  /** Closes the channel; calls under way are cancelled. */
+  /** Closes the channel, and the routed ones; calls under way are cancelled. */
   close(): void {
+    for (const channel of this.routes.values()) {
+      channel.close();
+    }
+    this.routes.clear();
     this.grpc.close();
   }
 }

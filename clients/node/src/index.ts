@@ -14,6 +14,7 @@ export {
   DEFAULT_RETRIES,
   DEFAULT_TIMEOUT_MS,
   MAX_MESSAGE_BYTES,
+  MAX_ROUTES,
   NO_RETRIES,
   isRetryable,
   type CallOptions,
@@ -42,6 +43,7 @@ export {
   type PreconditionViolation,
   type QuotaViolation,
 } from "./errors.js";
+export { blake2b64, partitionOf, partitionOfId } from "./partition.js";
 export { tlsFromDir, type TlsOptions } from "./tls.js";
 export { CONTRACT_VERSION } from "./gen/version.js";
 

@@ -75,6 +75,8 @@ def _message_class(descriptor: Any) -> type[pb_message.Message]:
 
 
 METHODS = _methods()
+# What a routing client reads the partition map with.
+PARTITION_MAP = METHODS["ClusterService/GetPartitionMap"]
 
 
 def method(name: str) -> Method:
@@ -236,6 +238,20 @@ def has_partition_key(request: Any) -> bool:
                 or ("authorization_id" in fields and request.authorization_id))
 
 
+def partition_of_id(authorization_id: str, partitions: int) -> int | None:
+    """The partition that made authorization_id ("au_p1x2_..."), as the server reads it
+    (authcore.cluster.partitions): None when the id carries no tag of this layout."""
+    parts = authorization_id.split("_", 2)
+    match = _ID_TAG.fullmatch(parts[1]) if len(parts) == 3 else None
+    if match is None:
+        return None
+    index, count = int(match.group(1)), int(match.group(2))
+    # "p01x2" is no tag: the server writes the numbers without leading zeros.
+    if count != partitions or index >= count or parts[1] != f"p{index}x{count}":
+        return None
+    return index
+
+
 def partition_of_request(request: Any, partitions: int) -> int | None:
     """The partition a request's account or authorization belongs to; None for a request that has
     neither (a batch, a policy, ...) or an authorization id without this layout's tag."""
@@ -243,10 +259,7 @@ def partition_of_request(request: Any, partitions: int) -> int | None:
     if "account_id" in fields and request.account_id:
         return partition_of(request.account_id, partitions)
     if "authorization_id" in fields and request.authorization_id:
-        parts = request.authorization_id.split("_", 2)
-        match = _ID_TAG.fullmatch(parts[1]) if len(parts) == 3 else None
-        if match and int(match.group(2)) == partitions and int(match.group(1)) < partitions:
-            return int(match.group(1))
+        return partition_of_id(request.authorization_id, partitions)
     return None
 
 

@@ -20,26 +20,80 @@ M = _core.METHODS
 
 class AsyncClient:
     """A connection to an authcore server from asyncio code; the arguments are Client's. Make it
-    inside the event loop that uses it; `async with AsyncClient(...) as client:` closes it."""
+    inside the event loop that uses it; `async with AsyncClient(...) as client:` closes it.
+
+    route=True (for a cluster, docs/scale-out.md): a call about one account or authorization goes
+    straight to the public address of its partition's owner, from the partition map (read from
+    target on the first such call); when that call is UNAVAILABLE (the owner changed or died) the
+    map is read again and the call sent once more, with its request_id, to the new owner. Other
+    calls go to target."""
 
     def __init__(self, target: str = "127.0.0.1:50051", *, tls: _core.Tls | None = None,
                  timeout: float = _core.DEFAULT_TIMEOUT_S, retries: _core.Retries = _core.Retries(),
-                 metadata: Metadata = ()):
+                 metadata: Metadata = (), route: bool = False):
         self._plaintext = tls is None
         self.channel = _core.open_channel(grpc.aio, target, tls, retries, timeout)
         self.timeout = timeout
         self.metadata = tuple(metadata)
         self._callables: dict[str, Any] = {}
+        self._route = route
+        self._tls, self._retries = tls, retries
+        # The owners' public addresses by partition, and a channel (with its callables) by address.
+        self._owners: list[str] | None = None
+        self._routes: dict[str, tuple[Any, dict[str, Any]]] = {}
 
     async def _invoke(self, spec: _core.Method, request: pb_message.Message | None, fields: dict[str, Any],
                       timeout: float | None, metadata: Metadata) -> Any:
         request, request_id = _core.prepare(spec, request, fields)
-        send = _core.callable_of(self.channel, self._callables, spec)
+        deadline_s = self.timeout if timeout is None else timeout
+        sent = self.metadata + tuple(metadata) or None
         try:
-            return await send(request, timeout=self.timeout if timeout is None else timeout,
-                              metadata=self.metadata + tuple(metadata) or None)
+            if self._route and spec.retryable and _core.has_partition_key(request):
+                routed = await self._routed(spec, request, deadline_s, sent)
+                if routed is not None:
+                    return routed
+            return await _core.callable_of(self.channel, self._callables, spec)(request, timeout=deadline_s,
+                                                                                metadata=sent)
         except grpc.RpcError as error:
             raise from_rpc_error(error, request_id, plaintext=self._plaintext) from None
+
+    async def _routed(self, spec: _core.Method, request: Any, timeout: float, metadata: Any) -> Any:
+        """The call sent to its partition's owner (again after reading the map anew, if the owner
+        it had was UNAVAILABLE); None for a call that belongs to no partition."""
+        for attempt in range(2):
+            if self._owners is None or attempt:
+                # Read here, not by partition_map(), so that a failure raises with the call's request_id.
+                read_map = _core.callable_of(self.channel, self._callables, _core.PARTITION_MAP)
+                self._owners = _core.owners_of(await read_map(events_pb2.GetPartitionMapRequest(), timeout=timeout,
+                                                          metadata=metadata))
+            partition = _core.partition_of_request(request, len(self._owners)) if self._owners else None
+            if partition is None or not self._owners[partition]:
+                return None
+            address = self._owners[partition]
+            route = self._routes.get(address)
+            if route is None:
+                # The table changes before the first await, so that no other call opens a second
+                # channel to the address meanwhile.
+                evicted = None
+                if len(self._routes) >= _core.MAX_ROUTES:
+                    evicted = self._routes.pop(next(iter(self._routes)))[0]
+                route = self._routes[address] = (
+                    _core.open_channel(grpc.aio, address, self._tls, self._retries, self.timeout), {})
+                if evicted is not None:
+                    await evicted.close()
+            try:
+                return await _core.callable_of(route[0], route[1], spec)(request, timeout=timeout, metadata=metadata)
+            except grpc.RpcError as error:
+                if attempt or error.code() != grpc.StatusCode.UNAVAILABLE:
+                    raise
+        return None
+
+    async def owner_address(self, account_id: str) -> str | None:
+        """The public address the client sends account_id's calls to (route=True), from the
+        partition map as last read (read now if it has not been)."""
+        if self._owners is None:
+            self._owners = _core.owners_of(await self.partition_map())
+        return self._owners[_core.partition_of(account_id, len(self._owners))] or None if self._owners else None
 
     async def call(self, method: str, request: pb_message.Message | None = None, /, *,
                    timeout: float | None = None, metadata: Metadata = (), **fields: Any) -> pb_message.Message:
@@ -163,6 +217,10 @@ class AsyncClient:
         return await self._invoke(M["ClusterService/GetPartitionMap"], None, {}, timeout, metadata)
 
     async def close(self) -> None:
+        routes = list(self._routes.values())
+        self._routes.clear()
+        for channel, _ in routes:
+            await channel.close()
         await self.channel.close()
 
     async def __aenter__(self) -> "AsyncClient":

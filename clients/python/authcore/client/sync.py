@@ -76,7 +76,10 @@ class Client:
         it had was UNAVAILABLE); None for a call that belongs to no partition."""
         for attempt in range(2):
             if self._owners is None or attempt:
-                self._owners = _core.owners_of(self.partition_map(timeout=timeout))
+                # Read here, not by partition_map(), so that a failure raises with the call's request_id.
+                read_map = _core.callable_of(self.channel, self._callables, _core.PARTITION_MAP)
+                self._owners = _core.owners_of(read_map(events_pb2.GetPartitionMapRequest(), timeout=timeout,
+                                                          metadata=metadata))
             partition = _core.partition_of_request(request, len(self._owners)) if self._owners else None
             if partition is None or not self._owners[partition]:
                 return None
