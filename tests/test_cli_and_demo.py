@@ -5,6 +5,7 @@ its state on restart."""
 from __future__ import annotations
 
 import argparse
+import datetime
 import io
 import json
 import os
@@ -20,6 +21,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 import pytest
 
+from conftest import Clock
 from authcore.tools import cli, demo as demo_mod
 from authcore.risk import features
 from authcore.tools.demo import run_demo
@@ -252,3 +254,52 @@ def test_serve_demo_in_multi_process_mode_with_a_model_that_declines_everything(
     assert "the active risk model is 'sha256:" in done.stdout
     assert "skipped: the void of the static-QR hold" in done.stdout and "GetAccount demo-alice-" in done.stdout
     assert "Traceback" not in done.stderr and "demo stopped early" not in done.stderr
+
+
+# -- the demo's table in README.md, at every hour of the day ----------------------------------------
+
+README = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+SHOWN = re.search(r"^## What the demo shows\n.*?```\n(.*?)```\n(.*?)\n## ", README, re.S | re.M)
+
+
+def table_rows(text: str) -> list[dict[str, str]]:
+    """The numbered rows of the demo's table, each a column name -> cell (cut where the header's
+    columns begin)."""
+    header = next(line for line in text.splitlines() if line.startswith("#   customer"))
+    starts = [m.start() for m in re.finditer(r"(?<=\s\s)\S|^\S", header)]
+    names = [header[a:b].strip() for a, b in zip(starts, [*starts[1:], None])]
+    return [{name: line[a:b].strip() for name, a, b in zip(names, starts, [*starts[1:], None])}
+            for line in text.splitlines() if re.match(r"^\d+ ", line)]
+
+
+def demo_at(data_dir: pathlib.Path, hour: int, minute: int) -> str:
+    """The demo through a server whose clock reads hour:minute in Asia/Shanghai (the demo
+    accounts' time zone) on 2026-11-22, and stands still."""
+    at = datetime.datetime(2026, 11, 22, hour, minute, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    engine = Engine(Journal(data_dir), clock=Clock(at.timestamp()))
+    service = create_server(engine, "127.0.0.1:0", expiry_interval_s=3600).start()
+    try:
+        out = io.StringIO()
+        run_demo(f"127.0.0.1:{service.port}", out)
+        return out.getvalue()
+    finally:
+        service.stop(grace_s=1)
+        engine.close()
+
+
+@pytest.mark.parametrize("hour", range(24))
+def test_the_demo_decides_as_the_readme_shows_at_every_hour(tmp_path, hour):
+    """The default model weighs the hour of day (local_hour): the risk column changes with it, and
+    no decision, reason, amount or message of README.md's table does."""
+    shown = table_rows(SHOWN.group(1))
+    ran = table_rows(demo_at(tmp_path / "data", hour, 10))
+    assert len(ran) == len(shown) == 17
+    for row in (*shown, *ran):
+        del row["risk"]
+    assert ran == shown
+
+
+def test_the_readme_demo_table_is_the_demo_at_the_hour_it_names(tmp_path):
+    said = re.search(r"risk column .*? at (\d\d):(\d\d) \(Asia/Shanghai\)", " ".join(SHOWN.group(2).split()))
+    assert said, "README.md does not say at what hour of day its demo table's risk column was taken"
+    assert table_rows(demo_at(tmp_path / "data", int(said.group(1)), int(said.group(2)))) == table_rows(SHOWN.group(1))

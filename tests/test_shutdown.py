@@ -67,7 +67,10 @@ def test_sigterm_drains_in_flight_calls_and_loses_no_acknowledged_authorization(
         stub = authorization_pb2_grpc.AuthorizationServiceStub(grpc.insecure_channel(target))
         i = 0
         while not stop_sending.is_set():
-            account_id = names[(k + i) % ACCOUNTS]
+            # Each caller goes round its own accounts, one payment each a round, as many customers
+            # pay: a burst of payments on one account is what the default risk model challenges or
+            # declines (more or fewer by the hour of day), and this test is about shutdown.
+            account_id = names[(k + CALLERS * i) % ACCOUNTS]
             i += 1
             try:
                 response = stub.Authorize(payment(account_id, c.CHANNEL_WALLET, 100 + k), timeout=10)
@@ -85,7 +88,16 @@ def test_sigterm_drains_in_flight_calls_and_loses_no_acknowledged_authorization(
     threads = [threading.Thread(target=caller, args=(k,)) for k in range(CALLERS)]
     for thread in threads:
         thread.start()
-    time.sleep(1.5)
+    # SIGTERM once the callers have had their approvals, whatever the machine's speed, so that it
+    # lands among calls in flight.
+    deadline = time.monotonic() + 60
+    while True:
+        with lock:
+            loaded = outcomes["DECISION_APPROVED"] > 100
+        if loaded:
+            break
+        assert time.monotonic() < deadline, f"fewer than 100 approvals in 60 s: {dict(outcomes)}"
+        time.sleep(0.01)
     process.send_signal(signal.SIGTERM)
     code = process.wait(timeout=60)
     stop_sending.set()
