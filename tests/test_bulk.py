@@ -121,6 +121,16 @@ def test_bulk_is_one_idempotent_request_and_survives_restart(tmp_path):
         restarted.close()
 
 
+def test_a_chunks_authorization_ids_are_taken_as_one_call_each_would_take_them(engine):
+    first = engine.core.new_id("au")
+    block = engine.core.new_ids("au", 3)
+    last = engine.core.new_id("au")
+    prefix = first[:-10]
+    assert [i[:-10] for i in (*block, last)] == [prefix] * 4
+    assert [int(i[-10:], 16) for i in (first, *block, last)] == list(range(int(first[-10:], 16), int(first[-10:], 16) + 5))
+    assert engine.core.new_ids("au", 0) == []
+
+
 def test_unknown_account_is_an_item_error_and_the_rest_is_decided(engine):
     engine.upsert_account(admin_pb2.UpsertAccountRequest(request_id="o", account_id="a", credit_limit_minor=100_000))
     payments = [authz.AuthorizeRequest(account_id=a, amount_minor=1_000, currency="CNY", channel=c.CHANNEL_WALLET,
