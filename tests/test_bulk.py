@@ -131,6 +131,24 @@ def test_a_chunks_authorization_ids_are_taken_as_one_call_each_would_take_them(e
     assert engine.core.new_ids("au", 0) == []
 
 
+def test_the_compiled_column_hashes_are_hashlibs_blake2b():
+    """A chunk's device and network hashes are computed by the compiled BLAKE2b-64: the digest of
+    columns.hash64 (hashlib) for every length about the 128-byte block boundaries, in UTF-8."""
+    import random
+
+    from authcore._fast.path import network_hashes, text_hashes
+
+    rng = random.Random(3)
+    values = ["", "a", "设备"] + ["".join(rng.choice("ab9-é设") for _ in range(k)) for k in range(1, 300)]
+    values += ["x" * k for k in (127, 128, 129, 255, 256, 257)]
+    assert text_hashes(values, None, len(values)).tolist() == text_hashes(values, columns.hash64, len(values)).tolist()
+    ips = ["", "10.1.2.3", "10.1.2.200", "2001:db8::1", "::1", "not-an-ip"] + \
+        [f"{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}.1" for _ in range(200)]
+    compiled, bad = network_hashes(ips, None, len(ips))
+    hashed, expected_bad = network_hashes(ips, columns.hash64, len(ips))
+    assert compiled.tolist() == hashed.tolist() and bad == expected_bad == [5]
+
+
 def test_unknown_account_is_an_item_error_and_the_rest_is_decided(engine):
     engine.upsert_account(admin_pb2.UpsertAccountRequest(request_id="o", account_id="a", credit_limit_minor=100_000))
     payments = [authz.AuthorizeRequest(account_id=a, amount_minor=1_000, currency="CNY", channel=c.CHANNEL_WALLET,

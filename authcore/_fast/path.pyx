@@ -22,6 +22,7 @@ from libc.math cimport NAN, fabs, isnan
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
+from authcore._fast.blake2 cimport hash64_of
 from authcore._fast.decide cimport D_APPROVED, Outcome, Request
 from authcore._fast.ledger cimport Book
 from authcore._fast.risk cimport N_FEATURES, RiskInput
@@ -620,18 +621,27 @@ def identifiers_valid(values, Py_ssize_t max_len):
 
 def text_hashes(values, hash64, Py_ssize_t n):
     """A column of strings as int64 bit patterns of hash64(value's UTF-8), computed once per
-    distinct value ("" is 0): a chunk's device ids."""
+    distinct value ("" is 0): a chunk's device ids. hash64 None: the compiled BLAKE2b-64
+    (authcore._fast.blake2), the same digest as authcore.decision.columns.hash64."""
     import numpy as np
     out = np.zeros(n, np.uint64)
     cdef uint64_t[::1] column = out
     cdef dict cache = {}
     cdef Py_ssize_t i = 0
+    cdef Py_ssize_t k
+    cdef const char* s
     for value in values:
         if i >= n:
             raise ValueError(f"more than {n} values")
         found = cache.get(value)
         if found is None:
-            found = hash64(value.encode()) if value else 0
+            if not value:
+                found = 0
+            elif hash64 is None:
+                s = PyUnicode_AsUTF8AndSize(value, &k)
+                found = hash64_of(<const unsigned char*>s, k)
+            else:
+                found = hash64(value.encode())
             cache[value] = found
         column[i] = found
         i += 1
@@ -641,7 +651,7 @@ def text_hashes(values, hash64, Py_ssize_t n):
 def network_hashes(values, hash64, Py_ssize_t n):
     """(int64 bit patterns of hash64 of each address's network, the rows that are not IPv4 or
     IPv6 addresses): the /24 of IPv4, the /48 of IPv6, each network hashed once; "" is 0 (the
-    unary request's ipnet_hash of validation.IP.packed)."""
+    unary request's ipnet_hash of validation.IP.packed). hash64 None: the compiled BLAKE2b-64."""
     import numpy as np
     out = np.zeros(n, np.uint64)
     cdef uint64_t[::1] column = out
@@ -665,10 +675,13 @@ def network_hashes(values, hash64, Py_ssize_t n):
                 bad.append(i)
                 i += 1
                 continue
-            network = (<char*>packed)[:width]
-            found = cache.get(network)
-            if found is None:
-                found = cache[network] = hash64(network)
-            column[i] = found
+            if hash64 is None:
+                column[i] = hash64_of(packed, width)
+            else:
+                network = (<char*>packed)[:width]
+                found = cache.get(network)
+                if found is None:
+                    found = cache[network] = hash64(network)
+                column[i] = found
         i += 1
     return out.view(np.int64), bad
