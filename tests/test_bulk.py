@@ -149,6 +149,23 @@ def test_the_compiled_column_hashes_are_hashlibs_blake2b():
     assert compiled.tolist() == hashed.tolist() and bad == expected_bad == [5]
 
 
+@pytest.mark.parametrize("mccs, expected", [
+    (["5411", "0000", "9999", "0742"], [5411, 0, 9999, 742]),
+    (["5411", "541"], None),
+    (["5411", "54111"], None),
+    (["5411", "54a1"], None),
+    (["5411", "٥٤١١"], None),  # digits, but not ASCII ones: the MCC rule refuses them
+    (["5411", ""], None),
+    ([], []),
+])
+def test_a_chunks_mccs_are_read_in_c_when_all_are_four_ascii_digits(mccs, expected):
+    from authcore._fast.path import four_digit_codes
+
+    codes = four_digit_codes(mccs, len(mccs))
+    assert (None if codes is None else codes.tolist()) == expected
+    assert (expected is not None) == all(validation.MCC.problem(m) is None for m in mccs)
+
+
 def test_unknown_account_is_an_item_error_and_the_rest_is_decided(engine):
     engine.upsert_account(admin_pb2.UpsertAccountRequest(request_id="o", account_id="a", credit_limit_minor=100_000))
     payments = [authz.AuthorizeRequest(account_id=a, amount_minor=1_000, currency="CNY", channel=c.CHANNEL_WALLET,

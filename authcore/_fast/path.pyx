@@ -619,6 +619,32 @@ def identifiers_valid(values, Py_ssize_t max_len):
     return True
 
 
+def four_digit_codes(values, Py_ssize_t n):
+    """A column of n strings of four ASCII digits as int64 numbers (a chunk's MCCs), or None
+    when any value is not four ASCII digits (the Python rule then names each violation)."""
+    import numpy as np
+    out = np.empty(n, np.int64)
+    cdef int64_t[::1] column = out
+    cdef Py_ssize_t i = 0, k
+    cdef int j
+    cdef int64_t code
+    cdef const unsigned char* s
+    for value in values:
+        if i >= n:
+            return None
+        s = <const unsigned char*>PyUnicode_AsUTF8AndSize(value, &k)
+        if k != 4:
+            return None
+        code = 0
+        for j in range(4):
+            if s[j] < 48 or s[j] > 57:
+                return None
+            code = code * 10 + (s[j] - 48)
+        column[i] = code
+        i += 1
+    return out if i == n else None
+
+
 def text_hashes(values, hash64, Py_ssize_t n):
     """A column of strings as int64 bit patterns of hash64(value's UTF-8), computed once per
     distinct value ("" is 0): a chunk's device ids. hash64 None: the compiled BLAKE2b-64
