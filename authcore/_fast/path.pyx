@@ -109,6 +109,7 @@ cdef inline bint _id_char(unsigned char ch) noexcept:
 cdef bint _identifier(object text, Py_ssize_t max_len) except -1:
     """True for a valid identifier (authcore.decision.validation.identifier_problem is None)."""
     cdef Py_ssize_t k, i
+    cdef unsigned char c0
     cdef const unsigned char* s = <const unsigned char*>PyUnicode_AsUTF8AndSize(text, &k)
     if k == 0 or k > max_len:
         return False

@@ -355,7 +355,7 @@ class Payments:
         try:
             with self.core.state.shared():
                 # The chunk's ids looked up at once, in C without the GIL (-1: no such account).
-                slots = self.core.ledger.slot_of.slots_of(req.account_ids)
+                slots = self.core.ledger.slot_of.slots_of(chunk.account_ids)
                 chunk.matrix[:, 0] = slots
                 known = np.unique(slots[slots >= 0])
                 with self.core.stripes.many(known.tolist()):
@@ -373,8 +373,7 @@ class Payments:
         reasons = np.where(decisions == c.DECISION_APPROVED, c.REASON_APPROVED,
                            np.where(decisions != 0, first_reasons(decided[:, 1]), 0))
         ids = self.core.new_ids("au", len(approved))
-        # The id columns as lists once: a list's item costs a fraction of a repeated field's.
-        account_ids, merchant_ids = list(req.account_ids), list(req.merchant_ids)
+        account_ids, merchant_ids = chunk.account_ids, chunk.merchant_ids
         id_column = np.full(n, "", object)
         id_column[approved] = ids
         terms, rates = np.zeros(n, np.int64), np.zeros(n, np.int64)
