@@ -702,13 +702,10 @@ def network_hashes(values, hash64, Py_ssize_t n):
                 bad.append(i)
                 i += 1
                 continue
-            if hash64 is None:
-                column[i] = hash64_of(packed, width)
-            else:
-                network = (<char*>packed)[:width]
-                found = cache.get(network)
-                if found is None:
-                    found = cache[network] = hash64(network)
-                column[i] = found
+            network = (<char*>packed)[:width]
+            found = cache.get(network)
+            if found is None:
+                found = cache[network] = hash64_of(packed, width) if hash64 is None else hash64(network)
+            column[i] = found
         i += 1
     return out.view(np.int64), bad
