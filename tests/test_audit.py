@@ -259,6 +259,20 @@ def test_audit_can_be_left_out_for_measurement(data_dir, clock):
         engine.close()
 
 
+def test_encoding_writes_each_arrays_bytes_in_c_order_whatever_its_memory():
+    """A column, a transposed table, an empty array and a scalar: each written as tobytes()
+    writes it, after the header."""
+    table = np.arange(24, dtype=np.int64).reshape(4, 6)
+    arrays = {"column": table[:, 2], "transposed": table.T, "empty": np.zeros((0, 7)), "scalar": np.float64(2.5),
+              "bytes": np.arange(10, dtype=np.uint8).reshape(2, 5)[:, ::2], "flags": np.array([True, False])}
+    blob = audit.encode(arrays, {})
+    expected = b"".join(np.ascontiguousarray(a).tobytes() for a in arrays.values())
+    assert blob.endswith(expected)
+    decoded, _ = audit.decode(blob)
+    for name, array in arrays.items():
+        assert np.array_equal(decoded[name], np.ascontiguousarray(array)), name
+
+
 def test_encoding_round_trips_and_refuses_other_layouts():
     arrays = {"a": np.arange(6, dtype=np.int64).reshape(2, 3), "b": np.array([1.5, np.nan])}
     blob = audit.encode(arrays, {"ids": ["x", "y"]})

@@ -121,6 +121,51 @@ def test_bulk_is_one_idempotent_request_and_survives_restart(tmp_path):
         restarted.close()
 
 
+def test_a_chunks_authorization_ids_are_taken_as_one_call_each_would_take_them(engine):
+    first = engine.core.new_id("au")
+    block = engine.core.new_ids("au", 3)
+    last = engine.core.new_id("au")
+    prefix = first[:-10]
+    assert [i[:-10] for i in (*block, last)] == [prefix] * 4
+    assert [int(i[-10:], 16) for i in (first, *block, last)] == list(range(int(first[-10:], 16), int(first[-10:], 16) + 5))
+    assert engine.core.new_ids("au", 0) == []
+
+
+def test_the_compiled_column_hashes_are_hashlibs_blake2b():
+    """A chunk's device and network hashes are computed by the compiled BLAKE2b-64: the digest of
+    columns.hash64 (hashlib) for every length about the 128-byte block boundaries, in UTF-8."""
+    import random
+
+    from authcore._fast.path import network_hashes, text_hashes
+
+    rng = random.Random(3)
+    values = ["", "a", "设备"] + ["".join(rng.choice("ab9-é设") for _ in range(k)) for k in range(1, 300)]
+    values += ["x" * k for k in (127, 128, 129, 255, 256, 257)]
+    assert text_hashes(values, None, len(values)).tolist() == text_hashes(values, columns.hash64, len(values)).tolist()
+    ips = ["", "10.1.2.3", "10.1.2.200", "2001:db8::1", "::1", "not-an-ip"] + \
+        [f"{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}.1" for _ in range(200)]
+    compiled, bad = network_hashes(ips, None, len(ips))
+    hashed, expected_bad = network_hashes(ips, columns.hash64, len(ips))
+    assert compiled.tolist() == hashed.tolist() and bad == expected_bad == [5]
+
+
+@pytest.mark.parametrize("mccs, expected", [
+    (["5411", "0000", "9999", "0742"], [5411, 0, 9999, 742]),
+    (["5411", "541"], None),
+    (["5411", "54111"], None),
+    (["5411", "54a1"], None),
+    (["5411", "٥٤١١"], None),  # digits, but not ASCII ones: the MCC rule refuses them
+    (["5411", ""], None),
+    ([], []),
+])
+def test_a_chunks_mccs_are_read_in_c_when_all_are_four_ascii_digits(mccs, expected):
+    from authcore._fast.path import four_digit_codes
+
+    codes = four_digit_codes(mccs, len(mccs))
+    assert (None if codes is None else codes.tolist()) == expected
+    assert (expected is not None) == all(validation.MCC.problem(m) is None for m in mccs)
+
+
 def test_unknown_account_is_an_item_error_and_the_rest_is_decided(engine):
     engine.upsert_account(admin_pb2.UpsertAccountRequest(request_id="o", account_id="a", credit_limit_minor=100_000))
     payments = [authz.AuthorizeRequest(account_id=a, amount_minor=1_000, currency="CNY", channel=c.CHANNEL_WALLET,

@@ -303,3 +303,15 @@ def test_snapshots_still_restore_to_the_same_state(stored):
         assert account_answers(restored) == expected["accounts"]
     finally:
         restored.close()
+
+
+def test_a_column_of_channels_maps_to_the_ledgers_indexes_as_the_mapping_does():
+    from authcore.journal.effects import CHANNEL_INDEX, channel_indexes
+
+    channels = [c.CHANNEL_QUICK_PAY, c.CHANNEL_WALLET, c.CHANNEL_SCAN_TO_PAY, c.CHANNEL_WALLET]
+    assert channel_indexes(channels).tolist() == [CHANNEL_INDEX[ch] for ch in channels]
+    assert channel_indexes([]).tolist() == []
+    for bad in (0, -1, 4, 2**40):
+        with pytest.raises(KeyError) as info:
+            channel_indexes([c.CHANNEL_WALLET, bad])
+        assert info.value.args == (bad,)

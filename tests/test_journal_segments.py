@@ -349,3 +349,17 @@ def test_a_snapshot_while_the_audit_index_is_writing_does_not_deadlock(data_dir,
         assert engine.journal.record_count() == 0
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("size", [0, 1, 100, 127, 128, 16_383, 16_384, 2_100_000])
+def test_a_record_with_an_audit_row_of_any_size_is_framed_as_protobuf_frames_it(size):
+    """The compiled frame writes an audit row's data straight into the record after its small
+    fields: the sub-message's length must count the data's own length prefix at every size."""
+    from authcore._fast import wire
+
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    for audit_row in ((0, "AuthorizeBulk", "chunk-1", 2000, "2026.1", "default-2026.1", data),
+                      (0, "", "", 0, "", "", data)):
+        args = (7, 1_795_000_000, "AuthorizeBulk", "chunk-1", bytes(16), b"\x1a\x02\x08\x01", b"\x08\x01", bytes(16))
+        assert wire.record_frame(*args, audit_row) == \
+            segments.frame(store._record_message(*args, audit_row).SerializeToString())

@@ -9,7 +9,7 @@ import pytest
 from authcore._fast import decide
 from authcore._fast.ledger import Book
 from authcore._fast.state import ACCOUNT_DTYPE, BEHAVIOUR_DTYPE, PROFILE_DTYPE
-from authcore.decision.reasons import BIT_ORDER, CATALOGUE, CHALLENGE_REASONS
+from authcore.decision.reasons import BIT_ORDER, CATALOGUE, CHALLENGE_REASONS, first_reasons, reasons_of_mask
 from authcore.v1 import common_pb2 as c
 
 
@@ -23,6 +23,18 @@ def test_bit_order_is_precedence_order():
     assert len(BIT_ORDER) == decide.CHECK_COUNT
     assert list(BIT_ORDER) == sorted(BIT_ORDER), "bit i+1 never outranks bit i"
     assert set(BIT_ORDER[decide.CHALLENGE_FROM_BIT:]) == CHALLENGE_REASONS
+
+
+def test_first_reasons_of_a_column_are_each_masks_first_reason():
+    """The column form beside reasons_of_mask: every single bit, the highest bit with the
+    others, bits the order does not name (ignored), and random masks."""
+    top = len(BIT_ORDER) - 1
+    masks = [0, -(1 << 63), 1 << len(BIT_ORDER), *(1 << b for b in range(len(BIT_ORDER))), (1 << top) | 0b110,
+             (1 << (top + 1)) - 1, (1 << 62) | (1 << top)]
+    rng = np.random.default_rng(5)
+    masks += rng.integers(0, 1 << (top + 1), 500).tolist()
+    expected = [(reasons_of_mask(m & ((1 << len(BIT_ORDER)) - 1)) or [0])[0] for m in masks]
+    assert first_reasons(np.array(masks, np.int64)).tolist() == expected
 
 
 def test_every_reason_has_codes_messages_and_hints():

@@ -7,7 +7,9 @@ from __future__ import annotations
 import threading
 import time
 
-from authcore.state.locks import RWLock
+import pytest
+
+from authcore.state.locks import RWLock, Stripes
 
 WAIT_S = 10.0
 
@@ -108,3 +110,15 @@ def test_a_writer_excludes_readers_and_other_writers():
         thread.join(60)
     assert not errors
     assert lock.readers_in == 0
+
+
+def test_stripes_of_many_accounts_are_each_taken_once_and_all_released():
+    stripes = Stripes(8)
+    with stripes.many([3, 11, 5, 3]):  # 3 and 11 share a stripe
+        assert [lock.locked() for lock in stripes._locks] == [i in (3, 5) for i in range(8)]
+    assert not any(lock.locked() for lock in stripes._locks)
+    with pytest.raises(RuntimeError), stripes.many([1, 2]):
+        raise RuntimeError("the body failed")
+    assert not any(lock.locked() for lock in stripes._locks)
+    with stripes.many([]):
+        pass

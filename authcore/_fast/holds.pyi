@@ -51,10 +51,6 @@ class HoldTable:
     def place(self, book: Book, authorization_id: str, slot: int, merchant_id: str, expires_s: int, channel: int,
               amount: int, flags: int, device: int, ipnet: int, lat: float, lon: float, term: int, rate: int,
               now_s: int) -> int: ...
-    def place_many(self, book: Book, authorization_ids: list[str], slots: list[int], merchant_ids: list[str],
-                   expires_s: int, channels: list[int], amounts: list[int], flags: list[int], devices: list[int],
-                   ipnets: list[int], lats: list[float], lons: list[float], terms: list[int], rates: list[int],
-                   now_s: int) -> None: ...
     def place_rows(self, book: Book, authorization_ids: list[str], slots: np.ndarray, merchant_ids: list[str],
                    expires_s: np.ndarray, channels: np.ndarray, amounts: np.ndarray, flags: np.ndarray,
                    devices: np.ndarray, ipnets: np.ndarray, lats: np.ndarray, lons: np.ndarray, terms: np.ndarray,

@@ -474,29 +474,14 @@ cdef class HoldTable:
         return self._insert(authorization_id, slot, merchant_id, expires_s, channel, amount, flags, day, month,
                             term, rate, now_s, HELD)
 
-    def place_many(self, Book book, list authorization_ids, list slots, list merchant_ids, int64_t expires_s,
-                   list channels, list amounts, list flags, list devices, list ipnets, list lats, list lons,
-                   list terms, list rates, int64_t now_s):
-        """place() of each hold of a bulk chunk's columns, in order (lats, lons NaN: unknown)."""
-        cdef Py_ssize_t n = len(authorization_ids), i
-        cdef int32_t day, month
-        for column in (slots, merchant_ids, channels, amounts, flags, devices, ipnets, lats, lons, terms, rates):
-            if len(column) != n:
-                raise ValueError(f"every column needs {n} values, one has {len(column)}")
-        for i in range(n):
-            self._new(authorization_ids[i])
-            self._book(book, slots[i], channels[i], amounts[i], flags[i], devices[i], ipnets[i], lats[i],
-                       lons[i], now_s, &day, &month)
-            self._insert(authorization_ids[i], slots[i], merchant_ids[i], expires_s, channels[i], amounts[i],
-                         flags[i], day, month, terms[i], rates[i], now_s, HELD)
-
     def place_rows(self, Book book, list authorization_ids, const int64_t[::1] slots, list merchant_ids,
                    const int64_t[::1] expires_s, const int32_t[::1] channels, const int64_t[::1] amounts,
                    const int32_t[::1] flags, const uint64_t[::1] devices, const uint64_t[::1] ipnets,
                    const double[::1] lats, const double[::1] lons, const int32_t[::1] terms,
                    const int32_t[::1] rates, const int64_t[::1] now_s):
-        """place() of each hold of a run of HoldPlaced records, in order, from columns (one
-        expiry and one time per hold; lats, lons NaN: unknown): the journal's tail replayed."""
+        """place() of each hold of a run of HoldPlaced records, or of a chunk's HoldsPlaced, in
+        order, from columns (one expiry and one time per hold; lats, lons NaN: unknown): the
+        journal's tail replayed, and a bulk chunk's approvals (Ledger.place_holds)."""
         cdef Py_ssize_t n = len(authorization_ids), i
         cdef int32_t day, month
         if len(merchant_ids) != n:

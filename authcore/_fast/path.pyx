@@ -22,6 +22,7 @@ from libc.math cimport NAN, fabs, isnan
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
+from authcore._fast.blake2 cimport hash64_of
 from authcore._fast.decide cimport D_APPROVED, Outcome, Request
 from authcore._fast.ledger cimport Book
 from authcore._fast.risk cimport N_FEATURES, RiskInput
@@ -108,6 +109,7 @@ cdef inline bint _id_char(unsigned char ch) noexcept:
 cdef bint _identifier(object text, Py_ssize_t max_len) except -1:
     """True for a valid identifier (authcore.decision.validation.identifier_problem is None)."""
     cdef Py_ssize_t k, i
+    cdef unsigned char c0
     cdef const unsigned char* s = <const unsigned char*>PyUnicode_AsUTF8AndSize(text, &k)
     if k == 0 or k > max_len:
         return False
@@ -618,20 +620,55 @@ def identifiers_valid(values, Py_ssize_t max_len):
     return True
 
 
+def four_digit_codes(values, Py_ssize_t n):
+    """A column of n strings of four ASCII digits as int64 numbers (a chunk's MCCs), or None
+    when any value is not four ASCII digits (the Python rule then names each violation)."""
+    import numpy as np
+    out = np.empty(n, np.int64)
+    cdef int64_t[::1] column = out
+    cdef Py_ssize_t i = 0, k
+    cdef int j
+    cdef int64_t code
+    cdef const unsigned char* s
+    for value in values:
+        if i >= n:
+            return None
+        s = <const unsigned char*>PyUnicode_AsUTF8AndSize(value, &k)
+        if k != 4:
+            return None
+        code = 0
+        for j in range(4):
+            if s[j] < 48 or s[j] > 57:
+                return None
+            code = code * 10 + (s[j] - 48)
+        column[i] = code
+        i += 1
+    return out if i == n else None
+
+
 def text_hashes(values, hash64, Py_ssize_t n):
     """A column of strings as int64 bit patterns of hash64(value's UTF-8), computed once per
-    distinct value ("" is 0): a chunk's device ids."""
+    distinct value ("" is 0): a chunk's device ids. hash64 None: the compiled BLAKE2b-64
+    (authcore._fast.blake2), the same digest as authcore.decision.columns.hash64."""
     import numpy as np
     out = np.zeros(n, np.uint64)
     cdef uint64_t[::1] column = out
     cdef dict cache = {}
     cdef Py_ssize_t i = 0
+    cdef Py_ssize_t k
+    cdef const char* s
     for value in values:
         if i >= n:
             raise ValueError(f"more than {n} values")
         found = cache.get(value)
         if found is None:
-            found = hash64(value.encode()) if value else 0
+            if not value:
+                found = 0
+            elif hash64 is None:
+                s = PyUnicode_AsUTF8AndSize(value, &k)
+                found = hash64_of(<const unsigned char*>s, k)
+            else:
+                found = hash64(value.encode())
             cache[value] = found
         column[i] = found
         i += 1
@@ -641,7 +678,7 @@ def text_hashes(values, hash64, Py_ssize_t n):
 def network_hashes(values, hash64, Py_ssize_t n):
     """(int64 bit patterns of hash64 of each address's network, the rows that are not IPv4 or
     IPv6 addresses): the /24 of IPv4, the /48 of IPv6, each network hashed once; "" is 0 (the
-    unary request's ipnet_hash of validation.IP.packed)."""
+    unary request's ipnet_hash of validation.IP.packed). hash64 None: the compiled BLAKE2b-64."""
     import numpy as np
     out = np.zeros(n, np.uint64)
     cdef uint64_t[::1] column = out
@@ -668,7 +705,7 @@ def network_hashes(values, hash64, Py_ssize_t n):
             network = (<char*>packed)[:width]
             found = cache.get(network)
             if found is None:
-                found = cache[network] = hash64(network)
+                found = cache[network] = hash64_of(packed, width) if hash64 is None else hash64(network)
             column[i] = found
         i += 1
     return out.view(np.int64), bad

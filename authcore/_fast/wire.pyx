@@ -9,7 +9,6 @@ written), a sub-message written when it is set, even empty. tests/test_request_p
 them with upb's over generated values."""
 
 import hashlib
-import zlib
 
 import numpy as np
 
@@ -22,8 +21,10 @@ from libc.string cimport memcmp, memcpy, memset
 cdef extern from "Python.h":
     const char* PyUnicode_AsUTF8AndSize(object text, Py_ssize_t* size) except NULL
 
+cdef extern from "zlib.h" nogil:
+    unsigned long zlib_crc32 "crc32" (unsigned long crc, const unsigned char* buf, unsigned int len)
+
 _blake2b = hashlib.blake2b
-_crc32 = zlib.crc32
 
 
 # -- the writer ---------------------------------------------------------------------------------
@@ -252,26 +253,57 @@ def record_frame(uint64_t seq, int64_t at_s, str method, object request_id, obje
         field_bytes(&o, 7, response)
         field_bytes(&o, 8, digest)
         if audit_row is not None:
-            open_out(&audit, PyBytes_GET_SIZE(audit_row[6]) + 256)
+            # The sub-message's small fields first; its data, the last field, is then written
+            # straight after them into the record (a bulk chunk's is megabytes: one copy).
+            data = audit_row[6]
+            open_out(&audit, 256)
             try:
                 field_text(&audit, 1, audit_row[1])
                 field_text(&audit, 2, audit_row[2])
                 field_varint(&audit, 3, <uint32_t>audit_row[3])
                 field_text(&audit, 4, audit_row[4])
                 field_text(&audit, 5, audit_row[5])
-                field_bytes(&audit, 6, audit_row[6])
-                field_message(&o, 9, audit.p, audit.n)
+                varint(&o, <uint64_t>((9 << 3) | 2))
+                varint(&o, <uint64_t>(audit.n + _bytes_field_size(6, PyBytes_GET_SIZE(data))))
+                raw(&o, audit.p, audit.n)
+                field_bytes(&o, 6, data)
             finally:
                 close_out(&audit)
         size = o.n - 12
-        crc = _crc32(PyBytes_FromStringAndSize(<char*>o.p + 12, size))
+        crc = _crc32_of(o.p + 12, size)
         set_u32(o.p, <uint32_t>size)
         set_u32(o.p + 4, crc)
         memcpy(head, o.p, 8)
-        set_u32(o.p + 8, _crc32(PyBytes_FromStringAndSize(<char*>head, 8)))
+        set_u32(o.p + 8, _crc32_of(head, 8))
         return take(&o)
     finally:
         close_out(&o)
+
+
+cdef Py_ssize_t _varint_size(uint64_t v) noexcept:
+    cdef Py_ssize_t k = 1
+    while v >= 0x80:
+        v >>= 7
+        k += 1
+    return k
+
+
+cdef Py_ssize_t _bytes_field_size(int field, Py_ssize_t k) noexcept:
+    """The bytes field_bytes writes for k bytes of data (none when empty)."""
+    return 0 if k == 0 else _varint_size(<uint64_t>(field << 3)) + _varint_size(<uint64_t>k) + k
+
+
+cdef uint32_t _crc32_of(const unsigned char* p, Py_ssize_t k) noexcept:
+    """zlib.crc32 of p[:k], read in place, without the GIL (as zlib.crc32 of a large buffer)."""
+    cdef unsigned long crc = zlib_crc32(0, NULL, 0)
+    cdef unsigned int part
+    with nogil:
+        while k > 0:
+            part = <unsigned int>(k if k < 0x40000000 else 0x40000000)
+            crc = zlib_crc32(crc, p, part)
+            p += part
+            k -= part
+    return <uint32_t>crc
 
 
 cdef void set_u32(unsigned char* p, uint32_t v) noexcept:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from authcore.v1 import common_pb2 as c
 
 R = c.Reason
@@ -179,6 +181,20 @@ RULE_NAMES = {
 def reasons_of_mask(mask: int) -> list[int]:
     """The reasons whose bits are set, in precedence order."""
     return [reason for bit, reason in enumerate(BIT_ORDER) if mask >> bit & 1]
+
+
+# The reason of each mask bit, and 0 at index -1: the lowest set bit's exponent, less one, indexes it.
+_REASON_OF_BIT = np.array((*BIT_ORDER, 0), np.int64)
+_KNOWN_BITS = (1 << len(BIT_ORDER)) - 1
+
+
+def first_reasons(masks: np.ndarray) -> np.ndarray:
+    """reasons_of_mask(mask)[0] of each failure mask of a column, 0 where no bit is set: the
+    lowest set bit is the first reason (BIT_ORDER is in precedence order), found for the whole
+    column at once. Its float64 exponent is exact: every bit is below 2**53."""
+    known = np.asarray(masks, np.int64) & _KNOWN_BITS
+    _, exponents = np.frexp((known & -known).astype(np.float64))
+    return _REASON_OF_BIT[exponents - 1]
 
 
 # The retry category as the tables show it: its number and what it asks of the client.

@@ -52,7 +52,7 @@ class Applier:
         """The approvals of a bulk chunk, in the order they were decided."""
         self.core.ledger.place_holds(
             holds.authorization_ids, holds.account_ids, holds.merchant_ids, holds.expires_at.seconds,
-            [CHANNEL_INDEX[channel] for channel in holds.channels], holds.amounts_minor, holds.flags,
+            effects.channel_indexes(holds.channels), holds.amounts_minor, holds.flags,
             holds.device_hashes, holds.ip_network_hashes, holds.latitudes, holds.longitudes,
             holds.installment_terms_months, holds.installment_monthly_rates_bps, at_s)
 

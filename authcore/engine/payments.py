@@ -16,7 +16,7 @@ from authcore.decision.money import currency_numeric
 from authcore.observability import decisions as observed
 from authcore.journal.effects import JournalEffect
 from authcore.decision.policy import CHANNELS
-from authcore.decision.reasons import RULE_NAMES, reasons_of_mask
+from authcore.decision.reasons import RULE_NAMES, first_reasons, reasons_of_mask
 from authcore.decision import validation
 from authcore.v1 import authorization_pb2 as authz, common_pb2 as c
 from authcore.v1.authorization_pb2 import FeatureContribution
@@ -355,7 +355,7 @@ class Payments:
         try:
             with self.core.state.shared():
                 # The chunk's ids looked up at once, in C without the GIL (-1: no such account).
-                slots = self.core.ledger.slot_of.slots_of(req.account_ids)
+                slots = self.core.ledger.slot_of.slots_of(chunk.account_ids)
                 chunk.matrix[:, 0] = slots
                 known = np.unique(slots[slots >= 0])
                 with self.core.stripes.many(known.tolist()):
@@ -369,16 +369,16 @@ class Payments:
         decided, scores, trail, shadowed = self._run_batch(matrix, chunk.locations, slots, now_s)
         decisions = decided[:, 0]
         approved = np.flatnonzero(decisions == c.DECISION_APPROVED)
-        reasons = np.zeros(n, np.int64)
-        reasons[approved] = c.REASON_APPROVED
-        for i in np.flatnonzero((decisions != c.DECISION_APPROVED) & (decisions != 0)).tolist():
-            reasons[i] = reasons_of_mask(int(decided[i, 1]))[0]
-        ids = [self.core.new_id("au") for _ in range(len(approved))]
-        id_column = [""] * n
+        # Every row's first reason from its failure mask at once (0: not decided).
+        reasons = np.where(decisions == c.DECISION_APPROVED, c.REASON_APPROVED,
+                           np.where(decisions != 0, first_reasons(decided[:, 1]), 0))
+        ids = self.core.new_ids("au", len(approved))
+        account_ids, merchant_ids = chunk.account_ids, chunk.merchant_ids
+        id_column = np.full(n, "", object)
+        id_column[approved] = ids
         terms, rates = np.zeros(n, np.int64), np.zeros(n, np.int64)
-        for i, authorization_id in zip(approved.tolist(), ids, strict=True):
-            id_column[i] = authorization_id
-            if ledger.auto_installment:
+        if ledger.auto_installment:
+            for i in approved.tolist():
                 plan, quote = self._installment_quote(int(matrix[i, 0]), int(matrix[i, 2]), int(matrix[i, 1]) + 1,
                                                       req.mccs[i])
                 if quote is not None and quote.eligible:
@@ -389,7 +389,7 @@ class Payments:
                                                model_version=self.core.model_info.version)
         response.decisions.extend(decisions.tolist())
         response.reasons.extend(reasons.tolist())
-        response.authorization_ids.extend(id_column)
+        response.authorization_ids.extend(id_column.tolist())
         response.available_credit_minor.extend(decided[:, 3].tolist())
         response.max_approvable_minor.extend(decided[:, 2].tolist())
         response.risk_scores.extend(scores.tolist())
@@ -398,32 +398,36 @@ class Payments:
         if stood_in.any():
             response.stand_in.extend(np.where(stood_in, STAND_IN_MODEL_FAILED, 0).tolist())
         for i in np.flatnonzero(matrix[:, 0] < 0).tolist():
-            response.errors.add(index=i).status.CopyFrom(NotFound("account", req.account_ids[i]).to_status())
+            response.errors.add(index=i).status.CopyFrom(NotFound("account", account_ids[i]).to_status())
         effect = None
         if len(approved):
             expires_s = now_s + policy.hold_ttl_seconds
             response.hold_expires_at.seconds = expires_s
             # The approvals' columns as lists: what the record's packed repeated fields take fastest.
-            rows = approved.tolist()
             effect = effects.holds_placed(
-                ids, [req.account_ids[i] for i in rows], [req.merchant_ids[i] for i in rows], expires_s,
+                ids, _picked(account_ids, approved, n), _picked(merchant_ids, approved, n), expires_s,
                 CHANNEL_VALUES[matrix[approved, 1]].tolist(), matrix[approved, 2].tolist(),
                 decided[approved, 6].tolist(), decided[approved, 4].tolist(), decided[approved, 5].tolist(),
                 matrix[approved, 6].view(np.uint64).tolist(), matrix[approved, 7].view(np.uint64).tolist(),
                 chunk.locations[approved, 0].tolist(), chunk.locations[approved, 1].tolist(),
                 terms[approved].tolist(), rates[approved].tolist())
         known = np.flatnonzero(matrix[:, 0] >= 0)
+        known_account_ids = _picked(account_ids, known, n)
         side = self._audit_many("AuthorizeBulk", now_s, req.request_id, None, known, matrix, chunk.locations, decided,
-                                scores, np.stack([decisions, reasons], axis=1)[known], trail,
-                                [req.account_ids[i] for i in known.tolist()],
-                                [req.merchant_ids[i] for i in known.tolist()] if req.merchant_ids else [""] * len(known))
+                                scores, np.stack([decisions, reasons], axis=1)[known], trail, known_account_ids,
+                                _picked(merchant_ids, known, n) if merchant_ids else [""] * len(known))
         self.requests.commit([("AuthorizeBulk", req.request_id, digest, effect, response.SerializeToString())], now_s, side)
         if shadowed:
             shadowed[0].record_many(now_s, [req.request_id] * len(known), known,
-                                    [req.account_ids[i] for i in known.tolist()], matrix[known, 2], decided[known],
+                                    known_account_ids, matrix[known, 2], decided[known],
                                     scores[known], shadowed[1][known], shadowed[2][known])
         observed.count_decisions(decisions, reasons, matrix[:, 1] + 1)
         observed.stood_in(STAND_IN_MODEL_FAILED, int(stood_in.sum()))
         if effect is not None:
             self.applier.apply(effect, now_s)
         return response
+
+
+def _picked(values: list, rows: np.ndarray, n: int) -> list:
+    """values (a chunk's column of n) at rows (ascending): the list itself when rows are all n."""
+    return values if len(rows) == n else [values[i] for i in rows.tolist()]

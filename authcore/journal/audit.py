@@ -75,7 +75,8 @@ def encode(arrays: dict[str, np.ndarray], strings: dict[str, list[str]]) -> byte
     for name, array in arrays.items():
         array = np.ascontiguousarray(array)
         specs.append((name, array.dtype.str, array.shape))
-        buffers.append(array.tobytes())
+        # The array's own buffer: join copies it once, into the blob (a chunk's are megabytes).
+        buffers.append(array)
     header = f'{{"layout":{_LAYOUT_JSON},"arrays":{json.dumps(specs)},"strings":{json.dumps(strings)}}}'.encode()
     return b"".join((_HEADER.pack(MAGIC, len(header)), header, *buffers))
 

@@ -29,7 +29,7 @@ from authcore.v1.journal_pb2 import (
 )
 
 __all__ = [
-    "FORMAT", "CHANNEL_INDEX", "JournalEffect", "decode", "hold_placed", "holds_placed", "hold_captured",
+    "FORMAT", "CHANNEL_INDEX", "channel_indexes", "JournalEffect", "decode", "hold_placed", "holds_placed", "hold_captured",
     "hold_voided", "hold_expired", "hold_refunded", "holds_dropped", "repaid", "account_set", "auto_installment_set",
     "policy_set", "risk_model_set", "scorecard_set", "accounts_imported",
     # The messages of each effect, for type annotations.
@@ -41,6 +41,20 @@ __all__ = [
 FORMAT = 1
 # The ledger's channel index (0..2, the kernel's) of each Channel.
 CHANNEL_INDEX = {channel: index for index, channel in enumerate(CHANNELS)}
+# CHANNEL_INDEX as a table: -1 at a number that is no Channel.
+_CHANNEL_TABLE = np.full(max(CHANNEL_INDEX) + 1, -1, np.int32)
+_CHANNEL_TABLE[list(CHANNEL_INDEX)] = list(CHANNEL_INDEX.values())
+
+
+def channel_indexes(channels) -> np.ndarray:
+    """CHANNEL_INDEX of each of a column of Channels, at once (int32); KeyError on one that is no
+    Channel, as the mapping raises."""
+    values = np.asarray(channels, np.int64)
+    known = (values >= 0) & (values < len(_CHANNEL_TABLE))
+    indexes = np.where(known, _CHANNEL_TABLE[np.where(known, values, 0)], -1)
+    if (indexes < 0).any():
+        raise KeyError(int(values[int((indexes < 0).argmax())]))
+    return indexes.astype(np.int32)
 # The number columns of a bulk chunk's approvals in the JSON form ("ints", little-endian int64).
 JSON_HOLD_COLUMNS = ("ch", "amt", "flags", "day", "month", "dev", "ip", "term", "rate")
 

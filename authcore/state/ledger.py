@@ -387,12 +387,16 @@ class Ledger:
         found = self.slot_of.slots_of(account_ids)
         if (found < 0).any():
             raise KeyError(account_ids[int((found < 0).argmax())])
-        slots = found.tolist()
+        n = len(found)
+        # The number columns as arrays (a repeated field or a list converts in C), placed by the
+        # compiled loop a journal's tail is replayed with, one expiry and one time for all.
         with self.holds_lock:
-            self.hold_table.place_many(
-                self.book, list(authorization_ids), slots, list(merchant_ids), expires_s, list(channels),
-                list(amounts), list(flags), list(devices), list(ipnets), list(lats), list(lons), list(terms),
-                list(rates), now_s)
+            self.hold_table.place_rows(
+                self.book, list(authorization_ids), found, list(merchant_ids), np.full(n, expires_s, np.int64),
+                np.asarray(channels, np.int32), np.asarray(amounts, np.int64), np.asarray(flags, np.int32),
+                np.asarray(devices, np.uint64), np.asarray(ipnets, np.uint64), np.asarray(lats, np.float64),
+                np.asarray(lons, np.float64), np.asarray(terms, np.int32), np.asarray(rates, np.int32),
+                np.full(n, now_s, np.int64))
 
     def place_hold(self, authorization_id: str, slot: int, merchant_id: str, expires_s: int, channel: int,
                    amount: int, flags: int, device: int, ipnet: int, lat: float, lon: float, term: int, rate: int,
