@@ -381,13 +381,18 @@ def test_a_paused_owner_approves_nothing_after_the_takeover(cluster):
             assert again == answer, request.request_id
 
 
-def test_a_jetstream_server_killed_and_started_again_under_load(cluster):
-    jetstream, nodes, _ = cluster
+def opened_accounts(nodes, prefix: str, count: int = 8):
+    """(the nodes' addresses, count accounts opened with a large line, a reader on the first node)."""
     addresses = [node.address for node in nodes]
-    accounts = [f"fault-{k}" for k in range(8)]
+    accounts = [f"{prefix}-{k}" for k in range(count)]
     for account in accounts:
         open_account(addresses, account, 50_000_000)
-    reader = account_pb2_grpc.AccountServiceStub(grpc.insecure_channel(addresses[0]))
+    return addresses, accounts, account_pb2_grpc.AccountServiceStub(grpc.insecure_channel(addresses[0]))
+
+
+def test_a_jetstream_server_killed_and_started_again_under_load(cluster):
+    jetstream, nodes, _ = cluster
+    addresses, accounts, reader = opened_accounts(nodes, "fault")
     for server in range(jetstream.servers):
         # Service continues: every partition answers again after the fault before it (a stream whose
         # leader was on the killed server elects another, and its owner or a standby serves it).
@@ -488,11 +493,7 @@ def test_a_routing_client_calls_each_partitions_owner_and_follows_a_takeover(clu
 
 def test_cluster_move_hands_a_partition_over_to_the_named_node_under_load(cluster):
     jetstream, nodes, link = cluster
-    addresses = [node.address for node in nodes]
-    accounts = [f"moved-{k}" for k in range(8)]
-    for account in accounts:
-        open_account(addresses, account, 50_000_000)
-    reader = account_pb2_grpc.AccountServiceStub(grpc.insecure_channel(addresses[0]))
+    addresses, accounts, reader = opened_accounts(nodes, "moved")
     for account in accounts:
         wait_answering(reader, account, timeout_s=60)
     load = Load(addresses, accounts, tag="m-")
