@@ -54,7 +54,7 @@ def wait_for(condition, timeout_s: float = 15.0) -> None:
 
 def test_the_directory_follows_the_leases_and_reads_one_again_when_asked(link, bucket):
     put(link, bucket, 0, "127.0.0.1:1001")
-    directory = Directory(link, heartbeat_s=0.25)
+    directory = Directory(link, lease_s=0.5)
     try:
         wait_for(lambda: directory.address(0) == "127.0.0.1:1001")
         assert directory.lease(0)["public"] == "public-127.0.0.1:1001"

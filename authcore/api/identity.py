@@ -197,27 +197,15 @@ class TlsFiles:
 
 
 @dataclasses.dataclass(frozen=True)
-class NodeTlsFiles:
+class NodeTlsFiles(TlsFiles):
     """A cluster node's certificate and key (naming NODE and NODE_SERVER_NAME), and the CA the
-    other nodes' certificates must chain to: the private ports' mutual TLS, both ways."""
-
-    cert_file: str
-    key_file: str
-    ca_file: str
-
-    def _read(self) -> tuple[bytes, bytes, bytes]:
-        """(key, certificate, CA), read now."""
-        return (pathlib.Path(self.key_file).read_bytes(), pathlib.Path(self.cert_file).read_bytes(),
-                pathlib.Path(self.ca_file).read_bytes())
-
-    def server_credentials(self) -> grpc.ServerCredentials:
-        """A private port's: a peer without a certificate signed by the CA fails the handshake."""
-        key, cert, ca = self._read()
-        return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca, require_client_auth=True)
+    other nodes' certificates must chain to: the private ports' mutual TLS, both ways (a private
+    port's server credentials are TlsFiles'; a peer without a certificate signed by the CA fails
+    the handshake)."""
 
     def channel_credentials(self) -> grpc.ChannelCredentials:
         """A forwarding node's, to another node's private port (with NODE_CHANNEL_OPTIONS)."""
-        key, cert, ca = self._read()
+        key, cert, ca = (pathlib.Path(p).read_bytes() for p in (self.key_file, self.cert_file, self.client_ca_file))
         return grpc.ssl_channel_credentials(root_certificates=ca, private_key=key, certificate_chain=cert)
 
 

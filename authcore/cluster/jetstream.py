@@ -196,7 +196,8 @@ class Link:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name=f"{name}-nats", daemon=True)
         self._thread.start()
-        servers = [urls] if isinstance(urls, str) else list(urls)
+        # A string is the URLs as configured: comma-separated.
+        servers = [u.strip() for u in urls.split(",") if u.strip()] if isinstance(urls, str) else list(urls)
         try:
             self.nc = self.run(nats.connect(servers=servers, name=name, connect_timeout=connect_timeout_s,
                                             max_reconnect_attempts=-1, reconnect_time_wait=0.1,

@@ -10,14 +10,13 @@ calls other nodes forward to it when it owns k.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 
 import grpc
 
 from authcore.cluster.jetstream import Link
-from authcore.cluster.replication import LEASE_BUCKET, Partition
+from authcore.cluster.replication import LEASE_BUCKET, Partition, idle_heartbeat_s, lease_of, read_lease
 from authcore.api.events import EventSource, partition_map
 from authcore.api.identity import NODE_CHANNEL_OPTIONS
 from authcore.cluster.router import CHANNEL_OPTIONS, IMPORT, ROUTES, WATCH, Registry, Router, relay_error
@@ -32,16 +31,14 @@ class Directory:
     """partition -> the private address of its owner, its node and public address, as the lease
     bucket says (watched).
 
-    The watch is an ordered consumer of the bucket's stream with idle heartbeats every
-    heartbeat_s: when the JetStream server that delivers it dies, two missed heartbeats make
-    the client create it again on a live server, from the next revision, so the directory is
-    never stale for long after a server fault (with the client's default 5 s heartbeat it was
-    stale for ~16 s). refresh(partition) reads one lease directly, for a caller that found the
-    address it had dead."""
+    The watch is an ordered consumer of the bucket's stream with idle heartbeats
+    (replication.idle_heartbeat_s of lease_s), so that it is never stale for long after a
+    JetStream server's fault. refresh(partition) reads one lease directly, for a caller that
+    found the address it had dead."""
 
-    def __init__(self, link: Link, heartbeat_s: float = 0.5):
+    def __init__(self, link: Link, lease_s: float = 1.0):
         self.link = link
-        self.heartbeat_s = max(0.1, heartbeat_s)
+        self.heartbeat_s = idle_heartbeat_s(lease_s)
         self._owners: dict[int, str] = {}
         self._leases: dict[int, dict] = {}
         self._revisions: dict[int, int] = {}
@@ -65,17 +62,8 @@ class Directory:
     def refresh(self, partition: int, timeout_s: float = 2.0) -> str | None:
         """Read partition's lease from the bucket now (not waiting for the watch) and return its
         owner's private address; the address as last seen if the bucket cannot be read."""
-        from nats.js.errors import KeyNotFoundError
-
-        async def read():
-            kv = await self.link.js.key_value(LEASE_BUCKET)
-            try:
-                return await kv.get(f"p{partition}")
-            except KeyNotFoundError:
-                return None
-
         try:
-            entry = self.link.run(read(), timeout_s=timeout_s)
+            _, entry = self.link.run(read_lease(self.link.js, partition), timeout_s=timeout_s)
         except Exception:  # noqa: BLE001 - NATS away: what the watch last said
             log.debug("reading the lease of partition %d failed", partition, exc_info=True)
             return self.address(partition)
@@ -88,11 +76,8 @@ class Directory:
     def _set(self, partition: int, revision: int, value: bytes | None) -> None:
         """The lease of partition at revision (None: deleted); an older revision than one seen is
         ignored (a direct read and the watch may cross)."""
-        try:
-            lease = json.loads(value or b"{}")
-        except ValueError:
-            lease = {}
-        address = lease.get("address") or None if isinstance(lease, dict) else None
+        lease = lease_of(value)
+        address = lease.get("address") or None
         with self._lock:
             if revision and revision < self._revisions.get(partition, 0):
                 return
@@ -223,17 +208,22 @@ class ClusterRouter(Router):
         read again now, names another owner (a takeover the watch has not shown yet), the call
         goes there once more, as a client's retry with the same request_id would."""
         address = self._owner_address(owner)
-        call, answer = self._forward_once(path, owner, data, context)
+        call, answer = self._forward_once(self._call_at(path, owner, address), data, context)
         if (isinstance(answer, grpc.RpcError) and answer.code() == grpc.StatusCode.UNAVAILABLE
-                and context.is_active() and self.directory.refresh(owner) not in (None, address)):
-            call, answer = self._forward_once(path, owner, data, context)
+                and context.is_active()):
+            now = self.directory.refresh(owner)
+            if now not in (None, address):
+                call, answer = self._forward_once(self._call_at(path, owner, now), data, context)
         if isinstance(answer, grpc.RpcError):
             relay_error(answer, context)
         context.set_trailing_metadata(tuple(call.trailing_metadata() or ()))
         return answer
 
     def _owner_call(self, path: str, owner: int):
-        address = self._owner_address(owner)
+        return self._call_at(path, owner, self._owner_address(owner))
+
+    def _call_at(self, path: str, owner: int, address: str | None):
+        """The multi-callable of path at a private address (None: owner has no owner now)."""
         if address is None:
             return _NoOwner(owner)
         key = (address, path)

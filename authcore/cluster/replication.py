@@ -68,6 +68,34 @@ def subject(partition: int) -> str:
     return f"authcore.journal.p{partition}"
 
 
+def idle_heartbeat_s(lease_s: float) -> float:
+    """The idle heartbeat of a node's consumers (a standby's stream, the watch of the leases): when
+    the JetStream server that delivers one dies, two missed heartbeats make the client create it
+    again elsewhere, well inside the lease (the client's default of 5 s left them ~16 s behind)."""
+    return max(0.1, lease_s / 2)
+
+
+def lease_of(value: bytes | None) -> dict:
+    """A lease's value: {"node", "address", "public"} while owned, {"handover", ...} while handed
+    over, {} for none or one that does not parse."""
+    try:
+        lease = json.loads(value or b"{}")
+    except ValueError:
+        return {}
+    return lease if isinstance(lease, dict) else {}
+
+
+async def read_lease(js, partition: int):
+    """(the lease bucket, partition's lease entry or None when it has none), read now."""
+    from nats.js.errors import KeyNotFoundError
+
+    kv = await js.key_value(LEASE_BUCKET)
+    try:
+        return kv, await kv.get(f"p{partition}")
+    except KeyNotFoundError:
+        return kv, None
+
+
 class NotOwner(WriteRefused):
     """This node does not own the partition (any more): the record was not appended. The caller
     retries on the owner."""
@@ -209,10 +237,7 @@ class Partition:
     def _subscribe(self) -> None:
         from nats.js.api import DeliverPolicy
 
-        # Idle heartbeats well inside the lease: when the JetStream server that delivers the
-        # consumer dies, two missed heartbeats make the client create it again elsewhere from the
-        # next sequence (the client's default of 5 s left a standby, and so a takeover, ~16 s behind).
-        heartbeat_s = max(0.1, self.lease_s / 2)
+        heartbeat_s = idle_heartbeat_s(self.lease_s)
 
         async def subscribe():
             if self.stream_seq == 0:
@@ -376,7 +401,7 @@ class Partition:
                     continue
                 if entry.revision != seen_rev:
                     seen_rev, seen_at = entry.revision, now
-                    holder = json.loads(entry.value or b"{}")
+                    holder = lease_of(entry.value)
                     self.owner = (holder.get("node", ""), holder.get("address", ""), entry.revision)
                     if holder.get("handover") == self.node and not holder.get("address"):
                         # A handover to this node (hand_over): take the lease now, not after it lapses.
@@ -454,35 +479,29 @@ def hand_over(link: Link, partition: int, to_node: str, timeout_s: float = 30.0)
     owner's appends after the fence are refused). If to_node has no standby that can take it, the
     lease lapses and any standby takes it. Returns (owner before, owner after, seconds); raises
     HandoverRefused, or TimeoutError when no node took the partition in timeout_s."""
-    from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
-
-    key = f"p{partition}"
-
-    async def lease():
-        kv = await link.js.key_value(LEASE_BUCKET)
-        try:
-            return kv, await kv.get(key)
-        except KeyNotFoundError:
-            return kv, None
+    from nats.js.errors import KeyWrongLastSequenceError
 
     started = time.monotonic()
     while True:
-        kv, entry = link.run(lease(), timeout_s=10)
+        kv, entry = link.run(read_lease(link.js, partition), timeout_s=10)
         if entry is None:
             raise HandoverRefused(f"partition {partition} has no lease: no node has served it")
-        holder = json.loads(entry.value or b"{}")
+        holder = lease_of(entry.value)
         before = holder.get("node", "")
         if before == to_node and holder.get("address"):
             return before, to_node, 0.0
         value = json.dumps({"handover": to_node, "node": "", "from": before}, separators=(",", ":")).encode()
         try:
-            link.run(kv.update(key, value, last=entry.revision), timeout_s=10)
+            link.run(kv.update(f"p{partition}", value, last=entry.revision), timeout_s=10)
             break
         except KeyWrongLastSequenceError:
-            continue  # renewed meanwhile: ask again on the new revision
+            # Renewed meanwhile: ask again on the new revision.
+            if time.monotonic() - started > timeout_s:
+                raise TimeoutError(f"the lease of partition {partition} changed at every try for "
+                                   f"{timeout_s:.0f} s") from None
     while time.monotonic() - started < timeout_s:
-        _, entry = link.run(lease(), timeout_s=10)
-        holder = json.loads(entry.value or b"{}") if entry is not None else {}
+        _, entry = link.run(read_lease(link.js, partition), timeout_s=10)
+        holder = lease_of(entry.value) if entry is not None else {}
         if holder.get("address"):
             return before, holder.get("node", ""), time.monotonic() - started
         time.sleep(0.01)

@@ -311,16 +311,15 @@ class Router(grpc.GenericRpcHandler):
         return self.index if owner is None else owner
 
     def _forward(self, path: str, owner: int, data: bytes, context: grpc.ServicerContext) -> bytes:
-        call, answer = self._forward_once(path, owner, data, context)
+        call, answer = self._forward_once(self._owner_call(path, owner), data, context)
         if isinstance(answer, grpc.RpcError):
             relay_error(answer, context)
         context.set_trailing_metadata(tuple(call.trailing_metadata() or ()))
         return answer
 
-    def _forward_once(self, path: str, owner: int, data: bytes, context: grpc.ServicerContext):
+    def _forward_once(self, multi_callable, data: bytes, context: grpc.ServicerContext):
         """(the call, its response bytes or the grpc.RpcError it ended with)."""
-        call = self._owner_call(path, owner).future(data, timeout=_timeout(context),
-                                                metadata=identity.forwarded_metadata())
+        call = multi_callable.future(data, timeout=_timeout(context), metadata=identity.forwarded_metadata())
         context.add_callback(call.cancel)
         return call, _outcome(call, context)
 

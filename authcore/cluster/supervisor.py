@@ -234,15 +234,14 @@ def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.
                                 snapshot_every_records=cfg.snapshot_every_records,
                                 interceptors=(private_gate,), credentials=private_credentials, events=source)
         service.start()
-        link = Link([url.strip() for url in cfg.cluster_nats.split(",") if url.strip()],
-                    name=f"{cfg.cluster_node}-p{index}")
+        link = Link(cfg.cluster_nats, name=f"{cfg.cluster_node}-p{index}")
         replica = Partition(link, engine, index, node=cfg.cluster_node,
                             address=f"{cfg.cluster_private_host}:{service.port}", public=f"{cfg.host}:{cfg.port}",
                             lease_s=cfg.cluster_lease_s, replicas=cfg.cluster_replicas,
                             on_role=lambda role: events.role_changed(index, role)).start()
         # Records older than this node's journal files are read back from the partition's stream.
         source.archive = replica.archived
-        directory = Directory(link, heartbeat_s=cfg.cluster_lease_s / 2)
+        directory = Directory(link, lease_s=cfg.cluster_lease_s)
     except (AuthcoreError, RuntimeError, ValueError, OSError, TimeoutError, JetStreamMissing) as exc:
         print(f"authcore: partition {index} of {processes} cannot start: {exc}", file=sys.stderr, flush=True)
         for part in (replica, directory, link):

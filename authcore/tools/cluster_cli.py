@@ -57,12 +57,9 @@ def move(ns: argparse.Namespace) -> int:
         print("authcore cluster move: --partition must be 0 or more and --to a node's name", file=sys.stderr)
         return 2
     try:
-        with Link([url.strip() for url in ns.nats.split(",") if url.strip()], name="authcore-cluster-move") as link:
+        with Link(ns.nats, name="authcore-cluster-move") as link:
             before, after, took_s = hand_over(link, ns.partition, ns.to.strip(), timeout_s=ns.timeout)
-    except HandoverRefused as exc:
-        print(f"authcore cluster move: {exc}", file=sys.stderr)
-        return 2
-    except JetStreamMissing as exc:
+    except (HandoverRefused, JetStreamMissing) as exc:
         print(f"authcore cluster move: {exc}", file=sys.stderr)
         return 2
     except (TimeoutError, OSError, RuntimeError) as exc:
