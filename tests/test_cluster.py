@@ -476,6 +476,8 @@ def test_a_routing_client_calls_each_partitions_owner_and_follows_a_takeover(clu
         while owner_of(link, partition) != other.name:
             assert time.monotonic() < deadline, "no takeover"
             time.sleep(0.02)
+        # The lease is taken before the new owner has read the stream to its end and serves.
+        wait_answering(account_pb2_grpc.AccountServiceStub(grpc.insecure_channel(other.address)), account, 30)
         pay = dict(channel=c.CHANNEL_WALLET, amount_minor=1_000, currency="CNY",
                    merchant=authz.Merchant(merchant_id="m-1", mcc="5411", country="CN"),
                    device=authz.Device(device_id="dev-1", ip="10.0.0.1"), verification=authz.Verification(factors=(1, 2)))

@@ -95,7 +95,7 @@ class FakeDirectory:
 
 
 class FakeReplica:
-    role, node, address, public = "standby", "n1", "", ""
+    role, node, address, public, index = "standby", "n1", "", "", 0
 
 
 class Aborted(Exception):
@@ -165,3 +165,36 @@ def test_a_forward_to_a_dead_owner_the_lease_still_names_ends_unavailable():
         assert directory.refreshed == 1
     finally:
         router.close()
+
+
+def test_a_private_port_answers_its_partitions_calls_only_while_it_owns_the_partition():
+    from authcore.cluster.node import OwnerOnly
+
+    gate = OwnerOnly()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2), interceptors=(gate,))
+    answer = grpc.unary_unary_rpc_method_handler(lambda data, context: b"from the engine")
+    server.add_generic_rpc_handlers((
+        grpc.method_handlers_generic_handler("authcore.v1.AccountService", {"GetAccount": answer}),
+        grpc.method_handlers_generic_handler("authcore.v1.EventService", {"Anything": answer})))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    call = channel.unary_unary(PATH)
+    try:
+        # A worker before its replica exists, and a standby (or one still reading the stream in its
+        # takeover): refused, so that no answer comes from a state behind the stream.
+        for replica in (None, FakeReplica()):
+            gate.replica = replica
+            with pytest.raises(grpc.RpcError) as refused:
+                call(b"x", timeout=10)
+            assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+            assert "does not own partition" in refused.value.details()
+        # The journal's events are served by every node.
+        assert channel.unary_unary("/authcore.v1.EventService/Anything")(b"x", timeout=10) == b"from the engine"
+        owner = FakeReplica()
+        owner.role, owner.index = "owner", 1
+        gate.replica = owner
+        assert call(b"x", timeout=10) == b"from the engine"
+    finally:
+        channel.close()
+        server.stop(0)

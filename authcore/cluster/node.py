@@ -18,6 +18,7 @@ import grpc
 from authcore.cluster.jetstream import Link
 from authcore.cluster.replication import LEASE_BUCKET, Partition, idle_heartbeat_s, lease_of, read_lease
 from authcore.api.events import EventSource, partition_map
+from authcore.errors import NotTheOwner, abort_with
 from authcore.api.identity import NODE_CHANNEL_OPTIONS
 from authcore.cluster.router import CHANNEL_OPTIONS, IMPORT, ROUTES, WATCH, Registry, Router, relay_error
 
@@ -124,6 +125,33 @@ class Directory:
     def close(self) -> None:
         self._stopped = True
         self._task.cancel()
+
+
+class OwnerOnly(grpc.ServerInterceptor):
+    """A cluster worker's private port answers its partition's calls only while this worker owns
+    the partition: a standby, or a node still reading the stream in its takeover, would answer
+    reads and refusals (NOT_FOUND of an account it has not read yet) from a state behind the
+    stream. Everything else is refused UNAVAILABLE (NOT_THE_OWNER), to retry on the owner. The
+    journal's events and health are served by every node. replica is set once it exists."""
+
+    SERVED_ANYWHERE = ("/grpc.health.v1.Health/", "/authcore.v1.EventService/", "/authcore.v1.ClusterService/")
+
+    def __init__(self):
+        self.replica: Partition | None = None
+        self._refused = grpc.unary_unary_rpc_method_handler(self._refuse)
+        self._refused_stream = grpc.stream_unary_rpc_method_handler(self._refuse)
+
+    def intercept_service(self, continuation, handler_call_details):
+        path = handler_call_details.method
+        replica = self.replica
+        if (replica is not None and replica.role == "owner") or path.startswith(self.SERVED_ANYWHERE):
+            return continuation(handler_call_details)
+        return self._refused_stream if path.endswith("/ImportAccounts") else self._refused
+
+    def _refuse(self, request, context):
+        abort_with(context, NotTheOwner(f"this node does not own partition "
+                                        f"{'?' if self.replica is None else self.replica.index} now; retry "
+                                        "with the same request_id (the partition map names the owner)"))
 
 
 class _NoOwner(grpc.RpcError, grpc.Future):

@@ -209,7 +209,7 @@ def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.
     gate's "node" source); the router forwards with the same certificate. Without [tls] it is
     plaintext on loopback (config validation) and trusts what its own machine forwards."""
     from authcore.cluster.jetstream import JetStreamMissing, Link
-    from authcore.cluster.node import ClusterRouter, Directory
+    from authcore.cluster.node import ClusterRouter, Directory, OwnerOnly
     from authcore.cluster.replication import Partition
 
     processes = cfg.processes
@@ -224,6 +224,7 @@ def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.
     try:
         engine = open_engine(partition_dir(cfg.data_dir, index, processes), id_tag(index, processes))
         source = _event_source(cfg, engine, index)
+        owner_only = OwnerOnly()
         if node_tls is None:
             private_gate, private_credentials, forwarding = GateInterceptor("forwarded"), None, None
         else:
@@ -232,13 +233,15 @@ def _run_cluster_worker(cfg: Config, index: int, open_engine: Callable[[pathlib.
         service = create_server(engine, f"{cfg.cluster_private_host}:0", max_workers=cfg.workers,
                                 expiry_interval_s=cfg.expiry_interval_s,
                                 snapshot_every_records=cfg.snapshot_every_records,
-                                interceptors=(private_gate,), credentials=private_credentials, events=source)
+                                interceptors=(private_gate, owner_only), credentials=private_credentials,
+                                events=source)
         service.start()
         link = Link(cfg.cluster_nats, name=f"{cfg.cluster_node}-p{index}")
         replica = Partition(link, engine, index, node=cfg.cluster_node,
                             address=f"{cfg.cluster_private_host}:{service.port}", public=f"{cfg.host}:{cfg.port}",
                             lease_s=cfg.cluster_lease_s, replicas=cfg.cluster_replicas,
                             on_role=lambda role: events.role_changed(index, role)).start()
+        owner_only.replica = replica
         # Records older than this node's journal files are read back from the partition's stream.
         source.archive = replica.archived
         directory = Directory(link, lease_s=cfg.cluster_lease_s)
