@@ -171,6 +171,31 @@ def test_a_deposed_owner_can_append_nothing_once_fenced(nodes):
     assert memory(a.engine) == memory(b.engine)
 
 
+def test_a_takeover_whose_lease_was_taken_meanwhile_does_not_fence_the_stream(nodes):
+    make, _ = nodes
+    a = make("a", lease_s=60.0)
+    wait_for(lambda: a.partition.role == "owner", what="the first node owning the partition")
+    b = make("b", lease_s=60.0)
+    traffic(a.engine, "t", payments=5)
+    wait_for(lambda: caught_up(a, b), what="the standby catching up")
+    # b takes the lease, and before it fences the stream (its takeover outlasting its lease) a
+    # third node takes the lease from b.
+    kv = b.partition._kv
+    revision = b.link.run(kv.update(b.partition.key, b.partition._lease_value(), last=a.partition._lease_rev))
+    b.link.run(kv.update(b.partition.key, b'{"node":"c","address":"c:0","public":""}', last=revision))
+    last_before = b.link.run(b.link.js.stream_info(b.partition.stream)).state.last_seq
+    b.partition._take_over(revision)
+    # b gave up: no marker was appended, it serves nothing, and the stream is not fenced against
+    # its writer.
+    assert b.partition.role == "standby"
+    assert b.link.run(b.link.js.stream_info(b.partition.stream)).state.last_seq == last_before
+    with pytest.raises(AuthcoreError):
+        upsert(b.engine, "on-b", "acct-9", 1_000)
+    answer, _ = a.engine.authorize(payment("on-a", "acct-0", 1_000))
+    assert a.engine.core.journal.last_seq > 0 and answer.decision in (c.DECISION_APPROVED, c.DECISION_DECLINED)
+    wait_for(lambda: caught_up(a, b), what="the standby following on")
+
+
 def test_a_restarted_standby_goes_on_from_its_own_files(nodes, tmp_path, jetstream):
     make, clock = nodes
     a = make("a")

@@ -420,22 +420,36 @@ class Partition:
                 log.debug("partition %d: the lease could not be read or taken", self.index, exc_info=True)
             self._stopped.wait(self.lease_s / 8)
 
+    def _hold(self, force: bool = False) -> bool:
+        """During a takeover: renew the lease (by compare-and-set on its revision) when a quarter of
+        it is left, or now if force; False when another node has taken it meanwhile."""
+        from nats.js.errors import KeyWrongLastSequenceError
+
+        if not force and time.monotonic() - self._renewed_at <= 0.75 * self.lease_s:
+            return True
+        started = time.monotonic()
+        try:
+            self._lease_rev = self.link.run(self._kv.update(self.key, self._lease_value(), last=self._lease_rev),
+                                            timeout_s=self.lease_s)
+        except KeyWrongLastSequenceError:
+            log.warning("partition %d: its lease was taken by another node during the takeover", self.index)
+            return False
+        self._renewed_at = started
+        return True
+
     def _take_over(self, revision: int) -> None:
-        """With the lease (revision): apply the whole stream, fence it with a marker, serve."""
+        """With the lease (revision): apply the whole stream, fence it with a marker, serve. The
+        lease is renewed while the stream is read, and once more just before the marker, so a
+        takeover that outlasts its lease stops instead of fencing out the node that took it."""
         self._lease_rev, self._renewed_at = revision, time.monotonic()
         started = time.monotonic()
         while not self._stopped.is_set():
-            if time.monotonic() - self._renewed_at > 0.75 * self.lease_s:
-                # The lease must be renewed while the stream is read to its end.
-                from nats.js.errors import KeyWrongLastSequenceError
-                try:
-                    self._lease_rev = self.link.run(self._kv.update(self.key, self._lease_value(),
-                                                                    last=self._lease_rev), timeout_s=self.lease_s)
-                    self._renewed_at = time.monotonic()
-                except KeyWrongLastSequenceError:
-                    return
+            if not self._hold():
+                return
             last = self.link.run(self.link.js.stream_info(self.stream), timeout_s=self.lease_s).state.last_seq
             while self.stream_seq < last and not self._stopped.is_set():
+                if not self._hold():
+                    return
                 if self._sub is None:
                     self._subscribe()
                 try:
@@ -445,6 +459,8 @@ class Partition:
                     log.error("partition %d: this node cannot follow the partition's stream and will not serve "
                               "it: %s", self.index, exc)
                     return
+            if not self._hold(force=True):
+                return
             headers = {EXPECTED_LAST_SEQUENCE: str(self.stream_seq), OWNER_HEADER: self.node,
                        LAST_SEQ_HEADER: str(self.engine.core.journal.last_seq)}
             try:
@@ -458,7 +474,7 @@ class Partition:
             with self._lock:
                 self.stream_seq = ack.seq
                 self.role = "owner"
-                self.owner = (self.node, self.address, revision)
+                self.owner = (self.node, self.address, self._lease_rev)
             self._unsubscribe()
             self.takeovers += 1
             log.info("partition %d: this node owns it from stream sequence %d (took %.0f ms)", self.index,
