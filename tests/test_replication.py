@@ -230,6 +230,43 @@ def test_a_commit_larger_than_a_message_goes_in_several(nodes, monkeypatch):
     assert memory(b.engine) == memory(a.engine)
 
 
+def test_a_commit_appended_in_part_is_read_back_from_the_stream(nodes, monkeypatch):
+    monkeypatch.setattr(replication, "MAX_MESSAGE_BYTES", 600)
+    make, _ = nodes
+    a = make("a")
+    wait_for(lambda: a.partition.role == "owner", what="the first node owning the partition")
+    b = make("b")
+    upsert(a.engine, "open", "acct-0", 9_000_000, tier=c.TIER_STANDARD)
+    wait_for(lambda: caught_up(a, b), what="the standby catching up")
+    # The commit's second message fails (its outcome unknown to the owner) after the first was
+    # appended.
+    publish, calls = a.link.js.publish, []
+
+    async def failing_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise TimeoutError("no acknowledgement")
+        return await publish(*args, **kwargs)
+
+    monkeypatch.setattr(a.link.js, "publish", failing_second)
+    batch = authz.AuthorizeBatchRequest(requests=[payment(f"k-{j}", "acct-0", 1_000 + j, device=f"dev-{j}")
+                                                  for j in range(6)])
+    with pytest.raises(AuthcoreError):
+        a.engine.authorize_batch(batch)
+    assert len(calls) == 2
+    monkeypatch.setattr(a.link.js, "publish", publish)
+    # Both nodes hold what the stream holds, the first message's records included, and the
+    # partition is served again, by one of them.
+    wait_for(lambda: "owner" in (a.partition.role, b.partition.role), what="an owner again")
+    owner = a if a.partition.role == "owner" else b
+    upsert(owner.engine, "after", "acct-1", 1_000)
+    other = b if owner is a else a
+    wait_for(lambda: caught_up(owner, other), what="the other node following")
+    assert a.partition.failed is None and b.partition.failed is None
+    assert memory(a.engine) == memory(b.engine)
+    assert a.engine.core.journal.last_digest == b.engine.core.journal.last_digest
+
+
 def test_a_node_whose_journal_is_another_history_never_serves_the_partition(nodes, tmp_path, jetstream):
     make, clock = nodes
     a = make("a")

@@ -214,6 +214,8 @@ class Link:
         try:
             return future.result(timeout_s)
         except concurrent.futures.TimeoutError:
+            if future.done():
+                raise  # the coroutine's own TimeoutError (nats' timeouts are one)
             future.cancel()
             raise TimeoutError(f"NATS did not answer within {timeout_s} s") from None
 

@@ -275,7 +275,7 @@ class Partition:
             if self.role != "owner":
                 raise NotOwner(f"this node does not own partition {self.index}; the owner is "
                                f"{self.owner[0] if self.owner else 'being chosen'}")
-            seq = first_seq
+            seq, start = first_seq, self.stream_seq
             for group in _groups(frames, MAX_MESSAGE_BYTES):
                 last = seq + len(group) - 1
                 headers = {EXPECTED_LAST_SEQUENCE: str(self.stream_seq), LAST_SEQ_HEADER: str(last)}
@@ -285,6 +285,9 @@ class Partition:
                                         timeout_s=PUBLISH_TIMEOUT_S + 1)
                 except Exception as exc:  # noqa: BLE001 - refused, or its outcome unknown
                     refused = getattr(exc, "err_code", None) == WRONG_LAST_SEQUENCE
+                    # The journal writes none of this commit's records: the messages of it already
+                    # appended are read back from the stream, with what others appended after.
+                    self.stream_seq = start
                     self._step_down("another node appended to the partition's stream: it owns it now" if refused
                                     else f"a publish to the partition's stream failed ({exc!r}); its outcome is "
                                          "read back from the stream")
