@@ -288,6 +288,33 @@ def test_encoding_round_trips_and_refuses_other_layouts():
         audit.decode(audit._HEADER.pack(magic, len(text)) + text + blob[audit._HEADER.size + size:])
 
 
+def test_a_chunks_row_is_kept_compressed_and_replays(client, engine, data_dir):
+    """A bulk chunk's audit row is kept compressed (a unary one is not), decodes to the same
+    columns, replays, and a damaged one is an AuditError."""
+    client.upsert("acct-1", 10_000_000, tier=c.TIER_PREMIUM)
+    client.upsert("acct-2", 50_000, tier=c.TIER_NEW)
+    client.pay("acct-1", 1_000)
+    payments = [client.pay_request(f"acct-{1 + i % 2}", 1_000 + 700 * i) for i in range(80)]
+    answer = client.authz.AuthorizeBulk(columns.bulk_request("big-chunk", payments))
+    assert {c.DECISION_APPROVED, c.DECISION_DECLINED} <= set(answer.decisions)
+    engine.journal.audit_index.flush()
+    db = sqlite3.connect(data_dir / "authcore.db")
+    rows = dict(db.execute("SELECT method, data FROM audit").fetchall())
+    db.close()
+    unary, chunk = rows["Authorize"], rows["AuthorizeBulk"]
+    assert unary[:4] == audit.MAGIC and chunk[:4] == audit.COMPRESSED
+    arrays, strings = audit.decode(chunk)
+    assert len(strings["account_ids"]) == 80 and arrays["features"].shape == (80, features.N_FEATURES)
+    plain = audit._HEADER.unpack_from(chunk)[1]
+    assert plain >= audit.COMPRESS_FROM_BYTES and len(chunk) * 3 < plain
+    assert audit.encode(arrays, strings) == chunk  # the same bytes again
+    report = audit.replay(data_dir)
+    assert report["decisions"] == 81 and report["matched"] == 81, report["mismatches"]
+    for damaged in (chunk[:-10], chunk[:12] + bytes(len(chunk) - 12), chunk[:4] + (1 << 30).to_bytes(4, "little")):
+        with pytest.raises(audit.AuditError):
+            audit.decode(damaged)
+
+
 def test_stand_in_decisions_are_recorded_and_replayed(data_dir, clock, tmp_path):
     """A payment decided by the stand-in (too little of the deadline left) is replayed as one."""
     engine = Engine(Journal(data_dir), clock=clock)

@@ -345,6 +345,41 @@ def test_a_bulk_chunk_split_over_partitions_answers_as_one_engine(pair):
         client.channel.close()
 
 
+def test_a_chunk_or_batch_of_one_partition_answers_alike_at_its_owner_and_elsewhere(pair):
+    """A chunk and a batch whose accounts are all partition 1's, sent to partition 1's own
+    router (decided there) and to partition 0's (forwarded): the same answers as one engine's,
+    and a retry through the other router replays them."""
+    single = clients_of(f"127.0.0.1:{pair['reference']}", 1)[0]
+    owner, other = (clients_of(f"127.0.0.1:{pair['ports'][i]}", 1)[0] for i in (1, 0))
+    accounts = accounts_in(1, "one", 8)
+    for client in (owner, single):
+        for account_id in accounts:
+            client.upsert(account_id, 50_000, tier=c.TIER_PREMIUM)
+    for tag, first_client, retry_client, mine_ in (("here", owner, other, accounts[:4]),
+                                                   ("there", other, owner, accounts[4:])):
+        # The third payment on an account is above its credit.
+        order = [mine_[k % 4] for k in range(9)]
+        chunks, batches = [], []
+        for client in (first_client, single):
+            payments = [client.pay_request(a, 20_000 + 100 * k, request_id=f"{tag}-b{k}") for k, a in enumerate(order)]
+            chunks.append(client.authz.AuthorizeBulk(columns.bulk_request(f"{tag}-chunk", payments), timeout=10))
+            items = [client.pay_request(a, 1_000 + k, request_id=f"{tag}-i{k}") for k, a in enumerate(order[:5])]
+            batches.append(client.authz.AuthorizeBatch(authz.AuthorizeBatchRequest(requests=items), timeout=10))
+        mine, reference = chunks
+        for name in ("decisions", "reasons", "available_credit_minor", "max_approvable_minor"):
+            assert list(getattr(mine, name)) == list(getattr(reference, name)), (tag, name)
+        assert {c.DECISION_APPROVED, c.DECISION_DECLINED} <= set(mine.decisions)
+        assert {a[:8] for a in mine.authorization_ids if a} == {"au_p1x2_"}
+        assert [comparable(r) for r in batches[0].results] == [comparable(r) for r in batches[1].results]
+        payments = [retry_client.pay_request(a, 20_000 + 100 * k, request_id=f"{tag}-b{k}") for k, a in enumerate(order)]
+        assert retry_client.authz.AuthorizeBulk(columns.bulk_request(f"{tag}-chunk", payments), timeout=10) == mine
+    bad = columns.bulk_request("one-bad", [owner.pay_request(accounts[0], 1_000)] * 2)
+    bad.amounts_minor[1] = 0
+    assert violated_fields(call_error(owner.authz.AuthorizeBulk, bad)) == ["amounts_minor[1]"]
+    for client in (owner, other, single):
+        client.channel.close()
+
+
 def test_a_partition_that_cannot_answer_fails_only_its_own_calls(tmp_path):
     """Partition 1's private server stopped: its accounts' calls, its items of a batch and a
     broadcast end with its status; partition 0's calls and items are answered."""

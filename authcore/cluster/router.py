@@ -389,6 +389,9 @@ class Router(grpc.GenericRpcHandler):
                 results[i] = _reused_in_batch(item.request_id).to_status()
                 continue
             groups.setdefault(owner, []).append(i)
+        if len(groups) == 1 and self._serves(next(iter(groups))) and all(r is None for r in results):
+            # The whole batch is this process's: decided here, as an unpartitioned server does.
+            return local.unary_unary(request, context)
         parts = self._scatter(path, groups, lambda indices: authz.AuthorizeBatchRequest(
             requests=[items[i] for i in indices]), context)
         for indices, answer in parts:
@@ -420,13 +423,16 @@ class Router(grpc.GenericRpcHandler):
         started = time.perf_counter_ns()
         request = _parse(DECODE_BULK, data, context)
         _caller_may_pay_on(context, request.channels)
+        groups: dict[int, list[int]] = {}
+        for i, account_id in enumerate(request.account_ids):
+            groups.setdefault(partition_of(account_id, self.processes), []).append(i)
+        if len(groups) == 1 and self._serves(next(iter(groups))):
+            # The whole chunk is this process's: decided here, as an unpartitioned server does.
+            return local.unary_unary(request, context)
         try:
             columns.chunk_of(request)
         except InvalidArgument:
             return local.unary_unary(request, context)  # the engine answers a malformed chunk
-        groups: dict[int, list[int]] = {}
-        for i, account_id in enumerate(request.account_ids):
-            groups.setdefault(partition_of(account_id, self.processes), []).append(i)
         answers = []
         for indices, answer in self._scatter(path, groups, lambda indices: columns.take(request, indices), context):
             if isinstance(answer, grpc.RpcError):
