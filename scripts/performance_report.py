@@ -598,8 +598,7 @@ def report(figures: dict, bulk_size: int, command: str) -> str:
         "",
         "## Unary Authorize beside the transport floor",
         "",
-        "The floor is `DiagnosticsService.Echo`: a no-op on the same server with messages of the same size, "
-        "measured by turns with the method (half a second each) in the same bench.",
+        "The floor is `DiagnosticsService.Echo`: a no-op on the same server with messages of the same size.",
         "",
         f"Closed loop (the most the machine sustains; {closed['_settings']}):",
         "",

@@ -1,8 +1,6 @@
 """authcore bench: drive a server with simulated traffic from the three channels, and measure
 its transport floor — a no-op method with messages of the same size on the same server stack —
-in the same run, so that every figure is also a ratio to the floor. The floor and the measured
-method take turns in slices of at most half a second, each for the whole duration, so that
-whatever else the machine does in the meantime weighs on both alike.
+in the same run, so that every figure is also a ratio to the floor.
 
   closed loop: each caller sends its next request when the last one is answered;
   open loop:   requests leave at a constant rate and latency is measured from the time each was
@@ -70,29 +68,6 @@ class Plan:
     # A tag of this run in its request ids: a --target's store remembers the ids of earlier runs,
     # which would be answered as replays (or refused, for other content) instead of decided.
     run: str = ""
-    # Methods measured by turns (e.g. ("floor", "authorize")), each for duration_s in all, in
-    # slices of slice_s counted from origin (a wall-clock time shared by the client processes, so
-    # that all of them send the same method at once); empty: method alone.
-    interleave: tuple[str, ...] = ()
-    slice_s: float = 0.5
-    origin: float = 0.0
-
-
-def slice_for(duration_s: float) -> float:
-    """The slice of an interleaved run: at most half a second, and at least four a method."""
-    return min(0.5, duration_s / 4)
-
-
-def time_in_slices(start: float, end: float, origin: float, slice_s: float, n: int) -> list[float]:
-    """Seconds of [start, end) in the slices of each of n methods taking turns from origin."""
-    out = [0.0] * n
-    k = int((start - origin) // slice_s)
-    while origin + k * slice_s < end:
-        low, high = max(start, origin + k * slice_s), min(end, origin + (k + 1) * slice_s)
-        if high > low:
-            out[k % n] += high - low
-        k += 1
-    return out
 
 
 def requests_for(accounts: int, seed: int) -> list[bytes]:
@@ -118,8 +93,8 @@ def _with_request_id(request_id: str, chunk: bytes) -> bytes:
 
 
 def _send_loop(plan: Plan) -> dict:
-    """One client process: build its simulated payments, run the plan, and return each method's
-    samples and counts ({"methods": {method: ...}}), and how long the payments took to build."""
+    """One client process: build its simulated payments, run the plan, and return its samples
+    and counts, and how long the payments took to build."""
     prepare_started = time.perf_counter()
     channel = grpc.insecure_channel(plan.target, options=[("grpc.max_receive_message_length", 16 << 20),
                                                           ("grpc.max_send_message_length", 16 << 20)])
@@ -138,9 +113,9 @@ def _send_loop(plan: Plan) -> dict:
     counter = iter(range(10**12))
     lock = threading.Lock()
 
-    def make(method: str):
+    def make():
         i = next(counter)
-        if method == "floor":
+        if plan.method == "floor":
             return echo, floor_request
         if plan.bulk:
             return bulk, _with_request_id(f"bench-{plan.run}{plan.seed}-{plan.process}-{i}", chunks[i % len(chunks)])
@@ -149,13 +124,12 @@ def _send_loop(plan: Plan) -> dict:
         request.request_id = f"bench-{plan.run}{plan.seed}-{plan.process}-{i}"
         return authorize, request
 
-    methods = plan.interleave or (plan.method,)
-    # Per method: latencies, server times, [count], errors. Pages are touched only as filled.
-    samples = {m: (np.empty(MAX_SAMPLES, dtype=np.float64), np.empty(MAX_SAMPLES, dtype=np.float64), [0],
-                   collections.Counter()) for m in methods}
+    latencies = np.empty(MAX_SAMPLES, dtype=np.float64)
+    server_us = np.empty(MAX_SAMPLES, dtype=np.float64)
+    count = [0]
+    errors: collections.Counter = collections.Counter()
 
-    def record(name: str, latency_s: float, code: str | None, trailing=None) -> None:
-        latencies, server_us, count, errors = samples[name]
+    def record(latency_s: float, code: str | None, trailing=None) -> None:
         with lock:
             if code is not None:
                 errors[code] += 1
@@ -165,30 +139,18 @@ def _send_loop(plan: Plan) -> dict:
                 count[0] += 1
 
     started = time.perf_counter()
-    wall_started = time.time()
     prepare_s = started - prepare_started
-    deadline = started + plan.duration_s * len(methods)
-
-    def method_at(t: float) -> str:
-        """The method whose slice holds perf_counter time t."""
-        if len(methods) == 1:
-            return methods[0]
-        return methods[int((wall_started + (t - started) - plan.origin) // plan.slice_s) % len(methods)]
-
+    deadline = started + plan.duration_s
     if plan.mode == "closed":
         def caller():
-            while True:
-                now = time.perf_counter()
-                if now >= deadline:
-                    break
-                name = method_at(now)
-                method, request = make(name)
+            while time.perf_counter() < deadline:
+                method, request = make()
                 t0 = time.perf_counter()
                 try:
                     _, call = method.with_call(request, timeout=10)
-                    record(name, time.perf_counter() - t0, None, call.trailing_metadata())
+                    record(time.perf_counter() - t0, None, call.trailing_metadata())
                 except grpc.RpcError as error:
-                    record(name, 0.0, error.code().name)
+                    record(0.0, error.code().name)
 
         threads = [threading.Thread(target=caller) for _ in range(plan.concurrency)]
         for t in threads:
@@ -207,21 +169,20 @@ def _send_loop(plan: Plan) -> dict:
             now = time.perf_counter()
             if intended > now:
                 time.sleep(intended - now)
-            name = method_at(intended)
             if not in_flight.acquire(blocking=False):
-                record(name, 0.0, "CLIENT_OVERLOADED")
+                record(0.0, "CLIENT_OVERLOADED")
                 i += 1
                 continue
-            method, request = make(name)
+            method, request = make()
             future = method.future(request, timeout=10)
 
-            def done(f, intended=intended, name=name):
+            def done(f, intended=intended):
                 in_flight.release()
                 try:
                     f.result()
-                    record(name, time.perf_counter() - intended, None, f.trailing_metadata())
+                    record(time.perf_counter() - intended, None, f.trailing_metadata())
                 except grpc.RpcError as error:
-                    record(name, 0.0, error.code().name)
+                    record(0.0, error.code().name)
 
             future.add_done_callback(done)
             pending.append(future)
@@ -231,19 +192,10 @@ def _send_loop(plan: Plan) -> dict:
                 future.result(timeout=30)
             except (grpc.RpcError, concurrent.futures.TimeoutError):
                 pass
-    ended = time.perf_counter()
+    elapsed = time.perf_counter() - started
     channel.close()
-    if len(methods) == 1:
-        shares = [ended - started]
-    else:
-        shares = time_in_slices(wall_started, wall_started + (ended - started), plan.origin, plan.slice_s,
-                                len(methods))
-    out = {}
-    for name, share in zip(methods, shares, strict=True):
-        latencies, server_us, count, errors = samples[name]
-        out[name] = {"latencies": latencies[: count[0]].copy(), "server_us": server_us[: count[0]].copy(),
-                     "errors": dict(errors), "elapsed_s": share}
-    return {"methods": out, "prepare_s": prepare_s}
+    return {"latencies": latencies[: count[0]].copy(), "server_us": server_us[: count[0]].copy(),
+            "errors": dict(errors), "elapsed_s": elapsed, "prepare_s": prepare_s}
 
 
 class ProgressBar:
@@ -278,35 +230,26 @@ class ProgressBar:
 
 def run(plan: Plan, processes: int) -> dict:
     """Run a plan on `processes` client processes; merge their samples."""
-    return run_interleaved(plan, processes)[plan.method]
-
-
-def run_interleaved(plan: Plan, processes: int) -> dict[str, dict]:
-    """Run a plan on `processes` client processes; merge their samples: a summary for each of its
-    methods (plan.interleave, or plan.method alone)."""
     plans = [dataclasses.replace(plan, process=p) for p in range(processes)]
     if processes == 1:
         parts = [_send_loop(plans[0])]
     else:
         with multiprocessing.get_context("spawn").Pool(processes) as pool:
             parts = pool.map(_send_loop, plans)
-    results = {}
-    for name in plan.interleave or (plan.method,):
-        mine = [p["methods"][name] for p in parts]
-        latencies = np.concatenate([m["latencies"] for m in mine]) if mine else np.empty(0)
-        server = np.concatenate([m["server_us"] for m in mine]) if mine else np.empty(0)
-        errors: collections.Counter = collections.Counter()
-        for m in mine:
-            errors.update(m["errors"])
-        out = summarise(latencies, dict(errors), max(m["elapsed_s"] for m in mine))
-        out["prepare_s"] = round(max(p["prepare_s"] for p in parts), 3)
-        if plan.bulk and name != "floor":
-            out["decisions_per_s"] = round(out["throughput_per_s"] * plan.bulk, 1)
-        server = server[~np.isnan(server)]
-        for p in PERCENTILES:
-            out[f"server_p{p}_us"] = round(float(np.percentile(server, p)), 1) if len(server) else None
-        results[name] = out
-    return results
+    latencies = np.concatenate([p["latencies"] for p in parts]) if parts else np.empty(0)
+    server = np.concatenate([p["server_us"] for p in parts]) if parts else np.empty(0)
+    errors: collections.Counter = collections.Counter()
+    for p in parts:
+        errors.update(p["errors"])
+    elapsed = max(p["elapsed_s"] for p in parts)
+    out = summarise(latencies, dict(errors), elapsed)
+    out["prepare_s"] = round(max(p["prepare_s"] for p in parts), 3)
+    if plan.bulk and plan.method != "floor":
+        out["decisions_per_s"] = round(out["throughput_per_s"] * plan.bulk, 1)
+    server = server[~np.isnan(server)]
+    for p in PERCENTILES:
+        out[f"server_p{p}_us"] = round(float(np.percentile(server, p)), 1) if len(server) else None
+    return out
 
 
 def summarise(latencies_s: np.ndarray, errors: dict, elapsed_s: float) -> dict:
@@ -486,11 +429,9 @@ def main(argv: list[str] | None = None) -> int:
         except Unreachable as exc:
             print(f"authcore bench: {exc}", file=sys.stderr)
             return 1
-    slice_s = slice_for(ns.duration)
     print(f"authcore bench runs, in order: {'' if ns.target else 'start a server on a temporary store, '}"
-          f"open {ns.accounts} accounts, build the simulated payments (a few seconds), then measure the transport "
-          f"floor (Echo) and {measured} for {ns.duration:g} s each, taking turns every {slice_s:g} s",
-          file=sys.stderr)
+          f"open {ns.accounts} accounts, then for the transport floor (Echo) and for {measured}: build the simulated "
+          f"payments (a few seconds) and measure for {ns.duration:g} s", file=sys.stderr)
     phases: dict[str, float] = {}
     wall_started = time.monotonic()
     server = None
@@ -507,15 +448,15 @@ def main(argv: list[str] | None = None) -> int:
                 t0 = time.monotonic()
                 open_accounts(target, ns.accounts, ns.seed)
                 phases["opening accounts"] = time.monotonic() - t0
+                results = {}
                 run_tag = f"{secrets.token_hex(4)}-"
-                plan = Plan(target, measured, ns.mode, ns.duration, ns.concurrency, ns.rate / ns.processes,
-                            ns.accounts, ns.seed, 0, ns.bulk, run_tag, interleave=("floor", measured),
-                            slice_s=slice_s, origin=time.time())
-                t0 = time.monotonic()
-                with ProgressBar(f"floor and {measured}", 2 * ns.duration):
-                    results = run_interleaved(plan, ns.processes)
-                phases["building payments"] = results[measured]["prepare_s"]
-                phases["measuring"] = max(0.0, time.monotonic() - t0 - results[measured]["prepare_s"])
+                for method in ("floor", measured):
+                    plan = Plan(target, method, ns.mode, ns.duration, ns.concurrency, ns.rate / ns.processes,
+                                ns.accounts, ns.seed, 0, ns.bulk, run_tag)
+                    with ProgressBar(method, ns.duration):
+                        results[method] = run(plan, ns.processes)
+                    phases[f"{method}: building payments"] = results[method]["prepare_s"]
+                    phases[f"{method}: measuring"] = results[method]["elapsed_s"]
             finally:
                 if server is not None:
                     server.terminate()
