@@ -310,7 +310,9 @@ def test_a_chunks_row_is_kept_compressed_and_replays(client, engine, data_dir):
     assert audit.encode(arrays, strings) == chunk  # the same bytes again
     report = audit.replay(data_dir)
     assert report["decisions"] == 81 and report["matched"] == 81, report["mismatches"]
-    for damaged in (chunk[:-10], chunk[:12] + bytes(len(chunk) - 12), chunk[:4] + (1 << 30).to_bytes(4, "little")):
+    tiny = audit._HEADER.pack(audit.COMPRESSED, 3) + audit.zstandard.ZstdCompressor().compress(b"abc")
+    for damaged in (chunk[:-10], chunk[:12] + bytes(len(chunk) - 12), chunk[:4] + (1 << 30).to_bytes(4, "little"),
+                    tiny, chunk[:5]):
         with pytest.raises(audit.AuditError):
             audit.decode(damaged)
 

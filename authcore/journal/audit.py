@@ -105,7 +105,7 @@ def decode(blob: bytes) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
             blob = zstandard.ZstdDecompressor().decompress(blob[_HEADER.size:], max_output_size=size)
         except zstandard.ZstdError as exc:
             raise AuditError(f"a compressed audit row that does not decompress: {exc}") from None
-        if len(blob) != size:
+        if len(blob) != size or size < _HEADER.size:
             raise AuditError("a compressed audit row of the wrong length")
         magic, size = _HEADER.unpack_from(blob)
     if magic != MAGIC:
