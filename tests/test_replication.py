@@ -143,18 +143,22 @@ def test_the_standby_takes_over_when_the_lease_lapses_and_answers_retries(nodes)
     assert b.engine.core.journal.last_seq == seq + 1
 
 
-def test_a_deposed_owner_can_append_nothing_once_fenced(nodes):
-    make, _ = nodes
-    # The old owner's lease is long: it does not notice the takeover by itself, as when it is
-    # paused or cut off; only the fence stops it.
+def standby_taking_the_lease(make) -> tuple[Node, Node, int]:
+    """An owner a and a standby b caught up with it, both with long leases (neither notices a
+    change by itself, as when paused or cut off); b then takes the lease as if a's had lapsed,
+    through its own connection. Returns (a, b, b's lease revision)."""
     a = make("a", lease_s=60.0)
     wait_for(lambda: a.partition.role == "owner", what="the first node owning the partition")
     b = make("b", lease_s=60.0)
     traffic(a.engine, "t", payments=5)
     wait_for(lambda: caught_up(a, b), what="the standby catching up")
-    # b takes the lease as if a's had lapsed, and fences the stream.
-    kv = a.partition._kv
-    revision = b.link.run(kv.update(b.partition.key, b.partition._lease_value(), last=a.partition._lease_rev))
+    return a, b, b.partition._put_lease(a.partition._lease_rev)
+
+
+def test_a_deposed_owner_can_append_nothing_once_fenced(nodes):
+    make, _ = nodes
+    # Only the fence stops the old owner.
+    a, b, revision = standby_taking_the_lease(make)
     b.partition._take_over(revision)
     assert b.partition.role == "owner"
     assert a.partition.role == "owner"  # it has not noticed
@@ -173,16 +177,10 @@ def test_a_deposed_owner_can_append_nothing_once_fenced(nodes):
 
 def test_a_takeover_whose_lease_was_taken_meanwhile_does_not_fence_the_stream(nodes):
     make, _ = nodes
-    a = make("a", lease_s=60.0)
-    wait_for(lambda: a.partition.role == "owner", what="the first node owning the partition")
-    b = make("b", lease_s=60.0)
-    traffic(a.engine, "t", payments=5)
-    wait_for(lambda: caught_up(a, b), what="the standby catching up")
     # b takes the lease, and before it fences the stream (its takeover outlasting its lease) a
     # third node takes the lease from b.
-    kv = b.partition._kv
-    revision = b.link.run(kv.update(b.partition.key, b.partition._lease_value(), last=a.partition._lease_rev))
-    b.link.run(kv.update(b.partition.key, b'{"node":"c","address":"c:0","public":""}', last=revision))
+    a, b, revision = standby_taking_the_lease(make)
+    b.link.run(b.partition._kv.update(b.partition.key, b'{"node":"c","address":"c:0","public":""}', last=revision))
     last_before = b.link.run(b.link.js.stream_info(b.partition.stream)).state.last_seq
     b.partition._take_over(revision)
     # b gave up: no marker was appended, it serves nothing, and the stream is not fenced against

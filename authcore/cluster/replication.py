@@ -371,6 +371,11 @@ class Partition:
         return json.dumps({"node": self.node, "address": self.address, "public": self.public},
                           separators=(",", ":")).encode()
 
+    def _put_lease(self, last: int) -> int:
+        """Write this node's lease over revision last (compare-and-set); its new revision. Raises
+        KeyWrongLastSequenceError when the key is no longer at last."""
+        return self.link.run(self._kv.update(self.key, self._lease_value(), last=last), timeout_s=self.lease_s)
+
     def _lease(self) -> None:
         from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
@@ -381,8 +386,7 @@ class Partition:
                 if self.role == "owner":
                     started = now
                     try:
-                        self._lease_rev = self.link.run(self._kv.update(self.key, self._lease_value(),
-                                                                        last=self._lease_rev), timeout_s=self.lease_s)
+                        self._lease_rev = self._put_lease(self._lease_rev)
                         self._renewed_at = started
                     except KeyWrongLastSequenceError:
                         self._step_down("its lease was taken")
@@ -408,13 +412,11 @@ class Partition:
                     self.owner = (holder.get("node", ""), holder.get("address", ""), entry.revision)
                     if holder.get("handover") == self.node and not holder.get("address"):
                         # A handover to this node (hand_over): take the lease now, not after it lapses.
-                        revision = self.link.run(self._kv.update(self.key, self._lease_value(), last=seen_rev),
-                                                 timeout_s=self.lease_s)
+                        revision = self._put_lease(seen_rev)
                         self._take_over(revision)
                         continue
                 elif now - seen_at > self.lease_s:
-                    revision = self.link.run(self._kv.update(self.key, self._lease_value(), last=seen_rev),
-                                             timeout_s=self.lease_s)
+                    revision = self._put_lease(seen_rev)
                     self._take_over(revision)
                     continue
             except KeyWrongLastSequenceError:
@@ -432,8 +434,7 @@ class Partition:
             return True
         started = time.monotonic()
         try:
-            self._lease_rev = self.link.run(self._kv.update(self.key, self._lease_value(), last=self._lease_rev),
-                                            timeout_s=self.lease_s)
+            self._lease_rev = self._put_lease(self._lease_rev)
         except KeyWrongLastSequenceError:
             log.warning("partition %d: its lease was taken by another node during the takeover", self.index)
             return False

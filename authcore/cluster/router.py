@@ -267,6 +267,12 @@ class Router(grpc.GenericRpcHandler):
         """Whether this process answers partition owner's calls itself."""
         return owner == self.index
 
+    def _all_here(self, groups: dict[int, list[int]]) -> bool:
+        """Whether a batch or chunk split into groups (partition -> its items) is wholly this
+        process's: then it is decided here, as an unpartitioned server does, not forwarded to this
+        process's own private port."""
+        return len(groups) == 1 and self._serves(next(iter(groups)))
+
     def _watches_here(self, partition: int) -> bool:
         """Whether this process serves partition's watchers itself."""
         return partition == self.index
@@ -389,8 +395,7 @@ class Router(grpc.GenericRpcHandler):
                 results[i] = _reused_in_batch(item.request_id).to_status()
                 continue
             groups.setdefault(owner, []).append(i)
-        if len(groups) == 1 and self._serves(next(iter(groups))) and all(r is None for r in results):
-            # The whole batch is this process's: decided here, as an unpartitioned server does.
+        if self._all_here(groups) and all(r is None for r in results):
             return local.unary_unary(request, context)
         parts = self._scatter(path, groups, lambda indices: authz.AuthorizeBatchRequest(
             requests=[items[i] for i in indices]), context)
@@ -426,8 +431,7 @@ class Router(grpc.GenericRpcHandler):
         groups: dict[int, list[int]] = {}
         for i, account_id in enumerate(request.account_ids):
             groups.setdefault(partition_of(account_id, self.processes), []).append(i)
-        if len(groups) == 1 and self._serves(next(iter(groups))):
-            # The whole chunk is this process's: decided here, as an unpartitioned server does.
+        if self._all_here(groups):
             return local.unary_unary(request, context)
         try:
             columns.chunk_of(request)
